@@ -1,0 +1,61 @@
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export type WriteRequest =
+  | { PutRequest: { Item: Record<string, unknown> } }
+  | { DeleteRequest: { Key: Record<string, unknown> } };
+
+export interface BatchWriteOptions {
+  /** Batches in flight at once. */
+  readonly concurrency?: number;
+  /** Attempts for items DynamoDB returns as unprocessed (throttling) before giving up loudly. */
+  readonly maxAttempts?: number;
+  readonly baseDelayMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export class UnprocessedItemsError extends Error {
+  override readonly name = 'UnprocessedItemsError';
+  readonly code = 'UNPROCESSED_ITEMS';
+  constructor(
+    readonly remaining: number,
+    attempts: number,
+  ) {
+    super(`${remaining} items still unprocessed after ${attempts} BatchWriteItem attempts`);
+  }
+}
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Writes any number of requests in 25-item BatchWriteItem calls, re-sending whatever DynamoDB returns
+ * as `UnprocessedItems` with jittered exponential backoff. Nothing is dropped: if items are still
+ * unprocessed after `maxAttempts`, it throws and the caller's run fails (and is safe to re-run).
+ */
+export async function batchWriteAll(
+  client: DynamoDBDocumentClient,
+  table: string,
+  requests: readonly WriteRequest[],
+  opts: BatchWriteOptions = {},
+): Promise<number> {
+  const { concurrency = 8, maxAttempts = 8, baseDelayMs = 50, sleep = sleepFor } = opts;
+  const chunks: WriteRequest[][] = [];
+  for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      const chunk = chunks[next++];
+      if (chunk) await writeChunk(chunk);
+    }
+  };
+  const writeChunk = async (chunk: WriteRequest[]) => {
+    let pending: WriteRequest[] = chunk;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > maxAttempts) throw new UnprocessedItemsError(pending.length, maxAttempts);
+      if (attempt > 1) await sleep(Math.random() * baseDelayMs * 2 ** (attempt - 2));
+      const out = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      pending = (out.UnprocessedItems?.[table] ?? []) as WriteRequest[];
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker));
+  return requests.length;
+}

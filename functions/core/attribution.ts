@@ -1,0 +1,72 @@
+import { type AttributionRule, IDENTITY_KINDS, UNALLOCATED_TEAM } from './config/schema.js';
+import type { Micros } from './money.js';
+import type { Identities, UsageRecord, VendorUsageLine } from './usage.js';
+
+/** Compiles `*` patterns once; matching is case-insensitive because emails and tags are. */
+function compilePattern(pattern: string): (value: string | undefined) => boolean {
+  if (!pattern.includes('*')) {
+    const lower = pattern.toLowerCase();
+    return (value) => value !== undefined && value.toLowerCase() === lower;
+  }
+  const escaped = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  const re = new RegExp(`^${escaped}$`, 'i');
+  return (value) => value !== undefined && re.test(value);
+}
+
+export type Attributor = (identities: Identities) => string;
+
+/**
+ * Build a function mapping a line's identities to a team: the first rule whose every named identity
+ * matches wins; nothing matching → `unallocated`. Rules are evaluated in config order.
+ */
+export function createAttributor(rules: readonly AttributionRule[]): Attributor {
+  const compiled = rules.map((rule) => {
+    const checks = IDENTITY_KINDS.flatMap((kind) => {
+      const pattern = rule.match[kind];
+      return pattern === undefined ? [] : [{ kind, test: compilePattern(pattern) }];
+    });
+    return { team: rule.team, checks };
+  });
+  return (identities) => {
+    for (const rule of compiled) {
+      if (rule.checks.every((c) => c.test(identities[c.kind]))) return rule.team;
+    }
+    return UNALLOCATED_TEAM;
+  };
+}
+
+export interface AttributionSummary {
+  readonly records: number;
+  readonly totalMicros: Micros;
+  readonly unallocatedMicros: Micros;
+  /** Identities that matched no rule, with their spend, so someone can write the missing rule. */
+  readonly unmatched: ReadonlyMap<string, Micros>;
+}
+
+/** Attribute every line of one source; returns the records and what went unallocated. */
+export function attributeLines(
+  source: string,
+  lines: readonly VendorUsageLine[],
+  attribute: Attributor,
+): { records: UsageRecord[]; summary: AttributionSummary } {
+  let total = 0n;
+  let unallocated = 0n;
+  const unmatched = new Map<string, Micros>();
+  const records = lines.map((line) => {
+    const team = attribute(line.identities);
+    const counts = line.billable !== false;
+    if (counts) total += line.costMicros;
+    if (team === UNALLOCATED_TEAM && counts) {
+      unallocated += line.costMicros;
+      const who = Object.entries(line.identities)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
+      unmatched.set(who || '(no identity)', (unmatched.get(who || '(no identity)') ?? 0n) + line.costMicros);
+    }
+    return { ...line, source, team };
+  });
+  return { records, summary: { records: records.length, totalMicros: total, unallocatedMicros: unallocated, unmatched } };
+}

@@ -1,0 +1,69 @@
+import type { z } from 'zod';
+import { type BurnwatchConfig, configSchema } from './schema.js';
+
+/** One problem with a config, as `path: message` (e.g. `teams[2].annualBudgetUsd: must be a positive number`). */
+export interface ConfigProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    readonly source: string,
+    readonly problems: readonly ConfigProblem[],
+  ) {
+    super(`${source} is not a valid burnwatch config:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+  }
+}
+
+/** `['teams', 2, 'annualBudgetUsd']` → `teams[2].annualBudgetUsd`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(root)';
+}
+
+/** zod issues → one readable problem each, naming the field and, where zod knows it, what is expected. */
+export function problemsFromZod(error: z.ZodError): ConfigProblem[] {
+  return error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        path: formatPath([...issue.path, key]),
+        message: 'is not a known field (check the spelling; see burnwatch.config.schema.json)',
+      }));
+    }
+    return [{ path: formatPath(issue.path), message: humanMessage(issue) }];
+  });
+}
+
+function humanMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return `is required (expected ${issue.expected})`;
+    return issue.message.startsWith('Invalid input') ? `must be a ${issue.expected}` : issue.message;
+  }
+  return issue.message;
+}
+
+/** Validate parsed JSON; throws `ConfigError` listing every problem. */
+export function parseConfig(raw: unknown, source = 'config'): BurnwatchConfig {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(source, problemsFromZod(result.error));
+  return result.data;
+}
+
+/** Parse config text (JSON). A syntax error is reported with its position. */
+export function parseConfigText(text: string, source = 'config'): BurnwatchConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(source, [{ path: '(file)', message: `is not valid JSON: ${detail}` }]);
+  }
+  return parseConfig(raw, source);
+}

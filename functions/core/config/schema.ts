@@ -1,0 +1,241 @@
+import { z } from 'zod';
+import { isIsoDay } from '../dates.js';
+import { fiscalCalendarProblem } from '../fiscal-calendar.js';
+
+/**
+ * The one burnwatch config file (`burnwatch.config.json`). Every field a user writes is validated
+ * here; the JSON Schema shipped for editors is generated from this (`npm run schema`).
+ */
+
+/** The team that receives every line no attribution rule matches. Always present, never configured away. */
+export const UNALLOCATED_TEAM = 'unallocated';
+
+const teamId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes (e.g. "payments")');
+const isoDay = z.string().refine(isIsoDay, 'must be a calendar day written YYYY-MM-DD');
+const positiveUsd = z
+  .number({ error: 'must be a positive number' })
+  .positive('must be a positive number')
+  .max(1e12, 'must be below $1 trillion');
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user ID such as "U024BE7LH"');
+const slackGroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user-group ID such as "S0614TZR7"');
+const slackChannel = z
+  .string()
+  .regex(/^(C|G)[A-Z0-9]{2,}$|^#[a-z0-9][a-z0-9._-]{0,79}$/, 'must be a channel ID ("C0123ABCD") or "#name"');
+const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/** One thing a vendor row can be identified by. A pattern may use `*` as a wildcard (`*@payments.corp.com`). */
+export const IDENTITY_KINDS = ['workspace', 'project', 'apiKey', 'userEmail', 'tag', 'githubTeam', 'account'] as const;
+export type IdentityKind = (typeof IDENTITY_KINDS)[number];
+
+const matchSchema = z
+  .object({
+    workspace: z.string().min(1).optional(),
+    project: z.string().min(1).optional(),
+    apiKey: z.string().min(1).optional(),
+    userEmail: z.string().min(1).optional(),
+    tag: z.string().optional(),
+    githubTeam: z.string().min(1).optional(),
+    account: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((m) => Object.values(m).some((v) => v !== undefined), {
+    error: `must name at least one of ${IDENTITY_KINDS.join(', ')}`,
+  });
+
+export const attributionRuleSchema = z
+  .object({
+    /** All named identities must match (case-insensitive; `*` is a wildcard). */
+    match: matchSchema,
+    team: teamId,
+  })
+  .strict();
+export type AttributionRule = z.infer<typeof attributionRuleSchema>;
+
+const sourceBase = {
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'must be lowercase letters, digits and dashes'),
+  /** Secrets Manager secret holding this source's API key (locally: env var or secrets file, see README). */
+  secretName: secretName.optional(),
+  /** Override the vendor's API base URL (proxy, test server). */
+  baseUrl: httpUrl.optional(),
+  /** Days re-pulled on every run because vendors revise recent numbers. */
+  trailingDays: z.number().int().min(1).max(92).optional(),
+  attribution: z.array(attributionRuleSchema).default([]),
+  enabled: z.boolean().default(true),
+};
+
+export const sourceSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ ...sourceBase, type: z.literal('anthropic'), includeClaudeCode: z.boolean().default(true) }).strict(),
+    z.object({ ...sourceBase, type: z.literal('openai') }).strict(),
+    z.object({ ...sourceBase, type: z.literal('cursor') }).strict(),
+    z
+      .object({
+        ...sourceBase,
+        type: z.literal('copilot'),
+        organization: z.string().min(1, 'must be the GitHub organization login'),
+        /** Flat seat price per month, accrued per day to the seat's team. */
+        seatPriceUsdPerMonth: z.number().nonnegative().default(19),
+      })
+      .strict(),
+    z
+      .object({
+        ...sourceBase,
+        type: z.literal('bedrock'),
+        /** Cost-allocation tag key whose value names the team. */
+        tagKey: z.string().min(1).default('team'),
+        services: z.array(z.string().min(1)).min(1).default(['Amazon Bedrock']),
+        region: z.string().default('us-east-1'),
+      })
+      .strict(),
+    z
+      .object({
+        ...sourceBase,
+        type: z.literal('import'),
+        /** Path to a CSV or JSON file in the documented import format. */
+        path: z.string().min(1),
+        vendor: z.string().min(1).default('other'),
+      })
+      .strict(),
+  ],
+  { error: 'must be one of anthropic, openai, cursor, copilot, bedrock, import' },
+);
+export type SourceConfig = z.infer<typeof sourceSchema>;
+export type SourceType = SourceConfig['type'];
+
+const alertOverrides = z
+  .object({
+    /** P(exhaust before year end) at or above which a team is critical. */
+    criticalProbability: z.number().gt(0).lte(1),
+    /** P(exhaust) at or above which a team is at risk (warning). */
+    warningProbability: z.number().gt(0).lte(1),
+    /** Re-alert when the P50 exhaustion date moves earlier by more than this many days. */
+    worseningDays: z.number().int().min(1).max(365),
+    /** A day above `spikeMultiplier` × the robust recent level (and above `spikeMinUsd`) is a spike. */
+    spikeMultiplier: z.number().gt(1),
+    spikeMinUsd: z.number().nonnegative(),
+    /** Per-engineer monthly cap; omit to disable the rule. */
+    perEngineerMonthlyCapUsd: z.number().positive().optional(),
+    /** A source with no new data for this long is stale. */
+    staleAfterHours: z.number().int().min(1).max(24 * 30),
+  })
+  .strict();
+
+export const DEFAULT_ALERTS = {
+  criticalProbability: 0.6,
+  warningProbability: 0.3,
+  worseningDays: 14,
+  spikeMultiplier: 3,
+  spikeMinUsd: 500,
+  staleAfterHours: 48,
+} as const;
+
+export const teamSchema = z
+  .object({
+    id: teamId.refine((id) => id !== UNALLOCATED_TEAM, `"${UNALLOCATED_TEAM}" is reserved for unmatched spend`),
+    name: z.string().min(1, 'must not be empty'),
+    annualBudgetUsd: positiveUsd,
+    headcount: z.number().int().positive('must be a positive whole number').optional(),
+    slackChannel: slackChannel.optional(),
+    managers: z
+      .object({
+        slackUserIds: z.array(slackUserId).default([]),
+        slackUserGroupIds: z.array(slackGroupId).default([]),
+      })
+      .strict()
+      .default({ slackUserIds: [], slackUserGroupIds: [] }),
+    alerts: alertOverrides.partial().optional(),
+  })
+  .strict();
+export type TeamConfig = z.infer<typeof teamSchema>;
+
+const weekday = z.enum(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']);
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    organization: z.object({ name: z.string().min(1, 'must not be empty') }).strict(),
+    fiscalYear: z
+      .object({ startMonth: z.number().int(), startDay: z.number().int() })
+      .strict()
+      .superRefine((cal, ctx) => {
+        const problem = fiscalCalendarProblem(cal);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [problem.split(' ')[0] ?? ''] });
+      }),
+    currency: z.literal('USD', { error: 'must be "USD" (the only currency supported)' }).default('USD'),
+    /** Company holidays and shutdown days (YYYY-MM-DD); the forecast treats them like weekends. */
+    holidays: z.array(isoDay).default([]),
+    teams: z.array(teamSchema).min(1, 'must list at least one team'),
+    sources: z.array(sourceSchema).default([]),
+    alerts: alertOverrides
+      .partial()
+      .default({})
+      .transform((a) => ({ ...DEFAULT_ALERTS, ...a })),
+    finance: z
+      .object({
+        slackChannel: slackChannel,
+        slackUserIds: z.array(slackUserId).default([]),
+        slackUserGroupIds: z.array(slackGroupId).default([]),
+        /** Weekday the finance digest is posted. */
+        digestWeekday: weekday.default('monday'),
+      })
+      .strict(),
+    privacy: z
+      .object({
+        /** Who may see per-person figures (e.g. one engineer's spend). Finance does not by default. */
+        perPersonVisibleTo: z
+          .object({
+            slackUserIds: z.array(slackUserId).default([]),
+            slackUserGroupIds: z.array(slackGroupId).default([]),
+          })
+          .strict()
+          .default({ slackUserIds: [], slackUserGroupIds: [] }),
+      })
+      .strict()
+      .default({ perPersonVisibleTo: { slackUserIds: [], slackUserGroupIds: [] } }),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const teamIds = new Set<string>();
+    cfg.teams.forEach((t, i) => {
+      if (teamIds.has(t.id)) ctx.addIssue({ code: 'custom', path: ['teams', i, 'id'], message: `duplicate team id "${t.id}"` });
+      teamIds.add(t.id);
+    });
+    const sourceIds = new Set<string>();
+    cfg.sources.forEach((s, i) => {
+      if (sourceIds.has(s.id)) {
+        ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
+      }
+      sourceIds.add(s.id);
+      s.attribution.forEach((rule, j) => {
+        if (rule.team !== UNALLOCATED_TEAM && !teamIds.has(rule.team)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sources', i, 'attribution', j, 'team'],
+            message: `unknown team "${rule.team}"; add it under teams or use one of: ${[...teamIds].join(', ')}`,
+          });
+        }
+      });
+    });
+    const merged = { ...cfg.alerts };
+    if (merged.warningProbability > merged.criticalProbability) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alerts', 'warningProbability'],
+        message: 'must not exceed alerts.criticalProbability',
+      });
+    }
+  });
+
+export type BurnwatchConfig = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type AlertSettings = BurnwatchConfig['alerts'];
+
+/** A team's effective alert settings: org defaults with its overrides applied. */
+export function alertSettingsFor(config: BurnwatchConfig, teamId: string): AlertSettings {
+  const team = config.teams.find((t) => t.id === teamId);
+  return { ...config.alerts, ...(team?.alerts ?? {}) };
+}

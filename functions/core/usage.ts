@@ -1,0 +1,70 @@
+import type { IdentityKind } from './config/schema.js';
+import type { IsoDay } from './dates.js';
+import type { Micros } from './money.js';
+
+export const VENDORS = ['anthropic', 'openai', 'cursor', 'copilot', 'bedrock', 'other'] as const;
+export type Vendor = (typeof VENDORS)[number];
+
+/** Identities a vendor row carries; attribution rules match on these. */
+export type Identities = Partial<Record<IdentityKind, string>>;
+
+export interface TokenCounts {
+  readonly input?: number;
+  readonly output?: number;
+  readonly cacheRead?: number;
+  readonly cacheWrite?: number;
+}
+
+/** Outcome counters some vendors report (Claude Code, Cursor), kept for cost-per-PR style metrics. */
+export interface OutcomeCounts {
+  readonly commits?: number;
+  readonly pullRequests?: number;
+  readonly linesAdded?: number;
+  readonly linesRemoved?: number;
+  readonly sessions?: number;
+}
+
+/**
+ * One line of vendor usage for one UTC day, as a connector produces it, before attribution.
+ * `lineItem` plus the identities make the line unique within (source, day).
+ */
+export interface VendorUsageLine {
+  readonly date: IsoDay;
+  readonly vendor: Vendor;
+  readonly identities: Identities;
+  /** What was bought: a model, a SKU, a cost-report description ("Claude Sonnet 4.6 Usage - Output Tokens"). */
+  readonly lineItem: string;
+  /** Model name where the vendor gives one (for the by-model breakdown). */
+  readonly model?: string;
+  readonly costMicros: Micros;
+  readonly tokens?: TokenCounts;
+  readonly outcomes?: OutcomeCounts;
+  /** The vendor says this day may still change (AWS `Estimated`, today's partial data). */
+  readonly provisional: boolean;
+  /**
+   * False for lines kept only for detail (token usage, per-user estimates) whose cost is already in
+   * another line of the same source (the money of record). They are stored but not summed into spend.
+   */
+  readonly billable?: boolean;
+}
+
+/** A usage line attributed to a team: what is stored. */
+export interface UsageRecord extends VendorUsageLine {
+  readonly source: string;
+  readonly team: string;
+}
+
+/** Stable key of a line within (source, day, team): identities in a fixed order, then the line item. */
+export function lineKey(line: Pick<VendorUsageLine, 'identities' | 'lineItem'>): string {
+  const ids = Object.entries(line.identities)
+    .filter(([, v]) => v !== undefined && v !== '')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  return `${ids || '-'}#${line.lineItem}`;
+}
+
+/** The user a line is about, if any: per-person data that only allowed viewers may see. */
+export function personOf(line: Pick<VendorUsageLine, 'identities'>): string | undefined {
+  return line.identities.userEmail;
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { eachDay } from '../../../functions/core/dates.js';
+import { ConditionalWriteConflictError } from '../../../functions/core/ports.js';
+import { aRecord } from '../../helpers/builders.js';
+import { useLocalDynamo } from '../../helpers/dynamo.js';
+
+const dynamo = useLocalDynamo();
+
+describe('DynamoStore usage rows', () => {
+  it('replaces a re-ingested day instead of adding to it', async () => {
+    // Prepare
+    const { store } = await dynamo.newStore();
+    const day = [aRecord({ costMicros: 1_000_000n }), aRecord({ lineItem: 'input', costMicros: 2_500_000n })];
+    // Act
+    await store.replaceSourceDays('anthropic', ['2026-03-02'], day);
+    await store.replaceSourceDays('anthropic', ['2026-03-02'], day);
+    // Assess
+    const totals = await store.teamDailyTotals('payments', '2026-03-01', '2026-03-31');
+    expect(totals).toHaveLength(1);
+    expect(totals[0]?.costMicros).toBe(3_500_000n);
+  });
+
+  it('drops lines and teams that a revision no longer reports', async () => {
+    const { store } = await dynamo.newStore();
+    await store.replaceSourceDays('anthropic', ['2026-03-02'], [
+      aRecord({ costMicros: 1_000_000n }),
+      aRecord({ lineItem: 'input', costMicros: 2_000_000n }),
+      aRecord({ team: 'search', identities: { workspace: 'w_search' }, costMicros: 9_000_000n }),
+    ]);
+    await store.replaceSourceDays('anthropic', ['2026-03-02'], [aRecord({ costMicros: 1_500_000n })]);
+    expect((await store.teamDailyTotals('payments', '2026-03-02', '2026-03-02'))[0]?.costMicros).toBe(1_500_000n);
+    expect(await store.teamLines('anthropic', '2026-03-02', 'payments')).toHaveLength(1);
+    expect(await store.teamDailyTotals('search', '2026-03-02', '2026-03-02')).toEqual([]);
+    expect(await store.teamLines('anthropic', '2026-03-02', 'search')).toEqual([]);
+  });
+
+  it('an empty replacement for a day clears that source only', async () => {
+    const { store } = await dynamo.newStore();
+    await store.replaceSourceDays('anthropic', ['2026-03-02'], [aRecord()]);
+    await store.replaceSourceDays('openai', ['2026-03-02'], [aRecord({ source: 'openai', vendor: 'openai' })]);
+    await store.replaceSourceDays('anthropic', ['2026-03-02'], []);
+    const totals = await store.teamDailyTotals('payments', '2026-03-02', '2026-03-02');
+    expect(totals.map((t) => t.source)).toEqual(['openai']);
+  });
+
+  it('writes and reads back a year of 50 teams x 5 vendors to the cent', async () => {
+    const { store } = await dynamo.newStore();
+    const days = eachDay('2026-01-01', '2026-12-31');
+    const vendors = ['anthropic', 'openai', 'cursor', 'copilot', 'bedrock'] as const;
+    let expected = 0n;
+    for (const vendor of vendors) {
+      const records = [];
+      for (let t = 0; t < 50; t++) {
+        for (const [i, date] of days.entries()) {
+          // Odd cents and sub-cent micros so float drift would show.
+          const costMicros = BigInt(1_000_003 + ((t * 7919 + i * 104_729) % 9_999_991));
+          expected += costMicros;
+          records.push(aRecord({ date, source: vendor, vendor, team: `team-${t}`, costMicros }));
+        }
+      }
+      await store.replaceSourceDays(vendor, days, records);
+    }
+    let actual = 0n;
+    for (let t = 0; t < 50; t++) {
+      for (const row of await store.teamDailyTotals(`team-${t}`, '2026-01-01', '2026-12-31')) actual += row.costMicros;
+    }
+    expect(actual).toBe(expected);
+  });
+});
+
+describe('DynamoStore state', () => {
+  it('refuses a write whose expected version is stale', async () => {
+    const { store } = await dynamo.newStore();
+    const v1 = await store.putState('alerts', 'payments#critical', { state: 'critical' }, 0);
+    await expect(store.putState('alerts', 'payments#critical', { state: 'x' }, 0)).rejects.toBeInstanceOf(
+      ConditionalWriteConflictError,
+    );
+    await store.putState('alerts', 'payments#critical', { state: 'ok' }, v1);
+    expect(await store.getState('alerts', 'payments#critical')).toEqual({ value: { state: 'ok' }, version: 2 });
+  });
+
+  it('returns the newest forecast snapshot on or before a date', async () => {
+    const { store } = await dynamo.newStore();
+    await store.putForecastSnapshot('payments', '2026-03-01', { n: 1 });
+    await store.putForecastSnapshot('payments', '2026-03-08', { n: 2 });
+    expect(await store.latestForecastSnapshot('payments', '2026-03-05')).toEqual({ asOf: '2026-03-01', snapshot: { n: 1 } });
+    expect(await store.latestForecastSnapshot('payments')).toEqual({ asOf: '2026-03-08', snapshot: { n: 2 } });
+  });
+});

@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+
+// Three projects so each kind of test can be run alone (`npm run test:unit` etc.).
+// Integration tests start their own DynamoDB Local and loopback HTTP servers, so they get longer timeouts.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000 } },
+    ],
+  },
+});
