@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { isIsoDay } from '../core/dates.js';
+
+/** A bad command line: the message names the flag and the fix. Exit code 1. */
+export class CliUsageError extends Error {
+  override readonly name = 'CliUsageError';
+  readonly code = 'CLI_USAGE';
+}
+
+export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+
+/**
+ * Parse argv with node's parseArgs, then validate the values with zod. Every problem is reported as
+ * `--flag: message`; unknown flags and missing values are named too.
+ */
+export function parseFlags<S extends z.ZodType>(
+  argv: readonly string[],
+  spec: FlagSpec,
+  schema: S,
+  opts: { positionals?: { min?: number; max?: number; names?: string } } = {},
+): { flags: z.infer<S>; positionals: string[] } {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: spec, allowPositionals: true, strict: true });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    const unknown = /Unknown option '([^']+)'/.exec(msg);
+    if (unknown) {
+      const known = Object.keys(spec)
+        .map((k) => `--${k}`)
+        .join(', ');
+      throw new CliUsageError(`${unknown[1]}: unknown flag; this command takes ${known || 'no flags'}`);
+    }
+    const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(msg);
+    if (missing) throw new CliUsageError(`${missing[1]}: needs a value (e.g. ${missing[1]} VALUE)`);
+    throw new CliUsageError(msg);
+  }
+  const { min = 0, max = 0, names = 'arguments' } = opts.positionals ?? {};
+  if (parsed.positionals.length < min || parsed.positionals.length > max) {
+    throw new CliUsageError(
+      max === 0
+        ? `unexpected argument "${parsed.positionals[0]}"; this command takes only flags`
+        : `expected ${min === max ? min : `${min} to ${max}`} ${names}, got ${parsed.positionals.length}`,
+    );
+  }
+  const result = schema.safeParse(parsed.values);
+  if (!result.success) {
+    throw new CliUsageError(
+      result.error.issues.map((i) => `--${i.path.map(String).join('.') || '?'}: ${i.message}`).join('\n'),
+    );
+  }
+  return { flags: result.data, positionals: parsed.positionals };
+}
+
+/** Reusable flag value schemas. */
+export const flag = {
+  day: z.string().refine(isIsoDay, 'must be a calendar day written YYYY-MM-DD (e.g. 2026-03-15)'),
+  positiveUsd: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a positive amount in USD such as 240000')
+    .transform(Number)
+    .refine((n) => n > 0, 'must be greater than 0'),
+  positiveInt: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .refine((n) => n > 0, 'must be greater than 0'),
+} as const;

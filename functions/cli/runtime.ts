@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
+import { localClient, startLocalDynamo } from '../adapters/dynamo/local-dynamodb.js';
+import { ensureTable } from '../adapters/dynamo/table.js';
+import { ConfigError, parseConfigText } from '../core/config/load.js';
+import type { BurnwatchConfig } from '../core/config/schema.js';
+import { CliUsageError } from './flags.js';
+import type { CliIO } from './io.js';
+
+export const DEFAULT_CONFIG_FILE = 'burnwatch.config.json';
+export const DEFAULT_TABLE = 'burnwatch';
+
+/** Reads and validates the config; `--config` wins, then ./burnwatch.config.json. */
+export function loadConfigFile(io: CliIO, path?: string): { config: BurnwatchConfig; path: string } {
+  const file = resolve(io.cwd, path ?? DEFAULT_CONFIG_FILE);
+  if (!existsSync(file)) {
+    throw new CliUsageError(
+      `--config: ${file} does not exist; pass --config FILE or copy burnwatch.config.example.json to ${DEFAULT_CONFIG_FILE}`,
+    );
+  }
+  return { config: parseConfigText(readFileSync(file, 'utf8'), file), path: file };
+}
+
+export interface OpenedStore {
+  readonly store: DynamoStore;
+  readonly endpoint: string;
+  readonly tableName: string;
+  /** Stops DynamoDB Local if this process started it. */
+  close(): Promise<void>;
+}
+
+/**
+ * The store every local command uses. `BURNWATCH_DYNAMODB_ENDPOINT` points at an existing DynamoDB
+ * (Local or real); without it, DynamoDB Local is started with data under `.burnwatch/dynamodb` and
+ * stopped on close. The table (`BURNWATCH_TABLE`, default "burnwatch") is created when missing.
+ */
+export async function openStore(io: CliIO, opts: { inMemory?: boolean; quiet?: boolean } = {}): Promise<OpenedStore> {
+  const tableName = io.env.BURNWATCH_TABLE || DEFAULT_TABLE;
+  const endpoint = io.env.BURNWATCH_DYNAMODB_ENDPOINT;
+  if (endpoint) {
+    const client = localClient(endpoint);
+    await ensureTable(client, tableName);
+    return {
+      store: new DynamoStore(createDocumentClient(client), { tableName }),
+      endpoint,
+      tableName,
+      close: async () => client.destroy(),
+    };
+  }
+  if (!opts.quiet) io.err('Starting DynamoDB Local (set BURNWATCH_DYNAMODB_ENDPOINT to use a running one)…');
+  const local = await startLocalDynamo(opts.inMemory ? {} : { dataDir: join(io.cwd, '.burnwatch', 'dynamodb') });
+  try {
+    await ensureTable(local.client, tableName);
+  } catch (err) {
+    await local.stop();
+    throw err;
+  }
+  return {
+    store: new DynamoStore(createDocumentClient(local.client), { tableName }),
+    endpoint: local.endpoint,
+    tableName,
+    close: () => local.stop(),
+  };
+}
+
+export { ConfigError };

@@ -1,0 +1,46 @@
+import type { IsoDay } from '../dates.js';
+import type { FiscalYear } from '../fiscal-calendar.js';
+
+/** One day of a team's spend. Days absent from the input are treated as $0 (no spend recorded). */
+export interface DailySpend {
+  readonly date: IsoDay;
+  readonly usd: number;
+}
+
+export interface ForecastInput {
+  /** Spend per day since the fiscal year's start; any order; rows after `asOf` are ignored. */
+  readonly daily: readonly DailySpend[];
+  readonly budgetUsd: number;
+  readonly fiscalYear: FiscalYear;
+  readonly asOf: IsoDay;
+  /** Company holidays / shutdowns, treated like weekend days. */
+  readonly holidays?: readonly IsoDay[];
+  /** Seed for the Monte Carlo; same input + seed → byte-identical output. */
+  readonly seed?: number;
+}
+
+export type ForecastStatus = 'critical' | 'warning' | 'ok';
+
+export interface Quantiles<T> {
+  readonly p10: T;
+  readonly p50: T;
+  readonly p90: T;
+}
+
+/**
+ * The forecast contract (DESIGN.md "Forecast"; also one element of `forecast-series --json`).
+ * The first seven fields are the public JSON contract; the rest are extras for reports and charts.
+ */
+export interface Forecast {
+  readonly asOf: IsoDay;
+  readonly spentToDateUsd: number;
+  readonly yearEndUsd: Quantiles<number>;
+  /** Quantile of the day cumulative spend first exceeds the budget; null when it falls after year end. */
+  readonly exhaustionDate: Quantiles<IsoDay | null>;
+  readonly probabilityOfExhaustion: number;
+  readonly status: ForecastStatus;
+  /** `low` for short histories (wide band). */
+  readonly confidence: 'low' | 'normal';
+  /** Cumulative spend band from the day after `asOf` to year end (for burn-up charts). */
+  readonly band: ReadonlyArray<{ readonly date: IsoDay } & Quantiles<number>>;
+}
