@@ -1,6 +1,6 @@
 import type { IsoDay } from './dates.js';
 import type { Micros } from './money.js';
-import type { TokenCounts, UsageRecord, Vendor } from './usage.js';
+import type { OutcomeCounts, TokenCounts, UsageRecord, Vendor } from './usage.js';
 
 /** One team's spend from one source on one day, pre-aggregated at ingest for fast reads. */
 export interface TeamDaySourceTotal {
@@ -11,6 +11,10 @@ export interface TeamDaySourceTotal {
   readonly costMicros: Micros;
   readonly byModel: Readonly<Record<string, Micros>>;
   readonly tokens: Required<TokenCounts>;
+  /** Summed outcome counters (commits, PRs, lines) where the vendor reports them. */
+  readonly outcomes: OutcomeCounts;
+  /** Distinct people (userEmail identities) with usage that day. */
+  readonly activeUsers: number;
   readonly lines: number;
   readonly provisional: boolean;
 }

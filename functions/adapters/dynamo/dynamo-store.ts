@@ -36,6 +36,8 @@ const teamDayItem = z.object({
   costMicros: micros,
   byModel: z.record(z.string(), micros),
   tokens: tokensSchema,
+  outcomes: z.record(z.string(), count).default({}),
+  activeUsers: count.default(0),
   lines: count,
   provisional: z.boolean(),
 });
@@ -196,7 +198,11 @@ export class DynamoStore implements Store {
     let cost = 0n;
     const byModel: Record<string, bigint> = {};
     const tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+    const outcomes: Record<string, number> = {};
+    const users = new Set<string>();
     for (const l of lines) {
+      if (l.identities.userEmail) users.add(l.identities.userEmail.toLowerCase());
+      for (const [k, v] of Object.entries(l.outcomes ?? {})) outcomes[k] = (outcomes[k] ?? 0) + (v ?? 0);
       tokens.input += l.tokens?.input ?? 0;
       tokens.output += l.tokens?.output ?? 0;
       tokens.cacheRead += l.tokens?.cacheRead ?? 0;
@@ -218,6 +224,8 @@ export class DynamoStore implements Store {
       costMicros: cost,
       byModel,
       tokens,
+      outcomes,
+      activeUsers: users.size,
       lines: lines.length,
       provisional: lines.some((l) => l.provisional),
     };
