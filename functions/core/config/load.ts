@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { type BurnwatchConfig, configSchema } from './schema.js';
+import { type BurnwatchConfig, configSchema, crossReferenceProblems } from './schema.js';
 
 /** One problem with a config, as `path: message` (e.g. `teams[2].annualBudgetUsd: must be a positive number`). */
 export interface ConfigProblem {
@@ -52,7 +52,15 @@ function humanMessage(issue: z.core.$ZodIssue): string {
 /** Validate parsed JSON; throws `ConfigError` listing every problem. */
 export function parseConfig(raw: unknown, source = 'config'): BurnwatchConfig {
   const result = configSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(source, problemsFromZod(result.error));
+  if (!result.success) {
+    // zod skips whole-object checks when a field fails; run them on the raw input so one pass lists all.
+    const problems = problemsFromZod(result.error);
+    for (const p of crossReferenceProblems(raw)) {
+      const path = formatPath(p.path);
+      if (!problems.some((q) => q.path === path)) problems.push({ path, message: p.message });
+    }
+    throw new ConfigError(source, problems);
+  }
   return result.data;
 }
 

@@ -163,7 +163,7 @@ export const configSchema = z
       .strict()
       .superRefine((cal, ctx) => {
         const problem = fiscalCalendarProblem(cal);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [problem.split(' ')[0] ?? ''] });
+        if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: [problem.field] });
       }),
     currency: z.literal('USD', { error: 'must be "USD" (the only currency supported)' }).default('USD'),
     /** Company holidays and shutdown days (YYYY-MM-DD); the forecast treats them like weekends. */
@@ -199,36 +199,52 @@ export const configSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
-    const teamIds = new Set<string>();
-    cfg.teams.forEach((t, i) => {
-      if (teamIds.has(t.id)) ctx.addIssue({ code: 'custom', path: ['teams', i, 'id'], message: `duplicate team id "${t.id}"` });
-      teamIds.add(t.id);
-    });
-    const sourceIds = new Set<string>();
-    cfg.sources.forEach((s, i) => {
-      if (sourceIds.has(s.id)) {
-        ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
-      }
-      sourceIds.add(s.id);
-      s.attribution.forEach((rule, j) => {
-        if (rule.team !== UNALLOCATED_TEAM && !teamIds.has(rule.team)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['sources', i, 'attribution', j, 'team'],
-            message: `unknown team "${rule.team}"; add it under teams or use one of: ${[...teamIds].join(', ')}`,
-          });
-        }
-      });
-    });
-    const merged = { ...cfg.alerts };
-    if (merged.warningProbability > merged.criticalProbability) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['alerts', 'warningProbability'],
-        message: 'must not exceed alerts.criticalProbability',
-      });
-    }
+    for (const p of crossReferenceProblems(cfg)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
   });
+
+/**
+ * Checks between fields (duplicate ids, rules naming unknown teams, threshold order). Works on loosely
+ * typed input too, so `parseConfig` can report these alongside field errors in one pass.
+ */
+export function crossReferenceProblems(raw: unknown): Array<{ path: (string | number)[]; message: string }> {
+  const problems: Array<{ path: (string | number)[]; message: string }> = [];
+  const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
+  const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const cfg = obj(raw);
+  const teamIds = new Set<string>();
+  arr(cfg.teams).forEach((t, i) => {
+    const id = obj(t).id;
+    if (typeof id !== 'string') return;
+    if (teamIds.has(id)) problems.push({ path: ['teams', i, 'id'], message: `duplicate team id "${id}"` });
+    teamIds.add(id);
+  });
+  const sourceIds = new Set<string>();
+  arr(cfg.sources).forEach((s, i) => {
+    const id = obj(s).id;
+    if (typeof id === 'string') {
+      if (sourceIds.has(id)) problems.push({ path: ['sources', i, 'id'], message: `duplicate source id "${id}"` });
+      sourceIds.add(id);
+    }
+    arr(obj(s).attribution).forEach((rule, j) => {
+      const team = obj(rule).team;
+      if (typeof team === 'string' && team !== UNALLOCATED_TEAM && !teamIds.has(team)) {
+        problems.push({
+          path: ['sources', i, 'attribution', j, 'team'],
+          message: `unknown team "${team}"; add it under teams or use one of: ${[...teamIds].join(', ')}`,
+        });
+      }
+    });
+  });
+  const alerts = { ...DEFAULT_ALERTS, ...obj(cfg.alerts) };
+  if (
+    typeof alerts.warningProbability === 'number' &&
+    typeof alerts.criticalProbability === 'number' &&
+    alerts.warningProbability > alerts.criticalProbability
+  ) {
+    problems.push({ path: ['alerts', 'warningProbability'], message: 'must not exceed alerts.criticalProbability' });
+  }
+  return problems;
+}
 
 export type BurnwatchConfig = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
