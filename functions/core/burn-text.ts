@@ -1,0 +1,46 @@
+import type { BurnReport } from './burn-report.js';
+import type { IsoDay } from './dates.js';
+import { formatUsd, usdToMicros } from './money.js';
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `2026-04-28` → `28 Apr` (with the year when it differs from `ref`'s). */
+export function shortDate(day: IsoDay, ref?: IsoDay): string {
+  const label = `${Number(day.slice(8, 10))} ${MONTHS[Number(day.slice(5, 7)) - 1]}`;
+  return ref && ref.slice(0, 4) !== day.slice(0, 4) ? `${label} ${day.slice(0, 4)}` : label;
+}
+
+export const usd = (n: number) => formatUsd(usdToMicros(n));
+
+/**
+ * The one-sentence outlook finance reads first, e.g. "Payments will exhaust its $240,000 budget
+ * around 28 Apr (P10 14 Apr, P90 19 May), 247 days before year end."
+ */
+export function outlookSentence(r: BurnReport): string {
+  const o = r.outlook;
+  if (r.budgetUsd === null) {
+    return `${r.name}: ${usd(r.spentToDateUsd)} this fiscal year matched no attribution rule; heading for about ${usd(o.yearEndUsd.p50)} by year end.`;
+  }
+  const budget = usd(r.budgetUsd);
+  const ex = o.exhaustionDate;
+  if (r.spentToDateUsd > r.budgetUsd) {
+    return `${r.name} has spent ${usd(r.spentToDateUsd)}, over its ${budget} budget (${r.percentUsed}%), with ${r.daysRemaining} days of the year left; heading for ${usd(o.yearEndUsd.p50)}.`;
+  }
+  if (ex.p50) {
+    const range =
+      o.method === 'forecast' ? ` (P10 ${shortDate(ex.p10 ?? ex.p50, r.asOf)}, P90 ${ex.p90 ? shortDate(ex.p90, r.asOf) : 'after year end'})` : '';
+    const early = o.daysEarly !== null ? `, ${o.daysEarly} days before year end` : '';
+    return `${r.name} will exhaust its ${budget} budget around ${shortDate(ex.p50, r.asOf)}${range}${early}.`;
+  }
+  const band = o.method === 'forecast' ? ` (P10 ${usd(o.yearEndUsd.p10)}, P90 ${usd(o.yearEndUsd.p90)})` : '';
+  const pct = Math.round((o.yearEndUsd.p50 / r.budgetUsd) * 100);
+  const risk =
+    o.status === 'warning'
+      ? ex.p10
+        ? `; it could run out as early as ${shortDate(ex.p10, r.asOf)}`
+        : '; at risk of going over'
+      : '';
+  return `${r.name} is heading for ${usd(o.yearEndUsd.p50)}${band}, ${pct}% of its ${budget} budget${risk}.`;
+}
+
+export const STATUS_LABEL = { critical: 'CRITICAL', warning: 'at risk', ok: 'on track' } as const;
