@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Integration tests start their own DynamoDB Local and loopback HTTP servers, so they get longer timeouts.
 export default defineConfig({
   test: {
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
       {

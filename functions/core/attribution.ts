@@ -62,7 +62,7 @@ export function attributeLines(
     if (team === UNALLOCATED_TEAM && counts) {
       unallocated += line.costMicros;
       const who = Object.entries(line.identities)
-        .map(([k, v]) => `${k}=${v}`)
+        .map(([k, v]) => `${k}=${v || '(empty)'}`)
         .join(' ');
       unmatched.set(who || '(no identity)', (unmatched.get(who || '(no identity)') ?? 0n) + line.costMicros);
     }

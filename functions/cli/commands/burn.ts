@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { outlookSentence, STATUS_LABEL, shortDate, usd } from '../../core/burn-text.js';
+import { addDays, utcDayOf } from '../../core/dates.js';
+import { reportedTeams, computeTeamBurns } from '../../core/team-reports.js';
+import { CliUsageError, flag, parseFlags } from '../flags.js';
+import type { CommandModule } from '../io.js';
+import { loadConfigFile, openStore } from '../runtime.js';
+import { renderTable } from '../table.js';
+
+const flagsSchema = z.object({
+  json: z.boolean().optional(),
+  config: z.string().min(1).optional(),
+  'as-of': flag.day.optional(),
+});
+
+export const burnCommand: CommandModule = {
+  summary: "A team's burn: YTD spend, budget, % used, year-end outlook, by vendor (what /burn answers)",
+  usage: 'burnwatch burn [TEAM] [--json] [--config FILE] [--as-of YYYY-MM-DD]',
+  async run(argv, io) {
+    const { flags, positionals } = parseFlags(
+      argv,
+      { json: { type: 'boolean' }, config: { type: 'string' }, 'as-of': { type: 'string' } },
+      flagsSchema,
+      { positionals: { min: 0, max: 1, names: 'TEAM' } },
+    );
+    const { config } = loadConfigFile(io, flags.config);
+    const team = positionals[0];
+    const known = reportedTeams(config).map((t) => t.id);
+    if (team && !known.includes(team)) {
+      throw new CliUsageError(`TEAM: unknown team "${team}"; teams in the config: ${known.join(', ')}`);
+    }
+    // Today is still being written by vendors; yesterday is the last whole day.
+    const asOf = flags['as-of'] ?? addDays(utcDayOf(new Date()), -1);
+    const opened = await openStore(io, { quiet: flags.json });
+    try {
+      const burns = await computeTeamBurns({
+        config,
+        store: opened.store,
+        asOf,
+        now: new Date(),
+        teams: team ? [team] : undefined,
+      });
+      if (flags.json) {
+        const reports = burns.map((b) => b.report);
+        io.out(JSON.stringify(team ? reports[0] : reports, null, 2));
+        return 0;
+      }
+      for (const { report: r } of burns) {
+        if (team) {
+          io.out(`${r.name} — ${r.fiscalYear.label}, as of ${r.asOf} (data through ${r.dataThrough ?? 'no data yet'})`);
+          io.out(outlookSentence(r));
+          io.out('');
+          io.out(
+            renderTable(
+              ['', 'USD'],
+              [
+                ['Budget', r.budgetUsd === null ? '—' : usd(r.budgetUsd)],
+                ['Spent YTD', usd(r.spentToDateUsd)],
+                ['Used', r.percentUsed === null ? '—' : `${r.percentUsed}%`],
+                ['Year-end P50', usd(r.outlook.yearEndUsd.p50)],
+                ['Year-end P10–P90', `${usd(r.outlook.yearEndUsd.p10)}–${usd(r.outlook.yearEndUsd.p90)}`],
+                ['Runs out (P50)', r.outlook.exhaustionDate.p50 ? shortDate(r.outlook.exhaustionDate.p50, r.asOf) : '—'],
+              ],
+            ),
+          );
+          io.out('');
+          io.out(
+            renderTable(
+              ['Vendor', 'YTD', 'Share'],
+              r.byVendor.map((v) => [v.vendor, usd(v.usd), `${Math.round(v.share * 100)}%`]),
+            ),
+          );
+          io.out(`\nOutlook method: ${r.outlook.method}${r.outlook.confidence === 'low' ? ' (low confidence: short history)' : ''}.`);
+        }
+      }
+      if (!team) {
+        io.out(
+          renderTable(
+            ['Team', 'Budget', 'Spent YTD', 'Used', 'Year-end P50', 'Runs out', 'Status'],
+            burns.map(({ report: r }) => [
+              r.name,
+              r.budgetUsd === null ? '—' : usd(r.budgetUsd),
+              usd(r.spentToDateUsd),
+              r.percentUsed === null ? '—' : `${r.percentUsed}%`,
+              usd(r.outlook.yearEndUsd.p50),
+              r.outlook.exhaustionDate.p50 ? shortDate(r.outlook.exhaustionDate.p50, asOf) : '—',
+              STATUS_LABEL[r.outlook.status],
+            ]),
+          ),
+        );
+      }
+      return 0;
+    } finally {
+      await opened.close();
+    }
+  },
+};
