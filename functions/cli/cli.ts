@@ -1,5 +1,5 @@
-import { runCli } from './main.js';
 import { processIO } from './io.js';
+import { runCli } from './main.js';
 
 // Entry point for `npm run burnwatch`, `npm run demo` and the `burnwatch` bin.
 // The CLI runs on the developer's Node (20+); the SDK's notice about its future Node 22 floor is noise here.

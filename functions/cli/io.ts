@@ -27,13 +27,19 @@ export function processIO(): CliIO {
 }
 
 /** Progress on stderr: redraws one line on a terminal, prints every ~10% otherwise (CI logs). */
-export function progress(io: CliIO, label: string, total: number): { tick(n?: number): void; done(note?: string): void } {
+export function progress(
+  io: CliIO,
+  label: string,
+  total: number,
+): { tick(n?: number): void; done(note?: string): void } {
   let current = 0;
   let lastDecile = -1;
   const draw = () => {
     const pct = total === 0 ? 100 : Math.floor((current / total) * 100);
     if (io.interactive) {
-      process.stderr.write(`\r${label} ${'█'.repeat(Math.floor(pct / 5)).padEnd(20, '░')} ${pct}% (${current}/${total})`);
+      process.stderr.write(
+        `\r${label} ${'█'.repeat(Math.floor(pct / 5)).padEnd(20, '░')} ${pct}% (${current}/${total})`,
+      );
     } else if (Math.floor(pct / 10) !== lastDecile) {
       lastDecile = Math.floor(pct / 10);
       io.err(`${label} ${pct}% (${current}/${total})`);

@@ -1,7 +1,7 @@
 import { ConfigError } from '../core/config/load.js';
 import { commands } from './commands/registry.js';
 import { CliUsageError } from './flags.js';
-import { type CliIO, processIO } from './io.js';
+import type { CliIO } from './io.js';
 
 /** Runs one CLI invocation and returns its exit code (used by tests without spawning). */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
@@ -36,11 +36,14 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 }
 
 async function helpText(): Promise<string> {
-  const lines = ['burnwatch — AI spend governance: burn to date, year-end forecast, alerts.', '', 'Commands:'];
+  const lines = [
+    'burnwatch — AI spend governance: burn to date, year-end forecast, alerts.',
+    '',
+    'Commands:',
+  ];
   for (const [name, load] of Object.entries(commands)) {
     lines.push(`  ${name.padEnd(16)} ${(await load()).summary}`);
   }
   lines.push('', 'Run `burnwatch COMMAND --help` for its flags.');
   return lines.join('\n');
 }
-

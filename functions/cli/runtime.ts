@@ -35,7 +35,10 @@ export interface OpenedStore {
  * (Local or real); without it, DynamoDB Local is started with data under `.burnwatch/dynamodb` and
  * stopped on close. The table (`BURNWATCH_TABLE`, default "burnwatch") is created when missing.
  */
-export async function openStore(io: CliIO, opts: { inMemory?: boolean; quiet?: boolean } = {}): Promise<OpenedStore> {
+export async function openStore(
+  io: CliIO,
+  opts: { inMemory?: boolean; quiet?: boolean } = {},
+): Promise<OpenedStore> {
   const tableName = io.env.BURNWATCH_TABLE || DEFAULT_TABLE;
   const endpoint = io.env.BURNWATCH_DYNAMODB_ENDPOINT;
   if (endpoint) {
@@ -49,7 +52,9 @@ export async function openStore(io: CliIO, opts: { inMemory?: boolean; quiet?: b
     };
   }
   if (!opts.quiet) io.err('Starting DynamoDB Local (set BURNWATCH_DYNAMODB_ENDPOINT to use a running one)…');
-  const local = await startLocalDynamo(opts.inMemory ? {} : { dataDir: join(io.cwd, '.burnwatch', 'dynamodb') });
+  const local = await startLocalDynamo(
+    opts.inMemory ? {} : { dataDir: join(io.cwd, '.burnwatch', 'dynamodb') },
+  );
   try {
     await ensureTable(local.client, tableName);
   } catch (err) {

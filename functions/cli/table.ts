@@ -1,7 +1,9 @@
 /** Plain-text table for terminals: columns padded, numbers right-aligned. */
 export function renderTable(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string>>): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => /^[-+$\d.,%()kM× ]*$/.test(r[i] ?? '')));
+  const numeric = headers.map(
+    (_, i) => rows.length > 0 && rows.every((r) => /^[-+$\d.,%()kM× ]*$/.test(r[i] ?? '')),
+  );
   const line = (cells: ReadonlyArray<string>) =>
     cells
       .map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))

@@ -68,5 +68,8 @@ export function attributeLines(
     }
     return { ...line, source, team };
   });
-  return { records, summary: { records: records.length, totalMicros: total, unallocatedMicros: unallocated, unmatched } };
+  return {
+    records,
+    summary: { records: records.length, totalMicros: total, unallocatedMicros: unallocated, unmatched },
+  };
 }

@@ -78,7 +78,11 @@ export interface BurnReportInput {
 }
 
 /** Sum of all sources per day, exact. Rows outside [from, to] are dropped. */
-export function dailyMicros(totals: readonly TeamDaySourceTotal[], from: IsoDay, to: IsoDay): Map<IsoDay, Micros> {
+export function dailyMicros(
+  totals: readonly TeamDaySourceTotal[],
+  from: IsoDay,
+  to: IsoDay,
+): Map<IsoDay, Micros> {
   const out = new Map<IsoDay, Micros>();
   for (const t of totals) {
     if (t.date < from || t.date > to) continue;
@@ -171,7 +175,8 @@ export function computeBurnReport(input: BurnReportInput): BurnReport {
   let prs = 0;
   for (const r of rows) {
     vendorMicros.set(r.vendor, (vendorMicros.get(r.vendor) ?? 0n) + r.costMicros);
-    for (const [model, m] of Object.entries(r.byModel)) modelMicros.set(model, (modelMicros.get(model) ?? 0n) + m);
+    for (const [model, m] of Object.entries(r.byModel))
+      modelMicros.set(model, (modelMicros.get(model) ?? 0n) + m);
     prs += r.outcomes.pullRequests ?? 0;
   }
   const share = (m: Micros) => (spent > 0n ? Math.round((Number(m) / Number(spent)) * 1000) / 1000 : 0);
@@ -179,7 +184,9 @@ export function computeBurnReport(input: BurnReportInput): BurnReport {
     .sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : a[0] < b[0] ? -1 : 1))
     .map(([vendor, m]) => ({ vendor, usd: microsToCentsNumber(m), share: share(m) }));
   const models = [...modelMicros].sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : a[0] < b[0] ? -1 : 1));
-  const top = models.slice(0, 10).map(([model, m]) => ({ model, usd: microsToCentsNumber(m), share: share(m) }));
+  const top = models
+    .slice(0, 10)
+    .map(([model, m]) => ({ model, usd: microsToCentsNumber(m), share: share(m) }));
   const rest = models.slice(10).reduce((a, [, m]) => a + m, 0n);
   if (rest > 0n) top.push({ model: 'other', usd: microsToCentsNumber(rest), share: share(rest) });
 
@@ -200,7 +207,8 @@ export function computeBurnReport(input: BurnReportInput): BurnReport {
   const last28 = sumRange(addDays(asOf, -27), asOf);
   const prev28 = sumRange(addDays(asOf, -55), addDays(asOf, -28));
   const enoughHistory = diffDays(fy.start, asOf) >= 55;
-  const trendChange = enoughHistory && prev28 > 0n ? Math.round((Number(last28) / Number(prev28)) * 100) / 100 : null;
+  const trendChange =
+    enoughHistory && prev28 > 0n ? Math.round((Number(last28) / Number(prev28)) * 100) / 100 : null;
 
   const recentFrom = addDays(asOf, -27);
   const activeByDay = rows.filter((r) => r.date >= recentFrom).map((r) => r.activeUsers);
@@ -222,7 +230,9 @@ export function computeBurnReport(input: BurnReportInput): BurnReport {
     remainingUsd: budget !== null ? round2(budget - spentUsd) : null,
     daysElapsed: daysElapsed(fy, asOf),
     daysRemaining: daysRemaining(fy, asOf),
-    outlook: input.forecast ? outlookFromForecast(input.forecast, fy) : trailingRunRateOutlook(daily, fy, asOf, budget),
+    outlook: input.forecast
+      ? outlookFromForecast(input.forecast, fy)
+      : trailingRunRateOutlook(daily, fy, asOf, budget),
     byVendor,
     byModel: top,
     trend,

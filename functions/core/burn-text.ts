@@ -28,7 +28,9 @@ export function outlookSentence(r: BurnReport): string {
   }
   if (ex.p50) {
     const range =
-      o.method === 'forecast' ? ` (P10 ${shortDate(ex.p10 ?? ex.p50, r.asOf)}, P90 ${ex.p90 ? shortDate(ex.p90, r.asOf) : 'after year end'})` : '';
+      o.method === 'forecast'
+        ? ` (P10 ${shortDate(ex.p10 ?? ex.p50, r.asOf)}, P90 ${ex.p90 ? shortDate(ex.p90, r.asOf) : 'after year end'})`
+        : '';
     const early = o.daysEarly !== null ? `, ${o.daysEarly} days before year end` : '';
     return `${r.name} will exhaust its ${budget} budget around ${shortDate(ex.p50, r.asOf)}${range}${early}.`;
   }

@@ -19,7 +19,9 @@ export function isIsoDay(value: string): boolean {
 /** Days since 1970-01-01 for a valid ISO day. Throws on anything else: callers validate input first. */
 export function toDayNumber(day: IsoDay): number {
   if (!isIsoDay(day)) throw new RangeError(`not a calendar day (YYYY-MM-DD): ${JSON.stringify(day)}`);
-  return Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))) / MS_PER_DAY;
+  return (
+    Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))) / MS_PER_DAY
+  );
 }
 
 export function fromDayNumber(n: number): IsoDay {

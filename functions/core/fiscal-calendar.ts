@@ -23,14 +23,19 @@ export interface FiscalYear {
 export const CALENDAR_YEAR: FiscalCalendar = { startMonth: 1, startDay: 1 };
 
 /** Why a calendar is invalid, or null. Used by the config schema so the error names the field. */
-export function fiscalCalendarProblem(cal: FiscalCalendar): { field: 'startMonth' | 'startDay'; message: string } | null {
+export function fiscalCalendarProblem(
+  cal: FiscalCalendar,
+): { field: 'startMonth' | 'startDay'; message: string } | null {
   if (!Number.isInteger(cal.startMonth) || cal.startMonth < 1 || cal.startMonth > 12) {
     return { field: 'startMonth', message: 'must be a whole number from 1 to 12' };
   }
   // 2025 is not a leap year, so Feb 29 is rejected here too.
   const max = daysInMonth(2025, cal.startMonth);
   if (!Number.isInteger(cal.startDay) || cal.startDay < 1 || cal.startDay > max) {
-    return { field: 'startDay', message: `must be a whole number from 1 to ${max} for month ${cal.startMonth}` };
+    return {
+      field: 'startDay',
+      message: `must be a whole number from 1 to ${max} for month ${cal.startMonth}`,
+    };
   }
   return null;
 }
@@ -53,7 +58,9 @@ export function fiscalYearStarting(cal: FiscalCalendar, startYear: number): Fisc
   const nextStart = startIn(cal, startYear + 1);
   const end = addDays(nextStart, -1);
   const isJan1 = cal.startMonth === 1 && cal.startDay === 1;
-  const label = isJan1 ? `FY${startYear}` : `FY${startYear}-${String((startYear + 1) % 100).padStart(2, '0')}`;
+  const label = isJan1
+    ? `FY${startYear}`
+    : `FY${startYear}-${String((startYear + 1) % 100).padStart(2, '0')}`;
   return { start, end, days: diffDays(start, nextStart), label };
 }
 

@@ -41,7 +41,11 @@ export interface ReplaceResult {
  * the stored rows of that source exactly `records` (re-ingesting a day replaces, never adds).
  */
 export interface UsageStore {
-  replaceSourceDays(source: string, days: readonly IsoDay[], records: readonly UsageRecord[]): Promise<ReplaceResult>;
+  replaceSourceDays(
+    source: string,
+    days: readonly IsoDay[],
+    records: readonly UsageRecord[],
+  ): Promise<ReplaceResult>;
   /** Per-source daily totals of one team in [from, to]. */
   teamDailyTotals(team: string, from: IsoDay, to: IsoDay): Promise<TeamDaySourceTotal[]>;
   /** Stored line items of one team from one source on one day (includes per-person lines). */
@@ -55,7 +59,10 @@ export interface SnapshotStore {
   putForecastSnapshot(team: string, asOf: IsoDay, snapshot: unknown): Promise<void>;
   getForecastSnapshot(team: string, asOf: IsoDay): Promise<unknown | undefined>;
   /** The newest snapshot dated on or before `asOf` (any date when omitted). */
-  latestForecastSnapshot(team: string, asOf?: IsoDay): Promise<{ asOf: IsoDay; snapshot: unknown } | undefined>;
+  latestForecastSnapshot(
+    team: string,
+    asOf?: IsoDay,
+  ): Promise<{ asOf: IsoDay; snapshot: unknown } | undefined>;
   putTeamSummary(team: string, summary: unknown): Promise<void>;
   getTeamSummary(team: string): Promise<unknown | undefined>;
   getTeamSummaries(teams: readonly string[]): Promise<Map<string, unknown>>;

@@ -16,7 +16,12 @@ export interface ReportedTeam {
 
 export function reportedTeams(config: BurnwatchConfig): ReportedTeam[] {
   return [
-    ...config.teams.map((t) => ({ id: t.id, name: t.name, budgetUsd: t.annualBudgetUsd, headcount: t.headcount })),
+    ...config.teams.map((t) => ({
+      id: t.id,
+      name: t.name,
+      budgetUsd: t.annualBudgetUsd,
+      headcount: t.headcount,
+    })),
     { id: UNALLOCATED_TEAM, name: 'Unallocated', budgetUsd: null },
   ];
 }
@@ -38,7 +43,11 @@ export interface TeamBurn {
 }
 
 /** Daily spend in USD per day from fiscal-year start to `asOf` (days without rows are absent). */
-export function dailySpend(totals: readonly TeamDaySourceTotal[], fy: FiscalYear, asOf: IsoDay): DailySpend[] {
+export function dailySpend(
+  totals: readonly TeamDaySourceTotal[],
+  fy: FiscalYear,
+  asOf: IsoDay,
+): DailySpend[] {
   return [...dailyMicros(totals, fy.start, asOf)]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([date, m]) => ({ date, usd: microsToUsd(m) }));
@@ -63,7 +72,9 @@ export async function computeTeamBurns(opts: {
     const totals = await opts.store.teamDailyTotals(team.id, fy.start, opts.asOf);
     const daily = dailySpend(totals, fy, opts.asOf);
     const forecast =
-      team.budgetUsd !== null ? opts.forecaster?.({ team, daily, fiscalYear: fy, asOf: opts.asOf }) : undefined;
+      team.budgetUsd !== null
+        ? opts.forecaster?.({ team, daily, fiscalYear: fy, asOf: opts.asOf })
+        : undefined;
     const report = computeBurnReport({
       team: team.id,
       name: team.name,

@@ -14,7 +14,8 @@ export interface ReportInput {
   readonly generatedAt: string;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const STATUS_COLOR = { critical: '#b3261e', warning: '#b26a00', ok: '#1e7b34' } as const;
 const RISK = { critical: 0, warning: 1, ok: 2 } as const;
@@ -45,16 +46,23 @@ export function renderReportHtml(input: ReportInput): string {
       const r = b.report;
       const svg = renderBurnupSvg(burnupChartInput(r, b.daily, b.forecast));
       const vendors = r.byVendor
-        .map((v) => `<tr><td>${esc(v.vendor)}</td><td class="n">${usd(v.usd)}</td><td class="n">${Math.round(v.share * 100)}%</td></tr>`)
+        .map(
+          (v) =>
+            `<tr><td>${esc(v.vendor)}</td><td class="n">${usd(v.usd)}</td><td class="n">${Math.round(v.share * 100)}%</td></tr>`,
+        )
         .join('');
       const models = r.byModel
         .slice(0, 5)
         .map((m) => `<tr><td>${esc(m.model)}</td><td class="n">${usd(m.usd)}</td></tr>`)
         .join('');
       const facts = [
-        r.perEngineerMonthlyUsd !== null ? `${usd(r.perEngineerMonthlyUsd)} per engineer per month (last 28 days)` : '',
+        r.perEngineerMonthlyUsd !== null
+          ? `${usd(r.perEngineerMonthlyUsd)} per engineer per month (last 28 days)`
+          : '',
         r.costPerMergedPrUsd !== null ? `${usd(r.costPerMergedPrUsd)} per agent-authored pull request` : '',
-        r.trendChange !== null ? `last 28 days ${r.trendChange >= 1 ? '+' : ''}${Math.round((r.trendChange - 1) * 100)}% vs the 28 before` : '',
+        r.trendChange !== null
+          ? `last 28 days ${r.trendChange >= 1 ? '+' : ''}${Math.round((r.trendChange - 1) * 100)}% vs the 28 before`
+          : '',
       ].filter(Boolean);
       return `<section id="team-${esc(r.team)}" class="team">
   <h2>${esc(r.name)} <span class="status" style="background:${STATUS_COLOR[r.outlook.status]}">${STATUS_LABEL[r.outlook.status]}</span></h2>
@@ -72,9 +80,14 @@ export function renderReportHtml(input: ReportInput): string {
     .join('\n');
   const unmatched = input.unmatched
     .slice(0, 10)
-    .map((u) => `<tr><td>${esc(u.source)}</td><td><code>${esc(u.identity)}</code></td><td class="n">${usd(u.usd)}</td></tr>`)
+    .map(
+      (u) =>
+        `<tr><td>${esc(u.source)}</td><td><code>${esc(u.identity)}</code></td><td class="n">${usd(u.usd)}</td></tr>`,
+    )
     .join('');
-  const sections = (input.sections ?? []).map((s) => `<section><h2>${esc(s.title)}</h2>${s.html}</section>`).join('\n');
+  const sections = (input.sections ?? [])
+    .map((s) => `<section><h2>${esc(s.title)}</h2>${s.html}</section>`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>burnwatch — ${esc(input.organization)} — as of ${esc(input.asOf)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -301,7 +301,13 @@ export class SyntheticOrg {
     switch (vendor) {
       case 'openai':
         return [
-          { ...base, identities: { project: 'proj_hackathon' }, lineItem: 'gpt-5', model: 'gpt-5', costMicros: micros(90 * r * (0.6 + 0.8 * rand())) },
+          {
+            ...base,
+            identities: { project: 'proj_hackathon' },
+            lineItem: 'gpt-5',
+            model: 'gpt-5',
+            costMicros: micros(90 * r * (0.6 + 0.8 * rand())),
+          },
         ];
       case 'anthropic':
         return [

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { createDocumentClient, DynamoStore, type DynamoStoreOptions } from '../../functions/adapters/dynamo/dynamo-store.js';
+import {
+  createDocumentClient,
+  DynamoStore,
+  type DynamoStoreOptions,
+} from '../../functions/adapters/dynamo/dynamo-store.js';
 import { type LocalDynamo, startLocalDynamo } from '../../functions/adapters/dynamo/local-dynamodb.js';
 import { ensureTable } from '../../functions/adapters/dynamo/table.js';
 
@@ -25,7 +29,8 @@ export function useLocalDynamo(): DynamoFixture {
     await local?.stop();
   });
   const get = () => {
-    if (!local) throw new Error('DynamoDB Local is not started (useLocalDynamo must be called at file level)');
+    if (!local)
+      throw new Error('DynamoDB Local is not started (useLocalDynamo must be called at file level)');
     return local;
   };
   return {
@@ -38,7 +43,10 @@ export function useLocalDynamo(): DynamoFixture {
     async newStore(opts = {}) {
       const tableName = `t-${randomUUID()}`;
       await ensureTable(get().client, tableName);
-      return { store: new DynamoStore(createDocumentClient(get().client), { tableName, ...opts }), tableName };
+      return {
+        store: new DynamoStore(createDocumentClient(get().client), { tableName, ...opts }),
+        tableName,
+      };
     },
   };
 }

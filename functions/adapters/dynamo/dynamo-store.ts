@@ -25,7 +25,12 @@ import { keys } from './keys.js';
 const micros = z.bigint();
 const count = z.union([z.bigint(), z.number()]).transform(Number);
 const tokensSchema = z
-  .object({ input: count.optional(), output: count.optional(), cacheRead: count.optional(), cacheWrite: count.optional() })
+  .object({
+    input: count.optional(),
+    output: count.optional(),
+    cacheRead: count.optional(),
+    cacheWrite: count.optional(),
+  })
   .partial();
 
 const teamDayItem = z.object({
@@ -71,7 +76,8 @@ const stateItem = z.object({ sk: z.string(), value: z.string(), version: count }
 const docItem = z.object({ sk: z.string(), doc: z.string() });
 
 /** Documents are stored as JSON text: their owners validate them, and bigints are written as strings. */
-const toJson = (value: unknown) => JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+const toJson = (value: unknown) =>
+  JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
 
 /** DocumentClient that reads every integer as bigint, so money round-trips exactly. */
 export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
@@ -110,9 +116,11 @@ export class DynamoStore implements Store {
     const byDay = new Map<IsoDay, UsageRecord[]>();
     for (const day of days) byDay.set(day, []);
     for (const r of records) {
-      if (r.source !== source) throw new Error(`record for source "${r.source}" passed to replace "${source}"`);
+      if (r.source !== source)
+        throw new Error(`record for source "${r.source}" passed to replace "${source}"`);
       const list = byDay.get(r.date);
-      if (!list || !daySet.has(r.date)) throw new Error(`record dated ${r.date} is outside the days being replaced`);
+      if (!list || !daySet.has(r.date))
+        throw new Error(`record dated ${r.date} is outside the days being replaced`);
       list.push(r);
     }
     const fetchedAt = this.now().toISOString();
@@ -194,7 +202,12 @@ export class DynamoStore implements Store {
     };
   }
 
-  private aggregate(source: string, date: IsoDay, team: string, lines: UsageRecord[]): Record<string, unknown> {
+  private aggregate(
+    source: string,
+    date: IsoDay,
+    team: string,
+    lines: UsageRecord[],
+  ): Record<string, unknown> {
     let cost = 0n;
     const byModel: Record<string, bigint> = {};
     const tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
@@ -233,7 +246,10 @@ export class DynamoStore implements Store {
 
   private async getManifest(source: string, date: IsoDay): Promise<SourceDayManifest | undefined> {
     const out = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: { pk: keys.sourcePk(source), sk: keys.sourceDaySk(date) } }),
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: keys.sourcePk(source), sk: keys.sourceDaySk(date) },
+      }),
     );
     return out.Item ? manifestItem.parse(out.Item) : undefined;
   }
@@ -252,7 +268,9 @@ export class DynamoStore implements Store {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await this.doc.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }));
+      const out = await this.doc.send(
+        new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }),
+      );
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
     } while (start);
@@ -307,7 +325,10 @@ export class DynamoStore implements Store {
     return this.getDoc(keys.teamPk(team), keys.forecastSk(asOf));
   }
 
-  async latestForecastSnapshot(team: string, asOf?: IsoDay): Promise<{ asOf: IsoDay; snapshot: unknown } | undefined> {
+  async latestForecastSnapshot(
+    team: string,
+    asOf?: IsoDay,
+  ): Promise<{ asOf: IsoDay; snapshot: unknown } | undefined> {
     const out = await this.doc.send(
       new QueryCommand({
         TableName: this.table,
@@ -339,7 +360,9 @@ export class DynamoStore implements Store {
     const result = new Map<string, unknown>();
     for (let i = 0; i < teams.length; i += 100) {
       let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-        [this.table]: { Keys: teams.slice(i, i + 100).map((t) => ({ pk: keys.teamPk(t), sk: keys.summarySk() })) },
+        [this.table]: {
+          Keys: teams.slice(i, i + 100).map((t) => ({ pk: keys.teamPk(t), sk: keys.summarySk() })),
+        },
       };
       for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
         if (attempt > 8) throw new Error('BatchGetItem left keys unprocessed after 8 attempts');
@@ -355,7 +378,9 @@ export class DynamoStore implements Store {
   }
 
   private async putDoc(pk: string, sk: string, type: string, value: unknown): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.table, Item: { pk, sk, type, doc: toJson(value) } }));
+    await this.doc.send(
+      new PutCommand({ TableName: this.table, Item: { pk, sk, type, doc: toJson(value) } }),
+    );
   }
 
   private async getDoc(pk: string, sk: string): Promise<unknown | undefined> {
@@ -378,7 +403,13 @@ export class DynamoStore implements Store {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: keys.statePk(scope), sk: keys.stateSk(key), type: 'state', value: toJson(value), version },
+          Item: {
+            pk: keys.statePk(scope),
+            sk: keys.stateSk(key),
+            type: 'state',
+            value: toJson(value),
+            version,
+          },
           ...(expectedVersion === 0
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } }),
@@ -386,9 +417,12 @@ export class DynamoStore implements Store {
       );
     } catch (err) {
       if (err instanceof Error && err.name === 'ConditionalCheckFailedException') {
-        throw new ConditionalWriteConflictError(`state ${scope}/${key} changed since version ${expectedVersion}`, {
-          cause: err,
-        });
+        throw new ConditionalWriteConflictError(
+          `state ${scope}/${key} changed since version ${expectedVersion}`,
+          {
+            cause: err,
+          },
+        );
       }
       throw err;
     }

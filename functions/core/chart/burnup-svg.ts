@@ -10,8 +10,17 @@ export interface BurnupChartInput {
   /** Cumulative actual spend per day, ascending. */
   readonly actual: ReadonlyArray<{ readonly date: IsoDay; readonly cumulativeUsd: number }>;
   /** Cumulative outlook band after the last actual day, ascending. */
-  readonly band: ReadonlyArray<{ readonly date: IsoDay; readonly p10: number; readonly p50: number; readonly p90: number }>;
-  readonly exhaustion?: { readonly p10: IsoDay | null; readonly p50: IsoDay | null; readonly p90: IsoDay | null };
+  readonly band: ReadonlyArray<{
+    readonly date: IsoDay;
+    readonly p10: number;
+    readonly p50: number;
+    readonly p90: number;
+  }>;
+  readonly exhaustion?: {
+    readonly p10: IsoDay | null;
+    readonly p50: IsoDay | null;
+    readonly p90: IsoDay | null;
+  };
   /** Label of the outlook line in the legend ("forecast P50" or "trailing run-rate"). */
   readonly outlookLabel?: string;
   readonly width?: number;
@@ -28,7 +37,8 @@ const COLORS = {
   muted: '#6b7280',
 };
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fmt = (n: number) => (Math.round(n * 10) / 10).toString();
 
 /** A "nice" axis maximum (1, 2, 2.5, 5 × 10^k) at or above `value`. */
@@ -61,7 +71,8 @@ export function renderBurnupSvg(input: BurnupChartInput): string {
       1,
     ) * 1.05,
   );
-  const x = (d: IsoDay) => m.left + (Math.min(Math.max(diffDays(fy.start, d), 0), fy.days - 1) / (fy.days - 1)) * pw;
+  const x = (d: IsoDay) =>
+    m.left + (Math.min(Math.max(diffDays(fy.start, d), 0), fy.days - 1) / (fy.days - 1)) * pw;
   const y = (v: number) => m.top + ph - (Math.min(v, maxY) / maxY) * ph;
   const parts: string[] = [];
   parts.push(
@@ -121,7 +132,9 @@ export function renderBurnupSvg(input: BurnupChartInput): string {
     if (ex.p10) {
       const x1 = fmt(x(ex.p10));
       const x2 = fmt(x(ex.p90 ?? fy.end));
-      parts.push(`<line x1="${x1}" x2="${x2}" y1="${fmt(by)}" y2="${fmt(by)}" stroke="${COLORS.budget}" stroke-width="5" stroke-opacity="0.35"/>`);
+      parts.push(
+        `<line x1="${x1}" x2="${x2}" y1="${fmt(by)}" y2="${fmt(by)}" stroke="${COLORS.budget}" stroke-width="5" stroke-opacity="0.35"/>`,
+      );
     }
     const px = x(ex.p50);
     parts.push(

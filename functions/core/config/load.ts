@@ -14,7 +14,9 @@ export class ConfigError extends Error {
     readonly source: string,
     readonly problems: readonly ConfigProblem[],
   ) {
-    super(`${source} is not a valid burnwatch config:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+    super(
+      `${source} is not a valid burnwatch config:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
+    );
   }
 }
 

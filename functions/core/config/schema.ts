@@ -27,7 +27,15 @@ const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Se
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 /** One thing a vendor row can be identified by. A pattern may use `*` as a wildcard (`*@payments.corp.com`). */
-export const IDENTITY_KINDS = ['workspace', 'project', 'apiKey', 'userEmail', 'tag', 'githubTeam', 'account'] as const;
+export const IDENTITY_KINDS = [
+  'workspace',
+  'project',
+  'apiKey',
+  'userEmail',
+  'tag',
+  'githubTeam',
+  'account',
+] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
 const matchSchema = z
@@ -69,7 +77,9 @@ const sourceBase = {
 export const sourceSchema = z.discriminatedUnion(
   'type',
   [
-    z.object({ ...sourceBase, type: z.literal('anthropic'), includeClaudeCode: z.boolean().default(true) }).strict(),
+    z
+      .object({ ...sourceBase, type: z.literal('anthropic'), includeClaudeCode: z.boolean().default(true) })
+      .strict(),
     z.object({ ...sourceBase, type: z.literal('openai') }).strict(),
     z.object({ ...sourceBase, type: z.literal('cursor') }).strict(),
     z
@@ -120,7 +130,11 @@ const alertOverrides = z
     /** Per-engineer monthly cap; omit to disable the rule. */
     perEngineerMonthlyCapUsd: z.number().positive().optional(),
     /** A source with no new data for this long is stale. */
-    staleAfterHours: z.number().int().min(1).max(24 * 30),
+    staleAfterHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30),
   })
   .strict();
 
@@ -135,7 +149,10 @@ export const DEFAULT_ALERTS = {
 
 export const teamSchema = z
   .object({
-    id: teamId.refine((id) => id !== UNALLOCATED_TEAM, `"${UNALLOCATED_TEAM}" is reserved for unmatched spend`),
+    id: teamId.refine(
+      (id) => id !== UNALLOCATED_TEAM,
+      `"${UNALLOCATED_TEAM}" is reserved for unmatched spend`,
+    ),
     name: z.string().min(1, 'must not be empty'),
     annualBudgetUsd: positiveUsd,
     headcount: z.number().int().positive('must be a positive whole number').optional(),
@@ -199,7 +216,8 @@ export const configSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
-    for (const p of crossReferenceProblems(cfg)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    for (const p of crossReferenceProblems(cfg))
+      ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
   });
 
 /**
@@ -208,7 +226,8 @@ export const configSchema = z
  */
 export function crossReferenceProblems(raw: unknown): Array<{ path: (string | number)[]; message: string }> {
   const problems: Array<{ path: (string | number)[]; message: string }> = [];
-  const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
+  const obj = (v: unknown): Record<string, unknown> =>
+    v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
   const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
   const cfg = obj(raw);
   const teamIds = new Set<string>();
@@ -222,7 +241,8 @@ export function crossReferenceProblems(raw: unknown): Array<{ path: (string | nu
   arr(cfg.sources).forEach((s, i) => {
     const id = obj(s).id;
     if (typeof id === 'string') {
-      if (sourceIds.has(id)) problems.push({ path: ['sources', i, 'id'], message: `duplicate source id "${id}"` });
+      if (sourceIds.has(id))
+        problems.push({ path: ['sources', i, 'id'], message: `duplicate source id "${id}"` });
       sourceIds.add(id);
     }
     arr(obj(s).attribution).forEach((rule, j) => {
@@ -241,7 +261,10 @@ export function crossReferenceProblems(raw: unknown): Array<{ path: (string | nu
     typeof alerts.criticalProbability === 'number' &&
     alerts.warningProbability > alerts.criticalProbability
   ) {
-    problems.push({ path: ['alerts', 'warningProbability'], message: 'must not exceed alerts.criticalProbability' });
+    problems.push({
+      path: ['alerts', 'warningProbability'],
+      message: 'must not exceed alerts.criticalProbability',
+    });
   }
   return problems;
 }

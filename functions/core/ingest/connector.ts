@@ -1,5 +1,5 @@
 import type { IsoDay } from '../dates.js';
-import type { VendorUsageLine, Vendor } from '../usage.js';
+import type { Vendor, VendorUsageLine } from '../usage.js';
 
 /** Inclusive UTC day range. */
 export interface DayRange {

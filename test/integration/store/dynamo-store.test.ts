@@ -22,13 +22,19 @@ describe('DynamoStore usage rows', () => {
 
   it('drops lines and teams that a revision no longer reports', async () => {
     const { store } = await dynamo.newStore();
-    await store.replaceSourceDays('anthropic', ['2026-03-02'], [
-      aRecord({ costMicros: 1_000_000n }),
-      aRecord({ lineItem: 'input', costMicros: 2_000_000n }),
-      aRecord({ team: 'search', identities: { workspace: 'w_search' }, costMicros: 9_000_000n }),
-    ]);
+    await store.replaceSourceDays(
+      'anthropic',
+      ['2026-03-02'],
+      [
+        aRecord({ costMicros: 1_000_000n }),
+        aRecord({ lineItem: 'input', costMicros: 2_000_000n }),
+        aRecord({ team: 'search', identities: { workspace: 'w_search' }, costMicros: 9_000_000n }),
+      ],
+    );
     await store.replaceSourceDays('anthropic', ['2026-03-02'], [aRecord({ costMicros: 1_500_000n })]);
-    expect((await store.teamDailyTotals('payments', '2026-03-02', '2026-03-02'))[0]?.costMicros).toBe(1_500_000n);
+    expect((await store.teamDailyTotals('payments', '2026-03-02', '2026-03-02'))[0]?.costMicros).toBe(
+      1_500_000n,
+    );
     expect(await store.teamLines('anthropic', '2026-03-02', 'payments')).toHaveLength(1);
     expect(await store.teamDailyTotals('search', '2026-03-02', '2026-03-02')).toEqual([]);
     expect(await store.teamLines('anthropic', '2026-03-02', 'search')).toEqual([]);
@@ -37,7 +43,11 @@ describe('DynamoStore usage rows', () => {
   it('an empty replacement for a day clears that source only', async () => {
     const { store } = await dynamo.newStore();
     await store.replaceSourceDays('anthropic', ['2026-03-02'], [aRecord()]);
-    await store.replaceSourceDays('openai', ['2026-03-02'], [aRecord({ source: 'openai', vendor: 'openai' })]);
+    await store.replaceSourceDays(
+      'openai',
+      ['2026-03-02'],
+      [aRecord({ source: 'openai', vendor: 'openai' })],
+    );
     await store.replaceSourceDays('anthropic', ['2026-03-02'], []);
     const totals = await store.teamDailyTotals('payments', '2026-03-02', '2026-03-02');
     expect(totals.map((t) => t.source)).toEqual(['openai']);
@@ -62,7 +72,8 @@ describe('DynamoStore usage rows', () => {
     }
     let actual = 0n;
     for (let t = 0; t < 50; t++) {
-      for (const row of await store.teamDailyTotals(`team-${t}`, '2026-01-01', '2026-12-31')) actual += row.costMicros;
+      for (const row of await store.teamDailyTotals(`team-${t}`, '2026-01-01', '2026-12-31'))
+        actual += row.costMicros;
     }
     expect(actual).toBe(expected);
   });
@@ -76,14 +87,23 @@ describe('DynamoStore state', () => {
       ConditionalWriteConflictError,
     );
     await store.putState('alerts', 'payments#critical', { state: 'ok' }, v1);
-    expect(await store.getState('alerts', 'payments#critical')).toEqual({ value: { state: 'ok' }, version: 2 });
+    expect(await store.getState('alerts', 'payments#critical')).toEqual({
+      value: { state: 'ok' },
+      version: 2,
+    });
   });
 
   it('returns the newest forecast snapshot on or before a date', async () => {
     const { store } = await dynamo.newStore();
     await store.putForecastSnapshot('payments', '2026-03-01', { n: 1 });
     await store.putForecastSnapshot('payments', '2026-03-08', { n: 2 });
-    expect(await store.latestForecastSnapshot('payments', '2026-03-05')).toEqual({ asOf: '2026-03-01', snapshot: { n: 1 } });
-    expect(await store.latestForecastSnapshot('payments')).toEqual({ asOf: '2026-03-08', snapshot: { n: 2 } });
+    expect(await store.latestForecastSnapshot('payments', '2026-03-05')).toEqual({
+      asOf: '2026-03-01',
+      snapshot: { n: 1 },
+    });
+    expect(await store.latestForecastSnapshot('payments')).toEqual({
+      asOf: '2026-03-08',
+      snapshot: { n: 2 },
+    });
   });
 });
