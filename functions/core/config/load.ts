@@ -45,15 +45,18 @@ export function problemsFromZod(error: z.ZodError): ConfigProblem[] {
 
 function humanMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
+    // Needs `reportInput: true` on the parse, or every wrong type would read as missing.
     if (issue.input === undefined) return `is required (expected ${issue.expected})`;
-    return issue.message.startsWith('Invalid input') ? `must be a ${issue.expected}` : issue.message;
+    return issue.message.startsWith('Invalid input')
+      ? `must be a ${issue.expected}, got ${typeof issue.input}`
+      : issue.message;
   }
   return issue.message;
 }
 
 /** Validate parsed JSON; throws `ConfigError` listing every problem. */
 export function parseConfig(raw: unknown, source = 'config'): BurnwatchConfig {
-  const result = configSchema.safeParse(raw);
+  const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     // zod skips whole-object checks when a field fails; run them on the raw input so one pass lists all.
     const problems = problemsFromZod(result.error);

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { attributeLines, createAttributor } from '../../../functions/core/attribution.js';
+import type { VendorUsageLine } from '../../../functions/core/usage.js';
+
+const line = (identities: VendorUsageLine['identities'], costMicros = 1_000_000n): VendorUsageLine => ({
+  date: '2026-03-02',
+  vendor: 'cursor',
+  identities,
+  lineItem: 'usage',
+  costMicros,
+  provisional: false,
+});
+
+describe('attribution', () => {
+  const attribute = createAttributor([
+    { match: { workspace: 'wrkspc_payments' }, team: 'payments' },
+    { match: { userEmail: '*@payments.corp.com' }, team: 'payments' },
+    { match: { project: 'proj_ds*', apiKey: 'key_research' }, team: 'data-science' },
+    { match: { tag: 'search' }, team: 'search' },
+  ]);
+
+  it('maps each identity kind, with domain patterns and case-insensitive emails', () => {
+    expect(attribute({ workspace: 'wrkspc_payments' })).toBe('payments');
+    expect(attribute({ userEmail: 'Dana@Payments.Corp.com' })).toBe('payments');
+    expect(attribute({ tag: 'search' })).toBe('search');
+  });
+
+  it('requires every identity a rule names to match', () => {
+    expect(attribute({ project: 'proj_ds_lab', apiKey: 'key_research' })).toBe('data-science');
+    expect(attribute({ project: 'proj_ds_lab' })).toBe('unallocated');
+  });
+
+  it('does not let a pattern match a look-alike domain', () => {
+    expect(attribute({ userEmail: 'eve@payments.corp.com.evil.io' })).toBe('unallocated');
+    expect(attribute({ userEmail: 'eve@notpayments.corp.com' })).toBe('unallocated');
+  });
+
+  it('reports unmatched spend by identity instead of dropping it', () => {
+    const { records, summary } = attributeLines(
+      'cursor',
+      [
+        line({ userEmail: 'a@payments.corp.com' }, 5_000_000n),
+        line({ tag: '' }, 2_000_000n),
+        line({ project: 'x' }, 1_000_000n),
+      ],
+      attribute,
+    );
+    expect(records.map((r) => r.team)).toEqual(['payments', 'unallocated', 'unallocated']);
+    expect(summary.totalMicros).toBe(8_000_000n);
+    expect(summary.unallocatedMicros).toBe(3_000_000n);
+    expect([...summary.unmatched.keys()]).toEqual(['tag=(empty)', 'project=x']);
+  });
+
+  it('does not count detail lines (billable: false) as spend', () => {
+    const { summary } = attributeLines(
+      'anthropic',
+      [{ ...line({ project: 'x' }), billable: false }],
+      attribute,
+    );
+    expect(summary.totalMicros).toBe(0n);
+    expect(summary.unallocatedMicros).toBe(0n);
+  });
+});

@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, parseConfigText } from '../../../functions/core/config/load.js';
+import { alertSettingsFor } from '../../../functions/core/config/schema.js';
+
+const example = JSON.parse(
+  readFileSync(new URL('../../../burnwatch.config.example.json', import.meta.url), 'utf8'),
+);
+
+function minimal(): Record<string, unknown> {
+  return {
+    organization: { name: 'Acme' },
+    fiscalYear: { startMonth: 7, startDay: 1 },
+    teams: [{ id: 'payments', name: 'Payments', annualBudgetUsd: 240000 }],
+    sources: [
+      { id: 'anthropic', type: 'anthropic', attribution: [{ match: { workspace: 'w1' }, team: 'payments' }] },
+    ],
+    finance: { slackChannel: '#finance' },
+  };
+}
+
+function problems(raw: unknown): string[] {
+  try {
+    parseConfig(raw);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems.map((p) => `${p.path}: ${p.message}`);
+    throw err;
+  }
+  return [];
+}
+
+describe('config', () => {
+  it('accepts the shipped example and fills defaults', () => {
+    const config = parseConfig(example);
+    expect(config.teams).toHaveLength(8);
+    expect(config.alerts.worseningDays).toBe(14);
+    expect(alertSettingsFor(config, 'search').spikeMultiplier).toBe(4);
+    expect(alertSettingsFor(config, 'payments').spikeMultiplier).toBe(3);
+  });
+
+  const cases: Array<[string, (c: Record<string, any>) => void, RegExp]> = [
+    [
+      'negative budget',
+      (c) => (c.teams[0].annualBudgetUsd = -5),
+      /^teams\[0\]\.annualBudgetUsd: must be a positive number/,
+    ],
+    [
+      'budget as text',
+      (c) => (c.teams[0].annualBudgetUsd = '240k'),
+      /^teams\[0\]\.annualBudgetUsd: must be a positive number/,
+    ],
+    ['missing team name', (c) => delete c.teams[0].name, /^teams\[0\]\.name: is required/],
+    ['bad team id', (c) => (c.teams[0].id = 'Pay Ments'), /^teams\[0\]\.id: must be lowercase letters/],
+    [
+      'reserved team id',
+      (c) => (c.teams[0].id = 'unallocated'),
+      /^teams\[0\]\.id: "unallocated" is reserved/,
+    ],
+    [
+      'duplicate team',
+      (c) => c.teams.push({ ...c.teams[0] }),
+      /^teams\[1\]\.id: duplicate team id "payments"/,
+    ],
+    [
+      'Feb 30 fiscal start',
+      (c) => (c.fiscalYear = { startMonth: 2, startDay: 30 }),
+      /^fiscalYear\.startDay: must be a whole number from 1 to 28/,
+    ],
+    [
+      'month 13',
+      (c) => (c.fiscalYear.startMonth = 13),
+      /^fiscalYear\.startMonth: must be a whole number from 1 to 12/,
+    ],
+    [
+      'unknown source type',
+      (c) => (c.sources[0].type = 'gemini'),
+      /^sources\[0\]\.type: must be one of anthropic, openai/,
+    ],
+    [
+      'rule for unknown team',
+      (c) => (c.sources[0].attribution[0].team = 'payment'),
+      /^sources\[0\]\.attribution\[0\]\.team: unknown team "payment"/,
+    ],
+    [
+      'empty match',
+      (c) => (c.sources[0].attribution[0].match = {}),
+      /^sources\[0\]\.attribution\[0\]\.match: must name at least one of/,
+    ],
+    [
+      'misspelt field',
+      (c) => (c.teams[0].anualBudgetUsd = 1),
+      /^teams\[0\]\.anualBudgetUsd: is not a known field/,
+    ],
+    [
+      'bad Slack channel',
+      (c) => (c.finance.slackChannel = 'finance'),
+      /^finance\.slackChannel: must be a channel ID/,
+    ],
+    [
+      'bad manager id',
+      (c) => (c.teams[0].managers = { slackUserIds: ['bob'] }),
+      /^teams\[0\]\.managers\.slackUserIds\[0\]: must be a Slack user ID/,
+    ],
+    ['non-USD currency', (c) => (c.currency = 'EUR'), /^currency: must be "USD"/],
+    [
+      'bad base URL',
+      (c) => (c.sources[0].baseUrl = 'ftp://proxy'),
+      /^sources\[0\]\.baseUrl: must be an http\(s\) URL/,
+    ],
+    [
+      'copilot without org',
+      (c) => c.sources.push({ id: 'gh', type: 'copilot' }),
+      /^sources\[1\]\.organization: is required/,
+    ],
+    [
+      'warning above critical',
+      (c) => (c.alerts = { warningProbability: 0.8, criticalProbability: 0.5 }),
+      /^alerts\.warningProbability: must not exceed/,
+    ],
+    ['bad holiday', (c) => (c.holidays = ['2026-13-01']), /^holidays\[0\]: must be a calendar day/],
+    ['no teams', (c) => (c.teams = []), /^teams: must list at least one team/],
+  ];
+
+  it.each(cases)('names the field for %s', (_name, mutate, expected) => {
+    // Prepare
+    const raw = minimal();
+    mutate(raw);
+    // Act
+    const found = problems(raw);
+    // Assess
+    expect(
+      found.some((p) => expected.test(p)),
+      `got: ${found.join(' | ')}`,
+    ).toBe(true);
+  });
+
+  it('lists every problem in one pass, including cross-references', () => {
+    const raw = minimal() as Record<string, any>;
+    raw.teams[0].annualBudgetUsd = 0;
+    raw.sources[0].attribution[0].team = 'nobody';
+    expect(problems(raw)).toEqual([
+      'teams[0].annualBudgetUsd: must be a positive number',
+      expect.stringMatching(/^sources\[0\]\.attribution\[0\]\.team: unknown team "nobody"/),
+    ]);
+  });
+
+  it('reports a JSON syntax error as a problem with the file', () => {
+    expect(() => parseConfigText('{"teams": [', 'x.json')).toThrow(/\(file\): is not valid JSON/);
+  });
+});
