@@ -38,6 +38,7 @@ describe('config', () => {
     expect(alertSettingsFor(config, 'payments').spikeMultiplier).toBe(3);
   });
 
+  // biome-ignore lint/suspicious/noExplicitAny: each case mutates raw JSON into a deliberately invalid shape
   const cases: Array<[string, (c: Record<string, any>) => void, RegExp]> = [
     [
       'negative budget',
@@ -135,6 +136,7 @@ describe('config', () => {
   });
 
   it('lists every problem in one pass, including cross-references', () => {
+    // biome-ignore lint/suspicious/noExplicitAny: the test writes deliberately invalid values into raw JSON
     const raw = minimal() as Record<string, any>;
     raw.teams[0].annualBudgetUsd = 0;
     raw.sources[0].attribution[0].team = 'nobody';
