@@ -1,0 +1,61 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCliCaptured } from '../../helpers/cli.js';
+import { useLocalDynamo } from '../../helpers/dynamo.js';
+
+const dynamo = useLocalDynamo();
+
+describe('burnwatch demo and burn', () => {
+  it('loads the synthetic org, prints every team and writes a self-contained report; burn reads it back', async () => {
+    // Prepare
+    const out = mkdtempSync(join(tmpdir(), 'burnwatch-demo-'));
+    const env = { BURNWATCH_DYNAMODB_ENDPOINT: dynamo.endpoint, BURNWATCH_TABLE: 'demo' };
+    // Act
+    const demo = await runCliCaptured(['demo', '--out', out], { env });
+    // Assess
+    expect(demo.code).toBe(0);
+    for (const team of [
+      'Payments',
+      'Search',
+      'Mobile',
+      'Platform',
+      'Data Science',
+      'Web',
+      'Security',
+      'Growth',
+      'Unallocated',
+    ]) {
+      expect(demo.out).toContain(team);
+    }
+    expect(demo.out).toMatch(/Payments will exhaust its \$240,000 budget around/);
+    expect(demo.out).toMatch(/Unallocated: \$[\d,]+ \([\d.]+% of spend\) matched no attribution rule/);
+    expect(demo.err).toMatch(/Loading synthetic vendor data .*%/);
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(html.match(/<svg /g)?.length).toBe(9);
+    expect(html).not.toMatch(/<script|<link |src="http/); // opens offline
+    expect(existsSync(join(out, 'index.html'))).toBe(true);
+
+    const burn = await runCliCaptured(
+      ['burn', 'payments', '--json', '--as-of', '2026-03-31', '--config', 'burnwatch.config.example.json'],
+      { env },
+    );
+    expect(burn.code).toBe(0);
+    const report = JSON.parse(burn.out);
+    expect(report).toMatchObject({
+      team: 'payments',
+      budgetUsd: 240000,
+      asOf: '2026-03-31',
+      dataThrough: '2026-03-31',
+    });
+    expect(report.spentToDateUsd).toBeGreaterThan(100_000);
+    expect(report.byVendor.map((v: { vendor: string }) => v.vendor).sort()).toEqual([
+      'anthropic',
+      'bedrock',
+      'copilot',
+      'cursor',
+      'openai',
+    ]);
+  });
+});
