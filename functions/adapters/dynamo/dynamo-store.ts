@@ -128,8 +128,9 @@ export class DynamoStore implements Store {
     const manifests: WriteRequest[] = [];
     let deleted = 0;
 
+    const previousManifests = await this.getManifests(source, [...byDay.keys()]);
     for (const [date, dayRecords] of byDay) {
-      const previous = await this.getManifest(source, date);
+      const previous = previousManifests.get(date);
       const byTeam = groupBy(dayRecords, (r) => r.team);
       // Lines of teams that had data before: delete the keys not written again (a line that vanished
       // in a revision must not keep counting).
@@ -244,14 +245,35 @@ export class DynamoStore implements Store {
     };
   }
 
-  private async getManifest(source: string, date: IsoDay): Promise<SourceDayManifest | undefined> {
-    const out = await this.doc.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { pk: keys.sourcePk(source), sk: keys.sourceDaySk(date) },
-      }),
+  /** Existing manifests for the days, 100 keys per BatchGetItem (a backfill touches a whole year). */
+  private async getManifests(
+    source: string,
+    dates: readonly IsoDay[],
+  ): Promise<Map<IsoDay, SourceDayManifest>> {
+    const items = await this.batchGetAll(
+      dates.map((d) => ({ pk: keys.sourcePk(source), sk: keys.sourceDaySk(d) })),
     );
-    return out.Item ? manifestItem.parse(out.Item) : undefined;
+    return new Map(items.map((i) => manifestItem.parse(i)).map((m) => [m.date, m]));
+  }
+
+  /** BatchGetItem in chunks of 100, re-requesting unprocessed keys; missing items are simply absent. */
+  private async batchGetAll(
+    keyList: ReadonlyArray<Record<string, string>>,
+  ): Promise<Record<string, unknown>[]> {
+    const found: Record<string, unknown>[] = [];
+    for (let i = 0; i < keyList.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+        [this.table]: { Keys: keyList.slice(i, i + 100) },
+      };
+      for (let attempt = 1; request && Object.keys(request).length > 0; attempt++) {
+        if (attempt > 8) throw new Error('BatchGetItem left keys unprocessed after 8 attempts');
+        if (attempt > 1) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** (attempt - 2)));
+        const out = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
+        found.push(...(out.Responses?.[this.table] ?? []));
+        request = out.UnprocessedKeys as typeof request;
+      }
+    }
+    return found;
   }
 
   private async lineKeys(source: string, date: IsoDay, team: string): Promise<string[]> {
@@ -357,22 +379,11 @@ export class DynamoStore implements Store {
   }
 
   async getTeamSummaries(teams: readonly string[]): Promise<Map<string, unknown>> {
+    const items = await this.batchGetAll(teams.map((t) => ({ pk: keys.teamPk(t), sk: keys.summarySk() })));
     const result = new Map<string, unknown>();
-    for (let i = 0; i < teams.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-        [this.table]: {
-          Keys: teams.slice(i, i + 100).map((t) => ({ pk: keys.teamPk(t), sk: keys.summarySk() })),
-        },
-      };
-      for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
-        if (attempt > 8) throw new Error('BatchGetItem left keys unprocessed after 8 attempts');
-        const out = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of out.Responses?.[this.table] ?? []) {
-          const parsed = z.object({ pk: z.string(), doc: z.string() }).parse(item);
-          result.set(parsed.pk.slice('TEAM#'.length), JSON.parse(parsed.doc));
-        }
-        request = out.UnprocessedKeys as typeof request;
-      }
+    for (const item of items) {
+      const parsed = z.object({ pk: z.string(), doc: z.string() }).parse(item);
+      result.set(parsed.pk.slice('TEAM#'.length), JSON.parse(parsed.doc));
     }
     return result;
   }
