@@ -59,7 +59,7 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 export function renderBurnupSvg(input: BurnupChartInput): string {
   const W = input.width ?? 720;
   const H = input.height ?? 360;
-  const m = { top: 44, right: 24, bottom: 40, left: 64 };
+  const m = { top: 58, right: 24, bottom: 40, left: 64 };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
   const fy = input.fiscalYear;
@@ -148,18 +148,18 @@ export function renderBurnupSvg(input: BurnupChartInput): string {
     ['actual', COLORS.actual, ''],
     [input.outlookLabel ?? 'outlook P50', COLORS.p50, '6 4'],
   ];
-  let lx = m.left + 230;
+  let lx = m.left;
   for (const [label, color, dash] of legend) {
     parts.push(
-      `<line x1="${lx}" x2="${lx + 18}" y1="17" y2="17" stroke="${color}" stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`,
-      `<text x="${lx + 22}" y="21" font-size="11" fill="${COLORS.text}">${esc(label)}</text>`,
+      `<line x1="${lx}" x2="${lx + 18}" y1="39" y2="39" stroke="${color}" stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`,
+      `<text x="${lx + 22}" y="43" font-size="11" fill="${COLORS.text}">${esc(label)}</text>`,
     );
     lx += 34 + label.length * 6.5;
   }
   if (input.band.some((b) => b.p90 !== b.p10)) {
     parts.push(
-      `<rect x="${lx}" y="11" width="18" height="12" fill="${COLORS.band}" fill-opacity="0.3"/>`,
-      `<text x="${lx + 22}" y="21" font-size="11" fill="${COLORS.text}">P10–P90</text>`,
+      `<rect x="${lx}" y="33" width="18" height="12" fill="${COLORS.band}" fill-opacity="0.3"/>`,
+      `<text x="${lx + 22}" y="43" font-size="11" fill="${COLORS.text}">P10–P90</text>`,
     );
   }
   parts.push('</svg>');
