@@ -1,3 +1,6 @@
+import type { BurnReport } from '../core/burn-report.js';
+import { STATUS_LABEL, shortDate, usd } from '../core/burn-text.js';
+
 /** Plain-text table for terminals: columns padded, numbers right-aligned. */
 export function renderTable(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string>>): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -10,4 +13,23 @@ export function renderTable(headers: readonly string[], rows: ReadonlyArray<Read
       .join('  ')
       .trimEnd();
   return [line(headers), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** Every team in one table: the view `burn` (no team) and `demo` print. */
+export function renderBurnTable(reports: readonly BurnReport[]): string {
+  return renderTable(
+    ['Team', 'Budget', 'Spent YTD', 'Used', 'Year-end P50', 'P10–P90', 'Runs out', 'Status'],
+    reports.map((r) => [
+      r.name,
+      r.budgetUsd === null ? '—' : usd(r.budgetUsd),
+      usd(r.spentToDateUsd),
+      r.percentUsed === null ? '—' : `${r.percentUsed}%`,
+      usd(r.outlook.yearEndUsd.p50),
+      r.outlook.method === 'forecast'
+        ? `${usd(r.outlook.yearEndUsd.p10)}–${usd(r.outlook.yearEndUsd.p90)}`
+        : '—',
+      r.outlook.exhaustionDate.p50 ? shortDate(r.outlook.exhaustionDate.p50, r.asOf) : '—',
+      STATUS_LABEL[r.outlook.status],
+    ]),
+  );
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { outlookSentence, STATUS_LABEL, shortDate, usd } from '../../core/burn-text.js';
+import { outlookSentence, shortDate, usd } from '../../core/burn-text.js';
 import { addDays, utcDayOf } from '../../core/dates.js';
 import { computeTeamBurns, reportedTeams } from '../../core/team-reports.js';
 import { CliUsageError, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
-import { renderTable } from '../table.js';
+import { renderBurnTable, renderTable } from '../table.js';
 
 const flagsSchema = z.object({
   json: z.boolean().optional(),
@@ -80,22 +80,7 @@ export const burnCommand: CommandModule = {
           );
         }
       }
-      if (!team) {
-        io.out(
-          renderTable(
-            ['Team', 'Budget', 'Spent YTD', 'Used', 'Year-end P50', 'Runs out', 'Status'],
-            burns.map(({ report: r }) => [
-              r.name,
-              r.budgetUsd === null ? '—' : usd(r.budgetUsd),
-              usd(r.spentToDateUsd),
-              r.percentUsed === null ? '—' : `${r.percentUsed}%`,
-              usd(r.outlook.yearEndUsd.p50),
-              r.outlook.exhaustionDate.p50 ? shortDate(r.outlook.exhaustionDate.p50, asOf) : '—',
-              STATUS_LABEL[r.outlook.status],
-            ]),
-          ),
-        );
-      }
+      if (!team) io.out(renderBurnTable(burns.map((b) => b.report)));
       return 0;
     } finally {
       await opened.close();

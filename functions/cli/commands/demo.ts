@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { attributeLines, createAttributor } from '../../core/attribution.js';
-import { outlookSentence, STATUS_LABEL, shortDate, usd } from '../../core/burn-text.js';
+import { outlookSentence, usd } from '../../core/burn-text.js';
 import { parseConfigText } from '../../core/config/load.js';
 import type { BurnwatchConfig } from '../../core/config/schema.js';
 import { fiscalYearOf } from '../../core/fiscal-calendar.js';
@@ -16,7 +16,7 @@ import { SyntheticOrg } from '../../demo/synthetic-org.js';
 import { flag, parseFlags } from '../flags.js';
 import { type CliIO, type CommandModule, progress } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
-import { renderTable } from '../table.js';
+import { renderBurnTable } from '../table.js';
 
 /** The demo's fixed as-of date: end of Q1 of the synthetic year, when the payments surge is weeks from exhausting its budget. */
 export const DEMO_AS_OF = '2026-03-31';
@@ -123,19 +123,8 @@ export const demoCommand: CommandModule = {
       const burns = await computeTeamBurns({ config, store: opened.store, asOf, now: new Date() });
       for (const b of burns) await opened.store.putTeamSummary(b.report.team, b.report);
 
-      const rows = burns.map(({ report: r }) => [
-        r.name,
-        r.budgetUsd === null ? '—' : usd(r.budgetUsd),
-        usd(r.spentToDateUsd),
-        r.percentUsed === null ? '—' : `${r.percentUsed}%`,
-        usd(r.outlook.yearEndUsd.p50),
-        r.outlook.exhaustionDate.p50 ? shortDate(r.outlook.exhaustionDate.p50, asOf) : '—',
-        STATUS_LABEL[r.outlook.status],
-      ]);
       io.out('');
-      io.out(
-        renderTable(['Team', 'Budget', 'Spent YTD', 'Used', 'Year-end outlook', 'Runs out', 'Status'], rows),
-      );
+      io.out(renderBurnTable(burns.map((b) => b.report)));
       const method =
         burns[0]?.report.outlook.method === 'forecast' ? 'forecast P50' : 'trailing 28-day run-rate';
       io.out(`\nOutlook: ${method}.`);
