@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
 import { localClient, startLocalDynamo } from '../adapters/dynamo/local-dynamodb.js';
 import { ensureTable } from '../adapters/dynamo/table.js';
-import { ConfigError, parseConfigText } from '../core/config/load.js';
+import { parseConfigText } from '../core/config/load.js';
 import type { BurnwatchConfig } from '../core/config/schema.js';
 import { CliUsageError } from './flags.js';
 import type { CliIO } from './io.js';
@@ -69,4 +69,3 @@ export async function openStore(
   };
 }
 
-export { ConfigError };
