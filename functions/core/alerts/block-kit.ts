@@ -1,0 +1,130 @@
+/**
+ * The subset of Slack Block Kit burnwatch sends, typed here so core stays free of @slack/* imports,
+ * with Slack's documented size limits checked before sending (a message over a limit is rejected
+ * with `invalid_blocks`, which would otherwise surface only in production).
+ */
+export interface PlainText {
+  readonly type: 'plain_text';
+  readonly text: string;
+  readonly emoji?: boolean;
+}
+export interface MrkdwnText {
+  readonly type: 'mrkdwn';
+  readonly text: string;
+}
+export type TextObject = PlainText | MrkdwnText;
+
+export interface LinkButton {
+  readonly type: 'button';
+  readonly text: PlainText;
+  readonly url: string;
+  readonly action_id: string;
+}
+
+export type Block =
+  | { readonly type: 'header'; readonly text: PlainText }
+  | { readonly type: 'section'; readonly text?: MrkdwnText; readonly fields?: readonly MrkdwnText[] }
+  | { readonly type: 'context'; readonly elements: readonly TextObject[] }
+  | { readonly type: 'divider' }
+  | { readonly type: 'actions'; readonly elements: readonly LinkButton[] };
+
+/** A Slack message: `text` is the notification and screen-reader fallback, `blocks` the layout. */
+export interface SlackMessage {
+  readonly text: string;
+  readonly blocks: readonly Block[];
+}
+
+/** Slack's published Block Kit limits. */
+export const BLOCK_KIT_LIMITS = {
+  blocksPerMessage: 50,
+  headerText: 150,
+  sectionText: 3000,
+  sectionFields: 10,
+  fieldText: 2000,
+  contextElements: 10,
+  actionsElements: 25,
+  buttonText: 75,
+  buttonUrl: 3000,
+  actionId: 255,
+  /** chat.postMessage truncates `text` beyond this. */
+  messageText: 40_000,
+} as const;
+
+/** Cuts `text` to `max` characters, ending with an ellipsis when cut. */
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Escapes the three characters Slack mrkdwn treats as control characters. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Every limit a message breaks, as `path: problem` strings (empty = valid). */
+export function blockKitProblems(message: SlackMessage): string[] {
+  const L = BLOCK_KIT_LIMITS;
+  const out: string[] = [];
+  const tooLong = (path: string, text: string, max: number) => {
+    if (text.length === 0) out.push(`${path}: must not be empty`);
+    else if (text.length > max) out.push(`${path}: ${text.length} characters, limit ${max}`);
+  };
+  tooLong('text', message.text, L.messageText);
+  if (message.blocks.length > L.blocksPerMessage)
+    out.push(`blocks: ${message.blocks.length} blocks, limit ${L.blocksPerMessage}`);
+  message.blocks.forEach((b, i) => {
+    const p = `blocks[${i}]`;
+    switch (b.type) {
+      case 'header':
+        tooLong(`${p}.text`, b.text.text, L.headerText);
+        break;
+      case 'section':
+        if (!b.text && !b.fields?.length) out.push(`${p}: needs text or fields`);
+        if (b.text) tooLong(`${p}.text`, b.text.text, L.sectionText);
+        if ((b.fields?.length ?? 0) > L.sectionFields)
+          out.push(`${p}.fields: ${b.fields?.length} fields, limit ${L.sectionFields}`);
+        b.fields?.forEach((f, j) => {
+          tooLong(`${p}.fields[${j}]`, f.text, L.fieldText);
+        });
+        break;
+      case 'context':
+        if (b.elements.length > L.contextElements)
+          out.push(`${p}.elements: ${b.elements.length} elements, limit ${L.contextElements}`);
+        b.elements.forEach((e, j) => {
+          tooLong(`${p}.elements[${j}]`, e.text, L.sectionText);
+        });
+        break;
+      case 'actions':
+        if (b.elements.length > L.actionsElements)
+          out.push(`${p}.elements: ${b.elements.length} elements, limit ${L.actionsElements}`);
+        b.elements.forEach((e, j) => {
+          tooLong(`${p}.elements[${j}].text`, e.text.text, L.buttonText);
+          tooLong(`${p}.elements[${j}].url`, e.url, L.buttonUrl);
+        });
+        break;
+      case 'divider':
+        break;
+    }
+  });
+  return out;
+}
+
+export const mrkdwn = (text: string): MrkdwnText => ({ type: 'mrkdwn', text: truncate(text, 3000) });
+export const plain = (text: string, max = 3000): PlainText => ({
+  type: 'plain_text',
+  text: truncate(text, max),
+  emoji: true,
+});
+export const header = (text: string): Block => ({
+  type: 'header',
+  text: plain(text, BLOCK_KIT_LIMITS.headerText),
+});
+export const section = (text: string, fields?: readonly string[]): Block => ({
+  type: 'section',
+  text: mrkdwn(text),
+  ...(fields?.length ? { fields: fields.slice(0, 10).map((f) => mrkdwn(truncate(f, 2000))) } : {}),
+});
+export const context = (...texts: string[]): Block => ({
+  type: 'context',
+  elements: texts.slice(0, 10).map((t) => mrkdwn(t)),
+});
+export const divider: Block = { type: 'divider' };

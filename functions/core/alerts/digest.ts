@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import type { BurnReport } from '../burn-report.js';
+import { shortDate, usd } from '../burn-text.js';
+import { diffDays, type IsoDay, isIsoDay } from '../dates.js';
+import { formatUsdCompact } from '../money.js';
+import { type Block, context, escapeMrkdwn, header, type SlackMessage, section } from './block-kit.js';
+import type { Severity } from './types.js';
+import { SEVERITY_RANK } from './types.js';
+
+const isoDay = z.string().refine(isIsoDay);
+
+/**
+ * The fields of a stored forecast snapshot the digest compares with. Lenient on purpose: snapshots
+ * are written by the forecast job (the Forecast contract) and must stay readable as it grows.
+ */
+export const snapshotSchema = z.object({
+  spentToDateUsd: z.number(),
+  yearEndUsd: z.object({ p10: z.number(), p50: z.number(), p90: z.number() }),
+  exhaustionDate: z.object({ p50: isoDay.nullable() }),
+  probabilityOfExhaustion: z.number().nullable().optional(),
+  status: z.enum(['critical', 'warning', 'ok']),
+});
+export type ComparableSnapshot = z.infer<typeof snapshotSchema>;
+
+/** The snapshot the alert job stores per team and day (a subset of the Forecast contract). */
+export function snapshotOf(report: BurnReport): ComparableSnapshot & { asOf: IsoDay; method: string } {
+  return {
+    asOf: report.asOf,
+    spentToDateUsd: report.spentToDateUsd,
+    yearEndUsd: report.outlook.yearEndUsd,
+    exhaustionDate: report.outlook.exhaustionDate,
+    probabilityOfExhaustion: report.outlook.probabilityOfExhaustion,
+    status: report.outlook.status,
+    method: report.outlook.method,
+  };
+}
+
+export interface DigestRow {
+  readonly report: BurnReport;
+  /** The budget rule's severity for this team (its own thresholds). */
+  readonly severity: Severity;
+  /** Last week's snapshot, when there is one. */
+  readonly lastWeek?: ComparableSnapshot;
+}
+
+function riskScore(r: DigestRow): number[] {
+  const o = r.report.outlook;
+  const ex = o.exhaustionDate.p50;
+  return [
+    SEVERITY_RANK[r.severity],
+    o.probabilityOfExhaustion ?? (ex ? 1 : 0),
+    ex ? -diffDays(r.report.asOf, ex) : Number.NEGATIVE_INFINITY,
+    r.report.budgetUsd ? o.yearEndUsd.p50 / r.report.budgetUsd : 0,
+  ];
+}
+
+/** Riskiest first: severity, chance of running out, earliest exhaustion, forecast ÷ budget. */
+export function sortByRisk(rows: readonly DigestRow[]): DigestRow[] {
+  return [...rows].sort((a, b) => {
+    const sa = riskScore(a);
+    const sb = riskScore(b);
+    for (let i = 0; i < sa.length; i++) {
+      const d = (sb[i] ?? 0) - (sa[i] ?? 0);
+      if (d !== 0) return d;
+    }
+    return a.report.team.localeCompare(b.report.team);
+  });
+}
+
+const ICON: Record<Severity, string> = { critical: '🔴', warning: '🟠', ok: '🟢' };
+
+/** "year-end +$40k, runs out 9 days earlier" vs last week, or "new" without a snapshot. */
+export function changeText(row: DigestRow): string {
+  const prev = row.lastWeek;
+  if (!prev) return 'no snapshot from last week';
+  const o = row.report.outlook;
+  const delta = o.yearEndUsd.p50 - prev.yearEndUsd.p50;
+  const parts = [
+    `year-end ${delta >= 0 ? '+' : '−'}${formatUsdCompact(Math.abs(delta))}`,
+    `spent +${formatUsdCompact(Math.max(0, row.report.spentToDateUsd - prev.spentToDateUsd))}`,
+  ];
+  const now = o.exhaustionDate.p50;
+  const was = prev.exhaustionDate.p50;
+  if (now && was && now !== was) {
+    const days = diffDays(now, was);
+    parts.push(`runs out ${Math.abs(days)} days ${days > 0 ? 'earlier' : 'later'}`);
+  } else if (now && !was) parts.push('now runs out before year end');
+  else if (!now && was) parts.push('no longer runs out');
+  if (prev.status !== row.severity && SEVERITY_RANK[row.severity] !== SEVERITY_RANK[prev.status])
+    parts.push(`was ${prev.status === 'ok' ? 'on track' : prev.status}`);
+  return parts.join(', ');
+}
+
+function rowLine(row: DigestRow): string {
+  const r = row.report;
+  const o = r.outlook;
+  const ex = o.exhaustionDate.p50;
+  const band =
+    o.method === 'forecast'
+      ? ` (P10 ${formatUsdCompact(o.yearEndUsd.p10)}–P90 ${formatUsdCompact(o.yearEndUsd.p90)})`
+      : '';
+  const budget = r.budgetUsd ?? 0;
+  return (
+    `${ICON[row.severity]} *${escapeMrkdwn(r.name)}*: spent ${formatUsdCompact(r.spentToDateUsd)} of ${formatUsdCompact(budget)} (${r.percentUsed ?? 0}%) · year-end ${formatUsdCompact(o.yearEndUsd.p50)}${band}` +
+    `${ex ? ` · *runs out ${shortDate(ex, r.asOf)}*` : ''}\n      _Week: ${changeText(row)}_`
+  );
+}
+
+/**
+ * The finance digest: every budgeted team in one message, riskiest first, with the change since last
+ * week. Lines are packed into sections under Slack's 3,000-character and 50-block limits; teams that
+ * do not fit are counted at the end (on-track teams sort last, so the risky ones always fit).
+ */
+export function digestMessage(opts: {
+  organization: string;
+  asOf: IsoDay;
+  rows: readonly DigestRow[];
+  unallocatedUsd?: number;
+}): SlackMessage {
+  const rows = sortByRisk(opts.rows);
+  const count = (s: Severity) => rows.filter((r) => r.severity === s).length;
+  const summary = `${rows.length} teams: ${count('critical')} critical, ${count('warning')} at risk, ${count('ok')} on track`;
+  const blocks: Block[] = [
+    header(`Weekly AI spend digest: ${opts.organization}`),
+    context(`As of ${opts.asOf} · ${summary} · riskiest first`),
+  ];
+  const maxBlocks = 47;
+  let chunk: string[] = [];
+  let shown = 0;
+  const flush = () => {
+    if (chunk.length) blocks.push(section(chunk.join('\n')));
+    chunk = [];
+  };
+  for (const row of rows) {
+    const line = rowLine(row);
+    if ([...chunk, line].join('\n').length > 2900) {
+      flush();
+      if (blocks.length >= maxBlocks) break;
+    }
+    chunk.push(line);
+    shown++;
+  }
+  if (blocks.length < maxBlocks) flush();
+  else shown -= chunk.length;
+  const footer: string[] = [];
+  if (shown < rows.length) footer.push(`…and ${rows.length - shown} more teams (see \`burnwatch burn\`)`);
+  if (opts.unallocatedUsd && opts.unallocatedUsd > 0)
+    footer.push(`${usd(opts.unallocatedUsd)} this year matched no team (unallocated): fix attribution rules`);
+  footer.push('burnwatch weekly digest · forecasts from daily vendor usage');
+  blocks.push(context(...footer));
+  const top = rows[0];
+  return {
+    text: `Weekly AI spend digest for ${opts.organization}: ${summary}.${top && top.severity !== 'ok' ? ` Riskiest: ${top.report.name}.` : ''}`,
+    blocks,
+  };
+}

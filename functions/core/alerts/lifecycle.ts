@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import { diffDays, type IsoDay, isIsoDay } from '../dates.js';
+import type { SlackMessage } from './block-kit.js';
+import type { SnsNotice } from './messages.js';
+import type { AlertCondition, AlertRule, NoticeKind, Severity } from './types.js';
+import { SEVERITY_RANK } from './types.js';
+
+const isoDay = z.string().refine(isIsoDay, 'must be YYYY-MM-DD');
+const severity = z.enum(['ok', 'warning', 'critical']);
+
+/** One destination of a notice and how far its delivery got. */
+export const deliverySchema = z.object({
+  /** `slack:<channel>`, `slack-dm:<user id>` or `sns`. */
+  target: z.string(),
+  /**
+   * `sending`: claimed and maybe sent (a crash may have hit between send and record: verify before
+   * resending); `sent`: confirmed; `failed`: definitely not sent, retried on the next run.
+   */
+  status: z.enum(['sending', 'sent', 'failed']),
+  attemptedAt: z.string(),
+  attempts: z.number().int().nonnegative(),
+  /** Slack channel id and message ts once known (for the crash check and the chart thread). */
+  channelId: z.string().optional(),
+  ts: z.string().optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type Delivery = z.infer<typeof deliverySchema>;
+
+/** A notice being delivered: recorded before the first send so a retried run can finish, not repeat, it. */
+export const intentSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['enter', 'escalate', 'worsen', 'recover', 'digest']),
+  severity,
+  asOf: isoDay,
+  createdAt: z.string(),
+  /**
+   * The rendered messages, stored with the intent so a retry sends exactly what was decided (ours,
+   * written by this module, so only their shape is checked).
+   */
+  messages: z.object({
+    channel: z.custom<SlackMessage>((v) => isMessage(v)),
+    private: z.custom<SlackMessage>((v) => isMessage(v)).optional(),
+  }),
+  sns: z.custom<SnsNotice>((v) => typeof v === 'object' && v !== null && 'subject' in v).optional(),
+  /** Attach the team's burn-up chart to Slack channel deliveries. */
+  chart: z.boolean(),
+  deliveries: z.array(deliverySchema),
+});
+export type Intent = z.infer<typeof intentSchema>;
+
+function isMessage(v: unknown): boolean {
+  return (
+    typeof v === 'object' && v !== null && 'text' in v && Array.isArray((v as { blocks?: unknown }).blocks)
+  );
+}
+
+/** Stored per team and rule (`STATE#{team}` / `ALERT#{rule}`), read back through zod. */
+export const alertStateSchema = z.object({
+  rule: z.string(),
+  /** The level people were last told about (`ok` = nothing open). */
+  notified: severity,
+  notifiedExhaustionP50: isoDay.nullable().optional(),
+  notifiedMetric: z.number().optional(),
+  /** Current level as last evaluated (may be below `notified` while the hysteresis runs). */
+  current: severity,
+  /** Consecutive evaluated days below `notified`. */
+  calmDays: z.number().int().nonnegative(),
+  lastEvaluated: isoDay,
+  since: isoDay.optional(),
+  pending: intentSchema.optional(),
+  /** The last intent that completed, for reports. */
+  lastNotice: z.object({ id: z.string(), kind: z.string(), asOf: isoDay }).optional(),
+});
+export type AlertState = z.infer<typeof alertStateSchema>;
+
+export interface LifecycleOptions {
+  /** Re-alert when the P50 exhaustion date moves earlier by more than this many days. */
+  readonly worseningDays: number;
+  /**
+   * Days a condition must stay below the notified level before it counts as recovered or improved.
+   * Keeps a forecast wobbling around a threshold from sending enter/recover pairs every few days.
+   */
+  readonly recoveryDays: number;
+}
+
+export const DEFAULT_RECOVERY_DAYS = 5;
+
+/** Rules whose recovery is worth a message (a spike or a monthly cap ending quietly is not). */
+const ANNOUNCES_RECOVERY: ReadonlySet<AlertRule> = new Set<AlertRule>(['budget', 'stale-data']);
+
+export interface Transition {
+  /** The notice to send, if any. */
+  readonly notice?: NoticeKind;
+  readonly next: AlertState;
+  /** False when nothing changed worth a write (keeps quiet days free of DynamoDB writes). */
+  readonly changed: boolean;
+}
+
+/**
+ * The alert lifecycle, pure: notify on entering a state, on escalation, on material worsening (P50
+ * exhaustion earlier by more than `worseningDays`, or more people over a cap) and once on recovery;
+ * otherwise stay quiet. Re-evaluating the same day is idempotent.
+ */
+export function decideTransition(
+  prev: AlertState | undefined,
+  cond: AlertCondition,
+  asOf: IsoDay,
+  opts: LifecycleOptions,
+): Transition {
+  const notified: Severity = prev?.notified ?? 'ok';
+  const cur = cond.severity;
+  const sameDay = prev?.lastEvaluated === asOf;
+  const base: AlertState = {
+    rule: cond.rule,
+    notified,
+    ...(prev?.notifiedExhaustionP50 !== undefined
+      ? { notifiedExhaustionP50: prev.notifiedExhaustionP50 }
+      : {}),
+    ...(prev?.notifiedMetric !== undefined ? { notifiedMetric: prev.notifiedMetric } : {}),
+    current: cur,
+    calmDays: prev?.calmDays ?? 0,
+    lastEvaluated: asOf,
+    ...(prev?.since ? { since: prev.since } : {}),
+    ...(prev?.pending ? { pending: prev.pending } : {}),
+    ...(prev?.lastNotice ? { lastNotice: prev.lastNotice } : {}),
+  };
+  const told = (kind: NoticeKind, level: Severity): Transition => ({
+    notice: kind,
+    changed: true,
+    next: {
+      ...base,
+      notified: level,
+      notifiedExhaustionP50: level === 'ok' ? null : (cond.exhaustionP50 ?? null),
+      ...(cond.metric !== undefined ? { notifiedMetric: cond.metric } : {}),
+      calmDays: 0,
+      since: asOf,
+    },
+  });
+
+  if (SEVERITY_RANK[cur] > SEVERITY_RANK[notified]) {
+    return told(notified === 'ok' ? 'enter' : 'escalate', cur);
+  }
+  if (cur === notified) {
+    if (cur !== 'ok' && isMateriallyWorse(prev, cond, opts)) return told('worsen', cur);
+    // A team that never alerted gets no state row: quiet days cost no writes.
+    const changed =
+      prev !== undefined && (prev.calmDays !== 0 || prev.current !== cur || (cur !== 'ok' && !sameDay));
+    return { changed, next: { ...base, calmDays: 0 } };
+  }
+  // Below the notified level: count calm days (once per day) before believing it.
+  const calmDays = sameDay ? base.calmDays : base.calmDays + 1;
+  if (calmDays < opts.recoveryDays) return { changed: !sameDay, next: { ...base, calmDays } };
+  if (cur === 'ok' && ANNOUNCES_RECOVERY.has(cond.rule)) return told('recover', 'ok');
+  // Improved (critical → warning) or a quiet rule recovered: lower the bar silently, so getting worse
+  // again is announced as an escalation.
+  return {
+    changed: true,
+    next: {
+      ...base,
+      notified: cur,
+      notifiedExhaustionP50: cur === 'ok' ? null : (cond.exhaustionP50 ?? null),
+      ...(cond.metric !== undefined ? { notifiedMetric: cond.metric } : {}),
+      calmDays: 0,
+    },
+  };
+}
+
+function isMateriallyWorse(
+  prev: AlertState | undefined,
+  cond: AlertCondition,
+  opts: LifecycleOptions,
+): boolean {
+  const was = prev?.notifiedExhaustionP50;
+  const now = cond.exhaustionP50;
+  if (was && now && diffDays(now, was) > opts.worseningDays) return true;
+  // Exhaustion newly expected inside the year while already at this level.
+  if (was === null && now && cond.rule === 'budget' && prev?.notified === 'critical') return true;
+  const metricWas = prev?.notifiedMetric;
+  return metricWas !== undefined && cond.metric !== undefined && cond.metric > metricWas;
+}

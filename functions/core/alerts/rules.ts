@@ -1,0 +1,312 @@
+import type { BurnReport } from '../burn-report.js';
+import type { AlertSettings } from '../config/schema.js';
+import { addDays, diffDays, eachDay, type IsoDay, monthOf } from '../dates.js';
+import { type Micros, microsToUsd } from '../money.js';
+import type { SourceDayManifest, TeamDaySourceTotal } from '../ports.js';
+import type { UsageRecord } from '../usage.js';
+import type {
+  AlertCondition,
+  BudgetFacts,
+  Driver,
+  EngineerCapFacts,
+  Severity,
+  SpikeFacts,
+  SpikeIdentity,
+  StaleFacts,
+} from './types.js';
+import { ORG_SCOPE } from './types.js';
+
+export const ruleKey = (rule: string, sub?: string) => `ALERT#${rule}${sub ? `#${sub}` : ''}`;
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+/** The greatest of ISO strings (days or timestamps sort as text). */
+const latest = (values: readonly string[]): string | undefined => [...values].sort().at(-1);
+
+const byDesc =
+  <T>(score: (t: T) => number) =>
+  (a: T, b: T) =>
+    score(b) - score(a);
+
+/** Sum of `totals` in [from, to] grouped by `key`, in micros. */
+function sumBy(
+  totals: readonly TeamDaySourceTotal[],
+  from: IsoDay,
+  to: IsoDay,
+  key: (t: TeamDaySourceTotal) => Iterable<[string, Micros]>,
+): Map<string, Micros> {
+  const out = new Map<string, Micros>();
+  for (const t of totals) {
+    if (t.date < from || t.date > to) continue;
+    for (const [k, m] of key(t)) out.set(k, (out.get(k) ?? 0n) + m);
+  }
+  return out;
+}
+
+/**
+ * The main driver: the vendor whose last-28-day spend grew most over the 28 days before (or, without
+ * that history, the biggest one), with its fastest-growing model.
+ */
+export function mainDriver(totals: readonly TeamDaySourceTotal[], asOf: IsoDay): Driver | undefined {
+  const recentFrom = addDays(asOf, -27);
+  const priorFrom = addDays(asOf, -55);
+  const priorTo = addDays(asOf, -28);
+  const hasPrior = totals.some((t) => t.date >= priorFrom && t.date <= priorTo);
+  const vendorOf = (t: TeamDaySourceTotal): Iterable<[string, Micros]> => [[t.vendor, t.costMicros]];
+  const recent = sumBy(totals, recentFrom, asOf, vendorOf);
+  const prior = sumBy(totals, priorFrom, priorTo, vendorOf);
+  const total = [...recent.values()].reduce((a, b) => a + b, 0n);
+  if (total <= 0n) return undefined;
+  const growth = (k: string, r: Map<string, Micros>, p: Map<string, Micros>) =>
+    microsToUsd((r.get(k) ?? 0n) - (p.get(k) ?? 0n));
+  const vendors = [...recent.keys()].sort(
+    hasPrior ? byDesc((v) => growth(v, recent, prior)) : byDesc((v) => microsToUsd(recent.get(v) ?? 0n)),
+  );
+  const vendor = vendors[0];
+  if (!vendor) return undefined;
+  const modelsOf = (t: TeamDaySourceTotal): Iterable<[string, Micros]> =>
+    t.vendor === vendor ? Object.entries(t.byModel) : [];
+  const recentModels = sumBy(totals, recentFrom, asOf, modelsOf);
+  const priorModels = sumBy(totals, priorFrom, priorTo, modelsOf);
+  const model = [...recentModels.keys()].sort(
+    hasPrior
+      ? byDesc((m) => growth(m, recentModels, priorModels))
+      : byDesc((m) => microsToUsd(recentModels.get(m) ?? 0n)),
+  )[0];
+  return {
+    vendor,
+    ...(model ? { model } : {}),
+    share: Math.round((Number(recent.get(vendor) ?? 0n) / Number(total)) * 100) / 100,
+    growthUsd: hasPrior ? Math.round(growth(vendor, recent, prior)) : null,
+  };
+}
+
+/** Vendors of a team's spend this year, biggest first (drives the "what to do" links). */
+function vendorsOf(report: BurnReport): string[] {
+  return report.byVendor.filter((v) => v.usd > 0).map((v) => v.vendor);
+}
+
+/**
+ * Exhaust-before-year-end (critical) and at-risk (warning). With a forecast, the team's thresholds
+ * apply to P(exhaustion); the run-rate outlook (no distribution) uses its own status. Spending past
+ * the budget already is critical whatever the outlook says.
+ */
+export function evaluateBudget(
+  report: BurnReport,
+  totals: readonly TeamDaySourceTotal[],
+  settings: AlertSettings,
+): AlertCondition | undefined {
+  if (report.budgetUsd === null) return undefined;
+  const o = report.outlook;
+  const p = o.probabilityOfExhaustion;
+  let severity: Severity;
+  if (report.spentToDateUsd > report.budgetUsd) severity = 'critical';
+  else if (p !== null)
+    severity =
+      p >= settings.criticalProbability ? 'critical' : p >= settings.warningProbability ? 'warning' : 'ok';
+  else severity = o.status;
+  const driver = mainDriver(totals, report.asOf);
+  const facts: BudgetFacts = {
+    kind: 'budget',
+    teamName: report.name,
+    asOf: report.asOf,
+    fiscalYearEnd: report.fiscalYear.end,
+    fiscalYearLabel: report.fiscalYear.label,
+    budgetUsd: report.budgetUsd,
+    spentToDateUsd: report.spentToDateUsd,
+    percentUsed: report.percentUsed ?? 0,
+    yearEndUsd: o.yearEndUsd,
+    exhaustionDate: o.exhaustionDate,
+    probabilityOfExhaustion: p,
+    daysEarly: o.daysEarly,
+    method: o.method,
+    ...(driver ? { driver } : {}),
+    vendors: vendorsOf(report),
+  };
+  return {
+    team: report.team,
+    rule: 'budget',
+    key: ruleKey('budget'),
+    severity,
+    exhaustionP50: o.exhaustionDate.p50,
+    facts,
+  };
+}
+
+/** Reads a day's line items for one source (injected so rules stay pure and testable). */
+export type LinesOf = (source: string, date: IsoDay) => Promise<readonly UsageRecord[]>;
+
+const IDENTITY_ORDER = [
+  'apiKey',
+  'project',
+  'workspace',
+  'userEmail',
+  'account',
+  'tag',
+  'githubTeam',
+] as const;
+
+/** The identity with the most cost among `lines` (preferring lines of `model`). */
+function topIdentity(lines: readonly UsageRecord[], model?: string): SpikeIdentity | undefined {
+  const pool = model && lines.some((l) => l.model === model) ? lines.filter((l) => l.model === model) : lines;
+  const sums = new Map<string, { kind: string; value: string; micros: Micros }>();
+  for (const l of pool) {
+    const kind = IDENTITY_ORDER.find((k) => l.identities[k]);
+    if (!kind) continue;
+    const value = l.identities[kind] ?? '';
+    const key = `${kind}=${value}`;
+    const cur = sums.get(key) ?? { kind, value, micros: 0n };
+    cur.micros += l.costMicros;
+    sums.set(key, cur);
+  }
+  const top = [...sums.values()].sort((a, b) => (b.micros > a.micros ? 1 : b.micros < a.micros ? -1 : 0))[0];
+  return top
+    ? { kind: top.kind, value: top.value, person: top.kind === 'userEmail', usd: microsToUsd(top.micros) }
+    : undefined;
+}
+
+/**
+ * Spend spike: the latest day with data is above `spikeMultiplier` × the median of the 28 days before
+ * it and above `spikeMinUsd`. The median ignores earlier one-off spikes, so one runaway day does not
+ * raise the bar for the next. Names the vendor and model with the largest excess and the identity
+ * (API key, project, workspace or user) that spent most of it.
+ */
+export async function evaluateSpike(opts: {
+  team: string;
+  teamName: string;
+  totals: readonly TeamDaySourceTotal[];
+  asOf: IsoDay;
+  settings: AlertSettings;
+  linesOf: LinesOf;
+}): Promise<AlertCondition> {
+  const { totals, settings } = opts;
+  const base = { team: opts.team, rule: 'spike' as const, key: ruleKey('spike') };
+  const days = totals.filter((t) => t.date <= opts.asOf).map((t) => t.date);
+  const day = latest(days);
+  // Data a few days old says nothing about a runaway today; staleness has its own rule.
+  if (!day || diffDays(day, opts.asOf) > 2) return { ...base, severity: 'ok' };
+  const window = eachDay(addDays(day, -28), addDays(day, -1));
+  const dayTotal = (d: IsoDay, pick: (t: TeamDaySourceTotal) => Micros = (t) => t.costMicros) =>
+    microsToUsd(totals.filter((t) => t.date === d).reduce((a, t) => a + pick(t), 0n));
+  const usd = dayTotal(day);
+  const baselineUsd = median(window.map((d) => dayTotal(d)));
+  const isSpike = usd > settings.spikeMinUsd && usd > settings.spikeMultiplier * baselineUsd;
+  if (!isSpike) return { ...base, severity: 'ok' };
+
+  const excess = (pick: (t: TeamDaySourceTotal) => Micros) =>
+    dayTotal(day, pick) - median(window.map((d) => dayTotal(d, pick)));
+  const sources = [...new Set(totals.filter((t) => t.date === day).map((t) => t.source))];
+  const source =
+    sources.sort(byDesc((s) => excess((t) => (t.source === s ? t.costMicros : 0n))))[0] ?? 'unknown';
+  const row = totals.find((t) => t.date === day && t.source === source);
+  const models = Object.keys(row?.byModel ?? {});
+  const model = models.sort(
+    byDesc((m) => excess((t) => (t.source === source ? (t.byModel[m] ?? 0n) : 0n))),
+  )[0];
+  const identity = topIdentity(await opts.linesOf(source, day), model);
+  const facts: SpikeFacts = {
+    kind: 'spike',
+    teamName: opts.teamName,
+    date: day,
+    usd: Math.round(usd * 100) / 100,
+    baselineUsd: Math.round(baselineUsd * 100) / 100,
+    multiple: baselineUsd > 0 ? Math.round((usd / baselineUsd) * 10) / 10 : Number.POSITIVE_INFINITY,
+    vendor: row?.vendor ?? 'other',
+    source,
+    ...(model ? { model } : {}),
+    ...(identity ? { identity } : {}),
+    vendors: [row?.vendor ?? 'other'],
+  };
+  return { ...base, severity: 'warning', facts };
+}
+
+/**
+ * Per-engineer monthly cap: sums each person's cost (lines with a userEmail identity, as Cursor and
+ * Claude Code report) over the calendar month of `asOf`. Only days and sources that had active users
+ * are read. Re-alerts when more people go over.
+ */
+export async function evaluateEngineerCap(opts: {
+  team: string;
+  teamName: string;
+  totals: readonly TeamDaySourceTotal[];
+  asOf: IsoDay;
+  settings: AlertSettings;
+  linesOf: LinesOf;
+}): Promise<AlertCondition | undefined> {
+  const cap = opts.settings.perEngineerMonthlyCapUsd;
+  if (cap === undefined) return undefined;
+  const month = monthOf(opts.asOf);
+  // A new month starts a new count: the key carries the month so last month's state does not mask it.
+  const base = { team: opts.team, rule: 'engineer-cap' as const, key: ruleKey('engineer-cap', month) };
+  const perPerson = new Map<string, Micros>();
+  const vendors = new Set<string>();
+  const rows = opts.totals.filter(
+    (t) => monthOf(t.date) === month && t.date <= opts.asOf && t.activeUsers > 0,
+  );
+  for (const row of rows) {
+    for (const line of await opts.linesOf(row.source, row.date)) {
+      const user = line.identities.userEmail;
+      if (!user) continue;
+      perPerson.set(user, (perPerson.get(user) ?? 0n) + line.costMicros);
+      vendors.add(line.vendor);
+    }
+  }
+  const people = [...perPerson]
+    .map(([user, m]) => ({ user, monthUsd: Math.round(microsToUsd(m) * 100) / 100 }))
+    .filter((p) => p.monthUsd > cap)
+    .sort((a, b) => a.user.localeCompare(b.user));
+  if (people.length === 0) return { ...base, severity: 'ok', metric: 0 };
+  const facts: EngineerCapFacts = {
+    kind: 'engineer-cap',
+    teamName: opts.teamName,
+    month,
+    asOf: opts.asOf,
+    capUsd: cap,
+    overCount: people.length,
+    people,
+    vendors: [...vendors],
+  };
+  return { ...base, severity: 'warning', metric: people.length, facts };
+}
+
+/**
+ * Stale or missing data for one source: no stored day for 30 days, or the last fetch older than
+ * `staleAfterHours`. Manifests are what ingest writes per (source, day) with `fetchedAt`.
+ */
+export function evaluateStaleness(opts: {
+  source: string;
+  vendor: string;
+  manifests: readonly SourceDayManifest[];
+  now: Date;
+  settings: AlertSettings;
+}): AlertCondition {
+  const { manifests, settings } = opts;
+  const lastDataDay = latest(manifests.map((m) => m.date)) ?? null;
+  const lastFetchedAt = latest(manifests.map((m) => m.fetchedAt)) ?? null;
+  const hoursSinceFetch =
+    lastFetchedAt === null
+      ? null
+      : Math.floor((opts.now.getTime() - new Date(lastFetchedAt).getTime()) / 3_600_000);
+  const stale = hoursSinceFetch === null || hoursSinceFetch > settings.staleAfterHours;
+  const facts: StaleFacts = {
+    kind: 'stale-data',
+    source: opts.source,
+    vendor: opts.vendor,
+    lastDataDay,
+    lastFetchedAt,
+    hoursSinceFetch,
+    staleAfterHours: settings.staleAfterHours,
+  };
+  return {
+    team: ORG_SCOPE,
+    rule: 'stale-data',
+    key: ruleKey('stale-data', opts.source),
+    severity: stale ? 'warning' : 'ok',
+    facts,
+  };
+}
