@@ -1,0 +1,39 @@
+/**
+ * The custom CloudWatch metrics the CDK stack alarms on. Handlers emit them with Powertools Metrics;
+ * the stack builds its alarms from the same constants, so a renamed metric cannot silently detach an
+ * alarm. Powertools adds the `service` dimension (from `POWERTOOLS_SERVICE_NAME`) to every metric, so
+ * an alarm matches only when the handler adds exactly the dimensions listed here and no others.
+ *
+ * @example
+ * // ingest handler, after a source's run
+ * const metrics = new Metrics(); // namespace and service come from the Lambda environment
+ * metrics.addDimension(SOURCE_DATA_AGE_HOURS.dimension, source.id);
+ * metrics.addMetric(SOURCE_DATA_AGE_HOURS.name, MetricUnit.Count, ageHours);
+ * metrics.publishStoredMetrics();
+ */
+
+/** Namespace of every burnwatch custom metric (env `POWERTOOLS_METRICS_NAMESPACE` in each Lambda). */
+export const METRICS_NAMESPACE = 'Burnwatch';
+
+/** `POWERTOOLS_SERVICE_NAME` of each Lambda; also the `service` dimension Powertools adds to metrics. */
+export const SERVICE_NAMES = {
+  ingest: 'burnwatch-ingest',
+  forecast: 'burnwatch-forecast',
+  slash: 'burnwatch-slash',
+} as const;
+
+/**
+ * Emitted by the ingest Lambda once per source run (success or not, whenever the age is known):
+ * hours between now and the end (24:00 UTC) of the most recent day for which the source has stored
+ * data. Dimensions: `service` (added by Powertools) and `source` (the config source id), nothing else.
+ * The stack alarms when it reaches the config's `alerts.staleAfterHours` (default 48) or when no
+ * value arrives for that long (missing data counts as breaching: a source that stopped running is stale).
+ */
+export const SOURCE_DATA_AGE_HOURS = { name: 'SourceDataAgeHours', dimension: 'source' } as const;
+
+/**
+ * Emitted by the forecast+alert Lambda: the number of alert notifications (Slack or SNS) that could not
+ * be delivered in a run (emit 0 on clean runs). Dimension: `service` only (added by Powertools). The
+ * stack alarms on any non-zero sum within an hour.
+ */
+export const ALERT_DELIVERY_FAILURES = { name: 'AlertDeliveryFailures' } as const;

@@ -1,0 +1,484 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Annotations, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+import type { BurnwatchConfig, SourceConfig } from '../../functions/core/config/schema.js';
+import { BUNDLED_FILES, ENV } from '../../functions/shared/lambda-config.js';
+import {
+  ALERT_DELIVERY_FAILURES,
+  METRICS_NAMESPACE,
+  SERVICE_NAMES,
+  SOURCE_DATA_AGE_HOURS,
+} from '../../functions/shared/metrics.js';
+import { AppFunction } from './app-function.js';
+
+/** Whether the stack creates the Secrets Manager secrets (empty, to be filled) or uses existing ones by name. */
+export type SecretsMode = 'create' | 'import';
+
+/** Handler entry files (TypeScript; each exports `handler`). */
+export interface BurnwatchEntries {
+  readonly ingest: string;
+  readonly forecast: string;
+  readonly slash: string;
+}
+
+/** Props of {@link BurnwatchGovernance}. */
+export interface BurnwatchGovernanceProps {
+  /**
+   * The validated burnwatch config (`parseConfig`/`parseConfigText` from functions/core/config/load.ts).
+   * It is bundled into every Lambda as `burnwatch.config.json`; sources, secret names and the staleness
+   * threshold of the data alarms come from it.
+   */
+  readonly config: BurnwatchConfig;
+  /** When the ingest Lambda runs, once per enabled source. @default daily at 05:00 UTC */
+  readonly ingestSchedule?: events.Schedule;
+  /** When the forecast+alert Lambda runs; keep it after ingest has finished. @default daily at 06:30 UTC */
+  readonly forecastSchedule?: events.Schedule;
+  /** Email addresses subscribed to the alert topic (each must confirm by email). @default none */
+  readonly alertEmails?: readonly string[];
+  /**
+   * `create`: the stack creates every secret empty (fill them with `aws secretsmanager put-secret-value`);
+   * `import`: the secrets already exist under the names in the config and `slackSecretNames`.
+   * @default 'create'
+   */
+  readonly secrets?: SecretsMode;
+  /**
+   * Secrets Manager names of the Slack bot token and signing secret.
+   * @default { botToken: 'burnwatch/slack-bot-token', signingSecret: 'burnwatch/slack-signing-secret' }
+   */
+  readonly slackSecretNames?: { readonly botToken: string; readonly signingSecret: string };
+  /**
+   * What happens to the table, the secrets it created, the KMS key and the log groups when the stack is
+   * deleted. `RETAIN` also turns on the table's deletion protection.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Table encryption: the AWS-owned DynamoDB key (`aws-managed`, free) or the stack's customer-managed
+   * KMS key (`customer-managed`: key policy under your control, CloudTrail-visible use, per-request KMS cost).
+   * @default 'aws-managed'
+   */
+  readonly tableEncryption?: 'aws-managed' | 'customer-managed';
+  /** Retention of every function's log group. @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+  /** Handler entry files. @default this repository's functions/{ingest,forecast,slash}/handler.ts */
+  readonly entries?: Partial<BurnwatchEntries>;
+  /**
+   * resvg's wasm and the TrueType font the forecast Lambda renders chart PNGs with, copied into its asset.
+   * @default resolved from node_modules (@resvg/resvg-wasm, dejavu-fonts-ttf)
+   */
+  readonly chartAssets?: { readonly wasm: string; readonly font: string };
+  /** X-Ray active tracing on every function. @default true */
+  readonly tracing?: boolean;
+  /** The npm lockfile beside the node_modules holding esbuild. @default found from the current directory */
+  readonly depsLockFilePath?: string;
+}
+
+const require = createRequire(import.meta.url);
+const repoFile = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+
+const DEFAULT_ENTRIES: BurnwatchEntries = {
+  ingest: repoFile('functions/ingest/handler.ts'),
+  forecast: repoFile('functions/forecast/handler.ts'),
+  slash: repoFile('functions/slash/handler.ts'),
+};
+
+/** Source types that need a vendor API key from Secrets Manager (bedrock uses the Lambda's IAM role). */
+export const SOURCE_TYPES_WITH_KEYS: ReadonlySet<SourceConfig['type']> = new Set([
+  'anthropic',
+  'openai',
+  'cursor',
+  'copilot',
+]);
+
+/**
+ * Sources the stack schedules: enabled ones, except `import` sources, whose file lives on the machine
+ * running the CLI (load those with `burnwatch ingest --source ID`).
+ */
+export function scheduledSources(config: BurnwatchConfig): SourceConfig[] {
+  return config.sources.filter((s) => s.enabled && s.type !== 'import');
+}
+
+/**
+ * Everything burnwatch needs in one AWS account: the DynamoDB table, the ingest / forecast+alert /
+ * slash-command Lambdas with their schedules and Function URL, the KMS-encrypted SNS alert topic, the
+ * Secrets Manager secrets, dead-letter queues and CloudWatch alarms. Embed it in any CDK stack.
+ *
+ * @example
+ * const config = parseConfigText(readFileSync('burnwatch.config.json', 'utf8'), 'burnwatch.config.json');
+ * new BurnwatchGovernance(stack, 'Burnwatch', { config, alertEmails: ['finops@example.com'] });
+ */
+export class BurnwatchGovernance extends Construct {
+  readonly table: dynamodb.Table;
+  readonly key: kms.Key;
+  readonly topic: sns.Topic;
+  readonly ingest: AppFunction;
+  readonly forecast: AppFunction;
+  readonly slash: AppFunction;
+  readonly slashUrl: lambda.FunctionUrl;
+  /** Every alarm the construct created (each notifies the topic). */
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: BurnwatchGovernanceProps) {
+    super(scope, id);
+    const { config } = props;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const entries = { ...DEFAULT_ENTRIES, ...props.entries };
+    const slackNames = props.slackSecretNames ?? {
+      botToken: 'burnwatch/slack-bot-token',
+      signingSecret: 'burnwatch/slack-signing-secret',
+    };
+    const secretsMode = props.secrets ?? 'create';
+    const sources = scheduledSources(config);
+
+    this.key = new kms.Key(this, 'Key', {
+      description:
+        'burnwatch: encrypts the alert topic (and the table when tableEncryption is customer-managed)',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    // CloudWatch alarms publish to the encrypted topic; the AWS-managed SNS key cannot grant them that.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'], // in a key policy, "*" means this key
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      ...(props.tableEncryption === 'customer-managed'
+        ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: this.key }
+        : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
+    });
+
+    this.topic = new sns.Topic(this, 'AlertTopic', {
+      displayName: `burnwatch alerts (${config.organization.name})`,
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    for (const email of props.alertEmails ?? []) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+
+    const secret = (idPrefix: string, name: string, description: string): secretsmanager.ISecret => {
+      if (secretsMode === 'import') return secretsmanager.Secret.fromSecretNameV2(this, idPrefix, name);
+      const created = new secretsmanager.Secret(this, idPrefix, {
+        secretName: name,
+        description,
+        removalPolicy,
+      });
+      // Created empty: a generated placeholder would look like a real key; an empty secret fails clearly.
+      (created.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride(
+        'GenerateSecretString',
+      );
+      Validations.of(created).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Holds a key issued by a vendor or Slack, which only that vendor can rotate (in its console); ' +
+          'rotate there, then put-secret-value (docs/deploy.md). A rotation Lambda could not mint a new key.',
+      });
+      return created;
+    };
+    const slackBotToken = secret('SlackBotToken', slackNames.botToken, 'burnwatch: Slack bot token (xoxb-…)');
+    const slackSigningSecret = secret(
+      'SlackSigningSecret',
+      slackNames.signingSecret,
+      'burnwatch: Slack app signing secret (verifies /burn requests)',
+    );
+    const vendorSecrets = new Map<string, secretsmanager.ISecret>();
+    for (const source of sources) {
+      if (!source.secretName || vendorSecrets.has(source.secretName)) continue;
+      vendorSecrets.set(
+        source.secretName,
+        secret(
+          `SourceSecret-${source.id}`,
+          source.secretName,
+          `burnwatch: ${source.type} API key (source ${source.id})`,
+        ),
+      );
+    }
+
+    const common = {
+      logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      logRemovalPolicy: removalPolicy,
+      bundledJson: { [BUNDLED_FILES.config]: config },
+      tracing: props.tracing,
+      depsLockFilePath: props.depsLockFilePath,
+    };
+    const ingestDlq = this.deadLetterQueue('IngestDlq');
+    const forecastDlq = this.deadLetterQueue('ForecastDlq');
+
+    this.ingest = new AppFunction(this, 'Ingest', {
+      ...common,
+      entry: entries.ingest,
+      serviceName: SERVICE_NAMES.ingest,
+      description: 'burnwatch: pull one source’s usage and cost into DynamoDB (event {source, from?, to?})',
+      // Backfilling a fiscal year from a slow vendor API takes minutes; the daily trailing window far less.
+      timeout: Duration.minutes(15),
+      deadLetterQueue: ingestDlq,
+    });
+    this.ingest.bindTable(this.table, 'readWrite');
+    for (const [name, s] of vendorSecrets) this.ingest.bindSecret(undefined, s, name);
+    if (sources.some((s) => s.type === 'bedrock')) {
+      this.ingest.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['ce:GetCostAndUsage'], resources: ['*'] }),
+      );
+    }
+
+    this.forecast = new AppFunction(this, 'Forecast', {
+      ...common,
+      entry: entries.forecast,
+      serviceName: SERVICE_NAMES.forecast,
+      description: 'burnwatch: forecast every team, store snapshots, send alerts and the weekly digest',
+      timeout: Duration.minutes(5),
+      deadLetterQueue: forecastDlq,
+      bundledFiles: {
+        [BUNDLED_FILES.chartWasm]:
+          props.chartAssets?.wasm ?? require.resolve('@resvg/resvg-wasm/index_bg.wasm'),
+        [BUNDLED_FILES.chartFont]:
+          props.chartAssets?.font ?? require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
+      },
+      environment: {
+        [ENV.configFile]: BUNDLED_FILES.config,
+        [ENV.chartWasmFile]: BUNDLED_FILES.chartWasm,
+        [ENV.chartFontFile]: BUNDLED_FILES.chartFont,
+      },
+    });
+    this.forecast.bindTable(this.table, 'readWrite');
+    this.forecast.bindTopic(this.topic);
+    this.forecast.bindSecret(ENV.slackBotTokenSecret, slackBotToken, slackNames.botToken);
+
+    this.slash = new AppFunction(this, 'Slash', {
+      ...common,
+      entry: entries.slash,
+      serviceName: SERVICE_NAMES.slash,
+      description: 'burnwatch: answer Slack /burn (reads pre-aggregated team summaries only)',
+      // Slack gives up after 3 s; a longer timeout would only hide a slow dependency.
+      timeout: Duration.seconds(10),
+    });
+    this.slash.bindTable(this.table, 'read');
+    this.slash.bindSecret(ENV.slackSigningSecretSecret, slackSigningSecret, slackNames.signingSecret);
+    // User-group membership decides who may see which team.
+    this.slash.bindSecret(ENV.slackBotTokenSecret, slackBotToken, slackNames.botToken);
+    for (const fn of [this.ingest, this.slash])
+      fn.function.addEnvironment(ENV.configFile, BUNDLED_FILES.config);
+
+    // Slack cannot sign with AWS credentials; the handler verifies Slack's HMAC signature on every request.
+    this.slashUrl = this.slash.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+
+    const ingestSchedule = props.ingestSchedule ?? events.Schedule.cron({ minute: '0', hour: '5' });
+    for (const source of sources) {
+      new events.Rule(this, `IngestSchedule-${source.id}`, {
+        description: `burnwatch: daily ingest of source ${source.id}`,
+        schedule: ingestSchedule,
+        targets: [
+          new targets.LambdaFunction(this.ingest.function, {
+            event: events.RuleTargetInput.fromObject({ source: source.id }),
+            deadLetterQueue: ingestDlq,
+            retryAttempts: 2,
+            maxEventAge: Duration.hours(6),
+          }),
+        ],
+      });
+    }
+    if (sources.length === 0) {
+      Annotations.of(this).addWarningV2(
+        'burnwatch:no-sources',
+        'the config has no enabled non-import sources, so nothing is ingested on a schedule',
+      );
+    }
+    new events.Rule(this, 'ForecastSchedule', {
+      description: 'burnwatch: daily forecast and alerts (after ingest)',
+      schedule: props.forecastSchedule ?? events.Schedule.cron({ minute: '30', hour: '6' }),
+      targets: [
+        new targets.LambdaFunction(this.forecast.function, {
+          deadLetterQueue: forecastDlq,
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+
+    this.addAlarms(sources, config.alerts.staleAfterHours, { ingestDlq, forecastDlq });
+    this.suppressExpectedFindings(sources, secretsMode, slackNames, props.tracing ?? true);
+  }
+
+  private deadLetterQueue(id: string): sqs.Queue {
+    const queue = new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of a scheduled Lambda (failed async invocations and ' +
+        'undeliverable EventBridge events); an alarm fires on its first message.',
+    });
+    return queue;
+  }
+
+  private alarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, props);
+    alarm.addAlarmAction(new cwActions.SnsAction(this.topic));
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
+  private addAlarms(
+    sources: readonly SourceConfig[],
+    staleAfterHours: number,
+    dlqs: { ingestDlq: sqs.Queue; forecastDlq: sqs.Queue },
+  ): void {
+    for (const [name, fn] of [
+      ['Ingest', this.ingest],
+      ['Forecast', this.forecast],
+      ['Slash', this.slash],
+    ] as const) {
+      this.alarm(`${name}Errors`, {
+        alarmDescription: `burnwatch: the ${name.toLowerCase()} Lambda failed (see its log group)`,
+        metric: fn.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    for (const [name, queue] of [
+      ['Ingest', dlqs.ingestDlq],
+      ['Forecast', dlqs.forecastDlq],
+    ] as const) {
+      this.alarm(`${name}DeadLetters`, {
+        alarmDescription: `burnwatch: a scheduled ${name.toLowerCase()} run failed after retries (message in ${name}Dlq)`,
+        metric: queue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    // The age metric arrives once a day, so alarm on "every period of the window breaching" with
+    // missing periods counted as breaching: one fresh value anywhere in the window keeps it OK, and a
+    // source that stops reporting altogether alarms once the window has passed.
+    const window = staleWindow(staleAfterHours);
+    for (const source of sources) {
+      this.alarm(`StaleData-${source.id}`, {
+        alarmDescription: `burnwatch: source ${source.id} has had no new data for ${staleAfterHours} h (or has not reported)`,
+        metric: new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: SOURCE_DATA_AGE_HOURS.name,
+          dimensionsMap: { service: SERVICE_NAMES.ingest, [SOURCE_DATA_AGE_HOURS.dimension]: source.id },
+          statistic: 'Minimum',
+          period: Duration.hours(window.periodHours),
+        }),
+        threshold: staleAfterHours,
+        evaluationPeriods: window.periods,
+        datapointsToAlarm: window.periods,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+    }
+    this.alarm('AlertDeliveryFailures', {
+      alarmDescription:
+        'burnwatch: an alert could not be delivered to Slack or SNS (see the forecast log group)',
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: ALERT_DELIVERY_FAILURES.name,
+        dimensionsMap: { service: SERVICE_NAMES.forecast },
+        statistic: 'Sum',
+        period: Duration.hours(1),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** cdk-nag findings that are deliberate here, each acknowledged on the one resource with the reason. */
+  private suppressExpectedFindings(
+    sources: readonly SourceConfig[],
+    secretsMode: SecretsMode,
+    slackNames: { botToken: string; signingSecret: string },
+    tracing: boolean,
+  ): void {
+    const bedrock = sources.some((s) => s.type === 'bedrock');
+    const imported = (names: readonly string[]) => (secretsMode === 'import' ? [...new Set(names)] : []);
+    const functions = [
+      { fn: this.ingest, ce: bedrock, secrets: imported(sources.flatMap((s) => s.secretName ?? [])) },
+      { fn: this.forecast, ce: false, secrets: imported([slackNames.botToken]) },
+      { fn: this.slash, ce: false, secrets: imported([slackNames.botToken, slackNames.signingSecret]) },
+    ];
+    for (const { fn, ce, secrets } of functions) {
+      const acks: { id: string; reason: string }[] = [];
+      const starActions = [
+        ...(tracing ? ['X-Ray PutTraceSegments/PutTelemetryRecords (active tracing)'] : []),
+        ...(ce ? ['Cost Explorer GetCostAndUsage (bedrock sources)'] : []),
+      ];
+      if (starActions.length > 0) {
+        acks.push({
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: `${starActions.join(' and ')} support no resource-level permissions, so AWS requires "*".`,
+        });
+      }
+      if (fn === this.forecast) {
+        acks.push({
+          id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+          reason:
+            'Granted on the one stack key only: publishing to the KMS-encrypted alert topic needs a data key ' +
+            '(GenerateDataKey and GenerateDataKeyWithoutPlaintext are what the wildcard covers).',
+        });
+      }
+      for (const name of secrets) {
+        acks.push({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${name}-??????]`,
+          reason:
+            `Secret "${name}" is imported by name: Secrets Manager appends a random 6-character suffix to ` +
+            'the ARN, so a by-name grant must end in -?????? (it matches that one name only).',
+        });
+      }
+      if (acks.length > 0) Validations.of(fn.role).acknowledge(...acks);
+      Validations.of(fn.function).acknowledge({
+        id: 'AwsSolutions-L1',
+        reason:
+          'nodejs22.x is the runtime burnwatch is built and tested for (bundles target node22); moving to a ' +
+          'newer Node.js is a deliberate, tested upgrade rather than drift.',
+      });
+    }
+  }
+}
+
+/**
+ * Alarm window for a staleness threshold: hourly periods where possible (CloudWatch allows at most 7 days
+ * of evaluation for periods of an hour or more), longer periods for thresholds past a week.
+ */
+export function staleWindow(staleAfterHours: number): { periodHours: number; periods: number } {
+  const maxPeriods = 7 * 24;
+  const periodHours = Math.ceil(staleAfterHours / maxPeriods);
+  return { periodHours, periods: Math.ceil(staleAfterHours / periodHours) };
+}

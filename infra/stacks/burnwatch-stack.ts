@@ -1,0 +1,30 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { BurnwatchGovernance, type BurnwatchGovernanceProps } from '../constructs/burnwatch-governance.js';
+
+/** Props of {@link BurnwatchStack}: the construct's props plus the usual stack props. */
+export interface BurnwatchStackProps extends StackProps {
+  readonly governance: BurnwatchGovernanceProps;
+}
+
+/** The deployable burnwatch stack: one {@link BurnwatchGovernance} and the outputs a deployer needs next. */
+export class BurnwatchStack extends Stack {
+  readonly governance: BurnwatchGovernance;
+
+  constructor(scope: Construct, id: string, props: BurnwatchStackProps) {
+    super(scope, id, props);
+    this.governance = new BurnwatchGovernance(this, 'Burnwatch', props.governance);
+    const g = this.governance;
+    new CfnOutput(this, 'SlashCommandUrl', {
+      value: g.slashUrl.url,
+      description: 'Request URL of the /burn slash command (slack-app-manifest.yaml)',
+    });
+    new CfnOutput(this, 'TableName', { value: g.table.tableName });
+    new CfnOutput(this, 'AlertTopicArn', { value: g.topic.topicArn });
+    new CfnOutput(this, 'IngestFunctionName', {
+      value: g.ingest.function.functionName,
+      description: 'Invoke with {"source":"ID","from":"YYYY-MM-DD","to":"YYYY-MM-DD"} to backfill',
+    });
+    new CfnOutput(this, 'ForecastFunctionName', { value: g.forecast.function.functionName });
+  }
+}
