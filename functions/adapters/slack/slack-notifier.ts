@@ -1,0 +1,153 @@
+import {
+  type ChatPostMessageArguments,
+  ErrorCode,
+  type KnownBlock,
+  LogLevel,
+  WebClient,
+  type WebClientOptions,
+} from '@slack/web-api';
+import type { SlackMessage } from '../../core/alerts/block-kit.js';
+import { blockKitProblems } from '../../core/alerts/block-kit.js';
+import {
+  DeliveryError,
+  type DeliveryErrorCode,
+  type SlackPosted,
+  type SlackSender,
+} from '../../core/alerts/delivery.js';
+
+/** Metadata event type on every alert message: how a retried run recognises what it already posted. */
+export const NOTICE_EVENT_TYPE = 'burnwatch_notice';
+
+const KNOWN_CODES: ReadonlySet<string> = new Set<DeliveryErrorCode>([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'token_revoked',
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'missing_scope',
+  'invalid_blocks',
+]);
+
+/**
+ * A WebClient for alerts: waits out rate limits (Slack's Retry-After) and retries a few times
+ * before giving up, so one busy minute does not lose an alert. `slackApiUrl` points it at a test
+ * server or proxy.
+ */
+export function createSlackWebClient(
+  token: string,
+  opts: { slackApiUrl?: string; retries?: number; timeoutMs?: number } = {},
+): WebClient {
+  const options: WebClientOptions = {
+    ...(opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {}),
+    // false: on HTTP 429 the client sleeps for Retry-After and tries again (up to `retries`).
+    rejectRateLimitedCalls: false,
+    retryConfig: { retries: opts.retries ?? 3, factor: 2, minTimeout: 200, maxTimeout: 5_000 },
+    timeout: opts.timeoutMs ?? 10_000,
+    logLevel: LogLevel.ERROR,
+  };
+  return new WebClient(token, options);
+}
+
+/** Maps a WebClient failure to a DeliveryError on Slack's own code; never includes the token. */
+export function toDeliveryError(err: unknown, target: string): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  const e = err as {
+    code?: string;
+    data?: { error?: string; response_metadata?: { messages?: string[] } };
+    retryAfter?: number;
+    message?: string;
+  };
+  if (e?.code === ErrorCode.PlatformError) {
+    const slackCode = e.data?.error ?? 'unknown';
+    const detail = e.data?.response_metadata?.messages?.join('; ') ?? '';
+    const code = (KNOWN_CODES.has(slackCode) ? slackCode : 'unknown') as DeliveryErrorCode;
+    return new DeliveryError(code, target, code === 'unknown' ? `Slack error "${slackCode}"` : detail, {
+      cause: err,
+    });
+  }
+  if (e?.code === ErrorCode.RateLimitedError)
+    return new DeliveryError('rate_limited', target, `retry after ${e.retryAfter ?? '?'} s`, { cause: err });
+  if (e?.code === ErrorCode.HTTPError || e?.code === ErrorCode.RequestError)
+    return new DeliveryError('request_failed', target, e.message ?? 'request failed', { cause: err });
+  // p-retry gives up with the last error the client raised for a rate-limited call.
+  if (e?.message && /rate.?limit/i.test(e.message))
+    return new DeliveryError('rate_limited', target, e.message, { cause: err });
+  return new DeliveryError('unknown', target, e?.message ?? String(err), { cause: err });
+}
+
+/**
+ * SlackSender over @slack/web-api. Needs bot scopes chat:write (and chat:write.public for channels
+ * the app was not invited to), files:write for charts, channels:history / groups:history for the
+ * crash check, im:write for private detail.
+ */
+export class SlackNotifier implements SlackSender {
+  constructor(private readonly client: WebClient) {}
+
+  async postMessage(
+    channel: string,
+    message: SlackMessage,
+    meta: { noticeId: string },
+  ): Promise<SlackPosted> {
+    const target = `slack:${channel}`;
+    const problems = blockKitProblems(message);
+    if (problems.length) throw new DeliveryError('invalid_blocks', target, problems.join('; '));
+    try {
+      const args: ChatPostMessageArguments = {
+        channel,
+        text: message.text,
+        // Our Block type is the documented subset of Block Kit; Slack's types are wider.
+        blocks: message.blocks as unknown as KnownBlock[],
+        unfurl_links: false,
+        metadata: { event_type: NOTICE_EVENT_TYPE, event_payload: { notice_id: meta.noticeId } },
+      } as ChatPostMessageArguments;
+      const res = await this.client.chat.postMessage(args);
+      if (!res.channel || !res.ts)
+        throw new DeliveryError('unknown', target, 'Slack returned no channel or ts');
+      return { channelId: res.channel, ts: res.ts };
+    } catch (err) {
+      throw toDeliveryError(err, target);
+    }
+  }
+
+  async findPosted(channelId: string, noticeId: string, since: Date): Promise<SlackPosted | undefined> {
+    try {
+      const res = await this.client.conversations.history({
+        channel: channelId,
+        oldest: (since.getTime() / 1000).toFixed(6),
+        include_all_metadata: true,
+        limit: 200,
+      });
+      const hit = res.messages?.find(
+        (m) =>
+          m.metadata?.event_type === NOTICE_EVENT_TYPE &&
+          (m.metadata.event_payload as { notice_id?: unknown } | undefined)?.notice_id === noticeId,
+      );
+      return hit?.ts ? { channelId, ts: hit.ts } : undefined;
+    } catch (err) {
+      throw toDeliveryError(err, `slack:${channelId}`);
+    }
+  }
+
+  async uploadImage(opts: {
+    channelId: string;
+    threadTs: string;
+    png: Uint8Array;
+    filename: string;
+    title: string;
+  }): Promise<void> {
+    try {
+      // files.uploadV2: getUploadURLExternal → POST bytes → completeUploadExternal (shares to the thread).
+      await this.client.files.uploadV2({
+        channel_id: opts.channelId,
+        thread_ts: opts.threadTs,
+        file: Buffer.from(opts.png),
+        filename: opts.filename,
+        title: opts.title,
+      });
+    } catch (err) {
+      throw toDeliveryError(err, `slack:${opts.channelId}`);
+    }
+  }
+}
