@@ -1,4 +1,115 @@
-// Placeholder Lambda entry point; replaced by the real handler when its issue lands.
-export const handler = async (): Promise<never> => {
-  throw new Error('the forecast handler is not implemented yet');
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { z } from 'zod';
+import { createPngRenderer } from '../adapters/chart-png/render-png.js';
+import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
+import { createSlackWebClient, SlackNotifier } from '../adapters/slack/slack-notifier.js';
+import { SnsAlertPublisher } from '../adapters/sns/sns-publisher.js';
+import { type DailyJobResult, runDailyJob } from '../core/alerts/daily-job.js';
+import type { AlertRunDeps } from '../core/alerts/run-alerts.js';
+import { addDays, isIsoDay, utcDayOf } from '../core/dates.js';
+import type { TeamForecaster } from '../core/team-reports.js';
+import { loadBundledConfig, loadForecastEnv } from '../shared/lambda-config.js';
+import { ALERT_DELIVERY_FAILURES } from '../shared/metrics.js';
+
+/**
+ * The scheduled event (EventBridge sends more fields; only these are read). `asOf` lets an operator
+ * re-run a past day by hand: `aws lambda invoke --payload '{"asOf":"2026-03-15"}'`.
+ */
+const eventSchema = z
+  .object({ asOf: z.string().refine(isIsoDay, 'asOf must be a calendar day written YYYY-MM-DD').optional() })
+  .passthrough();
+
+export interface ForecastHandlerDeps extends AlertRunDeps {
+  readonly forecaster?: TeamForecaster;
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Counts undelivered notices (the stack alarms on it). */
+  readonly recordFailures: (count: number) => void;
+}
+
+export interface ForecastHandlerResult {
+  readonly asOf: string;
+  readonly teams: number;
+  readonly notices: number;
+  readonly deliveryFailures: number;
+}
+
+/** Undelivered targets of this run's notices (failed or left claimed). */
+export function countDeliveryFailures(result: DailyJobResult): number {
+  return result.alerts.notices.reduce(
+    (n, x) => n + x.deliveries.filter((d) => d.status !== 'sent').length,
+    0,
+  );
+}
+
+/**
+ * The forecast+alert Lambda: parse the event → run the daily job → log and count what happened.
+ * Delivery failures do not fail the invocation (they are retried on the next run and alarmed on);
+ * a store or config error does, so the DLQ and error alarm see it.
+ */
+export function createForecastHandler(deps: ForecastHandlerDeps) {
+  return async (event: unknown): Promise<ForecastHandlerResult> => {
+    const parsed = eventSchema.safeParse(event ?? {});
+    if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join('; '));
+    // Vendors are still writing today; yesterday is the last whole day.
+    const asOf = parsed.data.asOf ?? addDays(utcDayOf(deps.clock.now()), -1);
+    const result = await runDailyJob(deps, asOf);
+    const failures = countDeliveryFailures(result);
+    for (const n of result.alerts.notices)
+      deps.logger.info('alert notice', {
+        id: n.id,
+        kind: n.kind,
+        severity: n.severity,
+        deliveries: n.deliveries.map((d) => ({ target: d.target, status: d.status, error: d.error?.code })),
+      });
+    for (const p of result.alerts.problems) deps.logger.warn('alert run problem', { problem: p });
+    deps.recordFailures(failures);
+    return {
+      asOf,
+      teams: result.burns.length,
+      notices: result.alerts.notices.length,
+      deliveryFailures: failures,
+    };
+  };
+}
+
+const logger = new Logger();
+const metrics = new Metrics();
+let built: Promise<ReturnType<typeof createForecastHandler>> | undefined;
+
+/** Built once per cold start: env and config validated, clients created, the Slack token fetched (cached). */
+async function build(): Promise<ReturnType<typeof createForecastHandler>> {
+  const env = loadForecastEnv();
+  const config = loadBundledConfig(env.configFile);
+  const store = new DynamoStore(createDocumentClient(new DynamoDBClient({})), { tableName: env.tableName });
+  const token = await getSecret(env.slackBotTokenSecret, { maxAge: 300 });
+  const slack =
+    typeof token === 'string' && token.length > 0
+      ? new SlackNotifier(createSlackWebClient(token))
+      : undefined;
+  if (!slack) logger.warn('Slack bot token secret is empty; alerts go to SNS only');
+  return createForecastHandler({
+    config,
+    store,
+    clock: { now: () => new Date() },
+    ...(slack ? { slack } : {}),
+    sns: new SnsAlertPublisher(new SNSClient({}), env.topicArn),
+    renderPng: createPngRenderer({ wasmPath: env.chartWasmFile, fontPaths: [env.chartFontFile] }),
+    logger,
+    recordFailures: (count) => {
+      metrics.addMetric(ALERT_DELIVERY_FAILURES.name, MetricUnit.Count, count);
+      metrics.publishStoredMetrics();
+    },
+  });
+}
+
+export const handler = async (event: unknown): Promise<ForecastHandlerResult> => {
+  built ??= build().catch((err: unknown) => {
+    built = undefined;
+    throw err;
+  });
+  return (await built)(event);
 };
