@@ -322,7 +322,13 @@ export class BurnwatchGovernance extends Construct {
     });
 
     this.addAlarms(sources, config.alerts.staleAfterHours, { ingestDlq, forecastDlq });
-    this.suppressExpectedFindings(sources, secretsMode, slackNames, props.tracing ?? true);
+    this.suppressExpectedFindings(
+      sources,
+      secretsMode,
+      slackNames,
+      props.tracing ?? true,
+      props.tableEncryption === 'customer-managed',
+    );
   }
 
   private deadLetterQueue(id: string): sqs.Queue {
@@ -426,6 +432,7 @@ export class BurnwatchGovernance extends Construct {
     secretsMode: SecretsMode,
     slackNames: { botToken: string; signingSecret: string },
     tracing: boolean,
+    tableCmk: boolean,
   ): void {
     const bedrock = sources.some((s) => s.type === 'bedrock');
     const imported = (names: readonly string[]) => (secretsMode === 'import' ? [...new Set(names)] : []);
@@ -446,12 +453,21 @@ export class BurnwatchGovernance extends Construct {
           reason: `${starActions.join(' and ')} support no resource-level permissions, so AWS requires "*".`,
         });
       }
-      if (fn === this.forecast) {
+      const writesCmkTable = tableCmk && fn !== this.slash;
+      if (fn === this.forecast || writesCmkTable) {
         acks.push({
           id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
           reason:
-            'Granted on the one stack key only: publishing to the KMS-encrypted alert topic needs a data key ' +
-            '(GenerateDataKey and GenerateDataKeyWithoutPlaintext are what the wildcard covers).',
+            'Granted on the one stack key only: publishing to the encrypted alert topic (forecast) and writing ' +
+            'the table under a customer-managed key need data keys (GenerateDataKey, ...WithoutPlaintext).',
+        });
+      }
+      if (writesCmkTable) {
+        acks.push({
+          id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+          reason:
+            'Granted on the one stack key only, as CDK grants table writers of a customer-managed-key table ' +
+            '(ReEncryptFrom/ReEncryptTo on that key; no other key is reachable).',
         });
       }
       for (const name of secrets) {
