@@ -86,3 +86,39 @@ export function renderSlackMessageHtml(
 export function pngDataUri(png: Uint8Array): string {
   return `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
 }
+
+/** What `renderNoticesHtml` needs of a notice (a `NoticeOutcome` fits). */
+export interface NoticePreview {
+  readonly id: string;
+  readonly messages: { readonly channel: SlackMessage; readonly private?: SlackMessage };
+  readonly chartPng?: Uint8Array;
+  readonly deliveries: ReadonlyArray<{ readonly target: string; readonly status: string }>;
+}
+
+/**
+ * Alerts as they would look in Slack, as an HTML fragment (include `BLOCK_KIT_CSS` once): one card
+ * per message and audience, labelled with its destinations, with the chart inline as a data: URI.
+ * Per-person (private) messages are left out unless `includePrivate` is set: a report file may be
+ * shared more widely than the people config.privacy allows.
+ */
+export function renderNoticesHtml(
+  notices: readonly NoticePreview[],
+  opts: { includePrivate?: boolean } = {},
+): string {
+  if (notices.length === 0) return '<p class="bk-none">No alerts: every team is within its thresholds.</p>';
+  const parts: string[] = [];
+  for (const n of notices) {
+    const channelTargets = n.deliveries.filter((d) => !d.target.startsWith('slack-dm:')).map((d) => d.target);
+    parts.push(
+      renderSlackMessageHtml(n.messages.channel, {
+        meta: channelTargets.length ? `to ${channelTargets.join(', ')}` : 'no destination configured',
+        ...(n.chartPng ? { chartSrc: pngDataUri(n.chartPng) } : {}),
+      }),
+    );
+    if (opts.includePrivate && n.messages.private) {
+      const dms = n.deliveries.filter((d) => d.target.startsWith('slack-dm:')).map((d) => d.target);
+      parts.push(renderSlackMessageHtml(n.messages.private, { meta: `private: ${dms.join(', ')}` }));
+    }
+  }
+  return parts.join('\n');
+}

@@ -109,13 +109,37 @@ const WHY: Record<NoticeKind, string> = {
   recover: 'recovered',
 };
 
-function footer(kind: NoticeKind, asOf: IsoDay, extra: string, ctx: MessageContext): Block {
+function footer(kind: NoticeKind, asOf: IsoDay, rule: string, extra: string, ctx: MessageContext): Block {
+  const worse: Record<string, string> = {
+    budget: `worsens materially (runs out over ${ctx.worseningDays} days earlier)`,
+    'engineer-cap': 'more people go over the cap',
+    spike: 'a new spike starts after this one ends',
+    'stale-data': 'it recovers',
+  };
   const next =
     kind === 'recover'
       ? 'You will hear again only if it goes wrong again.'
-      : `Next alert only if it escalates, worsens materially (runs out over ${ctx.worseningDays} days earlier) or recovers.`;
+      : `Next alert only if it escalates or ${worse[rule] ?? 'changes materially'}${rule === 'budget' ? ', or recovers' : ''}.`;
   return context(`burnwatch · as of ${asOf} · ${extra} · ${WHY[kind]}. ${next}`);
 }
+
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+/** `2026-03` → `March 2026`. */
+const monthName = (month: string) =>
+  `${MONTH_NAMES[Number(month.slice(5, 7)) - 1] ?? month} ${month.slice(0, 4)}`;
 
 function budgetMessage(f: BudgetFacts, sev: Severity, ctx: MessageContext): SlackMessage {
   const headline = budgetHeadline(f, sev, ctx);
@@ -143,7 +167,13 @@ function budgetMessage(f: BudgetFacts, sev: Severity, ctx: MessageContext): Slac
     );
   }
   blocks.push(
-    footer(ctx.kind, f.asOf, f.method === 'forecast' ? 'forecast' : 'trailing 28-day run-rate', ctx),
+    footer(
+      ctx.kind,
+      f.asOf,
+      'budget',
+      f.method === 'forecast' ? 'forecast' : 'trailing 28-day run-rate',
+      ctx,
+    ),
   );
   const text = `${LEVEL[sev]}: ${headline}. Spent ${usd(f.spentToDateUsd)} of ${usd(f.budgetUsd)}; year-end ${compact(f.yearEndUsd.p50)}.`;
   return { text, blocks };
@@ -174,14 +204,14 @@ function spikeMessage(f: SpikeFacts, ctx: MessageContext): SlackMessage {
       '*What to do:* check for a stuck agent or batch job on that key or project; revoke or cap it at the vendor:',
     ),
     ...linkButtons(f.vendors, ctx.githubOrg),
-    footer(ctx.kind, f.date, 'spike rule', ctx),
+    footer(ctx.kind, f.date, 'spike', 'spike rule', ctx),
   ];
   return { text: `WARNING: ${headline}.`, blocks };
 }
 
 function capMessage(f: EngineerCapFacts, ctx: MessageContext): SlackMessage {
   const n = f.overCount;
-  const headline = `${f.teamName}: ${n} engineer${n === 1 ? '' : 's'} over the ${usd(f.capUsd)}/month cap in ${f.month}`;
+  const headline = `${f.teamName}: ${n} engineer${n === 1 ? '' : 's'} over the ${usd(f.capUsd)}/month cap in ${monthName(f.month)}`;
   const blocks: Block[] = [
     header(`${ICON.warning} ${headline}`),
     section(
@@ -209,7 +239,7 @@ function capMessage(f: EngineerCapFacts, ctx: MessageContext): SlackMessage {
   blocks.push(
     section('*What to do:* set per-user limits at the vendor:'),
     ...linkButtons(f.vendors, ctx.githubOrg),
-    footer(ctx.kind, f.asOf, 'per-engineer cap', { ...ctx }),
+    footer(ctx.kind, f.asOf, 'engineer-cap', 'per-engineer cap', ctx),
   );
   return { text: `WARNING: ${headline}.`, blocks };
 }
@@ -240,7 +270,7 @@ function staleMessage(f: StaleFacts, sev: Severity, ctx: MessageContext, asOf: I
         "*What to do:* check the ingest function's logs and errors for this source, and that its API key in Secrets Manager is still valid.",
       ),
     );
-  blocks.push(footer(ctx.kind, asOf, 'data freshness', ctx));
+  blocks.push(footer(ctx.kind, asOf, 'stale-data', 'data freshness', ctx));
   return { text: `${LEVEL[ctx.kind === 'recover' ? 'ok' : sev]}: ${headline}.`, blocks };
 }
 

@@ -45,6 +45,8 @@ export interface AlertRunDeps {
   /** How long a claimed delivery is left to the run that claimed it before another run checks it. */
   readonly leaseMs?: number;
   readonly recoveryDays?: number;
+  /** `auto` (default): the finance digest on `config.finance.digestWeekday`; `always` for previews. */
+  readonly digest?: 'auto' | 'always' | 'never';
 }
 
 /** One notice and what happened to each of its deliveries. */
@@ -129,7 +131,8 @@ export async function runAlerts(
       problems.push(`${cond.team}/${cond.key}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  if (WEEKDAYS[dayOfWeek(asOf)] === config.finance.digestWeekday) {
+  const digestDay = WEEKDAYS[dayOfWeek(asOf)] === config.finance.digestWeekday;
+  if (deps.digest === 'always' || (deps.digest !== 'never' && digestDay)) {
     try {
       await run.digest(conditions);
     } catch (err) {
