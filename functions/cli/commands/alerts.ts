@@ -62,10 +62,9 @@ export async function previewAlerts(opts: {
 }
 
 /** A notice as terminal text: destinations, then the message without Block Kit markup. */
-export function noticeText(n: NoticeOutcome): string {
-  const lines = [
-    `── ${n.kind.toUpperCase()} ${n.team}/${n.rule} → ${n.deliveries.map((d) => `${d.target} [${d.status}]`).join(', ') || 'no destination'}`,
-  ];
+export function noticeText(n: NoticeOutcome, opts: { preview?: boolean } = {}): string {
+  const to = n.deliveries.map((d) => (opts.preview ? d.target : `${d.target} [${d.status}]`)).join(', ');
+  const lines = [`── ${n.kind.toUpperCase()} ${n.team}/${n.rule} → ${to || 'no destination'}`];
   for (const b of n.messages.channel.blocks) {
     if (b.type === 'header') lines.push(b.text.text);
     else if (b.type === 'section') {
