@@ -69,11 +69,15 @@ export function toDeliveryError(err: unknown, target: string): DeliveryError {
   }
   if (e?.code === ErrorCode.RateLimitedError)
     return new DeliveryError('rate_limited', target, `retry after ${e.retryAfter ?? '?'} s`, { cause: err });
-  if (e?.code === ErrorCode.HTTPError || e?.code === ErrorCode.RequestError)
+  if (e?.code === ErrorCode.HTTPError || e?.code === ErrorCode.RequestError) {
+    // After its retries WebClient wraps the last 429 as a request error ("A rate limit was exceeded").
+    const original = (err as { original?: { message?: string } }).original?.message ?? '';
+    if (/rate limit/i.test(original))
+      return new DeliveryError('rate_limited', target, original.replace(/\(url:[^)]*\)/, '').trim(), {
+        cause: err,
+      });
     return new DeliveryError('request_failed', target, e.message ?? 'request failed', { cause: err });
-  // p-retry gives up with the last error the client raised for a rate-limited call.
-  if (e?.message && /rate.?limit/i.test(e.message))
-    return new DeliveryError('rate_limited', target, e.message, { cause: err });
+  }
   return new DeliveryError('unknown', target, e?.message ?? String(err), { cause: err });
 }
 
