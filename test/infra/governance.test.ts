@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBundledConfig } from '../../functions/shared/lambda-config.js';
@@ -122,6 +124,54 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
         expect(readFileSync(join(assetDir, 'DejaVuSans.ttf')).length).toBeGreaterThan(100_000);
       }
     }
+  });
+
+  it('ships bundles that load as ES modules in Node with the environment the stack sets', () => {
+    // Copied under node_modules/.cache so `@aws-sdk/*` (external, provided by the Lambda runtime) resolves.
+    const smokeRoot = join(
+      import.meta.dirname,
+      '..',
+      '..',
+      'node_modules',
+      '.cache',
+      'burnwatch-bundle-smoke',
+    );
+    rmSync(smokeRoot, { recursive: true, force: true });
+    for (const [id, fn] of Object.entries(s.template.findResources('AWS::Lambda::Function'))) {
+      const taskRoot = join(smokeRoot, id);
+      mkdirSync(taskRoot, { recursive: true });
+      cpSync(join(s.outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`), taskRoot, {
+        recursive: true,
+      });
+      const vars = fn.Properties.Environment.Variables as Record<string, unknown>;
+      const env = Object.fromEntries(
+        Object.entries(vars).map(([k, v]) => [
+          k,
+          typeof v === 'string'
+            ? v
+            : k === 'TOPIC_ARN'
+              ? 'arn:aws:sns:us-east-1:123456789012:alerts'
+              : `dummy-${k}`,
+        ]),
+      );
+      const entry = pathToFileURL(join(taskRoot, 'index.mjs')).href;
+
+      const out = execFileSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(entry)}); console.log(typeof m.handler);`,
+        ],
+        {
+          env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', LAMBDA_TASK_ROOT: taskRoot, ...env },
+          timeout: 20_000,
+        },
+      );
+
+      expect(out.toString().trim(), id).toBe('function');
+    }
+    rmSync(smokeRoot, { recursive: true, force: true });
   });
 
   it('schedules the ingest function once per enabled, non-import source with {source: id}, daily at 05:00 UTC', () => {
