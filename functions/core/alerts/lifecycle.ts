@@ -81,9 +81,15 @@ export interface LifecycleOptions {
    * Keeps a forecast wobbling around a threshold from sending enter/recover pairs every few days.
    */
   readonly recoveryDays: number;
+  /**
+   * Least days between two "worse" re-alerts. A surge moves the exhaustion date weeks earlier every
+   * few days; one update a week says so without flooding the channel. Escalations are never held back.
+   */
+  readonly minDaysBetweenWorsening?: number;
 }
 
 export const DEFAULT_RECOVERY_DAYS = 5;
+export const DEFAULT_MIN_DAYS_BETWEEN_WORSENING = 7;
 
 /** Rules whose recovery is worth a message (a spike or a monthly cap ending quietly is not). */
 const ANNOUNCES_RECOVERY: ReadonlySet<AlertRule> = new Set<AlertRule>(['budget', 'stale-data']);
@@ -141,7 +147,10 @@ export function decideTransition(
     return told(notified === 'ok' ? 'enter' : 'escalate', cur);
   }
   if (cur === notified) {
-    if (cur !== 'ok' && isMateriallyWorse(prev, cond, opts)) return told('worsen', cur);
+    const rested =
+      !prev?.since ||
+      diffDays(prev.since, asOf) >= (opts.minDaysBetweenWorsening ?? DEFAULT_MIN_DAYS_BETWEEN_WORSENING);
+    if (cur !== 'ok' && rested && isMateriallyWorse(prev, cond, opts)) return told('worsen', cur);
     // A team that never alerted gets no state row: quiet days cost no writes.
     const changed =
       prev !== undefined && (prev.calmDays !== 0 || prev.current !== cur || (cur !== 'ok' && !sameDay));

@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import type { SlackMessage } from '../../../functions/core/alerts/block-kit.js';
+import type { AlertPublisher, SlackPosted, SlackSender } from '../../../functions/core/alerts/delivery.js';
+import { DeliveryError, type DeliveryErrorCode } from '../../../functions/core/alerts/delivery.js';
+import type { SnsNotice } from '../../../functions/core/alerts/messages.js';
+import { parseConfig } from '../../../functions/core/config/load.js';
+import type { BurnwatchConfig, ConfigInput } from '../../../functions/core/config/schema.js';
+import type { IsoDay } from '../../../functions/core/dates.js';
+import { usdToMicros } from '../../../functions/core/money.js';
+import {
+  ConditionalWriteConflictError,
+  type ReplaceResult,
+  type SourceDayManifest,
+  type Store,
+  type TeamDaySourceTotal,
+  type Versioned,
+} from '../../../functions/core/ports.js';
+import type { UsageRecord, Vendor } from '../../../functions/core/usage.js';
+
+/** An in-memory Store with DynamoDB's versioned-write semantics, for fast unit tests of the alert job. */
+export class MemoryStore implements Store {
+  totals: TeamDaySourceTotal[] = [];
+  lines: UsageRecord[] = [];
+  manifests: SourceDayManifest[] = [];
+  readonly states = new Map<string, { value: string; version: number }>();
+  readonly snapshots = new Map<string, unknown>();
+  readonly summaries = new Map<string, unknown>();
+  stateWrites = 0;
+  /** Throws on the n-th next putState (1 = the next one), to simulate a crash between send and record. */
+  failPutStateAt = 0;
+
+  async replaceSourceDays(): Promise<ReplaceResult> {
+    throw new Error('not used by alerts');
+  }
+  async teamDailyTotals(team: string, from: IsoDay, to: IsoDay) {
+    return this.totals.filter((t) => t.team === team && t.date >= from && t.date <= to);
+  }
+  async teamLines(source: string, date: IsoDay, team: string) {
+    return this.lines.filter((l) => l.source === source && l.date === date && l.team === team);
+  }
+  async sourceDays(source: string, from: IsoDay, to: IsoDay) {
+    return this.manifests.filter((m) => m.source === source && m.date >= from && m.date <= to);
+  }
+  async putForecastSnapshot(team: string, asOf: IsoDay, snapshot: unknown) {
+    this.snapshots.set(`${team}|${asOf}`, JSON.parse(JSON.stringify(snapshot)));
+  }
+  async getForecastSnapshot(team: string, asOf: IsoDay) {
+    return this.snapshots.get(`${team}|${asOf}`);
+  }
+  async latestForecastSnapshot(team: string, asOf?: IsoDay) {
+    const keys = [...this.snapshots.keys()]
+      .filter((k) => k.startsWith(`${team}|`) && (!asOf || k.slice(team.length + 1) <= asOf))
+      .sort();
+    const key = keys.at(-1);
+    return key ? { asOf: key.slice(team.length + 1), snapshot: this.snapshots.get(key) } : undefined;
+  }
+  async putTeamSummary(team: string, summary: unknown) {
+    this.summaries.set(team, summary);
+  }
+  async getTeamSummary(team: string) {
+    return this.summaries.get(team);
+  }
+  async getTeamSummaries(teams: readonly string[]) {
+    return new Map(teams.filter((t) => this.summaries.has(t)).map((t) => [t, this.summaries.get(t)]));
+  }
+  async getState(scope: string, key: string): Promise<Versioned<unknown> | undefined> {
+    const s = this.states.get(`${scope}|${key}`);
+    return s ? { value: JSON.parse(s.value), version: s.version } : undefined;
+  }
+  async putState(scope: string, key: string, value: unknown, expectedVersion: number): Promise<number> {
+    if (this.failPutStateAt > 0 && --this.failPutStateAt === 0)
+      throw new Error('simulated crash: DynamoDB unreachable');
+    const cur = this.states.get(`${scope}|${key}`)?.version ?? 0;
+    if (cur !== expectedVersion) throw new ConditionalWriteConflictError(`${scope}/${key} is at ${cur}`);
+    this.stateWrites++;
+    this.states.set(`${scope}|${key}`, { value: JSON.stringify(value), version: cur + 1 });
+    return cur + 1;
+  }
+  async listStates(scope: string, prefix: string) {
+    return [...this.states]
+      .filter(([k]) => k.startsWith(`${scope}|${prefix}`))
+      .map(([k, v]) => ({ key: k.slice(scope.length + 1), value: JSON.parse(v.value), version: v.version }));
+  }
+}
+
+export interface RecordedPost {
+  readonly channel: string;
+  readonly message: SlackMessage;
+  readonly noticeId: string;
+}
+
+/** A SlackSender that records posts, can fail per channel, and answers the crash check from its record. */
+export class RecordingSlack implements SlackSender {
+  readonly posts: RecordedPost[] = [];
+  readonly uploads: Array<{ channelId: string; threadTs: string; bytes: number }> = [];
+  readonly failures = new Map<string, DeliveryErrorCode>();
+  private seq = 0;
+
+  async postMessage(
+    channel: string,
+    message: SlackMessage,
+    meta: { noticeId: string },
+  ): Promise<SlackPosted> {
+    const code = this.failures.get(channel) ?? this.failures.get('*');
+    if (code) throw new DeliveryError(code, `slack:${channel}`, 'simulated');
+    this.posts.push({ channel, message, noticeId: meta.noticeId });
+    return { channelId: channelIdOf(channel), ts: `1700000000.${String(++this.seq).padStart(6, '0')}` };
+  }
+  async findPosted(channelId: string, noticeId: string) {
+    const hit = this.posts.find((p) => channelIdOf(p.channel) === channelId && p.noticeId === noticeId);
+    return hit ? { channelId, ts: '1700000000.000000' } : undefined;
+  }
+  async uploadImage(opts: { channelId: string; threadTs: string; png: Uint8Array }) {
+    this.uploads.push({ channelId: opts.channelId, threadTs: opts.threadTs, bytes: opts.png.length });
+  }
+}
+
+const channelIdOf = (channel: string) =>
+  channel.startsWith('C') ? channel : `C${channel.replace(/[^a-z]/gi, '').toUpperCase()}`;
+
+export class RecordingSns implements AlertPublisher {
+  readonly published: Array<SnsNotice & { id: string }> = [];
+  fail = false;
+  async publish(notice: SnsNotice & { id: string }) {
+    if (this.fail) throw new DeliveryError('sns_failed', 'sns', 'simulated');
+    this.published.push(notice);
+    return { messageId: `m-${this.published.length}` };
+  }
+}
+
+/** A config with one team (Payments, $610k) and a finance channel; override what the test is about. */
+export function aConfig(over: Partial<ConfigInput> = {}): BurnwatchConfig {
+  return parseConfig({
+    organization: { name: 'Acme' },
+    fiscalYear: { startMonth: 1, startDay: 1 },
+    teams: [{ id: 'payments', name: 'Payments', annualBudgetUsd: 610_000, slackChannel: 'C0PAYMENTS' }],
+    finance: { slackChannel: 'C0FINANCE', digestWeekday: 'monday' },
+    ...over,
+  });
+}
+
+/** One team-day-source aggregate. */
+export function aTotal(
+  date: IsoDay,
+  usd: number,
+  over: Partial<Omit<TeamDaySourceTotal, 'costMicros'>> & { vendor?: Vendor } = {},
+): TeamDaySourceTotal {
+  const vendor = over.vendor ?? 'anthropic';
+  const model = vendor === 'anthropic' ? 'claude-sonnet-4-6' : `${vendor}-model`;
+  const costMicros = usdToMicros(Math.round(usd * 100) / 100);
+  return {
+    team: 'payments',
+    date,
+    source: vendor,
+    vendor,
+    byModel: { [model]: costMicros },
+    tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+    outcomes: {},
+    activeUsers: 0,
+    lines: 1,
+    provisional: false,
+    ...over,
+    costMicros,
+  };
+}
+
+/** A labelled scenario from ../shared/scenarios as (date, usd) rows. */
+export function scenarioDays(name: string): Array<{ date: IsoDay; usd: number }> {
+  const url = new URL(`../../../../shared/scenarios/${name}.csv`, import.meta.url);
+  return readFileSync(url, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => {
+      const [date = '', usd = '0'] = line.split(',');
+      return { date, usd: Number(usd) };
+    });
+}
