@@ -1,6 +1,6 @@
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../functions/core/config/load.js';
 import { EXAMPLE_CONFIG_FILE, loadDeployConfig } from './config.js';
 import { BurnwatchStack } from './stacks/burnwatch-stack.js';

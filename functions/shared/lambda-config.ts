@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseConfigText } from '../core/config/load.js';
 import type { BurnwatchConfig } from '../core/config/schema.js';
 

@@ -224,6 +224,7 @@ export class BurnwatchGovernance extends Construct {
       logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       logRemovalPolicy: removalPolicy,
       bundledJson: { [BUNDLED_FILES.config]: config },
+      environment: { [ENV.configFile]: BUNDLED_FILES.config },
       tracing: props.tracing,
       depsLockFilePath: props.depsLockFilePath,
     };
@@ -261,7 +262,7 @@ export class BurnwatchGovernance extends Construct {
           props.chartAssets?.font ?? require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
       },
       environment: {
-        [ENV.configFile]: BUNDLED_FILES.config,
+        ...common.environment,
         [ENV.chartWasmFile]: BUNDLED_FILES.chartWasm,
         [ENV.chartFontFile]: BUNDLED_FILES.chartFont,
       },
@@ -282,8 +283,6 @@ export class BurnwatchGovernance extends Construct {
     this.slash.bindSecret(ENV.slackSigningSecretSecret, slackSigningSecret, slackNames.signingSecret);
     // User-group membership decides who may see which team.
     this.slash.bindSecret(ENV.slackBotTokenSecret, slackBotToken, slackNames.botToken);
-    for (const fn of [this.ingest, this.slash])
-      fn.function.addEnvironment(ENV.configFile, BUNDLED_FILES.config);
 
     // Slack cannot sign with AWS credentials; the handler verifies Slack's HMAC signature on every request.
     this.slashUrl = this.slash.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });

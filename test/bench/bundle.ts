@@ -96,6 +96,13 @@ for (const r of results) {
 for (const r of results.slice(1)) {
   console.log(`\n${r.name}: largest packages in the bundle`);
   for (const p of r.packages.slice(0, 6)) console.log(`  ${pad(p.pkg, 40)}${lpad(kb(p.bytes), 10)}`);
+  const zod = r.packages.find((p) => p.pkg === 'zod');
+  if (zod && zod.bytes > 200 * 1024) {
+    console.log(
+      `  hint: zod is ${kb(zod.bytes)}: esbuild keeps every zod locale when code does \`import { z } from 'zod'\`;` +
+        ` \`import * as z from 'zod'\` lets it drop them (about 350 KB).`,
+    );
+  }
   console.log('  largest inputs:');
   for (const t of r.top)
     console.log(`    ${pad(relative(repoRoot, t.input) || t.input, 70)}${lpad(kb(t.bytes), 10)}`);
