@@ -83,7 +83,9 @@ export function changeText(row: DigestRow): string {
   const was = prev.exhaustionDate.p50;
   if (now && was && now !== was) {
     const days = diffDays(now, was);
-    parts.push(`runs out ${Math.abs(days)} days ${days > 0 ? 'earlier' : 'later'}`);
+    parts.push(
+      `runs out ${Math.abs(days)} day${Math.abs(days) === 1 ? '' : 's'} ${days > 0 ? 'earlier' : 'later'}`,
+    );
   } else if (now && !was) parts.push('now runs out before year end');
   else if (!now && was) parts.push('no longer runs out');
   if (prev.status !== row.severity && SEVERITY_RANK[row.severity] !== SEVERITY_RANK[prev.status])

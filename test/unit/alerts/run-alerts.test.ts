@@ -1,0 +1,240 @@
+import { describe, expect, it } from 'vitest';
+import { runDailyJob } from '../../../functions/core/alerts/daily-job.js';
+import type { SlackSender } from '../../../functions/core/alerts/delivery.js';
+import { alertStateSchema } from '../../../functions/core/alerts/lifecycle.js';
+import type { AlertRunDeps } from '../../../functions/core/alerts/run-alerts.js';
+import { eachDay } from '../../../functions/core/dates.js';
+import { usdToMicros } from '../../../functions/core/money.js';
+import { aConfig, aTotal, MemoryStore, RecordingSlack, RecordingSns } from './fakes.js';
+
+const AS_OF = '2026-03-31'; // a Tuesday: no digest unless asked
+const at = (iso: string) => ({ now: () => new Date(iso) });
+
+/** Payments at $5,000/day since 1 Jan: $450k spent of $610k, on track to run out in April. */
+function criticalTeam(): MemoryStore {
+  const store = new MemoryStore();
+  store.totals = eachDay('2026-01-01', AS_OF).map((d) => aTotal(d, 5_000));
+  return store;
+}
+
+function deps(store: MemoryStore, over: Partial<AlertRunDeps> = {}) {
+  const slack = new RecordingSlack();
+  const sns = new RecordingSns();
+  const base: AlertRunDeps = {
+    config: aConfig(),
+    store,
+    clock: at('2026-04-01T06:30:00Z'),
+    slack,
+    sns,
+    renderPng: async () => new Uint8Array([0x89, 0x50, 0x4e, 0x47]),
+    ...over,
+  };
+  return { slack, sns, deps: base };
+}
+
+async function budgetState(store: MemoryStore) {
+  const s = await store.getState('payments', 'ALERT#budget');
+  return s ? alertStateSchema.parse(s.value) : undefined;
+}
+
+describe('alert delivery', () => {
+  it('sends a new critical alert to the team channel, the finance channel and SNS, with the chart in the thread', async () => {
+    // Prepare
+    const store = criticalTeam();
+    const { slack, sns, deps: d } = deps(store);
+
+    // Act
+    const { alerts } = await runDailyJob(d, AS_OF);
+
+    // Assess
+    expect(slack.posts.map((p) => p.channel)).toEqual(['C0PAYMENTS', 'C0FINANCE']);
+    expect(slack.uploads).toHaveLength(2);
+    expect(sns.published).toHaveLength(1);
+    expect(sns.published[0]?.attributes).toEqual({
+      team: 'payments',
+      severity: 'critical',
+      rule: 'budget',
+      kind: 'enter',
+    });
+    expect(alerts.problems).toEqual([]);
+    const state = await budgetState(store);
+    expect(state?.pending).toBeUndefined();
+    expect(state?.lastNotice?.kind).toBe('enter');
+  });
+
+  it('sends nothing when the same day or the next is run again', async () => {
+    // Prepare
+    const store = criticalTeam();
+    const { slack, sns, deps: d } = deps(store);
+    await runDailyJob(d, AS_OF);
+
+    // Act
+    await runDailyJob(d, AS_OF);
+    await runDailyJob({ ...d, clock: at('2026-04-02T06:30:00Z') }, '2026-04-01');
+
+    // Assess
+    expect(slack.posts).toHaveLength(2);
+    expect(sns.published).toHaveLength(1);
+  });
+
+  it('finishes, without repeating, a run that crashed between sending and recording', async () => {
+    // Prepare: write 1 records the intent; write 2 (marking the team channel sent) fails.
+    const store = criticalTeam();
+    const { slack, sns, deps: d } = deps(store);
+    store.failPutStateAt = 2;
+    const crashed = await runDailyJob(d, AS_OF);
+    expect(crashed.alerts.problems.join()).toContain('simulated crash');
+    expect(slack.posts).toHaveLength(1);
+
+    // Act: an immediate retry leaves the claimed sends to the crashed run; a later one checks Slack.
+    const immediate = await runDailyJob({ ...d, clock: at('2026-04-01T06:31:00Z') }, AS_OF);
+    const later = await runDailyJob({ ...d, clock: at('2026-04-01T07:30:00Z') }, AS_OF);
+
+    // Assess
+    expect(immediate.alerts.problems.join()).toContain('being sent by another run');
+    expect(later.alerts.problems).toEqual([]);
+    expect(slack.posts.map((p) => p.channel)).toEqual(['C0PAYMENTS', 'C0FINANCE']);
+    expect(sns.published).toHaveLength(1);
+    expect((await budgetState(store))?.pending).toBeUndefined();
+  });
+
+  it('still sends SNS and the finance message when the team channel fails, and retries only that channel next run', async () => {
+    // Prepare
+    const store = criticalTeam();
+    const { slack, sns, deps: d } = deps(store);
+    slack.failures.set('C0PAYMENTS', 'channel_not_found');
+
+    // Act
+    const first = await runDailyJob(d, AS_OF);
+    const pending = (await budgetState(store))?.pending;
+    slack.failures.clear();
+    await runDailyJob({ ...d, clock: at('2026-04-02T06:30:00Z') }, '2026-04-01');
+
+    // Assess: the failure is named and nothing unsent was recorded as sent.
+    expect(first.alerts.problems.join()).toMatch(
+      /slack:C0PAYMENTS: channel_not_found.*invite the burnwatch app/,
+    );
+    expect(pending?.deliveries.map((x) => [x.target, x.status, x.error?.code])).toEqual([
+      ['slack:C0PAYMENTS', 'failed', 'channel_not_found'],
+      ['slack:C0FINANCE', 'sent', undefined],
+      ['sns', 'sent', undefined],
+    ]);
+    expect(slack.posts.map((p) => p.channel)).toEqual(['C0FINANCE', 'C0PAYMENTS']);
+    expect(sns.published).toHaveLength(1);
+    expect((await budgetState(store))?.pending).toBeUndefined();
+  });
+
+  it('stops calling Slack after a revoked token but still publishes to SNS', async () => {
+    // Prepare
+    const store = criticalTeam();
+    const { slack, sns, deps: d } = deps(store);
+    slack.failures.set('*', 'token_revoked');
+    let attempts = 0;
+    const counting: SlackSender = {
+      findPosted: (...a) => slack.findPosted(...a),
+      uploadImage: (...a) => slack.uploadImage(...a),
+      postMessage: (...a: Parameters<RecordingSlack['postMessage']>) => {
+        attempts++;
+        return slack.postMessage(...a);
+      },
+    };
+
+    // Act
+    const { alerts } = await runDailyJob({ ...d, slack: counting }, AS_OF);
+
+    // Assess
+    expect(attempts).toBe(1);
+    expect(sns.published).toHaveLength(1);
+    expect(alerts.problems.filter((p) => p.includes('token_revoked'))).toHaveLength(2);
+    expect((await budgetState(store))?.pending?.deliveries.map((x) => x.status)).toEqual([
+      'failed',
+      'failed',
+      'sent',
+    ]);
+  });
+
+  it('writes nothing and sends nothing on a dry run, but shows what would go out', async () => {
+    // Prepare
+    const store = criticalTeam();
+    const { slack, sns, deps: d } = deps(store, { dryRun: true });
+
+    // Act
+    const { alerts } = await runDailyJob(d, AS_OF);
+
+    // Assess
+    expect(alerts.notices.map((n) => `${n.team}/${n.rule}/${n.kind}`)).toEqual(['payments/budget/enter']);
+    expect(alerts.notices[0]?.chartPng).toBeDefined();
+    expect(slack.posts).toHaveLength(0);
+    expect(sns.published).toHaveLength(0);
+    expect(store.stateWrites).toBe(0);
+    expect(store.snapshots.size).toBe(0);
+  });
+
+  it('tells channels how many engineers are over the cap and only allowed people who they are', async () => {
+    // Prepare
+    const store = new MemoryStore();
+    store.totals = [aTotal('2026-03-10', 4_000, { vendor: 'cursor', source: 'cursor', activeUsers: 2 })];
+    store.lines = [
+      {
+        date: '2026-03-10',
+        source: 'cursor',
+        team: 'payments',
+        vendor: 'cursor',
+        identities: { userEmail: 'ana@corp.com' },
+        lineItem: 'usage',
+        costMicros: usdToMicros(2_600),
+        provisional: false,
+      },
+      {
+        date: '2026-03-10',
+        source: 'cursor',
+        team: 'payments',
+        vendor: 'cursor',
+        identities: { userEmail: 'bo@corp.com' },
+        lineItem: 'usage',
+        costMicros: usdToMicros(1_400),
+        provisional: false,
+      },
+    ];
+    const config = aConfig({
+      alerts: { perEngineerMonthlyCapUsd: 1_500 },
+      privacy: { perPersonVisibleTo: { slackUserIds: ['U0FINOPS'] } },
+    });
+    const { slack, sns, deps: d } = deps(store, { config });
+
+    // Act
+    await runDailyJob(d, '2026-03-10');
+
+    // Assess
+    const cap = slack.posts.filter((p) => p.noticeId.includes('engineer-cap'));
+    expect(cap.map((p) => p.channel)).toEqual(['C0PAYMENTS', 'C0FINANCE', 'U0FINOPS']);
+    for (const p of [...cap.slice(0, 2).map((c) => JSON.stringify(c.message)), JSON.stringify(sns.published)])
+      expect(p).not.toContain('@corp.com');
+    expect(JSON.stringify(cap[0]?.message)).toContain('1 engineer over the $1,500/month cap in March 2026');
+    expect(JSON.stringify(cap[2]?.message)).toContain('ana@corp.com: $2,600');
+    expect(JSON.stringify(cap[2]?.message)).not.toContain('bo@corp.com');
+  });
+
+  it('posts the weekly digest to finance once on the digest weekday, with the change since last week', async () => {
+    // Prepare: Monday 30 Mar; last week's snapshot said year-end $1.5M.
+    const store = criticalTeam();
+    await store.putForecastSnapshot('payments', '2026-03-23', {
+      spentToDateUsd: 410_000,
+      yearEndUsd: { p10: 1_500_000, p50: 1_500_000, p90: 1_500_000 },
+      exhaustionDate: { p10: '2026-05-20', p50: '2026-05-20', p90: '2026-05-20' },
+      status: 'critical',
+    });
+    const { slack, deps: d } = deps(store, { clock: at('2026-03-31T06:30:00Z') });
+
+    // Act
+    await runDailyJob(d, '2026-03-30');
+    await runDailyJob(d, '2026-03-30');
+
+    // Assess
+    const digests = slack.posts.filter((p) => p.noticeId.includes('DIGEST'));
+    expect(digests.map((p) => p.channel)).toEqual(['C0FINANCE']);
+    const text = JSON.stringify(digests[0]?.message);
+    expect(text).toContain('Weekly AI spend digest');
+    expect(text).toMatch(/year-end \+\$3\d\dk, spent \+\$35k, runs out \d+ days earlier/);
+  });
+});
