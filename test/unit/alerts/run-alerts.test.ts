@@ -131,7 +131,7 @@ describe('alert delivery', () => {
     slack.failures.set('*', 'token_revoked');
     let attempts = 0;
     const counting: SlackSender = {
-      findPosted: (...a) => slack.findPosted(...a),
+      findPosted: (channelId, noticeId) => slack.findPosted(channelId, noticeId),
       uploadImage: (...a) => slack.uploadImage(...a),
       postMessage: (...a: Parameters<RecordingSlack['postMessage']>) => {
         attempts++;
