@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isIsoDay } from '../core/dates.js';
 
 /** A bad command line: the message names the flag and the fix. Exit code 1. */

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
 import { localClient, startLocalDynamo } from '../adapters/dynamo/local-dynamodb.js';
 import { ensureTable } from '../adapters/dynamo/table.js';
@@ -32,7 +33,7 @@ export interface OpenedStore {
 
 /**
  * The store every local command uses. `BURNWATCH_DYNAMODB_ENDPOINT` points at an existing DynamoDB
- * (Local or real); without it, DynamoDB Local is started with data under `.burnwatch/dynamodb` and
+ * (an endpoint URL, or `aws` for the real service with the default credentials); without it, DynamoDB Local is started with data under `.burnwatch/dynamodb` and
  * stopped on close. The table (`BURNWATCH_TABLE`, default "burnwatch") is created when missing.
  */
 export async function openStore(
@@ -42,8 +43,15 @@ export async function openStore(
   const tableName = io.env.BURNWATCH_TABLE || DEFAULT_TABLE;
   const endpoint = io.env.BURNWATCH_DYNAMODB_ENDPOINT;
   if (endpoint) {
-    const client = localClient(endpoint);
-    await ensureTable(client, tableName);
+    // `aws` = the real service with the default credential chain and region (backfills, checks);
+    // anything else is an endpoint URL, with dummy credentials when it is on this machine.
+    const client =
+      endpoint === 'aws'
+        ? new DynamoDBClient({})
+        : /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\/?$/.test(endpoint)
+          ? localClient(endpoint)
+          : new DynamoDBClient({ endpoint });
+    if (endpoint !== 'aws') await ensureTable(client, tableName);
     return {
       store: new DynamoStore(createDocumentClient(client), { tableName }),
       endpoint,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { addDays, diffDays, eachDay, type IsoDay, isIsoDay } from './dates.js';
 import { daysElapsed, daysRemaining, type FiscalYear } from './fiscal-calendar.js';
 import type { Forecast } from './forecast/types.js';

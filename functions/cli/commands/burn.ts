@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { outlookSentence, shortDate, usd } from '../../core/burn-text.js';
 import { addDays, utcDayOf } from '../../core/dates.js';
 import { computeTeamBurns, reportedTeams } from '../../core/team-reports.js';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { configSchema } from '../../core/config/schema.js';
 import { parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { attributeLines, createAttributor } from '../../core/attribution.js';
 import { outlookSentence, usd } from '../../core/burn-text.js';
 import { parseConfigText } from '../../core/config/load.js';

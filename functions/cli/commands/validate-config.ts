@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, parseConfigText } from '../../core/config/load.js';
 import { parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';

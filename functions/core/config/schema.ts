@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isIsoDay } from '../dates.js';
 import { fiscalCalendarProblem } from '../fiscal-calendar.js';
 
