@@ -115,8 +115,10 @@ export class SlackNotifier implements SlackSender {
     }
   }
 
-  async findPosted(channelId: string, noticeId: string, since: Date): Promise<SlackPosted | undefined> {
+  async findPosted(channel: string, noticeId: string, since: Date): Promise<SlackPosted | undefined> {
     try {
+      const channelId = await this.resolveChannelId(channel);
+      if (!channelId) return undefined;
       const res = await this.client.conversations.history({
         channel: channelId,
         oldest: (since.getTime() / 1000).toFixed(6),
@@ -130,8 +132,41 @@ export class SlackNotifier implements SlackSender {
       );
       return hit?.ts ? { channelId, ts: hit.ts } : undefined;
     } catch (err) {
-      throw toDeliveryError(err, `slack:${channelId}`);
+      throw toDeliveryError(err, `slack:${channel}`);
     }
+  }
+
+  private readonly channelIds = new Map<string, string>();
+
+  /**
+   * A channel id for `#name` (conversations.list, cached) or a user id (the bot's DM with them, via
+   * conversations.open); ids pass through. Undefined when no such channel is visible to the bot.
+   */
+  private async resolveChannelId(channel: string): Promise<string | undefined> {
+    if (/^[CGD][A-Z0-9]+$/.test(channel)) return channel;
+    const cached = this.channelIds.get(channel);
+    if (cached) return cached;
+    let id: string | undefined;
+    if (/^[UW][A-Z0-9]+$/.test(channel)) {
+      id = (await this.client.conversations.open({ users: channel })).channel?.id;
+    } else {
+      const name = channel.replace(/^#/, '');
+      for await (const page of this.client.paginate('conversations.list', {
+        types: 'public_channel,private_channel',
+        exclude_archived: true,
+        limit: 200,
+      })) {
+        const found = (page as { channels?: Array<{ id?: string; name?: string }> }).channels?.find(
+          (c) => c.name === name,
+        );
+        if (found?.id) {
+          id = found.id;
+          break;
+        }
+      }
+    }
+    if (id) this.channelIds.set(channel, id);
+    return id;
   }
 
   async uploadImage(opts: {

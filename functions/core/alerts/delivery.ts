@@ -15,10 +15,11 @@ export interface SlackSender {
   /** Posts `message` to a channel ("C…", "#name") or a user id (a direct message). */
   postMessage(channel: string, message: SlackMessage, meta: { noticeId: string }): Promise<SlackPosted>;
   /**
-   * The message posted for `noticeId` in `channelId` since `since`, if any: lets a retried run finish
-   * a delivery that a crash interrupted after Slack accepted it, instead of posting it twice.
+   * The message posted for `noticeId` in `channel` (id, "#name" or a user id for a DM) since `since`,
+   * if any: lets a retried run finish a delivery that a crash interrupted after Slack accepted it,
+   * instead of posting it twice.
    */
-  findPosted(channelId: string, noticeId: string, since: Date): Promise<SlackPosted | undefined>;
+  findPosted(channel: string, noticeId: string, since: Date): Promise<SlackPosted | undefined>;
   /** Uploads a PNG into the message's thread (files.uploadV2). */
   uploadImage(opts: {
     channelId: string;

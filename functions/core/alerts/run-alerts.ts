@@ -465,16 +465,15 @@ class DeliveryRun {
   private async findPosted(d: Delivery, noticeId: string) {
     const slack = this.deps.slack;
     if (!slack || !d.target.startsWith('slack') || this.slackBroken) return undefined;
-    const channelId = d.channelId ?? d.target.replace(/^slack(-dm)?:/, '');
-    // Only channel ids can be searched; a "#name" target was never confirmed, so it is resent.
-    if (!/^[CG][A-Z0-9]+$/.test(channelId)) return undefined;
+    const channel = d.channelId ?? d.target.replace(/^slack(-dm)?:/, '');
     try {
-      return await slack.findPosted(
-        channelId,
-        noticeId,
-        new Date(new Date(d.attemptedAt).getTime() - 60_000),
+      return await slack.findPosted(channel, noticeId, new Date(new Date(d.attemptedAt).getTime() - 60_000));
+    } catch (err) {
+      // Cannot tell (no history scope, Slack down): resending risks a duplicate, skipping risks a
+      // lost alert; an alert matters more.
+      this.problems.push(
+        `${noticeId} → ${d.target}: could not check for an earlier post (${err instanceof Error ? err.message : String(err)}); resending`,
       );
-    } catch {
       return undefined;
     }
   }
