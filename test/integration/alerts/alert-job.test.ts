@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +16,7 @@ import { usdToMicros } from '../../../functions/core/money.js';
 import type { Store } from '../../../functions/core/ports.js';
 import { FakeSlackServer } from '../../fixtures/slack/fake-slack-server.js';
 import { aRecord } from '../../helpers/builders.js';
+import { runCliCaptured } from '../../helpers/cli.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
 
 const dynamo = useLocalDynamo();
@@ -47,14 +51,18 @@ afterEach(() => {
 
 /** A fresh table with Payments spending $2,000/day since 1 Jan: $180k of $240k gone by 31 Mar. */
 async function seededStore(): Promise<Store> {
-  const { store } = await dynamo.newStore({ now: () => new Date('2026-03-31T23:00:00Z') });
+  return (await seededTable()).store;
+}
+
+async function seededTable(): Promise<{ store: Store; tableName: string }> {
+  const { store, tableName } = await dynamo.newStore({ now: () => new Date('2026-03-31T23:00:00Z') });
   const days = eachDay('2026-01-01', AS_OF);
   await store.replaceSourceDays(
     'anthropic',
     days,
     days.map((date) => aRecord({ date, costMicros: usdToMicros(2_000) })),
   );
-  return store;
+  return { store, tableName };
 }
 
 function deps(store: Store, over: Partial<AlertRunDeps> = {}): AlertRunDeps {
@@ -165,5 +173,35 @@ describe('forecast+alert job on DynamoDB Local and a local Slack API', () => {
     expect(revoked.alerts.problems.join('\n')).toContain('token_revoked');
     expect(statuses).toEqual(['slack:#payments-eng=failed', 'slack:C0FINANCE=failed', 'sns=sent']);
     expect(slack.posts.map((p) => p.channelId)).toEqual(['C0PAYMENTS', 'C0FINANCE']);
+  });
+
+  it('burnwatch alerts previews without a token and sends with one, once', async () => {
+    // Prepare
+    const { store, tableName } = await seededTable();
+    const dir = mkdtempSync(join(tmpdir(), 'burnwatch-alerts-'));
+    const configFile = join(dir, 'burnwatch.config.json');
+    writeFileSync(configFile, JSON.stringify({ ...config, sources: [] }));
+    const env = { BURNWATCH_DYNAMODB_ENDPOINT: dynamo.endpoint, BURNWATCH_TABLE: tableName };
+    const argv = ['alerts', '--config', configFile, '--as-of', AS_OF];
+
+    // Act
+    const preview = await runCliCaptured(argv, { env, cwd: dir });
+    const stateAfterPreview = await store.getState('payments', 'ALERT#budget');
+    const withToken = { ...env, SLACK_BOT_TOKEN: TOKEN, SLACK_API_URL: slack.apiUrl };
+    const sent = await runCliCaptured(argv, { env: withToken, cwd: dir });
+    const rerun = await runCliCaptured(argv, { env: withToken, cwd: dir });
+
+    // Assess
+    expect(preview.code).toBe(0);
+    expect(preview.err).toContain('No SLACK_BOT_TOKEN');
+    expect(preview.out).toContain('ENTER payments/budget → slack:#payments-eng, slack:C0FINANCE');
+    const html = readFileSync(join(dir, 'burnwatch-report', 'alerts.html'), 'utf8');
+    expect(html).toContain('Payments will run out of AI budget');
+    expect(html).toContain('src="data:image/png;base64,');
+    expect(stateAfterPreview).toBeUndefined();
+    expect(sent.code).toBe(0);
+    expect(sent.out).toContain('slack:#payments-eng [sent], slack:C0FINANCE [sent]');
+    expect(rerun.out).toContain('0 notice(s)');
+    expect(slack.posts).toHaveLength(2);
   });
 });

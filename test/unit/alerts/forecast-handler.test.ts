@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { eachDay } from '../../../functions/core/dates.js';
+import { createForecastHandler } from '../../../functions/forecast/handler.js';
+import { aConfig, aTotal, MemoryStore, RecordingSlack, RecordingSns } from './fakes.js';
+
+function handlerWith(slack = new RecordingSlack()) {
+  const store = new MemoryStore();
+  store.totals = eachDay('2026-01-01', '2026-03-31').map((d) => aTotal(d, 5_000));
+  const failures: number[] = [];
+  const logged: string[] = [];
+  const handler = createForecastHandler({
+    config: aConfig(),
+    store,
+    clock: { now: () => new Date('2026-04-01T06:30:00Z') },
+    slack,
+    sns: new RecordingSns(),
+    logger: { info: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), error: () => {} },
+    recordFailures: (n) => failures.push(n),
+  } as Parameters<typeof createForecastHandler>[0]);
+  return { handler, store, failures, logged };
+}
+
+describe('forecast+alert Lambda handler', () => {
+  it('runs yesterday by default, stores summaries and reports delivery failures as a metric', async () => {
+    // Prepare
+    const slack = new RecordingSlack();
+    slack.failures.set('C0PAYMENTS', 'channel_not_found');
+    const { handler, store, failures } = handlerWith(slack);
+
+    // Act
+    const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+
+    // Assess
+    expect(result).toEqual({ asOf: '2026-03-31', teams: 2, notices: 1, deliveryFailures: 1 });
+    expect(failures).toEqual([1]);
+    expect(store.summaries.has('payments')).toBe(true);
+  });
+
+  it('re-runs a past day on request and rejects a malformed one by name', async () => {
+    // Prepare
+    const { handler } = handlerWith();
+
+    // Act
+    const past = await handler({ asOf: '2026-03-15' });
+    const bad = await handler({ asOf: '2026-02-30' }).catch((e: unknown) => e);
+
+    // Assess
+    expect(past.asOf).toBe('2026-03-15');
+    expect(String(bad)).toContain('asOf must be a calendar day written YYYY-MM-DD');
+  });
+});
