@@ -3,7 +3,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createPngRenderer } from '../adapters/chart-png/render-png.js';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
 import { createSlackWebClient, SlackNotifier } from '../adapters/slack/slack-notifier.js';

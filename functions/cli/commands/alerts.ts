@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createPngRenderer } from '../../adapters/chart-png/render-png.js';
 import { createSlackWebClient, SlackNotifier } from '../../adapters/slack/slack-notifier.js';
 import { SnsAlertPublisher } from '../../adapters/sns/sns-publisher.js';

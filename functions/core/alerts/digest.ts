@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BurnReport } from '../burn-report.js';
 import { shortDate, usd } from '../burn-text.js';
 import { diffDays, type IsoDay, isIsoDay } from '../dates.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { diffDays, type IsoDay, isIsoDay } from '../dates.js';
 import type { SlackMessage } from './block-kit.js';
 import type { SnsNotice } from './messages.js';
