@@ -335,9 +335,12 @@ export function snsNotice(
 
 /** Slack mrkdwn → plain text (for SNS and logs). */
 export function stripMrkdwn(text: string): string {
+  // Only markers around words are formatting; underscores inside identifiers (api_key_ci) are kept.
   return text
     .replace(/<([^|>]+)\|([^>]+)>/g, '$2 ($1)')
-    .replace(/[*_`]/g, '')
+    .replace(/`([^`\n]*)`/g, '$1')
+    .replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1$2')
+    .replace(/(^|[\s(])_([^_\n]+)_(?=$|[\s).,;:])/g, '$1$2')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { blockKitProblems, type SlackMessage } from '../../../functions/core/alerts/block-kit.js';
 import { mrkdwnToHtml, renderSlackMessageHtml } from '../../../functions/core/alerts/block-kit-html.js';
 import { type DigestRow, digestMessage, sortByRisk } from '../../../functions/core/alerts/digest.js';
-import { alertMessage, snsNotice } from '../../../functions/core/alerts/messages.js';
+import { alertMessage, snsNotice, stripMrkdwn } from '../../../functions/core/alerts/messages.js';
 import type { AlertCondition, BudgetFacts, SpikeFacts } from '../../../functions/core/alerts/types.js';
 import type { BurnReport } from '../../../functions/core/burn-report.js';
 
@@ -219,5 +219,15 @@ describe('Block Kit → HTML preview', () => {
     );
     expect(html).toContain('<img class="bk-chart" src="data:image/png;base64,AAAA"');
     expect(html).toContain('<a class="bk-button" href="https://console.anthropic.com/settings/limits">');
+  });
+});
+
+describe('mrkdwn to plain text (SNS, terminal)', () => {
+  it('drops formatting but keeps underscores inside identifiers', () => {
+    // Act
+    const text = stripMrkdwn('*Driven by*: apiKey `apikey_ci_agent` _(most)_ &amp; <https://x.test|limits>');
+
+    // Assess
+    expect(text).toBe('Driven by: apiKey apikey_ci_agent (most) & limits (https://x.test)');
   });
 });
