@@ -156,11 +156,12 @@ class DeliveryRun {
     private readonly problems: string[],
   ) {}
 
-  private channelTargets(cond: { team: string; rule: string }): string[] {
+  /** Team alerts go to the team's channel and finance; org-level ones (stale data, digest) to finance. */
+  private channelTargets(team: string): string[] {
     if (!this.deps.slack) return [];
     const channels: string[] = [];
-    const team = this.deps.config.teams.find((t) => t.id === cond.team);
-    if (team?.slackChannel && cond.rule !== 'stale-data') channels.push(team.slackChannel);
+    const teamChannel = this.deps.config.teams.find((t) => t.id === team)?.slackChannel;
+    if (teamChannel) channels.push(teamChannel);
     channels.push(this.deps.config.finance.slackChannel);
     return [...new Set(channels)].map((c) => `slack:${c}`);
   }
@@ -170,19 +171,18 @@ class DeliveryRun {
     return this.deps.config.privacy.perPersonVisibleTo.slackUserIds.map((u) => `slack-dm:${u}`);
   }
 
-  private newIntent(
-    id: string,
-    kind: Intent['kind'],
-    severity: Intent['severity'],
-    messages: Intent['messages'],
-    sns: Intent['sns'],
-    chart: boolean,
-  ): Intent {
+  private newIntent(opts: {
+    id: string;
+    team: string;
+    kind: Intent['kind'];
+    severity: Intent['severity'];
+    messages: Intent['messages'];
+    sns?: Intent['sns'];
+    chart: boolean;
+  }): Intent {
+    const { id, kind, severity, messages, sns, chart } = opts;
     const targets = [
-      ...this.channelTargets({
-        team: sns?.attributes.team ?? ORG_SCOPE,
-        rule: sns?.attributes.rule ?? 'digest',
-      }),
+      ...this.channelTargets(opts.team),
       ...(messages.private ? this.privateTargets() : []),
       ...(this.deps.sns && sns ? ['sns'] : []),
     ];
@@ -211,7 +211,8 @@ class DeliveryRun {
         `${cond.team}/${cond.key}: stored state unreadable, starting afresh (${parsed.error.message})`,
       );
     const prev = parsed?.success ? parsed.data : undefined;
-    const settings = alertSettingsFor(this.deps.config, cond.team === ORG_SCOPE ? '' : cond.team);
+    const settings =
+      cond.team === ORG_SCOPE ? this.deps.config.alerts : alertSettingsFor(this.deps.config, cond.team);
     const t = decideTransition(prev, cond, this.asOf, {
       worseningDays: settings.worseningDays,
       recoveryDays: this.deps.recoveryDays ?? DEFAULT_RECOVERY_DAYS,
@@ -243,14 +244,15 @@ class DeliveryRun {
       // A new notice supersedes an undelivered older one: it carries the current numbers.
       state = {
         ...state,
-        pending: this.newIntent(
+        pending: this.newIntent({
           id,
-          t.notice,
+          team: cond.team,
+          kind: t.notice,
           severity,
           messages,
-          snsNotice(cond, channel, t.notice),
-          cond.rule === 'budget' && t.notice !== 'recover',
-        ),
+          sns: snsNotice(cond, channel, t.notice),
+          chart: cond.rule === 'budget' && t.notice !== 'recover',
+        }),
       };
       fresh = true;
     }
@@ -310,10 +312,15 @@ class DeliveryRun {
       unallocatedUsd,
     });
     const id = `${ORG_SCOPE}:${DIGEST_KEY}:${this.asOf}`;
-    const intent = this.newIntent(id, 'digest', 'ok', { channel: message }, undefined, false);
-    // The digest goes to finance only, never to SNS or team channels.
-    const finance = `slack:${config.finance.slackChannel}`;
-    const pending: Intent = { ...intent, deliveries: intent.deliveries.filter((d) => d.target === finance) };
+    // The digest goes to finance only (the org scope has no team channel), never to SNS.
+    const pending = this.newIntent({
+      id,
+      team: ORG_SCOPE,
+      kind: 'digest',
+      severity: 'ok',
+      messages: { channel: message },
+      chart: false,
+    });
     const state: AlertState = {
       rule: 'digest',
       notified: 'ok',

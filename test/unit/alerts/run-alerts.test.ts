@@ -5,6 +5,7 @@ import { alertStateSchema } from '../../../functions/core/alerts/lifecycle.js';
 import type { AlertRunDeps } from '../../../functions/core/alerts/run-alerts.js';
 import { eachDay } from '../../../functions/core/dates.js';
 import { usdToMicros } from '../../../functions/core/money.js';
+import type { TeamForecaster } from '../../../functions/core/team-reports.js';
 import { aConfig, aTotal, MemoryStore, RecordingSlack, RecordingSns } from './fakes.js';
 
 const AS_OF = '2026-03-31'; // a Tuesday: no digest unless asked
@@ -236,5 +237,70 @@ describe('alert delivery', () => {
     const text = JSON.stringify(digests[0]?.message);
     expect(text).toContain('Weekly AI spend digest');
     expect(text).toMatch(/year-end \+\$3\d\dk, spent \+\$35k, runs out \d+ days earlier/);
+  });
+
+  it('applies per-team thresholds to the forecast probability', async () => {
+    // Prepare: both teams have a 50% chance of running out; only Search's threshold calls that critical.
+    const store = criticalTeam();
+    store.totals.push(...store.totals.map((t) => ({ ...t, team: 'search' })));
+    const config = aConfig({
+      teams: [
+        { id: 'payments', name: 'Payments', annualBudgetUsd: 610_000, slackChannel: 'C0PAYMENTS' },
+        { id: 'search', name: 'Search', annualBudgetUsd: 610_000, alerts: { criticalProbability: 0.45 } },
+      ],
+    });
+    const forecaster: TeamForecaster = ({ asOf }) => ({
+      asOf,
+      spentToDateUsd: 450_000,
+      yearEndUsd: { p10: 500_000, p50: 610_000, p90: 900_000 },
+      exhaustionDate: { p10: '2026-09-01', p50: '2026-12-30', p90: null },
+      probabilityOfExhaustion: 0.5,
+      status: 'warning',
+      confidence: 'normal',
+      band: [],
+    });
+    const { sns, deps: d } = deps(store, { config });
+
+    // Act
+    await runDailyJob({ ...d, forecaster }, AS_OF);
+
+    // Assess
+    expect(sns.published.map((n) => `${n.attributes.team}:${n.attributes.severity}`).sort()).toEqual([
+      'payments:warning',
+      'search:critical',
+    ]);
+  });
+
+  it('tells finance and SNS when a source goes stale, and once when it is fresh again', async () => {
+    // Prepare
+    const store = new MemoryStore();
+    const config = aConfig({ sources: [{ id: 'cursor', type: 'cursor', secretName: 'burnwatch/cursor' }] });
+    const manifest = (date: string, fetchedAt: string) => ({
+      source: 'cursor',
+      date,
+      teams: [],
+      records: 0,
+      costMicros: 0n,
+      provisional: false,
+      fetchedAt,
+    });
+    store.manifests = [manifest('2026-03-27', '2026-03-28T06:00:00Z')];
+    const { slack, sns, deps: d } = deps(store, { config, recoveryDays: 1 });
+
+    // Act
+    await runDailyJob({ ...d, clock: at('2026-04-01T06:30:00Z') }, AS_OF);
+    await runDailyJob({ ...d, clock: at('2026-04-02T06:30:00Z') }, '2026-04-01');
+    store.manifests.push(manifest('2026-04-01', '2026-04-02T05:00:00Z'));
+    await runDailyJob({ ...d, clock: at('2026-04-02T07:30:00Z') }, '2026-04-02');
+
+    // Assess
+    expect(slack.posts.map((p) => `${p.channel} ${p.message.text}`)).toEqual([
+      'C0FINANCE WARNING: No fresh data from cursor (Cursor) for 96 hours.',
+      'C0FINANCE RESOLVED: Data from cursor (Cursor) is fresh again.',
+    ]);
+    expect(sns.published.map((n) => n.attributes)).toEqual([
+      { team: '_org', severity: 'warning', rule: 'stale-data', kind: 'enter' },
+      { team: '_org', severity: 'ok', rule: 'stale-data', kind: 'recover' },
+    ]);
   });
 });
