@@ -6,7 +6,7 @@ import {
   type SourceConfig,
   UNALLOCATED_TEAM,
 } from '../config/schema.js';
-import { addDays, dayOfWeek, type IsoDay } from '../dates.js';
+import { addDays, dayOfWeek, diffDays, type IsoDay } from '../dates.js';
 import type { Clock, SnapshotStore, StateStore, UsageStore } from '../ports.js';
 import { ConditionalWriteConflictError } from '../ports.js';
 import type { TeamBurn } from '../team-reports.js';
@@ -132,9 +132,10 @@ export async function runAlerts(
     }
   }
   const digestDay = WEEKDAYS[dayOfWeek(asOf)] === config.finance.digestWeekday;
-  if (deps.digest === 'always' || (deps.digest !== 'never' && digestDay)) {
+  if (deps.digest !== 'never') {
     try {
-      await run.digest(conditions);
+      // Every run looks: an undelivered digest from earlier in the week is retried on non-digest days.
+      await run.digest(conditions, deps.digest === 'always' || digestDay);
     } catch (err) {
       problems.push(`digest: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -275,17 +276,23 @@ class DeliveryRun {
     if (state.pending) await this.deliver(cond.team, cond.key, cond.rule, state, version, fresh);
   }
 
-  async digest(conditions: readonly AlertCondition[]): Promise<void> {
+  async digest(conditions: readonly AlertCondition[], due: boolean): Promise<void> {
     const { store, config } = this.deps;
     const stored = await store.getState(ORG_SCOPE, DIGEST_KEY);
     const parsed = stored ? alertStateSchema.safeParse(stored.value) : undefined;
     const prev = parsed?.success ? parsed.data : undefined;
     let version = stored?.version ?? 0;
-    if (prev?.lastNotice?.asOf === this.asOf || prev?.pending?.asOf === this.asOf) {
-      if (prev.pending && !this.deps.dryRun)
-        await this.deliver(ORG_SCOPE, DIGEST_KEY, 'digest', prev, version, false);
+    // A digest still undelivered is finished within its week; a newer one replaces it after that.
+    const undelivered = prev?.pending;
+    if (
+      undelivered &&
+      diffDays(undelivered.asOf, this.asOf) < 7 &&
+      (!due || undelivered.asOf === this.asOf)
+    ) {
+      if (!this.deps.dryRun) await this.deliver(ORG_SCOPE, DIGEST_KEY, 'digest', prev, version, false);
       return;
     }
+    if (!due || prev?.lastNotice?.asOf === this.asOf) return;
     const rows: DigestRow[] = [];
     let unallocatedUsd = 0;
     for (const b of this.burns) {

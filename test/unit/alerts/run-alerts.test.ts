@@ -303,4 +303,22 @@ describe('alert delivery', () => {
       { team: '_org', severity: 'ok', rule: 'stale-data', kind: 'recover' },
     ]);
   });
+
+  it('retries an undelivered digest on the following days of its week', async () => {
+    // Prepare: Monday's finance post fails.
+    const store = criticalTeam();
+    const { slack, deps: d } = deps(store, { sns: undefined });
+    slack.failures.set('C0FINANCE', 'rate_limited');
+    await runDailyJob({ ...d, clock: at('2026-03-31T06:30:00Z') }, '2026-03-30');
+    slack.failures.clear();
+
+    // Act
+    await runDailyJob(d, '2026-03-31');
+    await runDailyJob({ ...d, clock: at('2026-04-02T06:30:00Z') }, '2026-04-01');
+
+    // Assess
+    expect(slack.posts.filter((p) => p.noticeId.includes('DIGEST')).map((p) => p.noticeId)).toEqual([
+      '_org:DIGEST:2026-03-30',
+    ]);
+  });
 });
