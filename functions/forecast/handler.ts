@@ -9,6 +9,7 @@ import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-sto
 import { createSlackWebClient, SlackNotifier } from '../adapters/slack/slack-notifier.js';
 import { SnsAlertPublisher } from '../adapters/sns/sns-publisher.js';
 import { type DailyJobResult, runDailyJob } from '../core/alerts/daily-job.js';
+import { DeliveryError, type SlackSender } from '../core/alerts/delivery.js';
 import type { AlertRunDeps } from '../core/alerts/run-alerts.js';
 import { addDays, isIsoDay, utcDayOf } from '../core/dates.js';
 import type { TeamForecaster } from '../core/team-reports.js';
@@ -76,6 +77,35 @@ export function createForecastHandler(deps: ForecastHandlerDeps) {
   };
 }
 
+/**
+ * A Slack sender that fails every call with `code`: used when the bot token cannot be had, so Slack
+ * deliveries are still recorded (as failed, retried next run) while SNS goes out.
+ */
+export function unavailableSlack(code: 'not_authed', detail: string): SlackSender {
+  const fail = (target: string) => Promise.reject(new DeliveryError(code, target, detail));
+  return {
+    postMessage: (channel) => fail(`slack:${channel}`),
+    findPosted: () => Promise.resolve(undefined),
+    uploadImage: (o) => fail(`slack:${o.channelId}`),
+  };
+}
+
+async function slackFromSecret(secretName: string): Promise<SlackSender> {
+  try {
+    const token = await getSecret(secretName, { maxAge: 300 });
+    if (typeof token === 'string' && token.startsWith('xox'))
+      return new SlackNotifier(createSlackWebClient(token));
+    logger.error('Slack bot token secret is empty or not a Slack token', { secretName });
+    return unavailableSlack(
+      'not_authed',
+      `secret ${secretName} holds no xoxb- token; fill it in Secrets Manager`,
+    );
+  } catch (err) {
+    logger.error('cannot read the Slack bot token secret', { secretName, error: err as Error });
+    return unavailableSlack('not_authed', `secret ${secretName} could not be read`);
+  }
+}
+
 const logger = new Logger();
 const metrics = new Metrics();
 let built: Promise<ReturnType<typeof createForecastHandler>> | undefined;
@@ -85,17 +115,12 @@ async function build(): Promise<ReturnType<typeof createForecastHandler>> {
   const env = loadForecastEnv();
   const config = loadBundledConfig(env.configFile);
   const store = new DynamoStore(createDocumentClient(new DynamoDBClient({})), { tableName: env.tableName });
-  const token = await getSecret(env.slackBotTokenSecret, { maxAge: 300 });
-  const slack =
-    typeof token === 'string' && token.length > 0
-      ? new SlackNotifier(createSlackWebClient(token))
-      : undefined;
-  if (!slack) logger.warn('Slack bot token secret is empty; alerts go to SNS only');
+  const slack = await slackFromSecret(env.slackBotTokenSecret);
   return createForecastHandler({
     config,
     store,
     clock: { now: () => new Date() },
-    ...(slack ? { slack } : {}),
+    slack,
     sns: new SnsAlertPublisher(new SNSClient({}), env.topicArn),
     renderPng: createPngRenderer({ wasmPath: env.chartWasmFile, fontPaths: [env.chartFontFile] }),
     logger,

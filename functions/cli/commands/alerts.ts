@@ -96,6 +96,7 @@ export const alertsCommand: CommandModule = {
     'SNS: BURNWATCH_SNS_TOPIC_ARN (optional; uses the usual AWS credentials).',
     'Without SLACK_BOT_TOKEN, or with --dry-run, alerts are printed and rendered to HTML',
     '(default burnwatch-report/alerts.html) and no alert state is written.',
+    'Exit code 3 when a delivery failed (it is retried on the next run).',
   ].join('\n'),
   async run(argv, io) {
     const { flags } = parseFlags(

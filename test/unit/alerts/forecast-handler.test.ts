@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { SlackSender } from '../../../functions/core/alerts/delivery.js';
 import { eachDay } from '../../../functions/core/dates.js';
-import { createForecastHandler } from '../../../functions/forecast/handler.js';
+import { createForecastHandler, unavailableSlack } from '../../../functions/forecast/handler.js';
 import { aConfig, aTotal, MemoryStore, RecordingSlack, RecordingSns } from './fakes.js';
 
-function handlerWith(slack = new RecordingSlack()) {
+function handlerWith(slack: SlackSender = new RecordingSlack()) {
   const store = new MemoryStore();
   store.totals = eachDay('2026-01-01', '2026-03-31').map((d) => aTotal(d, 5_000));
   const failures: number[] = [];
@@ -47,5 +48,22 @@ describe('forecast+alert Lambda handler', () => {
     // Assess
     expect(past.asOf).toBe('2026-03-15');
     expect(String(bad)).toContain('asOf must be a calendar day written YYYY-MM-DD');
+  });
+
+  it('still alerts through SNS when the Slack token cannot be read, recording Slack as failed for the next run', async () => {
+    // Prepare
+    const { handler, store, failures } = handlerWith(
+      unavailableSlack('not_authed', 'secret burnwatch/slack-bot-token could not be read'),
+    );
+
+    // Act
+    const result = await handler({});
+
+    // Assess
+    expect(result.deliveryFailures).toBe(2);
+    expect(failures).toEqual([2]);
+    const state = await store.getState('payments', 'ALERT#budget');
+    expect(JSON.stringify(state?.value)).toContain('"target":"sns","status":"sent"');
+    expect(JSON.stringify(state?.value)).toContain('"code":"not_authed"');
   });
 });
