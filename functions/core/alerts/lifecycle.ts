@@ -88,7 +88,8 @@ export interface LifecycleOptions {
   readonly minDaysBetweenWorsening?: number;
 }
 
-export const DEFAULT_RECOVERY_DAYS = 5;
+/** Two weeks: a run-rate hovering near the budget line otherwise enters and recovers every few weeks. */
+export const DEFAULT_RECOVERY_DAYS = 14;
 export const DEFAULT_MIN_DAYS_BETWEEN_WORSENING = 7;
 
 /** Rules whose recovery is worth a message (a spike or a monthly cap ending quietly is not). */

@@ -28,6 +28,15 @@ function median(values: readonly number[]): number {
 /** The greatest of ISO strings (days or timestamps sort as text). */
 const latest = (values: readonly string[]): string | undefined => [...values].sort().at(-1);
 
+/** Nearest-rank quantile. */
+function quantile(values: readonly number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? 0;
+}
+
+/** Days of data a team needs before a day can be judged a spike. */
+export const MIN_HISTORY_DAYS = 14;
+
 const byDesc =
   <T>(score: (t: T) => number) =>
   (a: T, b: T) =>
@@ -172,7 +181,8 @@ function topIdentity(lines: readonly UsageRecord[], model?: string): SpikeIdenti
 
 /**
  * Spend spike: the latest day with data is above `spikeMultiplier` × the median of the 28 days before
- * it and above `spikeMinUsd`. The median ignores earlier one-off spikes, so one runaway day does not
+ * it, above 1.5 × their 90th percentile (so a heavy-tailed team's routine big days are not spikes)
+ * and above `spikeMinUsd`. The median ignores earlier one-off spikes, so one runaway day does not
  * raise the bar for the next. Names the vendor and model with the largest excess and the identity
  * (API key, project, workspace or user) that spent most of it.
  */
@@ -193,9 +203,17 @@ export async function evaluateSpike(opts: {
   const window = eachDay(addDays(day, -28), addDays(day, -1));
   const dayTotal = (d: IsoDay, pick: (t: TeamDaySourceTotal) => Micros = (t) => t.costMicros) =>
     microsToUsd(totals.filter((t) => t.date === d).reduce((a, t) => a + pick(t), 0n));
+  // Two weeks of data at least: a baseline of mostly empty days would call any first spend a spike.
+  const first = [...days].sort()[0] ?? day;
+  if (diffDays(first, day) < MIN_HISTORY_DAYS) return { ...base, severity: 'ok' };
   const usd = dayTotal(day);
-  const baselineUsd = median(window.map((d) => dayTotal(d)));
-  const isSpike = usd > settings.spikeMinUsd && usd > settings.spikeMultiplier * baselineUsd;
+  const history = window.map((d) => dayTotal(d));
+  const baselineUsd = median(history);
+  // Heavy-tailed teams have big days routinely: a spike must also clear 1.5× the recent busy days (P90).
+  const isSpike =
+    usd > settings.spikeMinUsd &&
+    usd > settings.spikeMultiplier * baselineUsd &&
+    usd > 1.5 * quantile(history, 0.9);
   if (!isSpike) return { ...base, severity: 'ok' };
 
   const excess = (pick: (t: TeamDaySourceTotal) => Micros) =>

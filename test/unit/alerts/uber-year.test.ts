@@ -59,3 +59,41 @@ describe('a simulated fiscal year for an Uber-like team (S-curve, budget gone by
     expect(new Set(days).size).toBe(days.length);
   });
 });
+
+/** Every notice of a year of daily runs over a labelled scenario, as `asOf rule:kind`. */
+async function noticesOverYear(scenario: string, budgetUsd: number): Promise<string[]> {
+  const store = new MemoryStore();
+  store.totals = scenarioDays(scenario).map((d) => aTotal(d.date, d.usd));
+  const config = aConfig({
+    teams: [{ id: 'payments', name: 'Payments', annualBudgetUsd: budgetUsd, slackChannel: 'C0PAYMENTS' }],
+  });
+  const slack = new RecordingSlack();
+  const out: string[] = [];
+  for (const asOf of eachDay('2026-01-07', '2026-12-31')) {
+    const now = new Date(`${addDays(asOf, 1)}T06:30:00Z`);
+    const { alerts } = await runDailyJob(
+      { config, store, clock: { now: () => now }, slack, digest: 'never' },
+      asOf,
+    );
+    for (const n of alerts.notices.filter((x) => x.fresh)) out.push(`${asOf} ${n.rule}:${n.kind}`);
+  }
+  return out;
+}
+
+describe('no crying wolf', () => {
+  it('stays silent all year for a team under budget', async () => {
+    // Act
+    const notices = await noticesOverYear('flat-under-budget', 1_260_000);
+
+    // Assess
+    expect(notices).toEqual([]);
+  });
+
+  it('flags a runaway agent loop as one spike on the day it happens', async () => {
+    // Act
+    const notices = await noticesOverYear('agent-loop-spike', 1_000_000_000);
+
+    // Assess: with a budget far away only the spike rule speaks.
+    expect(notices).toEqual(['2026-03-12 spike:enter']);
+  });
+});
