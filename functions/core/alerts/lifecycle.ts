@@ -63,7 +63,7 @@ export const alertStateSchema = z.object({
   notifiedMetric: z.number().optional(),
   /** Current level as last evaluated (may be below `notified` while the hysteresis runs). */
   current: severity,
-  /** Consecutive evaluated days below `notified`. */
+  /** Consecutive evaluated days at `ok` while something is still announced (recovery hysteresis). */
   calmDays: z.number().int().nonnegative(),
   lastEvaluated: isoDay,
   since: isoDay.optional(),
@@ -105,8 +105,9 @@ export interface Transition {
 
 /**
  * The alert lifecycle, pure: notify on entering a state, on escalation, on material worsening (P50
- * exhaustion earlier by more than `worseningDays`, or more people over a cap) and once on recovery;
- * otherwise stay quiet. Re-evaluating the same day is idempotent.
+ * exhaustion earlier by more than `worseningDays`, or more people over a cap) and once on recovery
+ * (after `recoveryDays` consecutive ok days); otherwise stay quiet, including when it eases from
+ * critical to warning and back. Re-evaluating the same day is idempotent.
  */
 export function decideTransition(
   prev: AlertState | undefined,
@@ -157,18 +158,20 @@ export function decideTransition(
       prev !== undefined && (prev.calmDays !== 0 || prev.current !== cur || (cur !== 'ok' && !sameDay));
     return { changed, next: { ...base, calmDays: 0 } };
   }
-  // Below the notified level: count calm days (once per day) before believing it.
+  // Improved but not ok (critical → warning): stay quiet and keep the announced level, so going back
+  // up is not announced again; people hear next when it recovers or gets materially worse.
+  if (cur !== 'ok') return { changed: !sameDay || prev?.calmDays !== 0, next: { ...base, calmDays: 0 } };
+  // Ok again: count consecutive ok days (once per day) before believing it.
   const calmDays = sameDay ? base.calmDays : base.calmDays + 1;
   if (calmDays < opts.recoveryDays) return { changed: !sameDay, next: { ...base, calmDays } };
-  if (cur === 'ok' && ANNOUNCES_RECOVERY.has(cond.rule)) return told('recover', 'ok');
-  // Improved (critical → warning) or a quiet rule recovered: lower the bar silently, so getting worse
-  // again is announced as an escalation.
+  if (ANNOUNCES_RECOVERY.has(cond.rule)) return told('recover', 'ok');
+  // A quiet rule (spike, cap) ended: reset silently so the next occurrence is announced.
   return {
     changed: true,
     next: {
       ...base,
-      notified: cur,
-      notifiedExhaustionP50: cur === 'ok' ? null : (cond.exhaustionP50 ?? null),
+      notified: 'ok',
+      notifiedExhaustionP50: null,
       ...(cond.metric !== undefined ? { notifiedMetric: cond.metric } : {}),
       calmDays: 0,
     },

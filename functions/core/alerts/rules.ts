@@ -34,6 +34,9 @@ function quantile(values: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? 0;
 }
 
+/** P(exhaustion) a low-confidence (short-history) forecast needs before it alerts. */
+export const LOW_CONFIDENCE_CRITICAL = 0.9;
+
 /** Days of data a team needs before a day can be judged a spike. */
 export const MIN_HISTORY_DAYS = 14;
 
@@ -102,8 +105,9 @@ function vendorsOf(report: BurnReport): string[] {
 
 /**
  * Exhaust-before-year-end (critical) and at-risk (warning). With a forecast, the team's thresholds
- * apply to P(exhaustion); the run-rate outlook (no distribution) uses its own status. Spending past
- * the budget already is critical whatever the outlook says.
+ * apply to P(exhaustion) (a short-history, low-confidence forecast alerts only when near-certain);
+ * the run-rate outlook (no distribution) uses its own status. Spending past the budget already is
+ * critical whatever the outlook says.
  */
 export function evaluateBudget(
   report: BurnReport,
@@ -115,6 +119,9 @@ export function evaluateBudget(
   const p = o.probabilityOfExhaustion;
   let severity: Severity;
   if (report.spentToDateUsd > report.budgetUsd) severity = 'critical';
+  else if (p !== null && o.confidence === 'low')
+    // Weeks of history only: the band is wide, so only a near-certain overrun is worth a message.
+    severity = p >= Math.max(settings.criticalProbability, LOW_CONFIDENCE_CRITICAL) ? 'critical' : 'ok';
   else if (p !== null)
     severity =
       p >= settings.criticalProbability ? 'critical' : p >= settings.warningProbability ? 'warning' : 'ok';
