@@ -143,4 +143,20 @@ describe('alert lifecycle', () => {
     expect(t.changed).toBe(false);
     expect(t.notice).toBeUndefined();
   });
+
+  it('stays quiet while it eases to warning and goes back to critical: nothing new to announce', () => {
+    // Act: critical, three weeks at warning, critical again, then ok for three days.
+    const notices = replay([
+      budget('critical', '2026-09-01'),
+      ...Array.from({ length: 21 }, () => budget('warning')),
+      budget('critical', '2026-09-01'),
+      budget('ok'),
+      budget('ok'),
+      budget('ok'),
+    ]);
+
+    // Assess: warning days do not count towards recovery, only consecutive ok days do.
+    expect(notices.filter((n) => n !== '-')).toEqual(['enter', 'recover']);
+    expect(notices.at(-1)).toBe('recover');
+  });
 });

@@ -63,6 +63,23 @@ describe('budget rule', () => {
     expect(cond?.exhaustionP50).toBe('2026-10-01');
   });
 
+  it.each([
+    [0.85, 'ok'],
+    [0.95, 'critical'],
+  ] as const)(
+    'with a short history (low confidence) alerts only when near-certain: %s → %s',
+    (p, expected) => {
+      // Prepare
+      const { report: r, totals } = report({ ...aForecast(p, '2026-10-01'), confidence: 'low' });
+
+      // Act
+      const cond = evaluateBudget(r, totals, SETTINGS);
+
+      // Assess
+      expect(cond?.severity).toBe(expected);
+    },
+  );
+
   it('is critical once spend is past the budget, whatever the outlook', () => {
     // Prepare
     const { report: r, totals } = report(aForecast(0.1, null), 5_000);
