@@ -27,15 +27,15 @@ export interface ForecastOptions {
 /** Tuned on rolling-origin backtests (npm run bench:forecast); see docs/forecasting.md. */
 export const ENGINE_PARAMS = {
   /** Weekly damping of the trend: growth fades with a half-life of about 6.6 weeks. */
-  phi: 0.85,
+  phi: 0.8,
   /** Cap on the fitted growth per week (log scale), both directions. */
   maxWeeklyGrowth: 0.25,
   minWeeklyGrowth: -0.2,
   /** Weeks of history used for the trend, and for the level. */
-  trendWeeks: 10,
+  trendWeeks: 12,
   levelWeeks: 4,
   /** A trend counts from this t-statistic, fully from trendTMin + trendTRamp. */
-  trendTMin: 2,
+  trendTMin: 3,
   /** Weeks of history before any trend is extrapolated. */
   trendMinWeeks: 5,
   /** Pooled prior for the weekly random-walk sd, and its weight in weeks. */
@@ -54,8 +54,10 @@ export const ENGINE_PARAMS = {
   /** Unforeseeable step changes (onboarding, price change, cap): rate per week and log size sd. */
   jumpRatePerWeek: 1 / 30,
   jumpSd: 0.35,
+  /** Point forecast = median of (trend model, flat level, trailing run-rate) once 4 weeks exist. */
+  medianOfThree: false,
   /** Overall spread multiplier, calibrated so ~80% of outcomes fall inside P10–P90. */
-  spread: 1,
+  spread: 0.7,
 };
 
 const DEFAULT_PROFILE = [0.35, 1.13, 1.13, 1.13, 1.13, 1.13, 0.35]; // Sun..Sat, weekly mean 1
@@ -283,6 +285,23 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
     }
   }
 
+  if (P.medianOfThree && history >= 28) {
+    // Median of three point forecasts (trend model, flat recent level, trailing 28-day run-rate):
+    // combinations are the most robust choice on short daily series (M4; forecasting-research.md §2).
+    let last28 = 0;
+    for (let i = n - 28; i < n; i++) last28 += clipped[i] ?? 0;
+    const runRate = (last28 / 28) * future;
+    let flatLevel = 0;
+    let sm = 0;
+    for (let i = n - 28; i < n; i++) {
+      flatLevel += clipped[i] ?? 0;
+      sm += m[i] ?? 1;
+    }
+    let flat = 0;
+    for (let t = 0; t < future; t++) flat += (flatLevel / sm) * (dayMult[t] ?? 1);
+    pointRemaining = median([pointRemaining, runRate, flat]);
+  }
+
   // Simulated paths of cumulative remaining spend (row per path).
   const cumRem = new Float64Array(nPaths * Math.max(future, 1));
   const finals = new Float64Array(nPaths);
@@ -388,7 +407,8 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
 }
 
 function statusOf(probability: number, options: ForecastOptions): ForecastStatus {
-  const critical = options.criticalProbability ?? 0.6;
+  // "On track to exhaust" = the median path runs out before year end.
+  const critical = options.criticalProbability ?? 0.5;
   const warning = options.warningProbability ?? 0.3;
   if (probability >= critical) return 'critical';
   if (probability >= warning) return 'warning';
