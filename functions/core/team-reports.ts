@@ -1,7 +1,8 @@
 import { type BurnReport, computeBurnReport, dailyMicros } from './burn-report.js';
-import { type BurnwatchConfig, UNALLOCATED_TEAM } from './config/schema.js';
+import { alertSettingsFor, type BurnwatchConfig, UNALLOCATED_TEAM } from './config/schema.js';
 import type { IsoDay } from './dates.js';
 import { type FiscalYear, fiscalYearOf } from './fiscal-calendar.js';
+import { forecastSpend } from './forecast/engine.js';
 import type { DailySpend, Forecast } from './forecast/types.js';
 import { microsToUsd } from './money.js';
 import type { TeamDaySourceTotal, UsageStore } from './ports.js';
@@ -89,4 +90,19 @@ export async function computeTeamBurns(opts: {
     out.push({ report, totals, daily, forecast });
   }
   return out;
+}
+
+/**
+ * The forecaster every command and Lambda uses: the forecast engine with the team's alert thresholds
+ * and the company holidays from config.
+ */
+export function engineForecaster(config: BurnwatchConfig): TeamForecaster {
+  return ({ team, daily, fiscalYear, asOf }) => {
+    if (team.budgetUsd === null) return undefined;
+    const settings = alertSettingsFor(config, team.id);
+    return forecastSpend(
+      { daily, budgetUsd: team.budgetUsd, fiscalYear, asOf, holidays: config.holidays },
+      { criticalProbability: settings.criticalProbability, warningProbability: settings.warningProbability },
+    );
+  };
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { outlookSentence, shortDate, usd } from '../../core/burn-text.js';
 import { addDays, utcDayOf } from '../../core/dates.js';
-import { computeTeamBurns, reportedTeams } from '../../core/team-reports.js';
+import { computeTeamBurns, engineForecaster, reportedTeams } from '../../core/team-reports.js';
 import { CliUsageError, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
@@ -38,6 +38,7 @@ export const burnCommand: CommandModule = {
         store: opened.store,
         asOf,
         now: new Date(),
+        forecaster: engineForecaster(config),
         teams: team ? [team] : undefined,
       });
       if (flags.json) {

@@ -10,7 +10,7 @@ import { fiscalYearOf } from '../../core/fiscal-calendar.js';
 import type { Connector } from '../../core/ingest/connector.js';
 import { microsToUsd } from '../../core/money.js';
 import type { UsageStore } from '../../core/ports.js';
-import { computeTeamBurns } from '../../core/team-reports.js';
+import { computeTeamBurns, engineForecaster } from '../../core/team-reports.js';
 import { renderReportHtml } from '../../demo/report-html.js';
 import { SyntheticOrg } from '../../demo/synthetic-org.js';
 import { flag, parseFlags } from '../flags.js';
@@ -120,7 +120,13 @@ export const demoCommand: CommandModule = {
         from: fy.start,
         to: asOf,
       });
-      const burns = await computeTeamBurns({ config, store: opened.store, asOf, now: new Date() });
+      const burns = await computeTeamBurns({
+        config,
+        store: opened.store,
+        asOf,
+        now: new Date(),
+        forecaster: engineForecaster(config),
+      });
       for (const b of burns) await opened.store.putTeamSummary(b.report.team, b.report);
 
       io.out('');
