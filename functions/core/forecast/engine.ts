@@ -52,12 +52,12 @@ export const ENGINE_PARAMS = {
   levelSdFloor: 0.06,
   trendSdFloor: 0.02,
   /** Unforeseeable step changes (onboarding, price change, cap): rate per week and log size sd. */
-  jumpRatePerWeek: 1 / 30,
+  jumpRatePerWeek: 0.02,
   jumpSd: 0.35,
   /** Point forecast = median of (trend model, flat level, trailing run-rate) once 4 weeks exist. */
   medianOfThree: false,
   /** Overall spread multiplier, calibrated so ~80% of outcomes fall inside P10–P90. */
-  spread: 0.7,
+  spread: 0.6,
 };
 
 const DEFAULT_PROFILE = [0.35, 1.13, 1.13, 1.13, 1.13, 1.13, 0.35]; // Sun..Sat, weekly mean 1

@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { addDays, eachDay } from '../../../functions/core/dates.js';
+import { fiscalYearFromStart } from '../../../functions/core/fiscal-calendar.js';
+import { forecastSpend } from '../../../functions/core/forecast/engine.js';
+import type { DailySpend } from '../../../functions/core/forecast/types.js';
+import { hashSeed, mulberry32, normal } from '../../../functions/core/random.js';
+
+/** A synthetic team: weekday rhythm, log-normal noise, level(t) in USD per weekday. */
+function series(start: string, days: number, level: (t: number) => number, seed = 1): DailySpend[] {
+  const rand = mulberry32(hashSeed(seed));
+  return eachDay(start, addDays(start, days - 1)).map((date, t) => {
+    const dow = new Date(`${date}T00:00:00Z`).getUTCDay();
+    const rhythm = dow === 0 || dow === 6 ? 0.3 : 1;
+    return { date, usd: Math.round(level(t) * rhythm * Math.exp(0.15 * normal(rand)) * 100) / 100 };
+  });
+}
+
+const fy = fiscalYearFromStart('2026-01-01');
+
+describe('forecast engine', () => {
+  it('returns the contract with ordered quantiles', () => {
+    const f = forecastSpend({
+      daily: series('2026-01-01', 120, () => 1000),
+      budgetUsd: 300_000,
+      fiscalYear: fy,
+      asOf: '2026-04-30',
+    });
+    expect(Object.keys(f).slice(0, 7)).toEqual([
+      'asOf',
+      'spentToDateUsd',
+      'yearEndUsd',
+      'exhaustionDate',
+      'probabilityOfExhaustion',
+      'status',
+      'confidence',
+    ]);
+    expect(f.yearEndUsd.p10).toBeLessThanOrEqual(f.yearEndUsd.p50);
+    expect(f.yearEndUsd.p50).toBeLessThanOrEqual(f.yearEndUsd.p90);
+    expect(f.band.at(-1)?.date).toBe('2026-12-31');
+  });
+
+  it('is byte-identical whatever rows after the as-of date contain', () => {
+    const history = series('2026-01-01', 200, (t) => 800 + 4 * t);
+    const future = history.map((r) => (r.date > '2026-05-15' ? { ...r, usd: r.usd * 50 } : r));
+    const a = forecastSpend({ daily: history, budgetUsd: 400_000, fiscalYear: fy, asOf: '2026-05-15' });
+    const b = forecastSpend({ daily: future, budgetUsd: 400_000, fiscalYear: fy, asOf: '2026-05-15' });
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+  });
+
+  it('does not turn critical on a one-off runaway-agent spike', () => {
+    // Prepare: a flat team heading for ~85% of budget, with a $40k/day loop for three days
+    const daily = series('2026-01-01', 100, () => 1000).map((r) =>
+      r.date >= '2026-04-05' && r.date <= '2026-04-07' ? { ...r, usd: r.usd + 40_000 } : r,
+    );
+    // Act
+    const f = forecastSpend({ daily, budgetUsd: 460_000, fiscalYear: fy, asOf: '2026-04-10' });
+    // Assess: the spike's cost counts, but it is not extrapolated
+    expect(f.spentToDateUsd).toBeGreaterThan(120_000 + 70_000);
+    expect(f.status).not.toBe('critical');
+    expect(f.yearEndUsd.p50).toBeLessThan(440_000); // ~$292k run-rate + $120k loop, not $120k a week
+  });
+
+  it('warns weeks ahead when an adoption surge will exhaust the budget', () => {
+    const surge = series('2026-01-01', 75, (t) => 300 + 3000 / (1 + Math.exp(-(t - 45) / 10)));
+    const f = forecastSpend({ daily: surge, budgetUsd: 240_000, fiscalYear: fy, asOf: '2026-03-16' });
+    expect(f.status).toBe('critical');
+    expect(f.exhaustionDate.p50 && f.exhaustionDate.p50 < '2026-07-01').toBe(true);
+    expect(f.probabilityOfExhaustion).toBeGreaterThan(0.9);
+  });
+
+  it('labels a ten-day-old team low confidence with a wide band', () => {
+    const young = series('2026-06-01', 10, () => 2000);
+    const f = forecastSpend({ daily: young, budgetUsd: 500_000, fiscalYear: fy, asOf: '2026-06-10' });
+    const settled = forecastSpend({
+      daily: series('2026-01-01', 161, () => 2000),
+      budgetUsd: 500_000,
+      fiscalYear: fy,
+      asOf: '2026-06-10',
+    });
+    expect(f.confidence).toBe('low');
+    expect(settled.confidence).toBe('normal');
+    const width = (x: typeof f) =>
+      (x.yearEndUsd.p90 - x.yearEndUsd.p10) / (x.yearEndUsd.p50 - x.spentToDateUsd);
+    expect(width(f)).toBeGreaterThan(width(settled));
+  });
+
+  it('works on a fiscal year starting Jul 1 and reports an exhaustion already past', () => {
+    const fyJul = fiscalYearFromStart('2026-07-01');
+    const daily = series('2026-07-01', 90, () => 3000);
+    const over = forecastSpend({ daily, budgetUsd: 150_000, fiscalYear: fyJul, asOf: '2026-09-28' });
+    expect(over.exhaustionDate.p50 && over.exhaustionDate.p50 < '2026-09-28').toBe(true);
+    expect(over.probabilityOfExhaustion).toBe(1);
+    expect(over.status).toBe('critical');
+    expect(over.band.at(-1)?.date).toBe('2027-06-30');
+  });
+
+  it('treats missing days as no spend and a team with none as ok', () => {
+    const f = forecastSpend({ daily: [], budgetUsd: 1000, fiscalYear: fy, asOf: '2026-03-01' });
+    expect(f).toMatchObject({ spentToDateUsd: 0, status: 'ok', probabilityOfExhaustion: 0 });
+  });
+
+  it('is calibrated on the public scenarios: 75–90% of year-end outcomes inside P10–P90', () => {
+    const dir = new URL('../../../../shared/scenarios/', import.meta.url);
+    const index: Array<{
+      file: string;
+      fiscalYearStart: string;
+      annualBudgetUsd: number;
+      actualYearEndUsd: number;
+    }> = JSON.parse(readFileSync(new URL('index.json', dir), 'utf8'));
+    let inside = 0;
+    let total = 0;
+    for (const sc of index) {
+      const daily = readFileSync(new URL(sc.file, dir), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => ({ date: l.split(',')[0] ?? '', usd: Number(l.split(',')[1]) }));
+      const scFy = fiscalYearFromStart(sc.fiscalYearStart);
+      for (let day = 56; day <= 336; day += 28) {
+        const f = forecastSpend(
+          { daily, budgetUsd: sc.annualBudgetUsd, fiscalYear: scFy, asOf: addDays(scFy.start, day - 1) },
+          { band: false },
+        );
+        if (f.spentToDateUsd === 0) continue;
+        total++;
+        if (sc.actualYearEndUsd >= f.yearEndUsd.p10 && sc.actualYearEndUsd <= f.yearEndUsd.p90) inside++;
+      }
+    }
+    expect(inside / total).toBeGreaterThanOrEqual(0.75);
+    expect(inside / total).toBeLessThanOrEqual(0.92);
+  });
+});
