@@ -1,11 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as z from 'zod';
+import { shortDate, usd } from '../../core/burn-text.js';
+import { isIsoDay } from '../../core/dates.js';
+import { fiscalYearFromStart } from '../../core/fiscal-calendar.js';
+import { parseSpendCsv, SpendCsvError } from '../../core/forecast/csv-series.js';
+import { forecastSpend } from '../../core/forecast/engine.js';
+import { CliUsageError, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
+import { renderTable } from '../table.js';
 
-// Placeholder until its issue lands; replaced wholesale by the real command.
+const flagsSchema = z.object({
+  csv: z.string({ error: 'is required: a date,cost_usd file' }).min(1),
+  budget: flag.positiveUsd,
+  'fy-start': flag.day,
+  'as-of': z
+    .string({ error: 'is required: one or more days, comma-separated' })
+    .transform((s) => s.split(',').map((d) => d.trim()))
+    .refine(
+      (days) => days.length > 0 && days.every(isIsoDay),
+      'must be days written YYYY-MM-DD, comma-separated',
+    ),
+  json: z.boolean().optional(),
+});
+
 export const forecastSeriesCommand: CommandModule = {
-  summary: 'Forecast a CSV series (issue 3)',
-  usage: 'burnwatch forecast-series',
-  async run(_argv, io) {
-    io.err('burnwatch forecast-series: not available yet');
-    return 2;
+  summary: 'Forecast a date,cost_usd CSV as of one or more dates (the forecast JSON contract)',
+  usage:
+    'burnwatch forecast-series --csv FILE --budget USD --fy-start YYYY-MM-DD --as-of D1[,D2,...] [--json]',
+  async run(argv, io) {
+    const { flags } = parseFlags(
+      argv,
+      {
+        csv: { type: 'string' },
+        budget: { type: 'string' },
+        'fy-start': { type: 'string' },
+        'as-of': { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      flagsSchema,
+    );
+    const fy = fiscalYearFromStart(flags['fy-start']);
+    const outside = flags['as-of'].filter((d) => d < fy.start || d > fy.end);
+    if (outside.length > 0) {
+      throw new CliUsageError(
+        `--as-of: ${outside.join(', ')} outside the fiscal year ${fy.start} → ${fy.end}`,
+      );
+    }
+    const file = resolve(io.cwd, flags.csv);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new CliUsageError(`--csv: cannot read ${file}`);
+    }
+    let daily: ReturnType<typeof parseSpendCsv>;
+    try {
+      daily = parseSpendCsv(text, file);
+    } catch (err) {
+      if (!(err instanceof SpendCsvError)) throw err;
+      io.err(err.message);
+      return 1;
+    }
+    const forecasts = flags['as-of'].map((asOf) => {
+      const f = forecastSpend({ daily, budgetUsd: flags.budget, fiscalYear: fy, asOf }, { band: false });
+      return {
+        asOf: f.asOf,
+        spentToDateUsd: f.spentToDateUsd,
+        yearEndUsd: f.yearEndUsd,
+        exhaustionDate: f.exhaustionDate,
+        probabilityOfExhaustion: f.probabilityOfExhaustion,
+        status: f.status,
+        confidence: f.confidence,
+      };
+    });
+    if (flags.json) {
+      io.out(JSON.stringify(forecasts));
+      return 0;
+    }
+    io.out(
+      renderTable(
+        [
+          'As of',
+          'Spent',
+          'Year-end P50',
+          'P10–P90',
+          'Runs out P50',
+          'P10–P90 dates',
+          'P(exhaust)',
+          'Status',
+        ],
+        forecasts.map((f) => [
+          f.asOf,
+          usd(f.spentToDateUsd),
+          usd(f.yearEndUsd.p50),
+          `${usd(f.yearEndUsd.p10)}–${usd(f.yearEndUsd.p90)}`,
+          f.exhaustionDate.p50 ? shortDate(f.exhaustionDate.p50, f.asOf) : '—',
+          f.exhaustionDate.p10
+            ? `${shortDate(f.exhaustionDate.p10, f.asOf)}–${f.exhaustionDate.p90 ? shortDate(f.exhaustionDate.p90, f.asOf) : 'after year end'}`
+            : '—',
+          `${Math.round(f.probabilityOfExhaustion * 100)}%`,
+          f.status + (f.confidence === 'low' ? ' (low confidence)' : ''),
+        ]),
+      ),
+    );
+    return 0;
   },
 };

@@ -1,0 +1,79 @@
+import { isIsoDay } from '../dates.js';
+import type { DailySpend } from './types.js';
+
+/** One bad line of a spend CSV, numbered as an editor shows it (header = line 1). */
+export interface CsvProblem {
+  readonly line: number;
+  readonly message: string;
+}
+
+export class SpendCsvError extends Error {
+  override readonly name = 'SpendCsvError';
+  readonly code = 'SPEND_CSV_INVALID';
+  constructor(
+    readonly source: string,
+    readonly problems: readonly CsvProblem[],
+  ) {
+    super(
+      `${source}: ${problems.length} bad line${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  line ${p.line}: ${p.message}`).join('\n')}`,
+    );
+  }
+}
+
+const AMOUNT = /^\d+(\.\d+)?$/;
+
+/**
+ * Parses `date,cost_usd` rows (any order). Every bad line is reported with its number: an
+ * unparseable date, a negative or non-numeric cost, a duplicate date, a wrong column count; a missing
+ * or wrong header is line 1. Blank lines are skipped.
+ */
+export function parseSpendCsv(text: string, source = 'CSV'): DailySpend[] {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const problems: CsvProblem[] = [];
+  const header = (lines[0] ?? '').trim().toLowerCase().replace(/\s+/g, '');
+  if (header !== 'date,cost_usd') {
+    problems.push({
+      line: 1,
+      message: `expected the header "date,cost_usd", got ${JSON.stringify(lines[0] ?? '')}`,
+    });
+  }
+  const seen = new Map<string, number>();
+  const rows: DailySpend[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const raw = (lines[i] ?? '').trim();
+    if (raw === '') continue;
+    const line = i + 1;
+    const cells = raw.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+    if (cells.length !== 2) {
+      problems.push({ line, message: `expected 2 columns (date,cost_usd), got ${cells.length}` });
+      continue;
+    }
+    const [date = '', cost = ''] = cells;
+    let ok = true;
+    if (!isIsoDay(date)) {
+      problems.push({
+        line,
+        message: `date ${JSON.stringify(date)} is not a calendar day written YYYY-MM-DD`,
+      });
+      ok = false;
+    }
+    if (cost.startsWith('-') && AMOUNT.test(cost.slice(1))) {
+      problems.push({ line, message: `cost_usd ${cost} is negative; spend cannot be below 0` });
+      ok = false;
+    } else if (!AMOUNT.test(cost)) {
+      problems.push({ line, message: `cost_usd ${JSON.stringify(cost)} is not a number such as 1234.56` });
+      ok = false;
+    }
+    const first = seen.get(date);
+    if (ok && first !== undefined) {
+      problems.push({ line, message: `date ${date} appears again (first on line ${first})` });
+      ok = false;
+    }
+    if (ok) {
+      seen.set(date, line);
+      rows.push({ date, usd: Number(cost) });
+    }
+  }
+  if (problems.length > 0) throw new SpendCsvError(source, problems);
+  return rows;
+}
