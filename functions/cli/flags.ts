@@ -32,6 +32,12 @@ export function parseFlags<S extends z.ZodType>(
         .join(', ');
       throw new CliUsageError(`${unknown[1]}: unknown flag; this command takes ${known || 'no flags'}`);
     }
+    const ambiguous = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(msg);
+    if (ambiguous) {
+      throw new CliUsageError(
+        `${ambiguous[1]}: its value starts with "-"; write ${ambiguous[1]}=VALUE if that is meant`,
+      );
+    }
     const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(msg);
     if (missing) throw new CliUsageError(`${missing[1]}: needs a value (e.g. ${missing[1]} VALUE)`);
     throw new CliUsageError(msg);

@@ -1,0 +1,98 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCliCaptured } from '../../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'burnwatch-fs-'));
+function csv(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+const days = Array.from({ length: 120 }, (_, i) => {
+  const d = new Date(Date.UTC(2026, 0, 1 + i)).toISOString().slice(0, 10);
+  return `${d},${(1000 + (i % 7) * 37.5).toFixed(2)}`;
+});
+const good = csv('good.csv', `date,cost_usd\n${[...days].reverse().join('\n')}\n`);
+const base = ['forecast-series', '--budget', '300000', '--fy-start', '2026-01-01'];
+
+describe('burnwatch forecast-series', () => {
+  it('prints one contract object per as-of date, in the order given', async () => {
+    const { code, out } = await runCliCaptured([
+      ...base,
+      '--csv',
+      good,
+      '--as-of',
+      '2026-04-01,2026-02-01',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    expect(result.map((f: { asOf: string }) => f.asOf)).toEqual(['2026-04-01', '2026-02-01']);
+    expect(Object.keys(result[0]).slice(0, 6)).toEqual([
+      'asOf',
+      'spentToDateUsd',
+      'yearEndUsd',
+      'exhaustionDate',
+      'probabilityOfExhaustion',
+      'status',
+    ]);
+    expect(result[1].spentToDateUsd).toBeCloseTo(
+      days.slice(0, 32).reduce((a, l) => a + Number(l.split(',')[1]), 0),
+      2,
+    );
+  });
+
+  it('ignores rows after the as-of date: the answer is byte-identical', async () => {
+    const changed = csv(
+      'changed.csv',
+      `date,cost_usd\n${days.map((l, i) => (i > 60 ? `${l.split(',')[0]},99999.00` : l)).join('\n')}\n`,
+    );
+    const a = await runCliCaptured([...base, '--csv', good, '--as-of', '2026-03-01', '--json']);
+    const b = await runCliCaptured([...base, '--csv', changed, '--as-of', '2026-03-01', '--json']);
+    expect(b.out).toBe(a.out);
+  });
+
+  it('reports every bad line with its number and exits 1', async () => {
+    const bad = csv(
+      'bad.csv',
+      [
+        'date,cost_usd',
+        '2026-01-01,10',
+        '2026-13-01,5',
+        '2026-01-03,-4',
+        '2026-01-04,abc',
+        '2026-01-01,7',
+        '2026-01-06',
+      ].join('\n'),
+    );
+    const { code, err } = await runCliCaptured([...base, '--csv', bad, '--as-of', '2026-02-01']);
+    expect(code).toBe(1);
+    expect(err).toContain('line 3: date "2026-13-01" is not a calendar day');
+    expect(err).toContain('line 4: cost_usd -4 is negative');
+    expect(err).toContain('line 5: cost_usd "abc" is not a number');
+    expect(err).toContain('line 6: date 2026-01-01 appears again (first on line 2)');
+    expect(err).toContain('line 7: expected 2 columns');
+  });
+
+  it('rejects a file without the header', async () => {
+    const headless = csv('headless.csv', '2026-01-01,10\n');
+    const { code, err } = await runCliCaptured([...base, '--csv', headless, '--as-of', '2026-02-01']);
+    expect(code).toBe(1);
+    expect(err).toContain('line 1: expected the header "date,cost_usd"');
+  });
+
+  it.each([
+    [['--as-of', '2026-02-30'], /--as-of: must be days written YYYY-MM-DD/],
+    [['--as-of', '2027-03-01'], /--as-of: 2027-03-01 outside the fiscal year 2026-01-01 → 2026-12-31/],
+    [['--as-of', '2026-02-01', '--budget=-5'], /--budget: must be a positive amount in USD/],
+    [['--as-of', '2026-02-01', '--budget', '-5'], /--budget: its value starts with "-"/],
+    [['--as-of', '2026-02-01', '--csv', join(dir, 'none.csv')], /--csv: cannot read/],
+  ])('names the flag for %j', async (extra, expected) => {
+    const argv = [...base, '--csv', good, ...extra];
+    const { code, err } = await runCliCaptured(argv);
+    expect(code).toBe(1);
+    expect(err).toMatch(expected);
+  });
+});
