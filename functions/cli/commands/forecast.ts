@@ -1,11 +1,67 @@
+import * as z from 'zod';
+import { addDays, utcDayOf } from '../../core/dates.js';
+import { computeTeamBurns, engineForecaster } from '../../core/team-reports.js';
+import { flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
+import { loadConfigFile, openStore } from '../runtime.js';
+import { renderBurnTable } from '../table.js';
 
-// Placeholder until its issue lands; replaced wholesale by the real command.
+const flagsSchema = z.object({
+  config: z.string().min(1).optional(),
+  'as-of': flag.day.optional(),
+  json: z.boolean().optional(),
+});
+
 export const forecastCommand: CommandModule = {
-  summary: 'Forecast every team (issue 3)',
-  usage: 'burnwatch forecast',
-  async run(_argv, io) {
-    io.err('burnwatch forecast: not available yet');
-    return 2;
+  summary: 'Forecast every team from the store; store the snapshots and the summaries /burn reads',
+  usage: 'burnwatch forecast [--config FILE] [--as-of YYYY-MM-DD] [--json]',
+  async run(argv, io) {
+    const { flags } = parseFlags(
+      argv,
+      { config: { type: 'string' }, 'as-of': { type: 'string' }, json: { type: 'boolean' } },
+      flagsSchema,
+    );
+    const { config } = loadConfigFile(io, flags.config);
+    // Today is still being written by vendors; yesterday is the last whole day.
+    const asOf = flags['as-of'] ?? addDays(utcDayOf(new Date()), -1);
+    const opened = await openStore(io, { quiet: flags.json });
+    try {
+      const burns = await computeTeamBurns({
+        config,
+        store: opened.store,
+        asOf,
+        now: new Date(),
+        forecaster: engineForecaster(config),
+      });
+      for (const b of burns) {
+        if (b.forecast) await opened.store.putForecastSnapshot(b.report.team, asOf, b.forecast);
+        await opened.store.putTeamSummary(b.report.team, b.report);
+      }
+      if (flags.json) {
+        io.out(
+          JSON.stringify(
+            burns.map((b) => ({
+              team: b.report.team,
+              budgetUsd: b.report.budgetUsd,
+              asOf,
+              spentToDateUsd: b.report.spentToDateUsd,
+              yearEndUsd: b.report.outlook.yearEndUsd,
+              exhaustionDate: b.report.outlook.exhaustionDate,
+              probabilityOfExhaustion: b.report.outlook.probabilityOfExhaustion,
+              status: b.report.outlook.status,
+              confidence: b.report.outlook.confidence,
+            })),
+            null,
+            2,
+          ),
+        );
+      } else {
+        io.out(renderBurnTable(burns.map((b) => b.report)));
+        io.out(`\nStored ${burns.filter((b) => b.forecast).length} forecast snapshots as of ${asOf}.`);
+      }
+      return 0;
+    } finally {
+      await opened.close();
+    }
   },
 };

@@ -7,7 +7,7 @@ import { useLocalDynamo } from '../../helpers/dynamo.js';
 
 const dynamo = useLocalDynamo();
 
-describe('burnwatch demo and burn', () => {
+describe('burnwatch demo, burn and forecast', () => {
   it('loads the synthetic org, prints every team and writes a self-contained report; burn reads it back', async () => {
     // Prepare
     const out = mkdtempSync(join(tmpdir(), 'burnwatch-demo-'));
@@ -50,6 +50,24 @@ describe('burnwatch demo and burn', () => {
       dataThrough: '2026-03-31',
     });
     expect(report.spentToDateUsd).toBeGreaterThan(100_000);
+    expect(report.outlook.method).toBe('forecast');
+    expect(report.outlook.status).toBe('critical');
+
+    const forecast = await runCliCaptured(
+      ['forecast', '--json', '--as-of', '2026-03-31', '--config', 'burnwatch.config.example.json'],
+      { env },
+    );
+    expect(forecast.code).toBe(0);
+    const teams = JSON.parse(forecast.out) as Array<{
+      team: string;
+      status: string;
+      yearEndUsd: { p10: number; p90: number };
+    }>;
+    expect(teams).toHaveLength(9);
+    expect(teams.find((t) => t.team === 'payments')?.status).toBe('critical');
+    // The runaway agent loop in March is real spend but not a trend: search stays out of critical.
+    expect(teams.find((t) => t.team === 'search')?.status).not.toBe('critical');
+
     expect(report.byVendor.map((v: { vendor: string }) => v.vendor).sort()).toEqual([
       'anthropic',
       'bedrock',
