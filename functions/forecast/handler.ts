@@ -12,7 +12,7 @@ import { type DailyJobResult, runDailyJob } from '../core/alerts/daily-job.js';
 import { DeliveryError, type SlackSender } from '../core/alerts/delivery.js';
 import type { AlertRunDeps } from '../core/alerts/run-alerts.js';
 import { addDays, isIsoDay, utcDayOf } from '../core/dates.js';
-import type { TeamForecaster } from '../core/team-reports.js';
+import { engineForecaster, type TeamForecaster } from '../core/team-reports.js';
 import { loadBundledConfig, loadForecastEnv } from '../shared/lambda-config.js';
 import { ALERT_DELIVERY_FAILURES } from '../shared/metrics.js';
 
@@ -121,6 +121,7 @@ async function build(): Promise<ReturnType<typeof createForecastHandler>> {
     store,
     clock: { now: () => new Date() },
     slack,
+    forecaster: engineForecaster(config),
     sns: new SnsAlertPublisher(new SNSClient({}), env.topicArn),
     renderPng: createPngRenderer({ wasmPath: env.chartWasmFile, fontPaths: [env.chartFontFile] }),
     logger,

@@ -13,7 +13,7 @@ import type { NoticeOutcome } from '../../core/alerts/run-alerts.js';
 import type { BurnwatchConfig } from '../../core/config/schema.js';
 import { addDays, type IsoDay, utcDayOf } from '../../core/dates.js';
 import type { Store } from '../../core/ports.js';
-import type { TeamForecaster } from '../../core/team-reports.js';
+import { engineForecaster, type TeamForecaster } from '../../core/team-reports.js';
 import { flag, parseFlags } from '../flags.js';
 import type { CliIO, CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
@@ -34,8 +34,8 @@ const previewSlack: SlackSender = {
 
 /**
  * The alerts that would go out as of `asOf`, rendered (Slack Block Kit, SNS text, chart PNG) but not
- * sent or recorded; the finance digest is always included. For `burnwatch demo`'s report and for
- * runs without a Slack token.
+ * sent or recorded; the finance digest is always included. Uses the forecast engine unless another
+ * forecaster is given. For `burnwatch demo`'s report and for runs without a Slack token.
  */
 export async function previewAlerts(opts: {
   config: BurnwatchConfig;
@@ -53,7 +53,7 @@ export async function previewAlerts(opts: {
       renderPng: createPngRenderer(),
       dryRun: true,
       digest: 'always',
-      ...(opts.forecaster ? { forecaster: opts.forecaster } : {}),
+      forecaster: opts.forecaster ?? engineForecaster(opts.config),
     },
     opts.asOf,
   );
@@ -138,6 +138,7 @@ export const alertsCommand: CommandModule = {
           slack: new SlackNotifier(createSlackWebClient(token, { slackApiUrl: io.env.SLACK_API_URL })),
           ...(topicArn ? { sns: new SnsAlertPublisher(new SNSClient({}), topicArn) } : {}),
           renderPng: createPngRenderer(),
+          forecaster: engineForecaster(config),
         },
         asOf,
       );
