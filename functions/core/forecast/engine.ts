@@ -28,6 +28,9 @@ export interface ForecastOptions {
 export const ENGINE_PARAMS = {
   /** Weekly damping of the trend: growth fades with a half-life of about 6.6 weeks. */
   phi: 0.8,
+  /** Range of per-path trend damping: some futures keep growing longer, some flatten sooner. */
+  phiMin: 0.7,
+  phiMax: 0.95,
   /** Cap on the fitted growth per week (log scale), both directions. */
   maxWeeklyGrowth: 0.25,
   minWeeklyGrowth: -0.2,
@@ -35,7 +38,7 @@ export const ENGINE_PARAMS = {
   trendWeeks: 12,
   levelWeeks: 4,
   /** A trend counts from this t-statistic, fully from trendTMin + trendTRamp. */
-  trendTMin: 3,
+  trendTMin: 2.5,
   /** Weeks of history before any trend is extrapolated. */
   trendMinWeeks: 5,
   /** Pooled prior for the weekly random-walk sd, and its weight in weeks. */
@@ -52,8 +55,8 @@ export const ENGINE_PARAMS = {
   levelSdFloor: 0.06,
   trendSdFloor: 0.02,
   /** Unforeseeable step changes (onboarding, price change, cap): rate per week and log size sd. */
-  jumpRatePerWeek: 0.02,
-  jumpSd: 0.35,
+  jumpRatePerWeek: 0.03,
+  jumpSd: 0.4,
   /** Point forecast = median of (trend model, flat level, trailing run-rate) once 4 weeks exist. */
   medianOfThree: false,
   /** Overall spread multiplier, calibrated so ~80% of outcomes fall inside P10–P90. */
@@ -159,14 +162,18 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
     blocks.unshift(sx / Math.max(sm, 1e-9));
   }
   let logs = blocks.map((b) => Math.log(Math.max(b, 1e-6)));
+  // A step must stand out from this team's own week-to-week noise (intermittent teams are noisy).
+  const weekDiffs = logs.slice(1).map((l, i) => l - (logs[i] ?? 0));
+  const diffMad = 1.4826 * median(weekDiffs.map((d) => Math.abs(d - median(weekDiffs))));
+  const stepThreshold = Math.max(P.stepLog, 2.5 * diffMad);
   // After a step change only the new regime counts: find the last large week-over-week jump that held.
   for (let j = logs.length - 1; j >= 1; j--) {
     const after = median(logs.slice(j));
     const before = median(logs.slice(Math.max(0, j - 3), j));
-    if (Math.abs(after - before) > P.stepLog && logs.length - j >= 1) {
+    if (Math.abs(after - before) > stepThreshold) {
       const heldFor = logs.length - j;
       // A jump in the newest week alone may be a spike-week; trust it once it holds two weeks.
-      if (heldFor >= 2 || Math.abs((logs[logs.length - 1] ?? 0) - before) > 2 * P.stepLog) {
+      if (heldFor >= 2 || Math.abs((logs[logs.length - 1] ?? 0) - before) > 2 * stepThreshold) {
         logs = logs.slice(j);
         break;
       }
@@ -251,6 +258,8 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
     const window = z.slice(Math.max(start, i - 28), i);
     if (window.length < 7) continue;
     const med = median(window);
+    // With no typical day (intermittent teams have many $0 days) there is nothing to call a spike.
+    if (med <= 0) continue;
     const mad = 1.4826 * median(window.map((v) => Math.abs(v - med)));
     const zi = z[i] ?? 0;
     if (zi > med + P.spikeMads * Math.max(mad, 0.1 * med) && zi > P.spikeRatio * med) {
@@ -309,13 +318,15 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
     const g = fit.growth + spread * fit.growthSd * normal(rand);
     let logLevel = Math.log(Math.max(fit.level, 1e-9)) + spread * fit.levelSd * normal(rand);
     let cum = 0;
-    let damp = phi;
+    // How long a trend persists is itself uncertain: each path draws its own damping.
+    const pathPhi = P.phiMin + (P.phiMax - P.phiMin) * rand();
+    let damp = pathPhi;
     const row = p * future;
     for (let t = 0; t < future; t++) {
       if (t % 7 === 0) {
         // A new week: damped trend, random-walk drift, and a rare step change.
         logLevel += g * damp + spread * fit.rwSd * normal(rand);
-        damp *= phi;
+        damp *= pathPhi;
         if (rand() < P.jumpRatePerWeek) logLevel += P.jumpSd * normal(rand);
       }
       cum += Math.exp(logLevel) * (dayMult[t] ?? 1);

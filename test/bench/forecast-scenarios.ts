@@ -1,0 +1,103 @@
+import { addDays, dayOfWeek, diffDays } from '../../functions/core/dates.js';
+import { fiscalYearFromStart } from '../../functions/core/fiscal-calendar.js';
+import type { DailySpend } from '../../functions/core/forecast/types.js';
+import { hashSeed, mulberry32, normal } from '../../functions/core/random.js';
+
+export interface Scenario {
+  readonly name: string;
+  readonly fiscalYearStart: string;
+  readonly annualBudgetUsd: number;
+  readonly actualYearEndUsd: number;
+  readonly actualExhaustionDate: string | null;
+  readonly quietFrom: string | null;
+  readonly daily: DailySpend[];
+}
+
+/**
+ * Extra scenarios, not tuned on, with other shapes and fiscal calendars (forecasting-research.md §7):
+ * they guard against a method that only fits the public ten.
+ */
+export function generatedScenarios(): Scenario[] {
+  const specs: Array<{
+    name: string;
+    start: string;
+    budgetRatio: number;
+    level: (t: number, r: () => number) => number;
+    sigma?: number;
+    quietDay?: number;
+  }> = [
+    { name: 'gen-flat-jul', start: '2026-07-01', budgetRatio: 1.15, level: () => 900 },
+    { name: 'gen-compound-apr', start: '2026-04-01', budgetRatio: 0.75, level: (t) => 400 * 3 ** (t / 365) },
+    {
+      name: 'gen-scurve-late-jul',
+      start: '2026-07-01',
+      budgetRatio: 0.6,
+      level: (t) => 300 * (1 + 4 / (1 + Math.exp(-(t - 150) / 14))),
+    },
+    // Over budget pace until spend drops by 70% on day 200: quiet only once the drop has had four weeks.
+    {
+      name: 'gen-step-down-oct',
+      start: '2026-10-01',
+      budgetRatio: 1.3,
+      level: (t) => (t < 200 ? 1500 : 450),
+      quietDay: 228,
+    },
+    {
+      name: 'gen-decline-feb',
+      start: '2026-02-01',
+      budgetRatio: 1.05,
+      level: (t) => 1200 * (1 - (0.5 * t) / 365),
+    },
+    {
+      name: 'gen-new-team-apr',
+      start: '2026-04-01',
+      budgetRatio: 0.8,
+      level: (t) => (t < 120 ? 0 : 600 * Math.min(2, 1 + (t - 120) / 56)),
+    },
+    {
+      name: 'gen-intermittent-jan',
+      start: '2027-01-01',
+      budgetRatio: 1.1,
+      level: (_t, r) => (r() < 0.6 ? 250 : 0),
+      sigma: 0.5,
+    },
+    {
+      name: 'gen-steps-up-jul',
+      start: '2026-07-01',
+      budgetRatio: 0.85,
+      level: (t) => 500 * (t < 90 ? 1 : t < 200 ? 1.6 : 2.4),
+    },
+  ];
+  return specs.map((spec) => {
+    const fy = fiscalYearFromStart(spec.start);
+    const rand = mulberry32(hashSeed(spec.name));
+    const daily: DailySpend[] = [];
+    for (let t = 0; t < fy.days; t++) {
+      const date = addDays(fy.start, t);
+      const dow = dayOfWeek(date);
+      const rhythm = dow === 0 || dow === 6 ? 0.3 : 1;
+      const usd = spec.level(t, rand) * rhythm * Math.exp((spec.sigma ?? 0.15) * normal(rand));
+      daily.push({ date, usd: Math.round(usd * 100) / 100 });
+    }
+    const total = daily.reduce((a, d) => a + d.usd, 0);
+    const budget = Math.round(total * spec.budgetRatio);
+    let cum = 0;
+    let exhaustion: string | null = null;
+    for (const d of daily) {
+      cum += d.usd;
+      if (!exhaustion && cum > budget) exhaustion = d.date;
+    }
+    // Quiet from the day the remaining plausible spend can no longer reach the budget: for teams ending
+    // under 90% of budget, from day 28; otherwise no fair quiet date.
+    const quietFrom = spec.budgetRatio >= 1.1 ? addDays(fy.start, spec.quietDay ?? 27) : null;
+    return {
+      name: spec.name,
+      fiscalYearStart: fy.start,
+      annualBudgetUsd: budget,
+      actualYearEndUsd: Math.round(total * 100) / 100,
+      actualExhaustionDate: exhaustion && diffDays(exhaustion, fy.end) >= 0 ? exhaustion : null,
+      quietFrom,
+      daily,
+    };
+  });
+}
