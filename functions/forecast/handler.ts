@@ -86,6 +86,7 @@ export function unavailableSlack(code: 'not_authed', detail: string): SlackSende
   return {
     postMessage: (channel) => fail(`slack:${channel}`),
     findPosted: () => Promise.resolve(undefined),
+    groupMembers: () => Promise.resolve([]),
     uploadImage: (o) => fail(`slack:${o.channelId}`),
   };
 }

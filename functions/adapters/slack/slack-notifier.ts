@@ -84,7 +84,7 @@ export function toDeliveryError(err: unknown, target: string): DeliveryError {
 /**
  * SlackSender over @slack/web-api. Needs bot scopes chat:write (and chat:write.public for channels
  * the app was not invited to), files:write for charts, channels:history / groups:history for the
- * crash check, im:write for private detail.
+ * crash check, im:write for private detail, usergroups:read for allowed groups.
  */
 export class SlackNotifier implements SlackSender {
   constructor(private readonly client: WebClient) {}
@@ -167,6 +167,15 @@ export class SlackNotifier implements SlackSender {
     }
     if (id) this.channelIds.set(channel, id);
     return id;
+  }
+
+  async groupMembers(groupId: string): Promise<string[]> {
+    try {
+      const res = await this.client.usergroups.users.list({ usergroup: groupId });
+      return res.users ?? [];
+    } catch (err) {
+      throw toDeliveryError(err, `slack-group:${groupId}`);
+    }
   }
 
   async uploadImage(opts: {

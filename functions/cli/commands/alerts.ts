@@ -29,6 +29,8 @@ const flagsSchema = z.object({
 const previewSlack: SlackSender = {
   postMessage: () => Promise.reject(new Error('preview: nothing is posted')),
   findPosted: () => Promise.resolve(undefined),
+  // Groups are listed as such in a preview rather than looked up.
+  groupMembers: (groupId) => Promise.resolve([`group:${groupId}`]),
   uploadImage: () => Promise.reject(new Error('preview: nothing is uploaded')),
 };
 

@@ -20,6 +20,8 @@ export interface SlackSender {
    * instead of posting it twice.
    */
   findPosted(channel: string, noticeId: string, since: Date): Promise<SlackPosted | undefined>;
+  /** User ids in a Slack user group (for config.privacy's allowed groups). */
+  groupMembers(groupId: string): Promise<string[]>;
   /** Uploads a PNG into the message's thread (files.uploadV2). */
   uploadImage(opts: {
     channelId: string;

@@ -54,12 +54,33 @@ export class DeliveryRun {
     return [...new Set(channels)].map((c) => `slack:${c}`);
   }
 
-  private privateTargets(): string[] {
-    if (!this.deps.slack) return [];
-    return this.deps.config.privacy.perPersonVisibleTo.slackUserIds.map((u) => `slack-dm:${u}`);
+  private allowedViewers: Promise<string[]> | undefined;
+
+  /**
+   * Direct-message targets for per-person detail: the users config.privacy allows, plus the members of
+   * its allowed user groups (resolved once per run; a group that cannot be read is reported, not fatal).
+   */
+  private privateTargets(): Promise<string[]> {
+    const slack = this.deps.slack;
+    if (!slack) return Promise.resolve([]);
+    this.allowedViewers ??= (async () => {
+      const allowed = this.deps.config.privacy.perPersonVisibleTo;
+      const users = [...allowed.slackUserIds];
+      for (const group of allowed.slackUserGroupIds) {
+        try {
+          users.push(...(await slack.groupMembers(group)));
+        } catch (err) {
+          this.problems.push(
+            `privacy group ${group}: members not readable (${err instanceof Error ? err.message : String(err)})`,
+          );
+        }
+      }
+      return [...new Set(users)].map((u) => `slack-dm:${u}`);
+    })();
+    return this.allowedViewers;
   }
 
-  private newIntent(opts: {
+  private async newIntent(opts: {
     id: string;
     team: string;
     kind: Intent['kind'];
@@ -67,11 +88,11 @@ export class DeliveryRun {
     messages: Intent['messages'];
     sns?: Intent['sns'];
     chart: boolean;
-  }): Intent {
+  }): Promise<Intent> {
     const { id, kind, severity, messages, sns, chart } = opts;
     const targets = [
       ...this.channelTargets(opts.team),
-      ...(messages.private ? this.privateTargets() : []),
+      ...(messages.private ? await this.privateTargets() : []),
       ...(this.deps.sns && sns ? ['sns'] : []),
     ];
     const attemptedAt = this.now.toISOString();
@@ -132,7 +153,7 @@ export class DeliveryRun {
       // A new notice supersedes an undelivered older one: it carries the current numbers.
       state = {
         ...state,
-        pending: this.newIntent({
+        pending: await this.newIntent({
           id,
           team: cond.team,
           kind: t.notice,
@@ -207,7 +228,7 @@ export class DeliveryRun {
     });
     const id = `${ORG_SCOPE}:${DIGEST_KEY}:${this.asOf}`;
     // The digest goes to finance only (the org scope has no team channel), never to SNS.
-    const pending = this.newIntent({
+    const pending = await this.newIntent({
       id,
       team: ORG_SCOPE,
       kind: 'digest',

@@ -7,6 +7,7 @@ import { FakeSlackServer } from '../../fixtures/slack/fake-slack-server.js';
 const TOKEN = 'xoxb-test-token';
 const slack = new FakeSlackServer({
   token: TOKEN,
+  userGroups: { S0FINANCE: ['U0ANA', 'U0BO'] },
   channels: { finance: 'C0FINANCE', 'payments-eng': 'C0PAYMENTS' },
 });
 const message: SlackMessage = {
@@ -171,5 +172,13 @@ describe('SlackNotifier against a local Slack Web API', () => {
     expect(err.code).toBe('invalid_blocks');
     expect(err.message).toContain('51 blocks, limit 50');
     expect(slack.calls).toEqual([]);
+  });
+
+  it('lists the members of an allowed user group', async () => {
+    // Act
+    const members = await notifier().groupMembers('S0FINANCE');
+
+    // Assess
+    expect(members).toEqual(['U0ANA', 'U0BO']);
   });
 });

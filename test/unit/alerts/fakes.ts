@@ -110,6 +110,12 @@ export class RecordingSlack implements SlackSender {
     const hit = this.posts.find((p) => channelIdOf(p.channel) === channelId && p.noticeId === noticeId);
     return hit ? { channelId, ts: '1700000000.000000' } : undefined;
   }
+  readonly groups = new Map<string, string[]>();
+  async groupMembers(groupId: string) {
+    const members = this.groups.get(groupId);
+    if (!members) throw new DeliveryError('missing_scope', `slack-group:${groupId}`, 'simulated');
+    return members;
+  }
   async uploadImage(opts: { channelId: string; threadTs: string; png: Uint8Array }) {
     this.uploads.push({ channelId: opts.channelId, threadTs: opts.threadTs, bytes: opts.png.length });
   }

@@ -133,6 +133,7 @@ describe('alert delivery', () => {
     let attempts = 0;
     const counting: SlackSender = {
       findPosted: (channelId, noticeId) => slack.findPosted(channelId, noticeId),
+      groupMembers: (g) => slack.groupMembers(g),
       uploadImage: (...a) => slack.uploadImage(...a),
       postMessage: (...a: Parameters<RecordingSlack['postMessage']>) => {
         attempts++;
@@ -199,16 +200,17 @@ describe('alert delivery', () => {
     ];
     const config = aConfig({
       alerts: { perEngineerMonthlyCapUsd: 1_500 },
-      privacy: { perPersonVisibleTo: { slackUserIds: ['U0FINOPS'] } },
+      privacy: { perPersonVisibleTo: { slackUserIds: ['U0FINOPS'], slackUserGroupIds: ['S0PEOPLEOPS'] } },
     });
     const { slack, sns, deps: d } = deps(store, { config });
+    slack.groups.set('S0PEOPLEOPS', ['U0HRBP', 'U0FINOPS']);
 
     // Act
     await runDailyJob(d, '2026-03-10');
 
     // Assess
     const cap = slack.posts.filter((p) => p.noticeId.includes('engineer-cap'));
-    expect(cap.map((p) => p.channel)).toEqual(['C0PAYMENTS', 'C0FINANCE', 'U0FINOPS']);
+    expect(cap.map((p) => p.channel)).toEqual(['C0PAYMENTS', 'C0FINANCE', 'U0FINOPS', 'U0HRBP']);
     for (const p of [...cap.slice(0, 2).map((c) => JSON.stringify(c.message)), JSON.stringify(sns.published)])
       expect(p).not.toContain('@corp.com');
     expect(JSON.stringify(cap[0]?.message)).toContain('1 engineer over the $1,500/month cap in March 2026');
