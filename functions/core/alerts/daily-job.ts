@@ -27,8 +27,9 @@ export async function runDailyJob(
   if (!deps.dryRun) {
     for (const b of burns) {
       await deps.store.putTeamSummary(b.report.team, b.report);
+      // The Forecast contract, as `burnwatch forecast` stores it; the run-rate outlook's fields otherwise.
       if (b.report.budgetUsd !== null)
-        await deps.store.putForecastSnapshot(b.report.team, asOf, snapshotOf(b.report));
+        await deps.store.putForecastSnapshot(b.report.team, asOf, b.forecast ?? snapshotOf(b.report));
     }
   }
   const alerts = await runAlerts(deps, { asOf, burns });
