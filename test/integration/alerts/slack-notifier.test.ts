@@ -181,4 +181,22 @@ describe('SlackNotifier against a local Slack Web API', () => {
     // Assess
     expect(members).toEqual(['U0ANA', 'U0BO']);
   });
+
+  it.each([
+    ['51 blocks', Array.from({ length: 51 }, () => ({ type: 'divider' }))],
+    ['a 151-character header', [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }]],
+    ['a 3,001-character section', [{ type: 'section', text: { type: 'mrkdwn', text: 's'.repeat(3001) } }]],
+  ])(
+    'the local Slack API itself rejects %s (so the limits are checked independently)',
+    async (_what, blocks) => {
+      // Act
+      const err = await createSlackWebClient(TOKEN, { slackApiUrl: slack.apiUrl })
+        .chat.postMessage({ channel: 'C0FINANCE', text: 'x', blocks: blocks as never })
+        .catch((e: unknown) => e);
+
+      // Assess
+      expect(err).toMatchObject({ data: { error: 'invalid_blocks' } });
+      expect(slack.posts).toHaveLength(0);
+    },
+  );
 });
