@@ -5,7 +5,7 @@ import { type FiscalYear, fiscalYearOf } from './fiscal-calendar.js';
 import { forecastSpend } from './forecast/engine.js';
 import type { DailySpend, Forecast } from './forecast/types.js';
 import { microsToUsd } from './money.js';
-import type { TeamDaySourceTotal, UsageStore } from './ports.js';
+import type { SnapshotStore, TeamDaySourceTotal, UsageStore } from './ports.js';
 
 /** A team as reported: every configured team plus `unallocated` (no budget). */
 export interface ReportedTeam {
@@ -105,4 +105,16 @@ export function engineForecaster(config: BurnwatchConfig): TeamForecaster {
       { criticalProbability: settings.criticalProbability, warningProbability: settings.warningProbability },
     );
   };
+}
+
+/** Stores each team's summary (what `/burn` reads) and, where there is one, its forecast snapshot. */
+export async function storeTeamBurns(
+  store: SnapshotStore,
+  burns: readonly TeamBurn[],
+  asOf: IsoDay,
+): Promise<void> {
+  for (const b of burns) {
+    await store.putTeamSummary(b.report.team, b.report);
+    if (b.forecast) await store.putForecastSnapshot(b.report.team, asOf, b.forecast);
+  }
 }

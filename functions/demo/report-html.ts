@@ -10,7 +10,7 @@ export interface ReportInput {
   /** Identities that matched no rule, with USD, largest first. */
   readonly unmatched: ReadonlyArray<{ identity: string; source: string; usd: number }>;
   /** Extra sections (alerts as they would look in Slack), already HTML. */
-  readonly sections?: ReadonlyArray<{ title: string; html: string }>;
+  readonly sections?: ReadonlyArray<{ title: string; html: string; css?: string }>;
   readonly generatedAt: string;
 }
 
@@ -98,6 +98,7 @@ table{border-collapse:collapse;margin:8px 0}th,td{padding:4px 10px;border-bottom
 .status{color:#fff;border-radius:10px;padding:1px 8px;font-size:.8em;white-space:nowrap;vertical-align:middle}
 section{border:1px solid #e3e6ea;border-radius:8px;padding:16px;margin:18px 0}.chart svg{max-width:100%;height:auto}
 .cols{display:flex;gap:32px;flex-wrap:wrap}a{color:#1f4e8c}
+${(input.sections ?? []).map((s) => s.css ?? '').join('\n')}
 </style></head><body>
 <h1>${esc(input.organization)} — AI spend</h1>
 <p class="muted">As of ${esc(input.asOf)} · generated ${esc(input.generatedAt)} by burnwatch · teams riskiest first</p>

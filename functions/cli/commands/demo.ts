@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
+import { BLOCK_KIT_CSS } from '../../core/alerts/block-kit-html.js';
 import { attributeLines, createAttributor } from '../../core/attribution.js';
 import { outlookSentence, usd } from '../../core/burn-text.js';
 import { parseConfigText } from '../../core/config/load.js';
@@ -10,13 +11,14 @@ import { fiscalYearOf } from '../../core/fiscal-calendar.js';
 import type { Connector } from '../../core/ingest/connector.js';
 import { microsToUsd } from '../../core/money.js';
 import type { UsageStore } from '../../core/ports.js';
-import { computeTeamBurns, engineForecaster } from '../../core/team-reports.js';
+import { computeTeamBurns, engineForecaster, storeTeamBurns } from '../../core/team-reports.js';
 import { renderReportHtml } from '../../demo/report-html.js';
 import { SyntheticOrg } from '../../demo/synthetic-org.js';
 import { flag, parseFlags } from '../flags.js';
 import { type CliIO, type CommandModule, progress } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
 import { renderBurnTable } from '../table.js';
+import { noticeText, previewAlerts } from './alerts.js';
 
 /** The demo's fixed as-of date: end of Q1 of the synthetic year, when the payments surge is weeks from exhausting its budget. */
 export const DEMO_AS_OF = '2026-03-31';
@@ -127,7 +129,7 @@ export const demoCommand: CommandModule = {
         now: new Date(),
         forecaster: engineForecaster(config),
       });
-      for (const b of burns) await opened.store.putTeamSummary(b.report.team, b.report);
+      await storeTeamBurns(opened.store, burns, asOf);
 
       io.out('');
       io.out(renderBurnTable(burns.map((b) => b.report)));
@@ -154,6 +156,14 @@ export const demoCommand: CommandModule = {
             : ''),
       );
 
+      // Alerts as the forecast+alert job would send them; with no Slack token they are printed and
+      // rendered into the report instead of posted.
+      const preview = await previewAlerts({ config, store: opened.store, asOf });
+      io.out(
+        `\nAlerts (${preview.notices.length}; no Slack token, so shown here and in the report instead of sent):`,
+      );
+      for (const n of preview.notices) io.out(noticeText(n, { preview: true }));
+
       mkdirSync(outDir, { recursive: true });
       const file = join(outDir, 'index.html');
       writeFileSync(
@@ -163,6 +173,7 @@ export const demoCommand: CommandModule = {
           asOf,
           burns,
           unmatched,
+          sections: [{ title: 'Alerts as they would look in Slack', html: preview.html, css: BLOCK_KIT_CSS }],
           generatedAt: new Date().toISOString(),
         }),
       );

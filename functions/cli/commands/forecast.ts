@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { addDays, utcDayOf } from '../../core/dates.js';
-import { computeTeamBurns, engineForecaster } from '../../core/team-reports.js';
+import { computeTeamBurns, engineForecaster, storeTeamBurns } from '../../core/team-reports.js';
 import { flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
@@ -33,10 +33,7 @@ export const forecastCommand: CommandModule = {
         now: new Date(),
         forecaster: engineForecaster(config),
       });
-      for (const b of burns) {
-        if (b.forecast) await opened.store.putForecastSnapshot(b.report.team, asOf, b.forecast);
-        await opened.store.putTeamSummary(b.report.team, b.report);
-      }
+      await storeTeamBurns(opened.store, burns, asOf);
       if (flags.json) {
         io.out(
           JSON.stringify(
