@@ -170,9 +170,9 @@ export function aTotal(
   };
 }
 
-/** A labelled scenario from ../shared/scenarios as (date, usd) rows. */
+/** A labelled scenario (test/fixtures/scenarios, a copy of ../shared/scenarios) as (date, usd) rows. */
 export function scenarioDays(name: string): Array<{ date: IsoDay; usd: number }> {
-  const url = new URL(`../../../../shared/scenarios/${name}.csv`, import.meta.url);
+  const url = new URL(`../../fixtures/scenarios/${name}.csv`, import.meta.url);
   return readFileSync(url, 'utf8')
     .trim()
     .split('\n')

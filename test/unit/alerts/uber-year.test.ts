@@ -7,7 +7,7 @@ import { forecastSpend } from '../../../functions/core/forecast/engine.js';
 import type { TeamForecaster } from '../../../functions/core/team-reports.js';
 import { aConfig, aTotal, MemoryStore, RecordingSlack, RecordingSns, scenarioDays } from './fakes.js';
 
-/** True exhaustion date of the uber-s-curve scenario (../shared/scenarios/index.json). */
+/** True exhaustion date of the uber-s-curve scenario (test/fixtures/scenarios/index.json). */
 const TRUE_EXHAUSTION = '2026-05-06';
 
 /** The forecast engine as the daily job uses it (seeded for a reproducible test). */

@@ -101,7 +101,7 @@ describe('forecast engine', () => {
   });
 
   it('is calibrated on the public scenarios: 75–90% of year-end outcomes inside P10–P90', () => {
-    const dir = new URL('../../../../shared/scenarios/', import.meta.url);
+    const dir = new URL('../../fixtures/scenarios/', import.meta.url);
     const index: Array<{
       file: string;
       fiscalYearStart: string;
