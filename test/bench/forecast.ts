@@ -29,7 +29,9 @@ interface Stats {
 function publicScenarios(): Scenario[] {
   // The shared folder beside the repository is the source of truth; the fixtures are a copy of it.
   const shared = fileURLToPath(new URL('../../../shared/scenarios/', import.meta.url));
-  const dir = existsSync(`${shared}index.json`) ? shared : fileURLToPath(new URL('../fixtures/scenarios/', import.meta.url));
+  const dir = existsSync(`${shared}index.json`)
+    ? shared
+    : fileURLToPath(new URL('../fixtures/scenarios/', import.meta.url));
   const index: Array<Omit<Scenario, 'daily'> & { file: string }> = JSON.parse(
     readFileSync(`${dir}index.json`, 'utf8'),
   );
