@@ -118,3 +118,20 @@ export async function storeTeamBurns(
     if (b.forecast) await store.putForecastSnapshot(b.report.team, asOf, b.forecast);
   }
 }
+
+/** Every team's (or the listed teams') burn as of `asOf`, with the forecast engine's outlook. */
+export function forecastTeamBurns(
+  config: BurnwatchConfig,
+  store: UsageStore,
+  asOf: IsoDay,
+  teams?: readonly string[],
+): Promise<TeamBurn[]> {
+  return computeTeamBurns({
+    config,
+    store,
+    asOf,
+    now: new Date(),
+    forecaster: engineForecaster(config),
+    ...(teams ? { teams } : {}),
+  });
+}

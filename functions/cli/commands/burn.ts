@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { outlookSentence, shortDate, usd } from '../../core/burn-text.js';
 import { addDays, utcDayOf } from '../../core/dates.js';
-import { computeTeamBurns, engineForecaster, reportedTeams } from '../../core/team-reports.js';
+import { forecastTeamBurns, reportedTeams } from '../../core/team-reports.js';
 import { CliUsageError, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
@@ -33,14 +33,7 @@ export const burnCommand: CommandModule = {
     const asOf = flags['as-of'] ?? addDays(utcDayOf(new Date()), -1);
     const opened = await openStore(io, { quiet: flags.json });
     try {
-      const burns = await computeTeamBurns({
-        config,
-        store: opened.store,
-        asOf,
-        now: new Date(),
-        forecaster: engineForecaster(config),
-        teams: team ? [team] : undefined,
-      });
+      const burns = await forecastTeamBurns(config, opened.store, asOf, team ? [team] : undefined);
       if (flags.json) {
         const reports = burns.map((b) => b.report);
         io.out(JSON.stringify(team ? reports[0] : reports, null, 2));

@@ -11,7 +11,7 @@ import { fiscalYearOf } from '../../core/fiscal-calendar.js';
 import type { Connector } from '../../core/ingest/connector.js';
 import { microsToUsd } from '../../core/money.js';
 import type { UsageStore } from '../../core/ports.js';
-import { computeTeamBurns, engineForecaster, storeTeamBurns } from '../../core/team-reports.js';
+import { forecastTeamBurns, storeTeamBurns } from '../../core/team-reports.js';
 import { renderReportHtml } from '../../demo/report-html.js';
 import { SyntheticOrg } from '../../demo/synthetic-org.js';
 import { flag, parseFlags } from '../flags.js';
@@ -122,13 +122,7 @@ export const demoCommand: CommandModule = {
         from: fy.start,
         to: asOf,
       });
-      const burns = await computeTeamBurns({
-        config,
-        store: opened.store,
-        asOf,
-        now: new Date(),
-        forecaster: engineForecaster(config),
-      });
+      const burns = await forecastTeamBurns(config, opened.store, asOf);
       await storeTeamBurns(opened.store, burns, asOf);
 
       io.out('');

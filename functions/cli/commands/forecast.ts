@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { addDays, utcDayOf } from '../../core/dates.js';
-import { computeTeamBurns, engineForecaster, storeTeamBurns } from '../../core/team-reports.js';
+import { forecastTeamBurns, storeTeamBurns } from '../../core/team-reports.js';
 import { flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
@@ -26,13 +26,7 @@ export const forecastCommand: CommandModule = {
     const asOf = flags['as-of'] ?? addDays(utcDayOf(new Date()), -1);
     const opened = await openStore(io, { quiet: flags.json });
     try {
-      const burns = await computeTeamBurns({
-        config,
-        store: opened.store,
-        asOf,
-        now: new Date(),
-        forecaster: engineForecaster(config),
-      });
+      const burns = await forecastTeamBurns(config, opened.store, asOf);
       await storeTeamBurns(opened.store, burns, asOf);
       if (flags.json) {
         io.out(
