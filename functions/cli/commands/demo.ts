@@ -7,6 +7,7 @@ import { attributeLines, createAttributor } from '../../core/attribution.js';
 import { outlookSentence, usd } from '../../core/burn-text.js';
 import { parseConfigText } from '../../core/config/load.js';
 import type { BurnwatchConfig } from '../../core/config/schema.js';
+import { addDays } from '../../core/dates.js';
 import { fiscalYearOf } from '../../core/fiscal-calendar.js';
 import type { Connector } from '../../core/ingest/connector.js';
 import { microsToUsd } from '../../core/money.js';
@@ -122,6 +123,11 @@ export const demoCommand: CommandModule = {
         from: fy.start,
         to: asOf,
       });
+      // Last week's forecasts too, as the daily job would have stored them, so the digest can show
+      // the change since last week.
+      const weekAgo = addDays(asOf, -7);
+      if (weekAgo >= fy.start)
+        await storeTeamBurns(opened.store, await forecastTeamBurns(config, opened.store, weekAgo), weekAgo);
       const burns = await forecastTeamBurns(config, opened.store, asOf);
       await storeTeamBurns(opened.store, burns, asOf);
 
