@@ -1,4 +1,7 @@
-import type { UsageRecord } from '../../functions/core/usage.js';
+import type { IsoDay } from '../../functions/core/dates.js';
+import { usdToMicros } from '../../functions/core/money.js';
+import type { TeamDaySourceTotal } from '../../functions/core/ports.js';
+import type { UsageRecord, Vendor } from '../../functions/core/usage.js';
 
 /** A stored usage record with sensible defaults; override what the test is about. */
 export function aRecord(over: Partial<UsageRecord> = {}): UsageRecord {
@@ -13,5 +16,30 @@ export function aRecord(over: Partial<UsageRecord> = {}): UsageRecord {
     costMicros: 12_340_000n,
     provisional: false,
     ...over,
+  };
+}
+
+/** One team-day-source aggregate. */
+export function aTotal(
+  date: IsoDay,
+  usd: number,
+  over: Partial<Omit<TeamDaySourceTotal, 'costMicros'>> & { vendor?: Vendor } = {},
+): TeamDaySourceTotal {
+  const vendor = over.vendor ?? 'anthropic';
+  const model = vendor === 'anthropic' ? 'claude-sonnet-4-6' : `${vendor}-model`;
+  const costMicros = usdToMicros(Math.round(usd * 100) / 100);
+  return {
+    team: 'payments',
+    date,
+    source: vendor,
+    vendor,
+    byModel: { [model]: costMicros },
+    tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+    outcomes: {},
+    activeUsers: 0,
+    lines: 1,
+    provisional: false,
+    ...over,
+    costMicros,
   };
 }

@@ -6,7 +6,6 @@ import type { SnsNotice } from '../../../functions/core/alerts/messages.js';
 import { parseConfig } from '../../../functions/core/config/load.js';
 import type { BurnwatchConfig, ConfigInput } from '../../../functions/core/config/schema.js';
 import type { IsoDay } from '../../../functions/core/dates.js';
-import { usdToMicros } from '../../../functions/core/money.js';
 import {
   ConditionalWriteConflictError,
   type ReplaceResult,
@@ -15,7 +14,7 @@ import {
   type TeamDaySourceTotal,
   type Versioned,
 } from '../../../functions/core/ports.js';
-import type { UsageRecord, Vendor } from '../../../functions/core/usage.js';
+import type { UsageRecord } from '../../../functions/core/usage.js';
 
 /** An in-memory Store with DynamoDB's versioned-write semantics, for fast unit tests of the alert job. */
 export class MemoryStore implements Store {
@@ -145,30 +144,7 @@ export function aConfig(over: Partial<ConfigInput> = {}): BurnwatchConfig {
   });
 }
 
-/** One team-day-source aggregate. */
-export function aTotal(
-  date: IsoDay,
-  usd: number,
-  over: Partial<Omit<TeamDaySourceTotal, 'costMicros'>> & { vendor?: Vendor } = {},
-): TeamDaySourceTotal {
-  const vendor = over.vendor ?? 'anthropic';
-  const model = vendor === 'anthropic' ? 'claude-sonnet-4-6' : `${vendor}-model`;
-  const costMicros = usdToMicros(Math.round(usd * 100) / 100);
-  return {
-    team: 'payments',
-    date,
-    source: vendor,
-    vendor,
-    byModel: { [model]: costMicros },
-    tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-    outcomes: {},
-    activeUsers: 0,
-    lines: 1,
-    provisional: false,
-    ...over,
-    costMicros,
-  };
-}
+export { aTotal } from '../../helpers/builders.js';
 
 /** A labelled scenario (test/fixtures/scenarios, a copy of ../shared/scenarios) as (date, usd) rows. */
 export function scenarioDays(name: string): Array<{ date: IsoDay; usd: number }> {

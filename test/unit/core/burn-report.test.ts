@@ -3,32 +3,14 @@ import { computeBurnReport } from '../../../functions/core/burn-report.js';
 import { outlookSentence } from '../../../functions/core/burn-text.js';
 import { eachDay } from '../../../functions/core/dates.js';
 import { fiscalYearOf } from '../../../functions/core/fiscal-calendar.js';
-import type { TeamDaySourceTotal } from '../../../functions/core/ports.js';
+import { aTotal } from '../../helpers/builders.js';
 
 const fy = fiscalYearOf({ startMonth: 1, startDay: 1 }, '2026-03-31');
-
-function day(date: string, usd: number, over: Partial<TeamDaySourceTotal> = {}): TeamDaySourceTotal {
-  const costMicros = BigInt(Math.round(usd * 1e6));
-  return {
-    team: 'payments',
-    date,
-    source: 'anthropic',
-    vendor: 'anthropic',
-    costMicros,
-    byModel: { 'claude-sonnet-4-6': costMicros },
-    tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-    outcomes: {},
-    activeUsers: 0,
-    lines: 1,
-    provisional: false,
-    ...over,
-  };
-}
 
 describe('burn report', () => {
   it('projects the trailing 28-day run-rate and dates exhaustion when no forecast is given', () => {
     // Prepare: $1,000/day for 90 days against a $120,000 budget
-    const totals = eachDay('2026-01-01', '2026-03-31').map((d) => day(d, 1000));
+    const totals = eachDay('2026-01-01', '2026-03-31').map((d) => aTotal(d, 1000));
     // Act
     const r = computeBurnReport({
       team: 'payments',
@@ -56,9 +38,9 @@ describe('burn report', () => {
 
   it('ignores rows after the as-of date and splits by vendor exactly', () => {
     const totals = [
-      day('2026-03-30', 10.01),
-      day('2026-03-31', 0.02, { source: 'cursor', vendor: 'cursor', byModel: { composer: 20_000n } }),
-      day('2026-04-01', 999),
+      aTotal('2026-03-30', 10.01),
+      aTotal('2026-03-31', 0.02, { source: 'cursor', vendor: 'cursor', byModel: { composer: 20_000n } }),
+      aTotal('2026-04-01', 999),
     ];
     const r = computeBurnReport({
       team: 'payments',
@@ -84,7 +66,7 @@ describe('burn report', () => {
       budgetUsd: null,
       fiscalYear: fy,
       asOf: '2026-03-31',
-      totals: [day('2026-03-31', 5)],
+      totals: [aTotal('2026-03-31', 5)],
       now: new Date(0),
     });
     expect(r.percentUsed).toBeNull();
