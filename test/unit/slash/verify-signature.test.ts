@@ -30,7 +30,7 @@ describe('Slack request signatures', () => {
     ['a signature of the wrong length', { signature: `${SIGNATURE}00` }, NOW, 'malformed'],
     ['a non-v0 signature', { signature: SIGNATURE.replace('v0=', 'v1=') }, NOW, 'malformed'],
     ['a non-numeric timestamp', { timestamp: '15314x0618' }, NOW, 'malformed'],
-  ] as const)('rejects %s', (_name, over, now, expected, secret = SECRET) => {
+  ] as const)('rejects %s', (_name, over, now, expected, secret: string = SECRET) => {
     const req = { timestamp: TIMESTAMP, signature: SIGNATURE, rawBody: BODY, ...over };
     expect(verifySlackSignature(req, secret, now)).toBe(expected);
   });

@@ -1,0 +1,350 @@
+import * as z from 'zod';
+import { type BurnReport, burnReportSchema } from '../burn-report.js';
+import { outlookSentence, STATUS_LABEL, shortDate, usd } from '../burn-text.js';
+import { type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
+
+/** The fields of Slack's slash-command POST that /burn uses (application/x-www-form-urlencoded). */
+export const slashPayloadSchema = z.object({
+  command: z.string().min(1),
+  text: z.string().max(500).default(''),
+  user_id: z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user ID'),
+  team_id: z.string().optional(),
+  channel_id: z.string().optional(),
+  response_url: z.string().optional(),
+});
+export type SlashPayload = z.infer<typeof slashPayloadSchema>;
+
+export interface SlackBlock {
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+export interface SlashResponse {
+  readonly response_type: 'ephemeral' | 'in_channel';
+  readonly text: string;
+  readonly blocks: readonly SlackBlock[];
+}
+
+export interface SlashDeps {
+  readonly config: BurnwatchConfig;
+  /** Stored team summaries (one BatchGetItem; no queries over days, no scans). */
+  readonly summaries: { getTeamSummaries(teams: readonly string[]): Promise<Map<string, unknown>> };
+  /** Members of a Slack user group (cached by the adapter). */
+  readonly groupMembers: (groupId: string) => Promise<readonly string[]>;
+}
+
+const VIEWS = ['vendors', 'models', 'trend'] as const;
+type View = (typeof VIEWS)[number] | 'overview';
+
+/** Slack's limits: 50 blocks a message, 3000 characters a section text. */
+const MAX_BLOCKS = 50;
+const MAX_TEXT = 3000;
+const clip = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1)}…` : s);
+const section = (text: string): SlackBlock => ({
+  type: 'section',
+  text: { type: 'mrkdwn', text: clip(text) },
+});
+const context = (text: string): SlackBlock => ({
+  type: 'context',
+  elements: [{ type: 'mrkdwn', text: clip(text) }],
+});
+const STATUS_EMOJI = {
+  critical: ':red_circle:',
+  warning: ':large_orange_circle:',
+  ok: ':large_green_circle:',
+} as const;
+
+/** Who is asking, resolved once per request: only the user groups the config names are looked up. */
+class Viewer {
+  private readonly memo = new Map<string, Promise<boolean>>();
+  constructor(
+    readonly userId: string,
+    private readonly groupMembers: SlashDeps['groupMembers'],
+  ) {}
+  async inAny(userIds: readonly string[], groupIds: readonly string[]): Promise<boolean> {
+    if (userIds.includes(this.userId)) return true;
+    for (const g of groupIds) {
+      let hit = this.memo.get(g);
+      if (!hit) {
+        hit = this.groupMembers(g).then((members) => members.includes(this.userId));
+        this.memo.set(g, hit);
+      }
+      if (await hit) return true;
+    }
+    return false;
+  }
+}
+
+interface Access {
+  readonly finance: boolean;
+  readonly perPerson: boolean;
+  /** Teams this viewer may see, in config order (`unallocated` for finance). */
+  readonly teams: readonly string[];
+}
+
+async function accessOf(viewer: Viewer, config: BurnwatchConfig): Promise<Access> {
+  const finance = await viewer.inAny(config.finance.slackUserIds, config.finance.slackUserGroupIds);
+  const perPerson = await viewer.inAny(
+    config.privacy.perPersonVisibleTo.slackUserIds,
+    config.privacy.perPersonVisibleTo.slackUserGroupIds,
+  );
+  const teams: string[] = [];
+  for (const t of config.teams) {
+    if (finance || (await viewer.inAny(t.managers.slackUserIds, t.managers.slackUserGroupIds)))
+      teams.push(t.id);
+  }
+  if (finance) teams.push(UNALLOCATED_TEAM);
+  return { finance, perPerson, teams };
+}
+
+const teamName = (config: BurnwatchConfig, id: string) =>
+  id === UNALLOCATED_TEAM ? 'Unallocated' : (config.teams.find((t) => t.id === id)?.name ?? id);
+
+/** `Payments` or `payments` or `data-science` → the team id, or undefined. */
+function resolveTeam(config: BurnwatchConfig, word: string): string | undefined {
+  const w = word.toLowerCase();
+  if (w === UNALLOCATED_TEAM) return UNALLOCATED_TEAM;
+  return config.teams.find(
+    (t) => t.id === w || t.name.toLowerCase() === w || t.name.toLowerCase().replace(/\s+/g, '-') === w,
+  )?.id;
+}
+
+function helpText(access: Access, config: BurnwatchConfig): string {
+  const mine = access.teams.length ? access.teams.map((t) => `\`${t}\``).join(', ') : 'none yet';
+  return [
+    '*/burn* — AI spend by team: spent so far, year-end forecast, when the budget runs out.',
+    '• `/burn` — your teams',
+    '• `/burn TEAM` — one team; add `vendors`, `models` or `trend` for detail',
+    ...(access.finance ? ['• `/burn all` — every team (finance)'] : []),
+    '• add `share` at the end to post the answer in the channel (answers are private by default)',
+    `Teams you can see: ${mine}. Ask in ${config.finance.slackChannel} for access.`,
+  ].join('\n');
+}
+
+function reply(text: string, blocks: SlackBlock[], share: boolean): SlashResponse {
+  return {
+    response_type: share ? 'in_channel' : 'ephemeral',
+    text: clip(text),
+    blocks: blocks.slice(0, MAX_BLOCKS),
+  };
+}
+
+/** One line per team for `/burn` and `/burn all`, riskiest first. */
+function teamLine(r: BurnReport): string {
+  const o = r.outlook;
+  const runsOut = o.exhaustionDate.p50 ? ` · runs out *${shortDate(o.exhaustionDate.p50, r.asOf)}*` : '';
+  const budget = r.budgetUsd === null ? '' : ` of ${usd(r.budgetUsd)} (${r.percentUsed}%)`;
+  return `${STATUS_EMOJI[o.status]} *${r.name}*: ${usd(r.spentToDateUsd)}${budget} · year-end ${usd(o.yearEndUsd.p50)}${runsOut}`;
+}
+
+const RISK = { critical: 0, warning: 1, ok: 2 } as const;
+
+function overview(r: BurnReport, access: Access): SlackBlock[] {
+  const o = r.outlook;
+  const band =
+    o.method === 'forecast'
+      ? ` (P10 ${usd(o.yearEndUsd.p10)} – P90 ${usd(o.yearEndUsd.p90)})`
+      : ' (trailing run-rate)';
+  const fields = [
+    `*Spent (${r.fiscalYear.label})*\n${usd(r.spentToDateUsd)}${r.percentUsed === null ? '' : ` · ${r.percentUsed}%`}`,
+    `*Budget*\n${r.budgetUsd === null ? '—' : usd(r.budgetUsd)}`,
+    `*Year-end forecast*\n${usd(o.yearEndUsd.p50)}${band}`,
+    `*Runs out*\n${o.exhaustionDate.p50 ? `${shortDate(o.exhaustionDate.p50, r.asOf)}${o.daysEarly !== null ? ` (${o.daysEarly} days early)` : ''}` : 'not this year'}`,
+  ];
+  if (o.probabilityOfExhaustion !== null)
+    fields.push(`*Chance of running out*\n${Math.round(o.probabilityOfExhaustion * 100)}%`);
+  if (r.perEngineerMonthlyUsd !== null)
+    fields.push(`*Per engineer*\n${usd(r.perEngineerMonthlyUsd)} a month`);
+  if (r.costPerMergedPrUsd !== null) fields.push(`*Per agent PR*\n${usd(r.costPerMergedPrUsd)}`);
+  const blocks: SlackBlock[] = [
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        emoji: true,
+        text: `${STATUS_EMOJI[o.status]} ${r.name}: ${STATUS_LABEL[o.status]}`.slice(0, 150),
+      },
+    },
+    section(outlookSentence(r)),
+    { type: 'section', fields: fields.slice(0, 10).map((text) => ({ type: 'mrkdwn', text })) },
+    section(
+      `*By vendor*: ${
+        r.byVendor
+          .slice(0, 6)
+          .map((v) => `${v.vendor} ${usd(v.usd)} (${Math.round(v.share * 100)}%)`)
+          .join(' · ') || 'no spend yet'
+      }`,
+    ),
+  ];
+  // Per-person figures only for viewers config.privacy allows; listed by name, not ranked.
+  if (access.perPerson && r.people && r.people.overCap.length > 0) {
+    const people = [...r.people.overCap].sort((a, b) => a.user.localeCompare(b.user));
+    blocks.push(
+      section(
+        `*Over the per-engineer cap this month*: ${people.map((p) => `${p.user} ${usd(p.monthUsd)}`).join(', ')}`,
+      ),
+    );
+  }
+  blocks.push(
+    context(
+      `as of ${r.asOf} · data through ${r.dataThrough ?? '—'} · ${o.method === 'forecast' ? 'forecast' : 'trailing 28-day run-rate'}${o.confidence === 'low' ? ' · low confidence (short history)' : ''} · \`/burn ${r.team} vendors|models|trend\``,
+    ),
+  );
+  return blocks;
+}
+
+function detail(r: BurnReport, view: Exclude<View, 'overview'>): SlackBlock[] {
+  const rows =
+    view === 'vendors'
+      ? r.byVendor.map(
+          (v) =>
+            `${v.vendor.padEnd(12)} ${usd(v.usd).padStart(12)}  ${String(Math.round(v.share * 100)).padStart(3)}%`,
+        )
+      : view === 'models'
+        ? r.byModel.map((m) => `${m.model.slice(0, 32).padEnd(32)} ${usd(m.usd).padStart(12)}`)
+        : (() => {
+            const max = Math.max(1, ...r.trend.map((w) => w.usd));
+            return r.trend.map(
+              (w) =>
+                `${w.weekStart}  ${usd(w.usd).padStart(10)}  ${'█'.repeat(Math.round((w.usd / max) * 20))}`,
+            );
+          })();
+  const title =
+    view === 'vendors' ? 'by vendor' : view === 'models' ? 'by model' : 'weekly spend, last 12 weeks';
+  const change =
+    view === 'trend' && r.trendChange !== null
+      ? `\nLast 28 days ${r.trendChange >= 1 ? '+' : ''}${Math.round((r.trendChange - 1) * 100)}% vs the 28 before.`
+      : '';
+  return [
+    section(`*${r.name}* — ${title} (${r.fiscalYear.label}, as of ${r.asOf})`),
+    section(`\`\`\`${rows.join('\n') || 'no spend yet'}\`\`\`${change}`),
+  ];
+}
+
+/**
+ * Answers `/burn …` for one user. Authorization comes from the config: managers see their teams,
+ * finance sees every team (and `unallocated`), per-person figures only go to config.privacy's list,
+ * anyone else gets a polite refusal. Reads only the stored team summaries.
+ */
+export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps): Promise<SlashResponse> {
+  const { config } = deps;
+  const words = payload.text.trim().split(/\s+/).filter(Boolean);
+  const share = words.at(-1)?.toLowerCase() === 'share';
+  if (share) words.pop();
+  const viewer = new Viewer(payload.user_id, deps.groupMembers);
+  const access = await accessOf(viewer, config);
+  const [first, second, ...rest] = words;
+
+  if (first?.toLowerCase() === 'help' || rest.length > 0) {
+    return reply('burnwatch /burn help', [section(helpText(access, config))], false);
+  }
+  if (access.teams.length === 0) {
+    return reply(
+      'You are not set up to see AI spend yet.',
+      [
+        section(
+          `You're not set up to see any team's AI spend yet. A team's managers and finance can; ask in ${config.finance.slackChannel} to be added.`,
+        ),
+      ],
+      false,
+    );
+  }
+
+  if (!first || first.toLowerCase() === 'all') {
+    if (first && !access.finance) {
+      return reply(
+        '/burn all is for finance.',
+        [
+          section(
+            `\`/burn all\` is for finance. Your teams: ${access.teams.map((t) => `\`${t}\``).join(', ')}.`,
+          ),
+        ],
+        false,
+      );
+    }
+    const teams = access.teams;
+    const reports = await loadReports(deps, teams);
+    const found = teams.flatMap((t) => (reports.get(t) ? [reports.get(t) as BurnReport] : []));
+    found.sort(
+      (a, b) =>
+        RISK[a.outlook.status] - RISK[b.outlook.status] || (b.percentUsed ?? -1) - (a.percentUsed ?? -1),
+    );
+    const missing = teams.filter((t) => !reports.get(t));
+    const lines = found.map(teamLine);
+    // Up to ~45 sections of 3000 characters: hundreds of teams fit in one message.
+    const blocks: SlackBlock[] = [
+      section(
+        `*AI spend${first ? ', every team' : ', your teams'}* (${found[0]?.fiscalYear.label ?? ''}, as of ${found[0]?.asOf ?? '—'})`,
+      ),
+    ];
+    let chunk = '';
+    for (const line of lines) {
+      if (chunk.length + line.length + 1 > MAX_TEXT) {
+        blocks.push(section(chunk));
+        chunk = '';
+      }
+      chunk += `${chunk ? '\n' : ''}${line}`;
+    }
+    if (chunk) blocks.push(section(chunk));
+    if (missing.length)
+      blocks.push(
+        context(
+          `No data yet for ${missing.map((t) => teamName(config, t)).join(', ')}: the daily forecast job has not run for them.`,
+        ),
+      );
+    blocks.push(context('`/burn TEAM` for one team · `/burn help`'));
+    return reply(lines.join('\n') || 'No data yet.', blocks.slice(0, MAX_BLOCKS), share);
+  }
+
+  const team = resolveTeam(config, first);
+  if (!team) {
+    return reply(
+      `No team called "${first}".`,
+      [
+        section(
+          `I don't know a team called *${first.replace(/[*_~`<>&]/g, '')}*.\n${helpText(access, config)}`,
+        ),
+      ],
+      false,
+    );
+  }
+  if (!access.teams.includes(team)) {
+    return reply(
+      `You can't see ${teamName(config, team)}'s AI spend.`,
+      [
+        section(
+          `Sorry, *${teamName(config, team)}*'s AI spend is visible to its managers and finance. Your teams: ${access.teams.map((t) => `\`${t}\``).join(', ')}. Ask in ${config.finance.slackChannel} if you need access.`,
+        ),
+      ],
+      false,
+    );
+  }
+  const view = (second?.toLowerCase() ?? 'overview') as View;
+  if (view !== 'overview' && !VIEWS.includes(view as (typeof VIEWS)[number])) {
+    return reply(
+      `Unknown view "${second}".`,
+      [section(`I can show \`/burn ${team}\` with \`vendors\`, \`models\` or \`trend\`.`)],
+      false,
+    );
+  }
+  const report = (await loadReports(deps, [team])).get(team);
+  if (!report) {
+    return reply(
+      `No data yet for ${teamName(config, team)}.`,
+      [section(`No data yet for *${teamName(config, team)}*: the daily forecast job has not run for it.`)],
+      share,
+    );
+  }
+  const blocks = view === 'overview' ? overview(report, access) : detail(report, view);
+  return reply(outlookSentence(report), blocks, share);
+}
+
+async function loadReports(deps: SlashDeps, teams: readonly string[]): Promise<Map<string, BurnReport>> {
+  const raw = await deps.summaries.getTeamSummaries(teams);
+  const out = new Map<string, BurnReport>();
+  for (const [team, doc] of raw) {
+    const parsed = burnReportSchema.safeParse(doc);
+    // A summary that no longer matches the schema (older version) reads as "no data yet", not a crash.
+    if (parsed.success) out.set(team, parsed.data);
+  }
+  return out;
+}

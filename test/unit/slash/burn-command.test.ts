@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { type BurnReport, computeBurnReport } from '../../../functions/core/burn-report.js';
+import { parseConfig } from '../../../functions/core/config/load.js';
+import { eachDay } from '../../../functions/core/dates.js';
+import { fiscalYearOf } from '../../../functions/core/fiscal-calendar.js';
+import {
+  answerBurnCommand,
+  type SlashDeps,
+  type SlashPayload,
+} from '../../../functions/core/slash/burn-command.js';
+import { aTotal } from '../../helpers/builders.js';
+
+const config = parseConfig({
+  organization: { name: 'Acme' },
+  fiscalYear: { startMonth: 1, startDay: 1 },
+  teams: [
+    { id: 'payments', name: 'Payments', annualBudgetUsd: 120_000, managers: { slackUserIds: ['UPAYMGR'] } },
+    {
+      id: 'search',
+      name: 'Search',
+      annualBudgetUsd: 500_000,
+      managers: { slackUserGroupIds: ['SSEARCHLEADS'] },
+    },
+  ],
+  finance: { slackChannel: '#finance', slackUserIds: ['UCFO'], slackUserGroupIds: ['SFINANCE'] },
+  privacy: { perPersonVisibleTo: { slackUserIds: ['UFINOPS'] } },
+});
+
+function report(team: string, name: string, budget: number, usdPerDay: number): BurnReport {
+  const totals = eachDay('2026-01-01', '2026-03-31').map((d) => aTotal(d, usdPerDay, { team }));
+  const r = computeBurnReport({
+    team,
+    name,
+    budgetUsd: budget,
+    fiscalYear: fiscalYearOf(config.fiscalYear, '2026-03-31'),
+    asOf: '2026-03-31',
+    totals,
+    now: new Date(0),
+  });
+  return {
+    ...r,
+    people: {
+      overCap: [
+        { user: 'zed@corp.example', monthUsd: 1900 },
+        { user: 'amy@corp.example', monthUsd: 1600 },
+      ],
+    },
+  };
+}
+
+const summaries = new Map<string, unknown>([
+  ['payments', report('payments', 'Payments', 120_000, 1000)],
+  ['search', report('search', 'Search', 500_000, 900)],
+]);
+const groups: Record<string, string[]> = { SSEARCHLEADS: ['USRCHLEAD'], SFINANCE: ['UFINGRP', 'UFINOPS'] };
+const lookups: string[] = [];
+const deps: SlashDeps = {
+  config,
+  summaries: {
+    getTeamSummaries: async (teams) =>
+      new Map(teams.flatMap((t) => (summaries.has(t) ? [[t, summaries.get(t)]] : []))),
+  },
+  groupMembers: async (g) => {
+    lookups.push(g);
+    return groups[g] ?? [];
+  },
+};
+const ask = (user_id: string, text = '') =>
+  answerBurnCommand({ command: '/burn', user_id, text } satisfies SlashPayload, deps);
+const textOf = (r: { blocks: readonly unknown[] }) => JSON.stringify(r.blocks);
+
+describe('/burn authorization', () => {
+  it.each([
+    ['a manager, own team', 'UPAYMGR', 'payments', true],
+    ['a manager, another team', 'UPAYMGR', 'search', false],
+    ['a user-group manager, own team', 'USRCHLEAD', 'search', true],
+    ['a user-group manager, another team', 'USRCHLEAD', 'payments', false],
+    ['finance by user ID, any team', 'UCFO', 'search', true],
+    ['finance by user group, any team', 'UFINGRP', 'payments', true],
+    ['finance, unallocated spend', 'UCFO', 'unallocated', true],
+    ['a manager, unallocated spend', 'UPAYMGR', 'unallocated', false],
+  ])('%s', async (_name, user, team, allowed) => {
+    const r = await ask(user, team);
+    if (allowed) expect(textOf(r)).not.toMatch(/visible to its managers and finance|not set up/);
+    else expect(textOf(r)).toMatch(/visible to its managers and finance/);
+  });
+
+  it('politely refuses someone with no teams, pointing at the finance channel', async () => {
+    const r = await ask('UNOBODY', 'payments');
+    expect(r.response_type).toBe('ephemeral');
+    expect(textOf(r)).toMatch(/not set up to see any team's AI spend yet.*#finance/);
+  });
+
+  it('keeps /burn all for finance', async () => {
+    expect(textOf(await ask('UPAYMGR', 'all'))).toMatch(/is for finance/);
+    const all = textOf(await ask('UCFO', 'all'));
+    expect(all).toContain('Payments');
+    expect(all).toContain('Search');
+  });
+
+  it("lists only the caller's teams for plain /burn", async () => {
+    const mine = textOf(await ask('USRCHLEAD'));
+    expect(mine).toContain('Search');
+    expect(mine).not.toContain('Payments');
+  });
+
+  it('shows per-person figures only to people config.privacy allows, alphabetically, never ranked', async () => {
+    expect(textOf(await ask('UCFO', 'payments'))).not.toContain('amy@corp.example');
+    expect(textOf(await ask('UPAYMGR', 'payments'))).not.toContain('amy@corp.example');
+    const allowed = textOf(await ask('UFINOPS', 'payments'));
+    expect(allowed).toMatch(/amy@corp.example \$1,600, zed@corp.example \$1,900/);
+  });
+});
+
+describe('/burn answers', () => {
+  it('answers a team with its outlook, privately unless shared', async () => {
+    const r = await ask('UPAYMGR', 'payments');
+    expect(r.response_type).toBe('ephemeral');
+    expect(r.text).toMatch(/^Payments will exhaust its \$120,000 budget around/);
+    expect(textOf(r)).toContain('Year-end forecast');
+    expect((await ask('UPAYMGR', 'payments share')).response_type).toBe('in_channel');
+  });
+
+  it('finds a team by name as well as id', async () => {
+    expect((await ask('UCFO', 'Payments')).text).toMatch(/^Payments will exhaust/);
+  });
+
+  it.each(['vendors', 'models', 'trend'])('shows the %s view', async (view) => {
+    const r = await ask('UPAYMGR', `payments ${view}`);
+    expect(textOf(r)).toContain('```');
+  });
+
+  it('helps with an unknown team, view or command', async () => {
+    expect(textOf(await ask('UPAYMGR', 'payment'))).toMatch(
+      /I don't know a team called \*payment\*.*Teams you can see: `payments`/,
+    );
+    expect(textOf(await ask('UPAYMGR', 'payments costs'))).toMatch(/vendors.*models.*trend/);
+    expect(textOf(await ask('UPAYMGR', 'help'))).toMatch(/\/burn TEAM/);
+  });
+
+  it('says when a team has no data yet instead of failing', async () => {
+    const empty: SlashDeps = { ...deps, summaries: { getTeamSummaries: async () => new Map() } };
+    const r = await answerBurnCommand({ command: '/burn', user_id: 'UPAYMGR', text: 'payments' }, empty);
+    expect(textOf(r)).toMatch(/No data yet for \*Payments\*/);
+  });
+
+  it('keeps every answer within Block Kit limits', async () => {
+    for (const text of ['', 'all', 'payments', 'payments trend', 'help']) {
+      const r = await ask('UCFO', text);
+      expect(r.blocks.length).toBeLessThanOrEqual(50);
+      for (const b of r.blocks as Array<{ text?: { text: string } }>)
+        expect((b.text?.text ?? '').length).toBeLessThanOrEqual(3000);
+    }
+  });
+
+  it('looks up only the user groups the config names', async () => {
+    lookups.length = 0;
+    await ask('UPAYMGR', 'payments');
+    expect(new Set(lookups)).toEqual(new Set(['SFINANCE', 'SSEARCHLEADS']));
+  });
+});
