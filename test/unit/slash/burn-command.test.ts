@@ -148,7 +148,7 @@ describe('/burn answers', () => {
     for (const text of ['', 'all', 'payments', 'payments trend', 'help']) {
       const r = await ask('UCFO', text);
       expect(r.blocks.length).toBeLessThanOrEqual(50);
-      for (const b of r.blocks as Array<{ text?: { text: string } }>)
+      for (const b of r.blocks as ReadonlyArray<{ text?: { text: string } }>)
         expect((b.text?.text ?? '').length).toBeLessThanOrEqual(3000);
     }
   });
