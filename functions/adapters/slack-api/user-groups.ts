@@ -1,0 +1,48 @@
+import * as z from 'zod';
+
+const usersListResponse = z.object({
+  ok: z.boolean(),
+  users: z.array(z.string()).optional(),
+  error: z.string().optional(),
+});
+
+export class SlackUserGroupError extends Error {
+  override readonly name = 'SlackUserGroupError';
+  readonly code = 'SLACK_USERGROUP_LOOKUP';
+}
+
+/**
+ * Members of a Slack user group via `usergroups.users.list`, cached for `ttlMs`. Plain `fetch` keeps
+ * the slash Lambda's bundle small (no Web API client needed for one read).
+ */
+export function createUserGroupMembers(opts: {
+  token: () => Promise<string>;
+  slackApiUrl?: string;
+  ttlMs?: number;
+  now?: () => number;
+  fetchImpl?: typeof fetch;
+}): (groupId: string) => Promise<readonly string[]> {
+  const cache = new Map<string, { at: number; members: readonly string[] }>();
+  const base = (opts.slackApiUrl ?? 'https://slack.com/api/').replace(/\/?$/, '/');
+  const now = opts.now ?? Date.now;
+  const ttl = opts.ttlMs ?? 5 * 60_000;
+  const doFetch = opts.fetchImpl ?? fetch;
+  return async (groupId) => {
+    const hit = cache.get(groupId);
+    if (hit && now() - hit.at < ttl) return hit.members;
+    const res = await doFetch(`${base}usergroups.users.list?usergroup=${encodeURIComponent(groupId)}`, {
+      headers: { authorization: `Bearer ${await opts.token()}` },
+      signal: AbortSignal.timeout(1500),
+    });
+    const body = usersListResponse.safeParse(await res.json().catch(() => undefined));
+    if (!body.success || !body.data.ok) {
+      // The token never appears in the message.
+      throw new SlackUserGroupError(
+        `usergroups.users.list for ${groupId} failed: ${body.success ? body.data.error : `HTTP ${res.status}, unexpected body`}`,
+      );
+    }
+    const members = body.data.users ?? [];
+    cache.set(groupId, { at: now(), members });
+    return members;
+  };
+}
