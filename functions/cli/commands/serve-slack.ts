@@ -9,15 +9,15 @@ import { CliUsageError, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
 
-/** Reads a body up to the limit (+1 byte, so an oversized one is recognised, not truncated into validity). */
+/** Reads a body, stopping once past the limit (the handler then answers 413; nothing more is buffered). */
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_BODY_BYTES + 1) break;
     chunks.push(buf);
+    size += buf.length;
+    if (size > MAX_BODY_BYTES) break;
   }
   return Buffer.concat(chunks).toString('utf8');
 }
