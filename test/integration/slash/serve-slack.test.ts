@@ -80,7 +80,7 @@ describe('/burn over HTTP (serve-slack) against DynamoDB Local', () => {
   it('answers a signed request with Block Kit from the stored summary', async () => {
     const res = await post(form('payments'));
     expect(res.status).toBe(200);
-    const answer = await res.json();
+    const answer = (await res.json()) as { response_type: string; text: string };
     expect(answer.response_type).toBe('ephemeral');
     expect(answer.text).toMatch(/^Payments will exhaust its \$120,000 budget around/);
   });
