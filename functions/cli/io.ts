@@ -31,7 +31,7 @@ export function progress(
   io: CliIO,
   label: string,
   total: number,
-): { tick(n?: number): void; done(note?: string): void } {
+): { tick(n?: number): void; set(value: number): void; done(note?: string): void } {
   let current = 0;
   let lastDecile = -1;
   const draw = () => {
@@ -48,6 +48,12 @@ export function progress(
   return {
     tick(n = 1) {
       current = Math.min(total, current + n);
+      draw();
+    },
+    /** Moves to `value` (never backwards). */
+
+    set(value) {
+      current = Math.min(total, Math.max(current, value));
       draw();
     },
     done(note) {

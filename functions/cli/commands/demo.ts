@@ -3,20 +3,16 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { BLOCK_KIT_CSS } from '../../core/alerts/block-kit-html.js';
-import { attributeLines, createAttributor } from '../../core/attribution.js';
 import { outlookSentence, usd } from '../../core/burn-text.js';
 import { parseConfigText } from '../../core/config/load.js';
-import type { BurnwatchConfig } from '../../core/config/schema.js';
-import { addDays } from '../../core/dates.js';
+import { addDays, diffDays } from '../../core/dates.js';
 import { fiscalYearOf } from '../../core/fiscal-calendar.js';
-import type { Connector } from '../../core/ingest/connector.js';
-import { microsToUsd } from '../../core/money.js';
-import type { UsageStore } from '../../core/ports.js';
+import { runIngest } from '../../core/ingest/run-ingest.js';
 import { forecastTeamBurns, storeTeamBurns } from '../../core/team-reports.js';
 import { renderReportHtml } from '../../demo/report-html.js';
 import { SyntheticOrg } from '../../demo/synthetic-org.js';
 import { flag, parseFlags } from '../flags.js';
-import { type CliIO, type CommandModule, progress } from '../io.js';
+import { type CommandModule, progress } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
 import { renderBurnTable } from '../table.js';
 import { noticeText, previewAlerts } from './alerts.js';
@@ -32,65 +28,6 @@ const flagsSchema = z.object({
   config: z.string().min(1).optional(),
   seed: flag.positiveInt.optional(),
 });
-
-interface IngestedSource {
-  source: string;
-  records: number;
-  usd: number;
-  unallocatedUsd: number;
-  unmatched: Map<string, bigint>;
-}
-
-/** Synthetic vendor data through the same attribution and idempotent store writes as real sources. */
-async function ingestSynthetic(
-  io: CliIO,
-  config: BurnwatchConfig,
-  store: UsageStore,
-  connectors: readonly Connector[],
-  range: { from: string; to: string },
-): Promise<IngestedSource[]> {
-  const days: string[] = [];
-  for (
-    let d = new Date(`${range.from}T00:00:00Z`);
-    d.toISOString().slice(0, 10) <= range.to;
-    d.setUTCDate(d.getUTCDate() + 1)
-  ) {
-    days.push(d.toISOString().slice(0, 10));
-  }
-  const bar = progress(io, 'Loading synthetic vendor data', connectors.length * days.length);
-  const out: IngestedSource[] = [];
-  for (const connector of connectors) {
-    const source = config.sources.find((s) => s.id === connector.sourceId);
-    const attribute = createAttributor(source?.attribution ?? []);
-    const summary: IngestedSource = {
-      source: connector.sourceId,
-      records: 0,
-      usd: 0,
-      unallocatedUsd: 0,
-      unmatched: new Map(),
-    };
-    // A month at a time keeps memory flat and the progress bar moving.
-    for (let i = 0; i < days.length; i += 31) {
-      const chunk = days.slice(i, i + 31);
-      const lines = await connector.fetchUsage({
-        from: chunk[0] ?? range.from,
-        to: chunk.at(-1) ?? range.to,
-      });
-      const { records, summary: s } = attributeLines(connector.sourceId, lines, attribute);
-      await store.replaceSourceDays(connector.sourceId, chunk, records);
-      summary.records += s.records;
-      summary.usd += microsToUsd(s.totalMicros);
-      summary.unallocatedUsd += microsToUsd(s.unallocatedMicros);
-      for (const [who, m] of s.unmatched) summary.unmatched.set(who, (summary.unmatched.get(who) ?? 0n) + m);
-      bar.tick(chunk.length);
-    }
-    out.push(summary);
-  }
-  bar.done(
-    `${out.reduce((a, s) => a + s.records, 0).toLocaleString('en-US')} line items from ${out.length} sources`,
-  );
-  return out;
-}
 
 export const demoCommand: CommandModule = {
   summary: 'Run the whole job on embedded defaults: DynamoDB Local, a synthetic org, a local HTML report',
@@ -119,10 +56,27 @@ export const demoCommand: CommandModule = {
     const opened = await openStore(io);
     try {
       const org = new SyntheticOrg({ config, seed: flags.seed });
-      const sources = await ingestSynthetic(io, config, opened.store, org.connectors(), {
-        from: fy.start,
-        to: asOf,
+      // Through the same ingest runner real vendors use: fetch a month, attribute, replace those days.
+      const connectors = org.connectors();
+      const days = diffDays(fy.start, asOf) + 1;
+      const bar = progress(io, 'Loading synthetic vendor data', connectors.length * days);
+      const sources = await runIngest({
+        config,
+        store: opened.store,
+        connectors,
+        range: { from: fy.start, to: asOf },
+        today: addDays(asOf, 1),
+        onProgress: (source, daysDone) =>
+          bar.set(connectors.findIndex((c) => c.sourceId === source) * days + daysDone),
       });
+      bar.done(
+        `${sources.reduce((a, s) => a + s.records, 0).toLocaleString('en-US')} line items from ${sources.length} sources`,
+      );
+      const failed = sources.filter((s) => s.status === 'failed');
+      if (failed.length)
+        throw new Error(
+          `synthetic ingest failed: ${failed.map((f) => `${f.source}: ${f.error}`).join('; ')}`,
+        );
       // Last week's forecasts too, as the daily job would have stored them, so the digest can show
       // the change since last week.
       const weekAgo = addDays(asOf, -7);
@@ -140,9 +94,7 @@ export const demoCommand: CommandModule = {
         io.out(`! ${outlookSentence(b.report)}`);
 
       const unmatched = sources
-        .flatMap((s) =>
-          [...s.unmatched].map(([identity, m]) => ({ source: s.source, identity, usd: microsToUsd(m) })),
-        )
+        .flatMap((s) => s.topUnmatched.map((u) => ({ source: s.source, ...u })))
         .sort((a, b) => b.usd - a.usd);
       const unallocated = sources.reduce((a, s) => a + s.unallocatedUsd, 0);
       const total = sources.reduce((a, s) => a + s.usd, 0);
