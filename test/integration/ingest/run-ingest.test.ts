@@ -63,7 +63,7 @@ describe('runIngest', () => {
       status: 'ok',
       range: { from: '2026-01-01', to: '2026-03-10' },
       days: 69,
-      usd: 69 * 11.01,
+      usd: 759.69, // 69 days × $11.01, exact to the cent
     });
     expect(outcome?.unallocatedUsd).toBe(69);
     expect(outcome?.topUnmatched).toEqual([{ identity: 'project=proj_x', usd: 69 }]);
