@@ -186,6 +186,16 @@ function topIdentity(lines: readonly UsageRecord[], model?: string): SpikeIdenti
     : undefined;
 }
 
+/** What the rules that read a team's day aggregates and lines are given. */
+export interface TeamRuleInput {
+  readonly team: string;
+  readonly teamName: string;
+  readonly totals: readonly TeamDaySourceTotal[];
+  readonly asOf: IsoDay;
+  readonly settings: AlertSettings;
+  readonly linesOf: LinesOf;
+}
+
 /**
  * Spend spike: the latest day with data is above `spikeMultiplier` × the median of the 28 days before
  * it, above 1.5 × their 90th percentile (so a heavy-tailed team's routine big days are not spikes)
@@ -193,14 +203,7 @@ function topIdentity(lines: readonly UsageRecord[], model?: string): SpikeIdenti
  * raise the bar for the next. Names the vendor and model with the largest excess and the identity
  * (API key, project, workspace or user) that spent most of it.
  */
-export async function evaluateSpike(opts: {
-  team: string;
-  teamName: string;
-  totals: readonly TeamDaySourceTotal[];
-  asOf: IsoDay;
-  settings: AlertSettings;
-  linesOf: LinesOf;
-}): Promise<AlertCondition> {
+export async function evaluateSpike(opts: TeamRuleInput): Promise<AlertCondition> {
   const { totals, settings } = opts;
   const base = { team: opts.team, rule: 'spike' as const, key: ruleKey('spike') };
   const days = totals.filter((t) => t.date <= opts.asOf).map((t) => t.date);
@@ -255,14 +258,7 @@ export async function evaluateSpike(opts: {
  * Claude Code report) over the calendar month of `asOf`. Only days and sources that had active users
  * are read. Re-alerts when more people go over.
  */
-export async function evaluateEngineerCap(opts: {
-  team: string;
-  teamName: string;
-  totals: readonly TeamDaySourceTotal[];
-  asOf: IsoDay;
-  settings: AlertSettings;
-  linesOf: LinesOf;
-}): Promise<AlertCondition | undefined> {
+export async function evaluateEngineerCap(opts: TeamRuleInput): Promise<AlertCondition | undefined> {
   const cap = opts.settings.perEngineerMonthlyCapUsd;
   if (cap === undefined) return undefined;
   const month = monthOf(opts.asOf);
