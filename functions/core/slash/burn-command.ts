@@ -60,6 +60,18 @@ class Viewer {
     readonly userId: string,
     private readonly groupMembers: SlashDeps['groupMembers'],
   ) {}
+  /** Starts every lookup at once, so a cold cache costs one Slack round trip, not one per group. */
+  prefetch(groupIds: Iterable<string>): void {
+    for (const g of groupIds) {
+      if (!this.memo.has(g)) {
+        const hit = this.groupMembers(g).then((members) => members.includes(this.userId));
+        // Awaited later by inAny; a failed lookup must not surface as an unhandled rejection first.
+        hit.catch(() => undefined);
+        this.memo.set(g, hit);
+      }
+    }
+  }
+
   async inAny(userIds: readonly string[], groupIds: readonly string[]): Promise<boolean> {
     if (userIds.includes(this.userId)) return true;
     for (const g of groupIds) {
@@ -82,6 +94,11 @@ interface Access {
 }
 
 async function accessOf(viewer: Viewer, config: BurnwatchConfig): Promise<Access> {
+  viewer.prefetch([
+    ...config.finance.slackUserGroupIds,
+    ...config.privacy.perPersonVisibleTo.slackUserGroupIds,
+    ...config.teams.flatMap((t) => t.managers.slackUserGroupIds),
+  ]);
   const finance = await viewer.inAny(config.finance.slackUserIds, config.finance.slackUserGroupIds);
   const perPerson = await viewer.inAny(
     config.privacy.perPersonVisibleTo.slackUserIds,
