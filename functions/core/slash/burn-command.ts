@@ -64,10 +64,15 @@ class Viewer {
   prefetch(groupIds: Iterable<string>): void {
     for (const g of groupIds) {
       if (!this.memo.has(g)) {
-        const hit = this.groupMembers(g).then((members) => members.includes(this.userId));
-        // Awaited later by inAny; a failed lookup must not surface as an unhandled rejection first.
-        hit.catch(() => undefined);
-        this.memo.set(g, hit);
+        // A failed lookup (Slack down, missing usergroups:read) counts as "not a member": the asker
+        // gets the polite refusal rather than an error, and membership is never granted by mistake.
+        this.memo.set(
+          g,
+          this.groupMembers(g).then(
+            (members) => members.includes(this.userId),
+            () => false,
+          ),
+        );
       }
     }
   }
@@ -75,12 +80,8 @@ class Viewer {
   async inAny(userIds: readonly string[], groupIds: readonly string[]): Promise<boolean> {
     if (userIds.includes(this.userId)) return true;
     for (const g of groupIds) {
-      let hit = this.memo.get(g);
-      if (!hit) {
-        hit = this.groupMembers(g).then((members) => members.includes(this.userId));
-        this.memo.set(g, hit);
-      }
-      if (await hit) return true;
+      this.prefetch([g]);
+      if (await this.memo.get(g)) return true;
     }
     return false;
   }
