@@ -91,6 +91,20 @@ describe('/burn authorization', () => {
     expect(textOf(r)).toMatch(/not set up to see any team's AI spend yet.*#finance/);
   });
 
+  it('treats a failed user-group lookup as no membership, not an error', async () => {
+    const broken: SlashDeps = {
+      ...deps,
+      groupMembers: async () => Promise.reject(new Error('missing_scope')),
+    };
+    const r = await answerBurnCommand({ command: '/burn', user_id: 'USRCHLEAD', text: 'search' }, broken);
+    expect(textOf(r)).toMatch(/not set up to see any team's AI spend/);
+    const manager = await answerBurnCommand(
+      { command: '/burn', user_id: 'UPAYMGR', text: 'payments' },
+      broken,
+    );
+    expect(manager.text).toMatch(/^Payments will exhaust/);
+  });
+
   it('keeps /burn all for finance', async () => {
     expect(textOf(await ask('UPAYMGR', 'all'))).toMatch(/is for finance/);
     const all = textOf(await ask('UCFO', 'all'));
