@@ -98,8 +98,12 @@ export function createOpenAiConnector(opts: OpenAiOptions): Connector {
             );
           }
         }
-        const allEmpty = body.data.every((b) => b.results.length === 0);
-        if (!body.has_more || !body.next_page || allEmpty) break;
+        // The same bug can hand out pages of empty buckets past end_time: that is the end too. Empty
+        // buckets inside the window are real (no spend that day) and paging goes on.
+        const end = seconds(addDays(range.to, 1));
+        const pastEnd =
+          body.data.length === 0 || body.data.every((b) => b.startTime >= end && b.results.length === 0);
+        if (!body.has_more || !body.next_page || pastEnd) break;
         page = body.next_page;
       }
       return [...byKey.values()];
