@@ -37,6 +37,8 @@ export interface OpenAiOptions extends HttpOptions {
   /** Buckets are provisional from this day on (today's numbers are still moving). */
   readonly today?: IsoDay;
   readonly maxPages?: number;
+  /** Buckets per page (`limit`, 1–180). @default 180 */
+  readonly pageSize?: number;
 }
 
 const seconds = (day: IsoDay) => toDayNumber(day) * 86_400;
@@ -53,7 +55,7 @@ export function createOpenAiConnector(opts: OpenAiOptions): Connector {
         start_time: String(seconds(range.from)),
         end_time: String(seconds(addDays(range.to, 1))),
         bucket_width: '1d',
-        limit: '180',
+        limit: String(opts.pageSize ?? 180),
       });
       query.append('group_by[]', 'project_id');
       query.append('group_by[]', 'line_item');
