@@ -1,0 +1,32 @@
+import type { SourceConfig } from '../../core/config/schema.js';
+import type { Connector } from '../../core/ingest/connector.js';
+import { createOpenAiConnector } from './openai.js';
+
+/** Source types with a connector in this version; the others are reported, not silently skipped. */
+export const SUPPORTED_SOURCE_TYPES = ['openai'] as const;
+
+export class UnsupportedSourceError extends Error {
+  override readonly name = 'UnsupportedSourceError';
+  readonly code = 'SOURCE_UNSUPPORTED';
+}
+
+/** A connector for one configured source, its key read through `secret` when first needed. */
+export function connectorFor(
+  source: SourceConfig,
+  secret: (name: string) => Promise<string>,
+  today: string,
+): Connector {
+  const key = () => {
+    if (!source.secretName)
+      throw new UnsupportedSourceError(`sources.${source.id}.secretName is required to call the vendor`);
+    return secret(source.secretName);
+  };
+  switch (source.type) {
+    case 'openai':
+      return createOpenAiConnector({ sourceId: source.id, apiKey: key, baseUrl: source.baseUrl, today });
+    default:
+      throw new UnsupportedSourceError(
+        `source "${source.id}" (type ${source.type}) has no connector yet; supported: ${SUPPORTED_SOURCE_TYPES.join(', ')}`,
+      );
+  }
+}
