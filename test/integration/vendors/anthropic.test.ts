@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { createAnthropicConnector } from '../../../functions/adapters/vendors/anthropic.js';
+import { parseConfig } from '../../../functions/core/config/load.js';
+import { eachDay } from '../../../functions/core/dates.js';
+import { runIngest } from '../../../functions/core/ingest/run-ingest.js';
+import { centsStringToMicros } from '../../../functions/core/money.js';
+import {
+  type AnthropicFault,
+  type CostReportRow,
+  startAnthropicServer,
+} from '../../fixtures/vendors/anthropic-server.js';
+import { useLocalDynamo } from '../../helpers/dynamo.js';
+
+const dynamo = useLocalDynamo();
+const KEY = 'sk-ant-admin01-test';
+const config = parseConfig({
+  organization: { name: 'Acme' },
+  fiscalYear: { startMonth: 1, startDay: 1 },
+  teams: [{ id: 'payments', name: 'Payments', annualBudgetUsd: 100_000 }],
+  sources: [
+    {
+      id: 'anthropic',
+      type: 'anthropic',
+      attribution: [{ match: { workspace: 'wrkspc_payments' }, team: 'payments' }],
+    },
+  ],
+  finance: { slackChannel: '#finance' },
+});
+const range = { from: '2026-08-01', to: '2026-08-12' };
+const rows = (extraCents = 0): CostReportRow[] =>
+  eachDay(range.from, range.to).flatMap((day, i) => [
+    {
+      day,
+      workspace: 'wrkspc_payments',
+      description: 'Claude Sonnet 4.6 Usage - Output Tokens',
+      cents: (4650.125 + i + extraCents).toFixed(3),
+    },
+    {
+      day,
+      workspace: 'wrkspc_payments',
+      description: 'Claude Sonnet 4.6 Usage - Input Tokens',
+      cents: '123.45',
+    },
+    { day, workspace: null, description: 'Web search', cents: '10' },
+  ]);
+const served = (rs: CostReportRow[]) => rs.reduce((a, r) => a + centsStringToMicros(r.cents), 0n);
+
+async function ingest(
+  rs: () => CostReportRow[],
+  faults: Record<number, AnthropicFault>,
+  store: Parameters<typeof runIngest>[0]['store'],
+) {
+  const server = await startAnthropicServer({ key: KEY, rows: rs, faults });
+  try {
+    const connector = createAnthropicConnector({
+      sourceId: 'anthropic',
+      apiKey: async () => KEY,
+      baseUrl: server.baseUrl,
+      sleep: async () => undefined,
+      pageSize: 5,
+    });
+    const outcomes = await runIngest({ config, store, connectors: [connector], range, today: '2026-08-20' });
+    return { outcome: outcomes[0], requests: server.requests() };
+  } finally {
+    await server.close();
+  }
+}
+
+describe('Anthropic cost report connector over loopback into DynamoDB Local', () => {
+  it('stores the served cents as dollars to the micro, across pages, after a 429 and a 500', async () => {
+    const { store } = await dynamo.newStore();
+    const { outcome, requests } = await ingest(() => rows(), { 1: '429', 2: '500' }, store);
+    expect(outcome?.status).toBe('ok');
+    expect(requests).toBe(5); // 429, 500, then 12 days in pages of 5
+    const stored = [
+      ...(await store.teamDailyTotals('payments', range.from, range.to)),
+      ...(await store.teamDailyTotals('unallocated', range.from, range.to)),
+    ];
+    expect(stored.reduce((a, t) => a + t.costMicros, 0n)).toBe(served(rows()));
+    // Cents, not dollars: $46.50125 for the first day's output tokens, not $4,650.
+    const first = await store.teamLines('anthropic', range.from, 'payments');
+    expect(first.find((l) => l.lineItem.endsWith('Output Tokens'))?.costMicros).toBe(46_501_250n);
+  });
+
+  it('replaces revised days and aborts on a malformed amount without touching the store', async () => {
+    const { store } = await dynamo.newStore();
+    await ingest(() => rows(), {}, store);
+    await ingest(() => rows(100), {}, store);
+    const revised = served(rows(100).filter((r) => r.workspace === 'wrkspc_payments'));
+    const total = async () =>
+      (await store.teamDailyTotals('payments', range.from, range.to)).reduce((a, t) => a + t.costMicros, 0n);
+    expect(await total()).toBe(revised);
+    const { outcome } = await ingest(() => rows(999), { 2: 'malformed' }, store);
+    expect(outcome?.status).toBe('failed');
+    expect(outcome?.error).toMatch(
+      /anthropic cost_report page 2: data\[0\]\.results\[0\]\.amount: expected a decimal string of cents/,
+    );
+    expect(outcome?.error).not.toContain(KEY);
+    expect(await total()).toBe(revised);
+  });
+});
