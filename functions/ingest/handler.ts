@@ -1,4 +1,100 @@
-// Placeholder Lambda entry point; replaced by the real handler when its issue lands.
-export const handler = async (): Promise<never> => {
-  throw new Error('the ingest handler is not implemented yet');
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as z from 'zod';
+import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
+import { connectorFor } from '../adapters/vendors/connectors.js';
+import type { BurnwatchConfig } from '../core/config/schema.js';
+import { isIsoDay, utcDayOf } from '../core/dates.js';
+import { sourceDataAgeHours } from '../core/ingest/data-age.js';
+import { type IngestOutcome, runIngest } from '../core/ingest/run-ingest.js';
+import type { UsageStore } from '../core/ports.js';
+import { loadBundledConfig, loadIngestEnv } from '../shared/lambda-config.js';
+import { SOURCE_DATA_AGE_HOURS } from '../shared/metrics.js';
+
+const day = z.string().refine(isIsoDay, 'must be YYYY-MM-DD');
+/** EventBridge sends `{ source }`; a backfill adds `from` and `to`. */
+export const ingestEventSchema = z
+  .object({ source: z.string().min(1).optional(), from: day.optional(), to: day.optional() })
+  .refine((e) => (e.from === undefined) === (e.to === undefined), 'from and to go together');
+
+export class IngestFailedError extends Error {
+  override readonly name = 'IngestFailedError';
+  readonly code = 'INGEST_FAILED';
+}
+
+export interface IngestDeps {
+  readonly config: BurnwatchConfig;
+  readonly store: UsageStore;
+  readonly secret: (name: string) => Promise<string>;
+  readonly now: () => Date;
+  readonly reportAge: (source: string, hours: number) => void;
+  readonly log: (message: string, detail: Record<string, unknown>) => void;
+}
+
+/** Parse the event, ingest the named (or every enabled) source, report data age, fail loudly. */
+export function createIngestHandler(deps: IngestDeps) {
+  return async (event: unknown): Promise<IngestOutcome[]> => {
+    const parsed = ingestEventSchema.safeParse(event ?? {});
+    if (!parsed.success)
+      throw new IngestFailedError(
+        `bad ingest event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`,
+      );
+    const { source, from, to } = parsed.data;
+    const sources = deps.config.sources.filter(
+      (s) => s.enabled && s.type !== 'import' && (!source || s.id === source),
+    );
+    if (source && sources.length === 0)
+      throw new IngestFailedError(`no enabled source "${source}" in the bundled config`);
+    const now = deps.now();
+    const today = utcDayOf(now);
+    const outcomes = await runIngest({
+      config: deps.config,
+      store: deps.store,
+      connectors: sources.map((s) => connectorFor(s, deps.secret, today)),
+      today,
+      ...(from && to ? { range: { from, to } } : {}),
+    });
+    for (const o of outcomes) {
+      deps.log('source ingested', { ...o });
+      const age = await sourceDataAgeHours(deps.store, o.source, now);
+      if (age !== undefined) deps.reportAge(o.source, age);
+    }
+    const failed = outcomes.filter((o) => o.status === 'failed');
+    // Failing the invocation sends it to the retry/DLQ path and the error alarm; the others are stored.
+    if (failed.length) throw new IngestFailedError(failed.map((f) => `${f.source}: ${f.error}`).join('; '));
+    return outcomes;
+  };
+}
+
+/** Composition root, built on the first invocation of a cold start (tests import this module). */
+function buildHandler() {
+  const env = loadIngestEnv();
+  const logger = new Logger();
+  const metrics = new Metrics();
+  const store = new DynamoStore(createDocumentClient(new DynamoDBClient({})), { tableName: env.tableName });
+  return createIngestHandler({
+    config: loadBundledConfig(env.configFile),
+    store,
+    secret: async (name) => {
+      const value = await getSecret(name, { maxAge: 300 });
+      if (typeof value !== 'string' || value === '')
+        throw new Error(`secret ${name} is empty or not a string`);
+      return value;
+    },
+    now: () => new Date(),
+    reportAge: (source, hours) => {
+      const single = metrics.singleMetric();
+      single.addDimension(SOURCE_DATA_AGE_HOURS.dimension, source);
+      single.addMetric(SOURCE_DATA_AGE_HOURS.name, MetricUnit.Count, hours);
+    },
+    log: (message, detail) => logger.info(message, detail),
+  });
+}
+
+let built: ReturnType<typeof createIngestHandler> | undefined;
+export const handler = (event: unknown): Promise<IngestOutcome[]> => {
+  built ??= buildHandler();
+  return built(event);
 };
