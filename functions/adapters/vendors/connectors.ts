@@ -1,10 +1,11 @@
 import type { SourceConfig } from '../../core/config/schema.js';
 import type { Connector } from '../../core/ingest/connector.js';
 import { createAnthropicConnector } from './anthropic.js';
+import { createCursorConnector } from './cursor.js';
 import { createOpenAiConnector } from './openai.js';
 
 /** Source types with a connector in this version; the others are reported, not silently skipped. */
-export const SUPPORTED_SOURCE_TYPES = ['anthropic', 'openai'] as const;
+export const SUPPORTED_SOURCE_TYPES = ['anthropic', 'openai', 'cursor'] as const;
 
 export class UnsupportedSourceError extends Error {
   override readonly name = 'UnsupportedSourceError';
@@ -25,6 +26,8 @@ export function connectorFor(
   switch (source.type) {
     case 'anthropic':
       return createAnthropicConnector({ sourceId: source.id, apiKey: key, baseUrl: source.baseUrl, today });
+    case 'cursor':
+      return createCursorConnector({ sourceId: source.id, apiKey: key, baseUrl: source.baseUrl, today });
     case 'openai':
       return createOpenAiConnector({ sourceId: source.id, apiKey: key, baseUrl: source.baseUrl, today });
     default:
