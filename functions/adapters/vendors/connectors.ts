@@ -2,10 +2,11 @@ import type { SourceConfig } from '../../core/config/schema.js';
 import type { Connector } from '../../core/ingest/connector.js';
 import { createAnthropicConnector } from './anthropic.js';
 import { createCursorConnector } from './cursor.js';
+import { createFileImportConnector } from './file-import.js';
 import { createOpenAiConnector } from './openai.js';
 
 /** Source types with a connector in this version; the others are reported, not silently skipped. */
-export const SUPPORTED_SOURCE_TYPES = ['anthropic', 'openai', 'cursor'] as const;
+export const SUPPORTED_SOURCE_TYPES = ['anthropic', 'openai', 'cursor', 'import'] as const;
 
 export class UnsupportedSourceError extends Error {
   override readonly name = 'UnsupportedSourceError';
@@ -24,6 +25,8 @@ export function connectorFor(
     return secret(source.secretName);
   };
   switch (source.type) {
+    case 'import':
+      return createFileImportConnector({ sourceId: source.id, path: source.path });
     case 'anthropic':
       return createAnthropicConnector({ sourceId: source.id, apiKey: key, baseUrl: source.baseUrl, today });
     case 'cursor':
