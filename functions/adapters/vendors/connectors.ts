@@ -1,12 +1,13 @@
 import type { SourceConfig } from '../../core/config/schema.js';
 import type { Connector } from '../../core/ingest/connector.js';
 import { createAnthropicConnector } from './anthropic.js';
+import { createCopilotConnector } from './copilot.js';
 import { createCursorConnector } from './cursor.js';
 import { createFileImportConnector } from './file-import.js';
 import { createOpenAiConnector } from './openai.js';
 
 /** Source types with a connector in this version; the others are reported, not silently skipped. */
-export const SUPPORTED_SOURCE_TYPES = ['anthropic', 'openai', 'cursor', 'import'] as const;
+export const SUPPORTED_SOURCE_TYPES = ['anthropic', 'openai', 'cursor', 'copilot', 'import'] as const;
 
 export class UnsupportedSourceError extends Error {
   override readonly name = 'UnsupportedSourceError';
@@ -29,6 +30,15 @@ export function connectorFor(
       return createFileImportConnector({ sourceId: source.id, path: source.path });
     case 'anthropic':
       return createAnthropicConnector({ sourceId: source.id, apiKey: key, baseUrl: source.baseUrl, today });
+    case 'copilot':
+      return createCopilotConnector({
+        sourceId: source.id,
+        organization: source.organization,
+        seatPriceUsdPerMonth: source.seatPriceUsdPerMonth,
+        token: key,
+        baseUrl: source.baseUrl,
+        today,
+      });
     case 'cursor':
       return createCursorConnector({ sourceId: source.id, apiKey: key, baseUrl: source.baseUrl, today });
     case 'openai':

@@ -39,10 +39,8 @@ describe('burnwatch ingest', () => {
             attribution: [{ match: { project: 'proj_payments' }, team: 'payments' }],
           },
           {
-            id: 'gh',
-            type: 'copilot',
-            organization: 'acme',
-            secretName: 'burnwatch/github',
+            id: 'aws',
+            type: 'bedrock',
             attribution: [],
           },
         ],
@@ -63,7 +61,7 @@ describe('burnwatch ingest', () => {
       // Assess: openai stored, the source without a connector reported (exit 1), nothing silent
       expect(code).toBe(1);
       expect(out).toMatch(/openai\s+ok\s+5\s+5\s+\$13/);
-      expect(out).toMatch(/gh\s+failed .*has no connector yet/);
+      expect(out).toMatch(/aws\s+failed .*has no connector yet/);
       const burn = await runCliCaptured(
         ['burn', 'payments', '--json', '--as-of', '2026-03-05', '--config', configFile],
         { env, cwd: dir },

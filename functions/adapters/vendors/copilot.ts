@@ -1,0 +1,133 @@
+import * as z from 'zod';
+import { daysInMonth, eachDay, type IsoDay } from '../../core/dates.js';
+import type { Connector, DayRange } from '../../core/ingest/connector.js';
+import { roundDiv, usdNumberToMicros } from '../../core/money.js';
+import { lineKey, type VendorUsageLine } from '../../core/usage.js';
+import { type HttpOptions, requestJson } from './http.js';
+
+/**
+ * GitHub Copilot: seats (`GET /orgs/{org}/copilot/billing/seats`, an object `{total_seats, seats}`)
+ * accrued per day at the configured monthly price to the team that assigned the seat, and metered
+ * premium requests (`GET /organizations/{org}/settings/billing/premium_request/usage?year&month&day`,
+ * `netAmount` in dollars), which GitHub reports for the organization, not per team.
+ */
+const seatsPage = z.object({
+  total_seats: z.number().int(),
+  seats: z.array(
+    z.object({
+      assignee: z.object({ login: z.string() }).nullable(),
+      assigning_team: z.object({ slug: z.string() }).nullable().optional(),
+      created_at: z.string(),
+      pending_cancellation_date: z.string().nullable().optional(),
+    }),
+  ),
+});
+const premiumUsage = z.object({
+  usageItems: z.array(
+    z.object({
+      product: z.string(),
+      sku: z.string(),
+      model: z.string().optional(),
+      netAmount: z.number({ error: 'expected a number of dollars' }),
+    }),
+  ),
+});
+
+export interface CopilotOptions extends HttpOptions {
+  readonly sourceId: string;
+  readonly organization: string;
+  readonly seatPriceUsdPerMonth: number;
+  readonly token: () => Promise<string>;
+  /** @default https://api.github.com */
+  readonly baseUrl?: string;
+  readonly today?: IsoDay;
+  readonly perPage?: number;
+}
+
+export function createCopilotConnector(opts: CopilotOptions): Connector {
+  const base = (opts.baseUrl ?? 'https://api.github.com').replace(/\/$/, '');
+  const org = encodeURIComponent(opts.organization);
+  return {
+    sourceId: opts.sourceId,
+    vendor: 'copilot',
+    async fetchUsage(range: DayRange): Promise<VendorUsageLine[]> {
+      const headers = {
+        authorization: `Bearer ${await opts.token()}`,
+        accept: 'application/vnd.github+json',
+        'x-github-api-version': '2022-11-28',
+      };
+      // Seats: the current assignment list, paged by page number until every seat is read.
+      const seats: z.infer<typeof seatsPage>['seats'] = [];
+      const perPage = opts.perPage ?? 100;
+      for (let page = 1; ; page++) {
+        const body = await requestJson(
+          `${base}/orgs/${org}/copilot/billing/seats?per_page=${perPage}&page=${page}`,
+          { headers },
+          seatsPage,
+          { source: opts.sourceId, endpoint: 'copilot/billing/seats', page },
+          opts,
+        );
+        if (body === 'end') break;
+        seats.push(...body.seats);
+        if (body.seats.length < perPage || seats.length >= body.total_seats) break;
+        if (page > 1000) throw new Error(`${opts.sourceId} copilot/billing/seats: more than 1000 pages`);
+      }
+      const priceMicros = usdNumberToMicros(opts.seatPriceUsdPerMonth);
+      const lines: VendorUsageLine[] = [];
+      for (const day of eachDay(range.from, range.to)) {
+        const provisional = opts.today !== undefined && day >= opts.today;
+        // A seat costs price ÷ days-in-month each day it is assigned (created on or before, not yet cancelled).
+        const perTeam = new Map<string, number>();
+        for (const s of seats) {
+          if (s.created_at.slice(0, 10) > day) continue;
+          if (s.pending_cancellation_date && s.pending_cancellation_date < day) continue;
+          const who = s.assigning_team?.slug
+            ? `team:${s.assigning_team.slug}`
+            : `user:${s.assignee?.login ?? 'unknown'}`;
+          perTeam.set(who, (perTeam.get(who) ?? 0) + 1);
+        }
+        const dim = BigInt(daysInMonth(Number(day.slice(0, 4)), Number(day.slice(5, 7))));
+        for (const [who, count] of perTeam) {
+          lines.push({
+            date: day,
+            vendor: 'copilot',
+            identities: who.startsWith('team:') ? { githubTeam: who.slice(5) } : { account: who.slice(5) },
+            lineItem: 'Copilot seats',
+            costMicros: roundDiv(BigInt(count) * priceMicros, dim),
+            provisional,
+          });
+        }
+        // Premium requests for the day (organization level).
+        const [y, m, d] = day.split('-').map(Number);
+        const usage = await requestJson(
+          `${base}/organizations/${org}/settings/billing/premium_request/usage?year=${y}&month=${m}&day=${d}`,
+          { headers },
+          premiumUsage,
+          { source: opts.sourceId, endpoint: 'billing/premium_request/usage', page: 1 },
+          opts,
+        );
+        if (usage === 'end') continue;
+        const byKey = new Map<string, VendorUsageLine>();
+        for (const item of usage.usageItems) {
+          const line: VendorUsageLine = {
+            date: day,
+            vendor: 'copilot',
+            identities: { account: opts.organization },
+            lineItem: item.sku,
+            ...(item.model ? { model: item.model } : {}),
+            costMicros: usdNumberToMicros(item.netAmount),
+            provisional,
+          };
+          const k = lineKey(line) + (item.model ?? '');
+          const prev = byKey.get(k);
+          byKey.set(k, prev ? { ...prev, costMicros: prev.costMicros + line.costMicros } : line);
+        }
+        for (const l of byKey.values()) {
+          // Several models share a SKU: keep one line per SKU and model.
+          lines.push(l.model ? { ...l, lineItem: `${l.lineItem} (${l.model})` } : l);
+        }
+      }
+      return lines;
+    },
+  };
+}
