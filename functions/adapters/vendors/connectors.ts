@@ -1,17 +1,15 @@
 import type { SourceConfig } from '../../core/config/schema.js';
 import type { Connector } from '../../core/ingest/connector.js';
 import { createAnthropicConnector } from './anthropic.js';
+import { costExplorerClient, createBedrockConnector } from './bedrock.js';
 import { createCopilotConnector } from './copilot.js';
 import { createCursorConnector } from './cursor.js';
 import { createFileImportConnector } from './file-import.js';
 import { createOpenAiConnector } from './openai.js';
 
-/** Source types with a connector in this version; the others are reported, not silently skipped. */
-export const SUPPORTED_SOURCE_TYPES = ['anthropic', 'openai', 'cursor', 'copilot', 'import'] as const;
-
-export class UnsupportedSourceError extends Error {
-  override readonly name = 'UnsupportedSourceError';
-  readonly code = 'SOURCE_UNSUPPORTED';
+export class MissingSecretNameError extends Error {
+  override readonly name = 'MissingSecretNameError';
+  readonly code = 'SECRET_NAME_MISSING';
 }
 
 /** A connector for one configured source, its key read through `secret` when first needed. */
@@ -22,7 +20,7 @@ export function connectorFor(
 ): Connector {
   const key = () => {
     if (!source.secretName)
-      throw new UnsupportedSourceError(`sources.${source.id}.secretName is required to call the vendor`);
+      throw new MissingSecretNameError(`source "${source.id}": secretName is required to call the vendor`);
     return secret(source.secretName);
   };
   switch (source.type) {
@@ -30,6 +28,15 @@ export function connectorFor(
       return createFileImportConnector({ sourceId: source.id, path: source.path });
     case 'anthropic':
       return createAnthropicConnector({ sourceId: source.id, apiKey: key, baseUrl: source.baseUrl, today });
+    case 'bedrock':
+      // AWS credentials come from the environment (Lambda role, CLI profile), not a secret.
+      return createBedrockConnector({
+        sourceId: source.id,
+        tagKey: source.tagKey,
+        services: source.services,
+        client: costExplorerClient(source.region, source.baseUrl),
+        today,
+      });
     case 'copilot':
       return createCopilotConnector({
         sourceId: source.id,
@@ -43,9 +50,5 @@ export function connectorFor(
       return createCursorConnector({ sourceId: source.id, apiKey: key, baseUrl: source.baseUrl, today });
     case 'openai':
       return createOpenAiConnector({ sourceId: source.id, apiKey: key, baseUrl: source.baseUrl, today });
-    default:
-      throw new UnsupportedSourceError(
-        `source "${source.id}" (type ${source.type}) has no connector yet; supported: ${SUPPORTED_SOURCE_TYPES.join(', ')}`,
-      );
   }
 }

@@ -39,8 +39,10 @@ describe('burnwatch ingest', () => {
             attribution: [{ match: { project: 'proj_payments' }, team: 'payments' }],
           },
           {
-            id: 'aws',
-            type: 'bedrock',
+            id: 'other',
+            type: 'openai',
+            secretName: 'burnwatch/other-key',
+            baseUrl: server.baseUrl,
             attribution: [],
           },
         ],
@@ -58,10 +60,10 @@ describe('burnwatch ingest', () => {
         ['ingest', '--config', configFile, '--from', '2026-03-01', '--to', '2026-03-05'],
         { env, cwd: dir },
       );
-      // Assess: openai stored, the source without a connector reported (exit 1), nothing silent
+      // Assess: openai stored, the source without its key reported (exit 1), nothing silent
       expect(code).toBe(1);
       expect(out).toMatch(/openai\s+ok\s+5\s+5\s+\$13/);
-      expect(out).toMatch(/aws\s+failed .*has no connector yet/);
+      expect(out).toMatch(/other\s+failed .*set BURNWATCH_SECRET_BURNWATCH_OTHER_KEY/);
       const burn = await runCliCaptured(
         ['burn', 'payments', '--json', '--as-of', '2026-03-05', '--config', configFile],
         { env, cwd: dir },
