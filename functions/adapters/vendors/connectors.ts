@@ -27,7 +27,13 @@ export function connectorFor(
     case 'import':
       return createFileImportConnector({ sourceId: source.id, path: source.path });
     case 'anthropic':
-      return createAnthropicConnector({ sourceId: source.id, apiKey: key, baseUrl: source.baseUrl, today });
+      return createAnthropicConnector({
+        sourceId: source.id,
+        apiKey: key,
+        baseUrl: source.baseUrl,
+        today,
+        includeClaudeCode: source.includeClaudeCode,
+      });
     case 'bedrock':
       // AWS credentials come from the environment (Lambda role, CLI profile), not a secret.
       return createBedrockConnector({

@@ -50,7 +50,12 @@ async function ingest(
   faults: Record<number, AnthropicFault>,
   store: Parameters<typeof runIngest>[0]['store'],
 ) {
-  const server = await startAnthropicServer({ key: KEY, rows: rs, faults });
+  const server = await startAnthropicServer({
+    key: KEY,
+    rows: rs,
+    faults,
+    claudeCode: () => [{ email: 'dana@corp.com', cents: 612.5, prs: 1 }],
+  });
   try {
     const connector = createAnthropicConnector({
       sourceId: 'anthropic',
@@ -71,7 +76,7 @@ describe('Anthropic cost report connector over loopback into DynamoDB Local', ()
     const { store } = await dynamo.newStore();
     const { outcome, requests } = await ingest(() => rows(), { 1: '429', 2: '500' }, store);
     expect(outcome?.status).toBe('ok');
-    expect(requests).toBe(5); // 429, 500, then 12 days in pages of 5
+    expect(requests).toBe(5 + 12); // 429, 500, 12 days of cost report in pages of 5, 12 Claude Code days
     const stored = [
       ...(await store.teamDailyTotals('payments', range.from, range.to)),
       ...(await store.teamDailyTotals('unallocated', range.from, range.to)),
@@ -80,6 +85,13 @@ describe('Anthropic cost report connector over loopback into DynamoDB Local', ()
     // Cents, not dollars: $46.50125 for the first day's output tokens, not $4,650.
     const first = await store.teamLines('anthropic', range.from, 'payments');
     expect(first.find((l) => l.lineItem.endsWith('Output Tokens'))?.costMicros).toBe(46_501_250n);
+    // Claude Code per-user detail: stored for the per-person rules, not added to spend a second time.
+    const perUser = await store.teamLines('anthropic', range.from, 'unallocated');
+    expect(perUser.find((l) => l.identities.userEmail === 'dana@corp.com')).toMatchObject({
+      costMicros: 6_125_000n,
+      billable: false,
+      outcomes: { pullRequests: 1, commits: 3 },
+    });
   });
 
   it('replaces revised days and aborts on a malformed amount without touching the store', async () => {
