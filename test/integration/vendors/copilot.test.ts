@@ -72,4 +72,52 @@ describe('Copilot connector over loopback into DynamoDB Local', () => {
       await server.close();
     }
   });
+
+  it('recovers from a 500, replaces revised premium usage, and leaves the store as it was on a malformed page', async () => {
+    const { store } = await dynamo.newStore();
+    const run = async (netAmount: number, faults: Record<number, '429' | '500' | 'malformed'>) => {
+      const server = await startCopilotServer({
+        token: 'ghp_test',
+        org: 'acme',
+        seats: seats.slice(0, 5),
+        premium: () => [{ sku: 'Copilot Premium Request', model: 'GPT-5', netAmount }],
+        faults,
+      });
+      try {
+        const connector = createCopilotConnector({
+          sourceId: 'copilot',
+          organization: 'acme',
+          seatPriceUsdPerMonth: 39,
+          token: async () => 'ghp_test',
+          baseUrl: server.baseUrl,
+          sleep: async () => undefined,
+        });
+        return (
+          await runIngest({
+            config,
+            store,
+            connectors: [connector],
+            range: { from: '2026-06-01', to: '2026-06-03' },
+            today: '2026-07-01',
+          })
+        )[0];
+      } finally {
+        await server.close();
+      }
+    };
+    const premium = async () =>
+      (await store.teamDailyTotals('unallocated', '2026-06-01', '2026-06-03')).reduce(
+        (a, t) => a + t.costMicros,
+        0n,
+      );
+    expect((await run(4, { 1: '500' }))?.status).toBe('ok');
+    expect(await premium()).toBe(12_000_000n);
+    await run(5, {});
+    expect(await premium()).toBe(15_000_000n); // revised: replaced, not added
+    const failed = await run(9, { 3: 'malformed' });
+    expect(failed?.error).toMatch(
+      /copilot billing\/premium_request\/usage page 1: usageItems\[0\]\.netAmount: expected a number of dollars/,
+    );
+    expect(await premium()).toBe(15_000_000n);
+  });
 });
