@@ -25,7 +25,10 @@ const rows = (): TagCost[] =>
     { day, team: '', amount: '2.10' },
   ]);
 
-async function ingest(opts: { malformedPage?: number }, store: Parameters<typeof runIngest>[0]['store']) {
+async function ingest(
+  opts: { malformedPage?: number; faults?: Record<number, 'throttle' | '500'>; scale?: string },
+  store: Parameters<typeof runIngest>[0]['store'],
+) {
   const server = await startCostExplorerServer({ rows, estimatedFrom: '2026-08-04', ...opts });
   try {
     const client = new CostExplorerClient({
@@ -58,6 +61,14 @@ describe('Bedrock (Cost Explorer) connector over loopback into DynamoDB Local', 
     const untagged = await store.teamDailyTotals('unallocated', range.from, range.to);
     expect(untagged.reduce((a, t) => a + t.costMicros, 0n)).toBe(4n * 2_100_000n);
     expect(outcome?.provisionalDays).toBe(1);
+  });
+
+  it('recovers from throttling and a 500 (the SDK retries)', async () => {
+    const { store } = await dynamo.newStore();
+    const { outcome } = await ingest({ faults: { 1: 'throttle', 3: '500' } }, store);
+    expect(outcome?.status).toBe('ok');
+    const payments = await store.teamDailyTotals('payments', range.from, range.to);
+    expect(payments.reduce((a, t) => a + t.costMicros, 0n)).toBe(4n * usdStringToMicros('38.4127'));
   });
 
   it('aborts on a malformed amount and leaves the store as it was', async () => {
