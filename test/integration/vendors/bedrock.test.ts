@@ -26,7 +26,7 @@ const rows = (): TagCost[] =>
   ]);
 
 async function ingest(
-  opts: { malformedPage?: number; faults?: Record<number, 'throttle' | '500'>; scale?: string },
+  opts: { malformedPage?: number; faults?: Record<number, 'throttle' | '500'> },
   store: Parameters<typeof runIngest>[0]['store'],
 ) {
   const server = await startCostExplorerServer({ rows, estimatedFrom: '2026-08-04', ...opts });
