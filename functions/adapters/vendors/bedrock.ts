@@ -4,7 +4,7 @@ import { addDays, type IsoDay } from '../../core/dates.js';
 import type { Connector, DayRange } from '../../core/ingest/connector.js';
 import { usdStringToMicros } from '../../core/money.js';
 import type { VendorUsageLine } from '../../core/usage.js';
-import { VendorResponseError } from './http.js';
+import { firstProblem, VendorResponseError } from './http.js';
 
 /**
  * AWS Bedrock spend from Cost Explorer `GetCostAndUsage`: DAILY, filtered to the configured services,
@@ -65,13 +65,8 @@ export function createBedrockConnector(opts: BedrockOptions): Connector {
         );
         const parsed = ceResponse.safeParse(out);
         if (!parsed.success) {
-          const issue = parsed.error.issues[0];
-          const path = issue?.path
-            .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-            .join('')
-            .replace(/^\./, '');
           throw new VendorResponseError(
-            `${opts.sourceId} GetCostAndUsage page ${page}: ${path}: ${issue?.message}`,
+            `${opts.sourceId} GetCostAndUsage page ${page}: ${firstProblem(parsed.error)}`,
           );
         }
         for (const result of parsed.data.ResultsByTime) {

@@ -36,6 +36,16 @@ export interface HttpOptions {
   readonly timeoutMs?: number;
 }
 
+/** The first zod issue as `data[0].results[3].amount: expected a decimal string`. */
+export function firstProblem(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const path = issue?.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
+  return `${path || '(body)'}: ${issue?.message ?? 'invalid'}`;
+}
+
 const where = (c: CallSite) => `${c.source} ${c.endpoint} page ${c.page}`;
 
 /** `Retry-After` as seconds or an HTTP date, in ms; undefined when absent or unreadable. */
@@ -106,14 +116,7 @@ export async function requestJson<S extends z.ZodType>(
       );
     }
     const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const path = issue?.path
-        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-        .join('')
-        .replace(/^\./, '');
-      throw new VendorResponseError(`${where(site)}: ${path || '(body)'}: ${issue?.message ?? 'invalid'}`);
-    }
+    if (!parsed.success) throw new VendorResponseError(`${where(site)}: ${firstProblem(parsed.error)}`);
     return parsed.data;
   }
 }
