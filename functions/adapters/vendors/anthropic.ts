@@ -1,9 +1,9 @@
 import * as z from 'zod';
 import { addDays, eachDay, type IsoDay } from '../../core/dates.js';
 import type { Connector, DayRange } from '../../core/ingest/connector.js';
-import { centsNumberToMicros, centsStringToMicros, type Micros } from '../../core/money.js';
-import { lineKey, type VendorUsageLine } from '../../core/usage.js';
-import { type HttpOptions, requestJson } from './http.js';
+import { centsNumberToMicros, centsStringToMicros } from '../../core/money.js';
+import { lineKey, type OutcomeCounts, type VendorUsageLine } from '../../core/usage.js';
+import { checkPageLimit, type HttpOptions, requestJson } from './http.js';
 
 /**
  * Anthropic Admin API cost report (`GET /v1/organizations/cost_report`): USD per UTC day, grouped by
@@ -26,12 +26,46 @@ const costPage = z.object({
   next_page: z.string().nullable().optional(),
 });
 
+/**
+ * Messages usage report (`GET /v1/organizations/usage_report/messages`): tokens per day bucket, here
+ * grouped by workspace, API key and model. Ungrouped dimensions come back null; cache creation is
+ * nested (`cache_creation.ephemeral_5m_input_tokens`).
+ */
+const tokenCount = z.number({ error: 'expected a token count' }).int().nonnegative();
+const messagesPage = z.object({
+  data: z.array(
+    z.object({
+      starting_at: z.string(),
+      ending_at: z.string(),
+      results: z.array(
+        z.object({
+          workspace_id: z.string().nullable().optional(),
+          api_key_id: z.string().nullable().optional(),
+          model: z.string().nullable().optional(),
+          uncached_input_tokens: tokenCount.default(0),
+          cache_read_input_tokens: tokenCount.default(0),
+          cache_creation: z
+            .object({
+              ephemeral_1h_input_tokens: tokenCount.default(0),
+              ephemeral_5m_input_tokens: tokenCount.default(0),
+            })
+            .nullable()
+            .optional(),
+          output_tokens: tokenCount.default(0),
+        }),
+      ),
+    }),
+  ),
+  has_more: z.boolean(),
+  next_page: z.string().nullable().optional(),
+});
+
 /** Claude Code analytics: one record per actor per day; `estimated_cost.amount` is cents as a NUMBER. */
 const claudeCodePage = z.object({
   data: z.array(
     z.object({
       date: z.string(),
-      actor: z.union([
+      actor: z.discriminatedUnion('type', [
         z.object({ type: z.literal('user_actor'), email_address: z.string() }),
         z.object({ type: z.literal('api_actor'), api_key_name: z.string() }),
       ]),
@@ -64,7 +98,9 @@ const claudeCodePage = z.object({
             }),
           }),
         )
-        .default([]),
+        .nullable()
+        .optional()
+        .transform((v) => v ?? []),
     }),
   ),
   has_more: z.boolean(),
@@ -77,143 +113,234 @@ export interface AnthropicOptions extends HttpOptions {
   /** @default https://api.anthropic.com */
   readonly baseUrl?: string;
   readonly today?: IsoDay;
-  /** Day buckets per page (1–31). @default 31 */
+  /** Day buckets per page for the cost and messages reports (1–31). @default 31 */
   readonly pageSize?: number;
   readonly maxPages?: number;
   /** Also pull Claude Code per-user activity (detail lines, not billed twice). @default true */
   readonly includeClaudeCode?: boolean;
+  /** Also pull token counts from the messages usage report (detail lines). @default true */
+  readonly includeMessagesUsage?: boolean;
 }
 
+type Headers = Record<string, string>;
+
+/** Follows `has_more` / `next_page` → `page=` with the query otherwise unchanged, up to `maxPages`. */
+async function* pages<S extends z.ZodType<{ has_more: boolean; next_page?: string | null | undefined }>>(
+  opts: AnthropicOptions,
+  url: string,
+  query: URLSearchParams,
+  headers: Headers,
+  schema: S,
+  endpoint: string,
+): AsyncGenerator<z.infer<S>> {
+  let page: string | undefined;
+  for (let n = 1; ; n++) {
+    const site = { source: opts.sourceId, endpoint, page: n };
+    checkPageLimit(site, opts.maxPages ?? 1000);
+    const body = await requestJson(
+      `${url}?${query}${page ? `&page=${encodeURIComponent(page)}` : ''}`,
+      { headers },
+      schema,
+      site,
+      opts,
+    );
+    if (body === 'end') return;
+    yield body;
+    if (!body.has_more || !body.next_page) return;
+    page = body.next_page;
+  }
+}
+
+/** `starting_at`/`ending_at` for a day range, `bucket_width=1d`. */
+function dayQuery(range: DayRange, limit: number, groupBy: readonly string[]): URLSearchParams {
+  const query = new URLSearchParams({
+    starting_at: `${range.from}T00:00:00Z`,
+    ending_at: `${addDays(range.to, 1)}T00:00:00Z`,
+    bucket_width: '1d',
+    limit: String(limit),
+  });
+  for (const g of groupBy) query.append('group_by[]', g);
+  return query;
+}
+
+/**
+ * Anthropic Admin API: the cost report is the money of record (billable lines per workspace and
+ * description); the messages usage report (tokens per workspace, API key and model) and Claude Code
+ * analytics (per-user estimated cost, commits, pull requests, lines) are detail lines
+ * (`billable: false`) whose cost is already inside the cost report.
+ */
 export function createAnthropicConnector(opts: AnthropicOptions): Connector {
   const base = (opts.baseUrl ?? 'https://api.anthropic.com').replace(/\/$/, '');
+  const limit = Math.min(31, Math.max(1, opts.pageSize ?? 31));
+  const provisional = (date: IsoDay) => opts.today !== undefined && date >= opts.today;
+  const inRange = (range: DayRange, date: IsoDay) => date >= range.from && date <= range.to;
+
+  const costReport = async (range: DayRange, headers: Headers): Promise<VendorUsageLine[]> => {
+    const byKey = new Map<string, VendorUsageLine>();
+    const query = dayQuery(range, limit, ['workspace_id', 'description']);
+    const url = `${base}/v1/organizations/cost_report`;
+    for await (const body of pages(opts, url, query, headers, costPage, 'cost_report')) {
+      for (const bucket of body.data) {
+        const date = bucket.starting_at.slice(0, 10);
+        if (!inRange(range, date)) continue;
+        for (const r of bucket.results) {
+          const line: VendorUsageLine = {
+            date,
+            vendor: 'anthropic',
+            identities: { workspace: r.workspace_id ?? 'default' },
+            lineItem: r.description ?? r.cost_type ?? 'unspecified',
+            ...(r.model ? { model: r.model } : {}),
+            costMicros: centsStringToMicros(r.amount),
+            provisional: provisional(date),
+          };
+          // Rows differing only in dimensions we do not keep (service tier, context window) are summed.
+          const k = `${date}|${lineKey(line)}`;
+          const prev = byKey.get(k);
+          byKey.set(k, prev ? { ...prev, costMicros: prev.costMicros + line.costMicros } : line);
+        }
+      }
+    }
+    return [...byKey.values()];
+  };
+
+  const messagesUsage = async (range: DayRange, headers: Headers): Promise<VendorUsageLine[]> => {
+    const byKey = new Map<string, VendorUsageLine>();
+    const query = dayQuery(range, limit, ['workspace_id', 'api_key_id', 'model']);
+    const url = `${base}/v1/organizations/usage_report/messages`;
+    for await (const body of pages(opts, url, query, headers, messagesPage, 'usage_report/messages')) {
+      for (const bucket of body.data) {
+        const date = bucket.starting_at.slice(0, 10);
+        if (!inRange(range, date)) continue;
+        for (const r of bucket.results) {
+          const model = r.model ?? 'unknown';
+          const tokens = {
+            input: r.uncached_input_tokens,
+            output: r.output_tokens,
+            cacheRead: r.cache_read_input_tokens,
+            cacheWrite:
+              (r.cache_creation?.ephemeral_1h_input_tokens ?? 0) +
+              (r.cache_creation?.ephemeral_5m_input_tokens ?? 0),
+          };
+          const line: VendorUsageLine = {
+            date,
+            vendor: 'anthropic',
+            // Console / playground usage has no API key.
+            identities: {
+              workspace: r.workspace_id ?? 'default',
+              ...(r.api_key_id ? { apiKey: r.api_key_id } : {}),
+            },
+            lineItem: `Tokens ${model}`,
+            model,
+            costMicros: 0n,
+            tokens,
+            provisional: provisional(date),
+            billable: false,
+          };
+          const k = `${date}|${lineKey(line)}`;
+          const prev = byKey.get(k);
+          byKey.set(k, prev ? { ...prev, tokens: addTokens(prev.tokens, tokens) } : line);
+        }
+      }
+    }
+    return [...byKey.values()];
+  };
+
   /**
-   * Per-user Claude Code lines: the estimated cost is already inside the cost report (the money of
-   * record), so these are `billable: false`; they carry the per-person cost the engineer-cap rule
-   * reads and the commits / pull requests / lines behind cost-per-PR.
+   * Per-user Claude Code lines, one per actor, day and model; outcomes (commits, PRs, lines,
+   * sessions) summed per actor and day and kept on that actor's first line so they count once.
+   * Tokens are left to the messages report, which already includes Claude Code's API traffic.
    */
-  const claudeCode = async (range: DayRange, headers: Record<string, string>): Promise<VendorUsageLine[]> => {
-    const out: VendorUsageLine[] = [];
+  const claudeCode = async (range: DayRange, headers: Headers): Promise<VendorUsageLine[]> => {
+    const byActorDay = new Map<
+      string,
+      {
+        identities: VendorUsageLine['identities'];
+        date: IsoDay;
+        outcomes: { -readonly [K in keyof OutcomeCounts]-?: number };
+        models: Map<string, bigint>;
+      }
+    >();
+    const url = `${base}/v1/organizations/usage_report/claude_code`;
     for (const day of eachDay(range.from, range.to)) {
-      let page: string | undefined;
-      for (let n = 1; ; n++) {
-        if (n > (opts.maxPages ?? 100))
-          throw new Error(`${opts.sourceId} claude_code: more than ${opts.maxPages ?? 100} pages`);
-        const query = new URLSearchParams({ starting_at: day, limit: '1000' });
-        if (page) query.set('page', page);
-        const body = await requestJson(
-          `${base}/v1/organizations/usage_report/claude_code?${query}`,
-          { headers },
-          claudeCodePage,
-          { source: opts.sourceId, endpoint: 'usage_report/claude_code', page: n },
-          opts,
-        );
-        if (body === 'end') break;
+      // One UTC day per call; `limit` here counts records (max 1000).
+      const query = new URLSearchParams({ starting_at: day, limit: '1000' });
+      for await (const body of pages(opts, url, query, headers, claudeCodePage, 'usage_report/claude_code')) {
         for (const r of body.data) {
           // Documented as YYYY-MM-DD, shown in examples as …T00:00:00Z: both read as the UTC day.
           const date = r.date.slice(0, 10);
+          if (!inRange(range, date)) continue;
           const identities =
             r.actor.type === 'user_actor'
               ? { userEmail: r.actor.email_address }
               : { apiKey: r.actor.api_key_name };
+          const k = `${date}|${lineKey({ identities, lineItem: '' })}`;
+          const acc = byActorDay.get(k) ?? {
+            identities,
+            date,
+            outcomes: { commits: 0, pullRequests: 0, linesAdded: 0, linesRemoved: 0, sessions: 0 },
+            models: new Map<string, bigint>(),
+          };
           const cm = r.core_metrics;
-          r.model_breakdown.forEach((m, i) => {
-            out.push({
-              date,
-              vendor: 'anthropic',
-              identities,
-              lineItem: `Claude Code ${m.model}`,
-              model: m.model,
-              costMicros: centsNumberToMicros(m.estimated_cost.amount),
-              tokens: {
-                input: m.tokens?.input ?? 0,
-                output: m.tokens?.output ?? 0,
-                cacheRead: m.tokens?.cache_read ?? 0,
-                cacheWrite: m.tokens?.cache_creation ?? 0,
-              },
-              // Outcomes are per actor and day: count them once, on the first model line.
-              ...(i === 0 && cm
-                ? {
-                    outcomes: {
-                      commits: cm.commits_by_claude_code ?? 0,
-                      pullRequests: cm.pull_requests_by_claude_code ?? 0,
-                      linesAdded: cm.lines_of_code?.added ?? 0,
-                      linesRemoved: cm.lines_of_code?.removed ?? 0,
-                      sessions: cm.num_sessions ?? 0,
-                    },
-                  }
-                : {}),
-              provisional: opts.today !== undefined && date >= opts.today,
-              billable: false,
-            });
-          });
+          acc.outcomes.commits += cm?.commits_by_claude_code ?? 0;
+          acc.outcomes.pullRequests += cm?.pull_requests_by_claude_code ?? 0;
+          acc.outcomes.linesAdded += cm?.lines_of_code?.added ?? 0;
+          acc.outcomes.linesRemoved += cm?.lines_of_code?.removed ?? 0;
+          acc.outcomes.sessions += cm?.num_sessions ?? 0;
+          for (const m of r.model_breakdown) {
+            acc.models.set(
+              m.model,
+              (acc.models.get(m.model) ?? 0n) + centsNumberToMicros(m.estimated_cost.amount),
+            );
+          }
+          byActorDay.set(k, acc);
         }
-        if (!body.has_more || !body.next_page) break;
-        page = body.next_page;
       }
+    }
+    const out: VendorUsageLine[] = [];
+    for (const a of byActorDay.values()) {
+      const models = [...a.models].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+      // An actor with activity but no model cost still gets a line, to carry the outcomes.
+      const entries: Array<[string | undefined, bigint]> = models.length ? models : [[undefined, 0n]];
+      entries.forEach(([model, micros], i) => {
+        out.push({
+          date: a.date,
+          vendor: 'anthropic',
+          identities: a.identities,
+          lineItem: model ? `Claude Code ${model}` : 'Claude Code activity',
+          ...(model ? { model } : {}),
+          costMicros: micros,
+          ...(i === 0 ? { outcomes: a.outcomes } : {}),
+          provisional: provisional(a.date),
+          billable: false,
+        });
+      });
     }
     return out;
   };
+
   return {
     sourceId: opts.sourceId,
     vendor: 'anthropic',
     async fetchUsage(range: DayRange): Promise<VendorUsageLine[]> {
-      const key = await opts.apiKey();
-      const query = new URLSearchParams({
-        starting_at: `${range.from}T00:00:00Z`,
-        ending_at: `${addDays(range.to, 1)}T00:00:00Z`,
-        bucket_width: '1d',
-        limit: String(opts.pageSize ?? 31),
-      });
-      query.append('group_by[]', 'workspace_id');
-      query.append('group_by[]', 'description');
-      const headers = {
-        'x-api-key': key,
+      const headers: Headers = {
+        'x-api-key': await opts.apiKey(),
         'anthropic-version': '2023-06-01',
-        'user-agent': 'burnwatch (AI spend governance)',
+        'user-agent': 'burnwatch/1.0 (AI spend governance)',
         accept: 'application/json',
       };
-      const byKey = new Map<string, VendorUsageLine>();
-      let page: string | undefined;
-      for (let n = 1; ; n++) {
-        if (n > (opts.maxPages ?? 100))
-          throw new Error(`${opts.sourceId} cost_report: more than ${opts.maxPages ?? 100} pages`);
-        const url = `${base}/v1/organizations/cost_report?${query}${page ? `&page=${encodeURIComponent(page)}` : ''}`;
-        const body = await requestJson(
-          url,
-          { headers },
-          costPage,
-          { source: opts.sourceId, endpoint: 'cost_report', page: n },
-          opts,
-        );
-        if (body === 'end') break;
-        for (const bucket of body.data) {
-          const date = bucket.starting_at.slice(0, 10);
-          if (date < range.from || date > range.to) continue;
-          for (const r of bucket.results) {
-            const lineItem = r.description ?? r.cost_type ?? 'unspecified';
-            const line: VendorUsageLine = {
-              date,
-              vendor: 'anthropic',
-              identities: { workspace: r.workspace_id ?? 'default' },
-              lineItem,
-              ...(r.model ? { model: r.model } : {}),
-              costMicros: centsStringToMicros(r.amount),
-              provisional: opts.today !== undefined && date >= opts.today,
-            };
-            const k = `${date}|${lineKey(line)}`;
-            const prev = byKey.get(k);
-            byKey.set(
-              k,
-              prev ? { ...prev, costMicros: (prev.costMicros as Micros) + line.costMicros } : line,
-            );
-          }
-        }
-        if (!body.has_more || !body.next_page) break;
-        page = body.next_page;
-      }
-      const lines = [...byKey.values()];
+      const lines = await costReport(range, headers);
+      if (opts.includeMessagesUsage !== false) lines.push(...(await messagesUsage(range, headers)));
       if (opts.includeClaudeCode !== false) lines.push(...(await claudeCode(range, headers)));
       return lines;
     },
+  };
+}
+
+function addTokens(a: VendorUsageLine['tokens'], b: NonNullable<VendorUsageLine['tokens']>) {
+  return {
+    input: (a?.input ?? 0) + (b.input ?? 0),
+    output: (a?.output ?? 0) + (b.output ?? 0),
+    cacheRead: (a?.cacheRead ?? 0) + (b.cacheRead ?? 0),
+    cacheWrite: (a?.cacheWrite ?? 0) + (b.cacheWrite ?? 0),
   };
 }

@@ -56,12 +56,54 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** The `rel="next"` URL of an RFC 8288 `Link` header (GitHub's pagination), if any. */
+export function nextLink(header: string | null): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const m = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
+    if (m && /(^|;)\s*rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?\s*(;|$)/i.test(m[2] ?? '')) return m[1];
+  }
+  return undefined;
+}
+
+/** Credentials this request carries (header values), so they can be scrubbed from any message. */
+function credentialsOf(init: RequestInit): string[] {
+  const headers = new Headers(init.headers);
+  const out: string[] = [];
+  for (const name of ['authorization', 'x-api-key']) {
+    const v = headers.get(name);
+    if (!v) continue;
+    out.push(v);
+    // `Bearer sk-…` / `Basic base64`: the bare token too.
+    const token = v.split(' ').at(-1);
+    if (token && token.length >= 8) out.push(token);
+    if (/^basic /i.test(v) && token) {
+      const user = Buffer.from(token, 'base64').toString('utf8').split(':')[0];
+      if (user && user.length >= 8) out.push(user);
+    }
+  }
+  return out;
+}
+
+/** `text` with every credential replaced by `[redacted]`. */
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+/** A validated body plus the response headers (for Link-header paging). */
+export interface JsonResponse<T> {
+  readonly body: T;
+  readonly headers: Headers;
+}
+
 /**
  * One JSON request with the retries vendors need: 429 and 5xx (and network errors, timeouts) are
  * retried with jittered exponential backoff, honouring Retry-After, up to `maxAttempts`. The body is
  * validated with `schema`; anything else aborts with an error naming the call site and the field.
  * Other 4xx answers are returned to `onStatus` first so a connector can treat a known one as an end
- * of pages (OpenAI's invalid page token).
+ * of pages (OpenAI's invalid page token). Credentials sent with the request never appear in errors.
  */
 export async function requestJson<S extends z.ZodType>(
   url: string,
@@ -70,42 +112,64 @@ export async function requestJson<S extends z.ZodType>(
   site: CallSite,
   opts: HttpOptions & { onStatus?: (status: number, body: string) => 'end' | undefined } = {},
 ): Promise<z.infer<S> | 'end'> {
+  const res = await requestJsonWithHeaders(url, init, schema, site, opts);
+  return res === 'end' ? res : res.body;
+}
+
+/** `requestJson`, also returning the response headers. */
+export async function requestJsonWithHeaders<S extends z.ZodType>(
+  url: string,
+  init: RequestInit,
+  schema: S,
+  site: CallSite,
+  opts: HttpOptions & { onStatus?: (status: number, body: string) => 'end' | undefined } = {},
+): Promise<JsonResponse<z.infer<S>> | 'end'> {
   const doFetch = opts.fetchImpl ?? fetch;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = opts.random ?? Math.random;
   const maxAttempts = opts.maxAttempts ?? 5;
   const base = opts.baseDelayMs ?? 500;
   const cap = opts.maxDelayMs ?? 30_000;
+  const secrets = credentialsOf(init);
+  const backoff = (attempt: number) => Math.min(cap, base * 2 ** (attempt - 1) * (0.5 + random()));
   for (let attempt = 1; ; attempt++) {
     let res: Response;
+    let text: string;
     try {
       res = await doFetch(url, { ...init, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000) });
+      if (res.status === 429 || res.status >= 500) {
+        await res.body?.cancel().catch(() => undefined);
+        if (attempt >= maxAttempts)
+          throw new VendorHttpError(
+            `${where(site)}: HTTP ${res.status} after ${attempt} attempts`,
+            res.status,
+          );
+        const hinted = retryAfterMs(res.headers.get('retry-after'));
+        // Honour the vendor's wait, but never sleep longer than the cap (a run has a deadline too).
+        await sleep(Math.min(cap, hinted ?? backoff(attempt)));
+        continue;
+      }
+      // The body can also time out or be cut off mid-stream: that is a transport failure, retried.
+      text = await res.text();
     } catch (err) {
+      if (err instanceof VendorHttpError) throw err;
       if (attempt >= maxAttempts) {
         throw new VendorHttpError(
-          `${where(site)}: no answer after ${attempt} attempts (${(err as Error).name})`,
+          `${where(site)}: no answer after ${attempt} attempts (${scrub((err as Error).name, secrets)})`,
           undefined,
-          {
-            cause: err,
-          },
+          { cause: err },
         );
       }
-      await sleep(Math.min(cap, base * 2 ** (attempt - 1) * (0.5 + random())));
+      await sleep(backoff(attempt));
       continue;
     }
-    if (res.status === 429 || res.status >= 500) {
-      await res.body?.cancel();
-      if (attempt >= maxAttempts)
-        throw new VendorHttpError(`${where(site)}: HTTP ${res.status} after ${attempt} attempts`, res.status);
-      const hinted = retryAfterMs(res.headers.get('retry-after'));
-      await sleep(Math.min(cap, hinted ?? base * 2 ** (attempt - 1) * (0.5 + random())));
-      continue;
-    }
-    const text = await res.text();
     if (!res.ok) {
       if (opts.onStatus?.(res.status, text) === 'end') return 'end';
-      // Vendors echo request details in errors, not credentials; still, keep it short.
-      throw new VendorHttpError(`${where(site)}: HTTP ${res.status} ${text.slice(0, 200)}`, res.status);
+      // Vendors echo request details in errors; keep it short and never with a credential.
+      throw new VendorHttpError(
+        `${where(site)}: HTTP ${res.status} ${scrub(text.slice(0, 200), secrets)}`,
+        res.status,
+      );
     }
     let json: unknown;
     try {
@@ -116,7 +180,20 @@ export async function requestJson<S extends z.ZodType>(
       );
     }
     const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new VendorResponseError(`${where(site)}: ${firstProblem(parsed.error)}`);
-    return parsed.data;
+    if (!parsed.success)
+      throw new VendorResponseError(scrub(`${where(site)}: ${firstProblem(parsed.error)}`, secrets));
+    return { body: parsed.data, headers: res.headers };
   }
+}
+
+/** More pages than a connector allows: a vendor paging loop that never ends. */
+export class PageLimitError extends Error {
+  override readonly name = 'PageLimitError';
+  readonly code = 'VENDOR_PAGE_LIMIT';
+}
+
+/** Throws once `page` exceeds `max` pages. */
+export function checkPageLimit(site: CallSite, max: number): void {
+  if (site.page > max)
+    throw new PageLimitError(`${where(site)}: more than ${max} pages; stopping (vendor paging loop?)`);
 }

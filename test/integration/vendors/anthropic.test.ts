@@ -55,6 +55,18 @@ async function ingest(
     rows: rs,
     faults,
     claudeCode: () => [{ email: 'dana@corp.com', cents: 612.5, prs: 1 }],
+    messages: () =>
+      eachDay(range.from, range.to).flatMap((day) => [
+        {
+          day,
+          workspace: 'wrkspc_payments',
+          apiKey: 'apikey_01',
+          model: 'claude-sonnet-4-6',
+          input: 1000,
+          output: 200,
+        },
+        { day, workspace: 'wrkspc_payments', apiKey: null, model: 'claude-sonnet-4-6', input: 10, output: 2 },
+      ]),
   });
   try {
     const connector = createAnthropicConnector({
@@ -63,6 +75,7 @@ async function ingest(
       baseUrl: server.baseUrl,
       sleep: async () => undefined,
       pageSize: 5,
+      timeoutMs: 200,
     });
     const outcomes = await runIngest({ config, store, connectors: [connector], range, today: '2026-08-20' });
     return { outcome: outcomes[0], requests: server.requests() };
@@ -76,7 +89,8 @@ describe('Anthropic cost report connector over loopback into DynamoDB Local', ()
     const { store } = await dynamo.newStore();
     const { outcome, requests } = await ingest(() => rows(), { 1: '429', 2: '500' }, store);
     expect(outcome?.status).toBe('ok');
-    expect(requests).toBe(5 + 12); // 429, 500, 12 days of cost report in pages of 5, 12 Claude Code days
+    // 429, 500, 12 days of cost report and of messages usage in pages of 5, 12 Claude Code days
+    expect(requests).toBe(2 + 3 + 3 + 12);
     const stored = [
       ...(await store.teamDailyTotals('payments', range.from, range.to)),
       ...(await store.teamDailyTotals('unallocated', range.from, range.to)),
@@ -92,6 +106,43 @@ describe('Anthropic cost report connector over loopback into DynamoDB Local', ()
       billable: false,
       outcomes: { pullRequests: 1, commits: 3 },
     });
+    // Token detail from the messages report: per API key, no cost of its own.
+    expect(first.find((l) => l.identities.apiKey === 'apikey_01')).toMatchObject({
+      lineItem: 'Tokens claude-sonnet-4-6',
+      costMicros: 0n,
+      billable: false,
+      tokens: { input: 1000, output: 200, cacheWrite: 100 },
+    });
+    const [day1] = await store.teamDailyTotals('payments', range.from, range.from);
+    expect(day1?.tokens).toMatchObject({ input: 1010, output: 202 });
+  });
+
+  it.each([
+    [
+      'a truncated body',
+      { 3: 'truncated' as AnthropicFault },
+      /anthropic cost_report page 3: response is not valid JSON/,
+    ],
+    [
+      'a malformed token count',
+      { 5: 'malformed' as AnthropicFault },
+      /anthropic usage_report\/messages page 2: data\[0\]\.results\[0\]\.output_tokens: expected a token count/,
+    ],
+  ])('aborts on %s, names it, and leaves the store as it was', async (_name, faults, message) => {
+    const { store } = await dynamo.newStore();
+    await ingest(() => rows(), {}, store);
+    const before = await store.teamDailyTotals('payments', range.from, range.to);
+    const { outcome } = await ingest(() => rows(7), faults, store);
+    expect(outcome?.status).toBe('failed');
+    expect(outcome?.error).toMatch(message);
+    expect(await store.teamDailyTotals('payments', range.from, range.to)).toEqual(before);
+  });
+
+  it('retries an answer slower than the timeout', async () => {
+    const { store } = await dynamo.newStore();
+    const { outcome, requests } = await ingest(() => rows(), { 2: 'slow' }, store);
+    expect(outcome?.status).toBe('ok');
+    expect(requests).toBe(1 + 3 + 3 + 12);
   });
 
   it('replaces revised days and aborts on a malformed amount without touching the store', async () => {
