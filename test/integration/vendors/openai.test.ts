@@ -37,6 +37,7 @@ async function ingestFrom(server: { baseUrl: string }, store: Parameters<typeof 
     sleep: async () => undefined,
     timeoutMs: 200,
     pageSize: 7, // 20 daily buckets → three pages
+    usagePageSize: 7,
   });
   return runIngest({ config, store, connectors: [connector], range, today: '2026-03-21' });
 }
@@ -46,7 +47,21 @@ async function withServer<T>(
   faults: Record<number, Fault>,
   fn: (s: { baseUrl: string; requests: () => number }) => Promise<T>,
 ) {
-  const server = await startOpenAiServer({ key: KEY, rows: data, faults });
+  const server = await startOpenAiServer({
+    key: KEY,
+    rows: data,
+    faults,
+    usage: () =>
+      eachDay(range.from, range.to).map((day) => ({
+        day,
+        project: 'proj_payments',
+        model: 'gpt-5',
+        apiKey: 'key_abc',
+        input: 900_000,
+        cached: 300_000,
+        output: 120_000,
+      })),
+  });
   try {
     return await fn(server);
   } finally {
@@ -70,12 +85,76 @@ describe('OpenAI costs connector over loopback into DynamoDB Local', () => {
       },
     );
     expect(outcome?.status).toBe('ok');
-    expect(requests).toBe(5); // the 429, the 500, then three pages of 7 daily buckets
+    expect(requests).toBe(8); // the 429, the 500, three pages of 7 cost buckets, three of usage
     const served = rows().reduce((a, r) => a + BigInt(Math.round(r.usd * 1e6)), 0n);
     const payments = await store.teamDailyTotals('payments', range.from, range.to);
     const unallocated = await store.teamDailyTotals('unallocated', range.from, range.to);
     expect(sumMicros(payments) + sumMicros(unallocated)).toBe(served);
     expect(outcome?.unallocatedUsd).toBe(4); // 20 days × $0.20 on the default project
+    // Completions tokens: detail per API key, cached input kept apart, no cost of its own.
+    const [line] = (await store.teamLines('openai', range.from, 'payments')).filter(
+      (l) => l.identities.apiKey,
+    );
+    expect(line).toMatchObject({
+      lineItem: 'Tokens gpt-5',
+      costMicros: 0n,
+      billable: false,
+      tokens: { input: 600_000, cacheRead: 300_000, output: 120_000 },
+    });
+  });
+
+  it('names a malformed token count in the completions usage and stores nothing', async () => {
+    const { store } = await dynamo.newStore();
+    const [outcome] = await withServer(
+      () => rows(),
+      { 4: 'malformed' },
+      (s) => ingestFrom(s, store),
+    );
+    expect(outcome?.error).toMatch(
+      /openai \/organization\/usage\/completions page 1: data\[0\]\.results\[0\]\.input_tokens: /,
+    );
+    expect(await store.sourceDays('openai', range.from, range.to)).toEqual([]);
+  });
+
+  it('ends the list at the invalid-page-token 400 only once every day was served', async () => {
+    const { store } = await dynamo.newStore();
+    // The bug: has_more with a token the next call rejects (here the server forgets its tokens).
+    // Mid-list that would drop days 15–20, so the source fails and stores nothing.
+    const [cut] = await withServer(
+      () => rows(),
+      { 3: 'forget' },
+      (s) => ingestFrom(s, store),
+    );
+    expect(cut?.status).toBe('failed');
+    expect(cut?.error).toMatch(/\/organization\/costs page 3: page token rejected before 2026-03-20/);
+    expect(await store.sourceDays('openai', range.from, range.to)).toEqual([]);
+    // Empty pages past end_time with has_more still true: the list ends there, not at the page cap.
+    const server = await startOpenAiServer({ key: KEY, rows: () => rows(), endless: true });
+    try {
+      const [endless] = await ingestFrom(server, store);
+      expect(endless?.status).toBe('ok');
+      expect(server.requests()).toBe(8); // three pages of costs + one empty, three of usage + one empty
+    } finally {
+      await server.close();
+    }
+    // Past the last day, the rejected token is the end of the list.
+    const rejecting = await startOpenAiServer({
+      key: KEY,
+      rows: () => rows(),
+      endless: true,
+      faults: { 4: 'forget' },
+    });
+    try {
+      const [ended] = await ingestFrom(rejecting, store);
+      expect(ended?.status).toBe('ok');
+      expect(sumMicros(await store.teamDailyTotals('payments', range.from, range.to))).toBe(
+        rows()
+          .filter((r) => r.project === 'proj_payments')
+          .reduce((a, r) => a + BigInt(Math.round(r.usd * 1e6)), 0n),
+      );
+    } finally {
+      await rejecting.close();
+    }
   });
 
   it('replaces earlier days when the vendor revises them', async () => {
