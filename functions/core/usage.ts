@@ -21,6 +21,10 @@ export interface OutcomeCounts {
   readonly pullRequests?: number;
   readonly linesAdded?: number;
   readonly linesRemoved?: number;
+  /** Lines added from AI suggestions the user accepted (Cursor `acceptedLinesAdded`). */
+  readonly linesAccepted?: number;
+  /** AI requests the user made (Cursor composer, chat, agent and Cmd-K), whether billed or included. */
+  readonly requests?: number;
   readonly sessions?: number;
 }
 

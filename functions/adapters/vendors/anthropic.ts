@@ -107,6 +107,12 @@ const claudeCodePage = z.object({
   next_page: z.string().nullable().optional(),
 });
 
+/** The outcome counters Claude Code analytics reports. */
+type ClaudeCodeOutcome = Extract<
+  keyof OutcomeCounts,
+  'commits' | 'pullRequests' | 'linesAdded' | 'linesRemoved' | 'sessions'
+>;
+
 export interface AnthropicOptions extends HttpOptions {
   readonly sourceId: string;
   readonly apiKey: () => Promise<string>;
@@ -256,7 +262,7 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
       {
         identities: VendorUsageLine['identities'];
         date: IsoDay;
-        outcomes: { -readonly [K in keyof OutcomeCounts]-?: number };
+        outcomes: { -readonly [K in ClaudeCodeOutcome]-?: number };
         models: Map<string, bigint>;
       }
     >();

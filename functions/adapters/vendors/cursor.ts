@@ -1,9 +1,9 @@
 import * as z from 'zod';
-import { addDays, type IsoDay, toDayNumber, utcDayOf } from '../../core/dates.js';
+import { addDays, type IsoDay, minDay, toDayNumber, utcDayOf } from '../../core/dates.js';
 import type { Connector, DayRange } from '../../core/ingest/connector.js';
 import { centsNumberToMicros } from '../../core/money.js';
-import type { VendorUsageLine } from '../../core/usage.js';
-import { type HttpOptions, requestJson } from './http.js';
+import { lineKey, type OutcomeCounts, type VendorUsageLine } from '../../core/usage.js';
+import { checkPageLimit, type HttpOptions, requestJson } from './http.js';
 
 /**
  * Cursor Admin API usage events (`POST /teams/filtered-usage-events`): one event per request with
@@ -30,6 +30,45 @@ const eventsPage = z.object({
   pagination: z.object({ hasNextPage: z.boolean(), currentPage: z.number().int() }),
 });
 
+/**
+ * Daily usage data (`POST /teams/daily-usage-data`): one record per member per day with activity
+ * counters and no money. Asked with `page`/`pageSize`, every member comes back (inactive ones too),
+ * paged by member; the range may span at most 30 days.
+ */
+const activity = z.number({ error: 'expected a count' }).int().nonnegative().default(0);
+const dailyRecord = z
+  .object({
+    userId: z.union([z.string(), z.number()]).optional(),
+    /** `YYYY-MM-DD`; older answers only carry `date` (epoch ms of the UTC day). */
+    day: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+      .optional(),
+    date: z.number({ error: 'expected epoch milliseconds' }).int().optional(),
+    email: z.string().nullable().optional(),
+    isActive: z.boolean().optional(),
+    totalLinesAdded: activity,
+    totalLinesDeleted: activity,
+    acceptedLinesAdded: activity,
+    composerRequests: activity,
+    chatRequests: activity,
+    agentRequests: activity,
+    cmdkUsages: activity,
+    totalTabsAccepted: activity,
+    mostUsedModel: z.string().nullable().optional(),
+  })
+  .refine((r) => r.day !== undefined || r.date !== undefined, {
+    error: 'expected a day or date',
+    path: ['day'],
+  });
+const dailyPage = z.object({
+  data: z.array(dailyRecord),
+  pagination: z.object({ hasNextPage: z.boolean() }).optional(),
+});
+
+/** Cursor rejects a daily-usage-data range longer than this. */
+const DAILY_USAGE_MAX_DAYS = 30;
+
 export interface CursorOptions extends HttpOptions {
   readonly sourceId: string;
   readonly apiKey: () => Promise<string>;
@@ -39,78 +78,157 @@ export interface CursorOptions extends HttpOptions {
   /** Events per page (≤ 1000). @default 1000 */
   readonly pageSize?: number;
   readonly maxPages?: number;
+  /** Also pull per-user daily activity (detail lines: lines, requests, model most used). @default true */
+  readonly includeDailyUsage?: boolean;
+  /** Members per page of daily usage data. @default 100 */
+  readonly dailyUsagePageSize?: number;
 }
 
+/** Epoch ms bounds of a day range, both inclusive (Cursor's convention). */
+const msBounds = (range: DayRange) => ({
+  startDate: toDayNumber(range.from) * 86_400_000,
+  endDate: toDayNumber(addDays(range.to, 1)) * 86_400_000 - 1,
+});
+
+/**
+ * Cursor Admin API: usage events are the money of record (`chargedCents` per user, model and day);
+ * daily usage data adds one detail line per active member and day (`billable: false`, cost 0) with
+ * lines added and accepted, AI requests and the model used most, so cost-per-line and active users
+ * can be read beside the spend without changing it.
+ */
 export function createCursorConnector(opts: CursorOptions): Connector {
   const base = (opts.baseUrl ?? 'https://api.cursor.com').replace(/\/$/, '');
+  const maxPages = opts.maxPages ?? 1000;
+  const provisional = (date: IsoDay) => opts.today !== undefined && date >= opts.today;
+  const post = (auth: string, body: unknown): RequestInit => ({
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+  const usageEvents = async (range: DayRange, auth: string): Promise<VendorUsageLine[]> => {
+    type Acc = {
+      micros: bigint;
+      input: number;
+      output: number;
+      cacheRead: number;
+      cacheWrite: number;
+      line: Omit<VendorUsageLine, 'costMicros' | 'tokens'>;
+    };
+    const byKey = new Map<string, Acc>();
+    for (let page = 1; ; page++) {
+      const site = { source: opts.sourceId, endpoint: 'filtered-usage-events', page };
+      checkPageLimit(site, maxPages);
+      const body = await requestJson(
+        `${base}/teams/filtered-usage-events`,
+        post(auth, { ...msBounds(range), page, pageSize: opts.pageSize ?? 1000 }),
+        eventsPage,
+        site,
+        opts,
+      );
+      if (body === 'end') break;
+      for (const e of body.usageEvents) {
+        const date = utcDayOf(new Date(Number(e.timestamp)));
+        if (date < range.from || date > range.to) continue;
+        const who = e.userEmail ?? e.serviceAccountId ?? 'unknown';
+        const model = e.model ?? 'unknown';
+        const key = `${date}|${who}|${model}`;
+        const acc =
+          byKey.get(key) ??
+          ({
+            micros: 0n,
+            input: 0,
+            output: 0,
+            cacheRead: 0,
+            cacheWrite: 0,
+            line: {
+              date,
+              vendor: 'cursor',
+              identities: e.userEmail ? { userEmail: e.userEmail } : { account: who },
+              lineItem: model,
+              model,
+              provisional: provisional(date),
+            },
+          } satisfies Acc);
+        acc.micros += centsNumberToMicros(e.chargedCents ?? 0);
+        acc.input += e.tokenUsage?.inputTokens ?? 0;
+        acc.output += e.tokenUsage?.outputTokens ?? 0;
+        acc.cacheRead += e.tokenUsage?.cacheReadTokens ?? 0;
+        acc.cacheWrite += e.tokenUsage?.cacheWriteTokens ?? 0;
+        byKey.set(key, acc);
+      }
+      if (!body.pagination.hasNextPage) break;
+    }
+    return [...byKey.values()].map((a) => ({
+      ...a.line,
+      costMicros: a.micros,
+      tokens: { input: a.input, output: a.output, cacheRead: a.cacheRead, cacheWrite: a.cacheWrite },
+    }));
+  };
+
+  /** One detail line per active member and day, in windows of at most 30 days, paged by member. */
+  const dailyUsage = async (range: DayRange, auth: string): Promise<VendorUsageLine[]> => {
+    const byKey = new Map<string, VendorUsageLine>();
+    for (let from = range.from; from <= range.to; from = addDays(from, DAILY_USAGE_MAX_DAYS)) {
+      const window = { from, to: minDay(range.to, addDays(from, DAILY_USAGE_MAX_DAYS - 1)) };
+      for (let page = 1; ; page++) {
+        const site = { source: opts.sourceId, endpoint: 'daily-usage-data', page };
+        checkPageLimit(site, maxPages);
+        const body = await requestJson(
+          `${base}/teams/daily-usage-data`,
+          post(auth, { ...msBounds(window), page, pageSize: opts.dailyUsagePageSize ?? 100 }),
+          dailyPage,
+          site,
+          opts,
+        );
+        if (body === 'end') break;
+        for (const r of body.data) {
+          const date = r.day ?? utcDayOf(new Date(r.date ?? 0));
+          if (date < window.from || date > window.to) continue;
+          const outcomes = {
+            linesAdded: r.totalLinesAdded,
+            linesRemoved: r.totalLinesDeleted,
+            linesAccepted: r.acceptedLinesAdded,
+            requests: r.composerRequests + r.chatRequests + r.agentRequests + r.cmdkUsages,
+          } satisfies OutcomeCounts;
+          // Paged answers list every member every day; a day without activity is not a line.
+          const counters = [...Object.values(outcomes), r.totalTabsAccepted];
+          if (r.isActive !== true && counters.every((n) => n === 0)) continue;
+          const line: VendorUsageLine = {
+            date,
+            vendor: 'cursor',
+            identities: r.email ? { userEmail: r.email } : { account: String(r.userId ?? 'unknown') },
+            lineItem: 'Cursor activity',
+            ...(r.mostUsedModel ? { model: r.mostUsedModel } : {}),
+            costMicros: 0n,
+            outcomes,
+            provisional: provisional(date),
+            billable: false,
+          };
+          const k = `${date}|${lineKey(line)}`;
+          const prev = byKey.get(k);
+          byKey.set(k, prev ? { ...prev, outcomes: addOutcomes(prev.outcomes, outcomes) } : line);
+        }
+        if (!body.pagination?.hasNextPage) break;
+      }
+    }
+    return [...byKey.values()];
+  };
+
   return {
     sourceId: opts.sourceId,
     vendor: 'cursor',
     async fetchUsage(range: DayRange): Promise<VendorUsageLine[]> {
       const auth = `Basic ${Buffer.from(`${await opts.apiKey()}:`).toString('base64')}`;
-      const startDate = toDayNumber(range.from) * 86_400_000;
-      const endDate = toDayNumber(addDays(range.to, 1)) * 86_400_000 - 1; // inclusive
-      type Acc = {
-        micros: bigint;
-        input: number;
-        output: number;
-        cacheRead: number;
-        cacheWrite: number;
-        line: Omit<VendorUsageLine, 'costMicros' | 'tokens'>;
-      };
-      const byKey = new Map<string, Acc>();
-      for (let page = 1; ; page++) {
-        if (page > (opts.maxPages ?? 1000))
-          throw new Error(`${opts.sourceId} filtered-usage-events: more than ${opts.maxPages ?? 1000} pages`);
-        const body = await requestJson(
-          `${base}/teams/filtered-usage-events`,
-          {
-            method: 'POST',
-            headers: { authorization: auth, 'content-type': 'application/json', accept: 'application/json' },
-            body: JSON.stringify({ startDate, endDate, page, pageSize: opts.pageSize ?? 1000 }),
-          },
-          eventsPage,
-          { source: opts.sourceId, endpoint: 'filtered-usage-events', page },
-          opts,
-        );
-        if (body === 'end') break;
-        for (const e of body.usageEvents) {
-          const date = utcDayOf(new Date(Number(e.timestamp)));
-          if (date < range.from || date > range.to) continue;
-          const who = e.userEmail ?? e.serviceAccountId ?? 'unknown';
-          const model = e.model ?? 'unknown';
-          const key = `${date}|${who}|${model}`;
-          const acc =
-            byKey.get(key) ??
-            ({
-              micros: 0n,
-              input: 0,
-              output: 0,
-              cacheRead: 0,
-              cacheWrite: 0,
-              line: {
-                date,
-                vendor: 'cursor',
-                identities: e.userEmail ? { userEmail: e.userEmail } : { account: who },
-                lineItem: model,
-                model,
-                provisional: opts.today !== undefined && date >= opts.today,
-              },
-            } satisfies Acc);
-          acc.micros += centsNumberToMicros(e.chargedCents ?? 0);
-          acc.input += e.tokenUsage?.inputTokens ?? 0;
-          acc.output += e.tokenUsage?.outputTokens ?? 0;
-          acc.cacheRead += e.tokenUsage?.cacheReadTokens ?? 0;
-          acc.cacheWrite += e.tokenUsage?.cacheWriteTokens ?? 0;
-          byKey.set(key, acc);
-        }
-        if (!body.pagination.hasNextPage) break;
-      }
-      return [...byKey.values()].map((a) => ({
-        ...a.line,
-        costMicros: a.micros,
-        tokens: { input: a.input, output: a.output, cacheRead: a.cacheRead, cacheWrite: a.cacheWrite },
-      }));
+      const lines = await usageEvents(range, auth);
+      if (opts.includeDailyUsage !== false) lines.push(...(await dailyUsage(range, auth)));
+      return lines;
     },
   };
+}
+
+function addOutcomes(a: OutcomeCounts | undefined, b: OutcomeCounts): OutcomeCounts {
+  const out: Record<string, number> = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + (v ?? 0);
+  return out;
 }

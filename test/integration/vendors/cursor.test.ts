@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createCursorConnector } from '../../../functions/adapters/vendors/cursor.js';
 import { parseConfig } from '../../../functions/core/config/load.js';
+import { addDays, eachDay } from '../../../functions/core/dates.js';
+import type { DayRange } from '../../../functions/core/ingest/connector.js';
 import { runIngest } from '../../../functions/core/ingest/run-ingest.js';
 import { centsNumberToMicros } from '../../../functions/core/money.js';
+import type { UsageStore } from '../../../functions/core/ports.js';
 import {
+  type CursorDailyUsage,
   type CursorEvent,
   type CursorFault,
   startCursorServer,
@@ -39,55 +43,200 @@ const events = (scale = 1): CursorEvent[] =>
     chargedCents: (19.4 + (i % 7) * 0.0125) * scale,
   }));
 const served = (es: CursorEvent[]) => es.reduce((a, e) => a + centsNumberToMicros(e.chargedCents), 0n);
+// Daily activity: kim works only within the plan (no usage-based events), so has activity but no spend.
+const daily = (bump = 0, days: readonly string[] = eachDay(range.from, range.to)): CursorDailyUsage[] =>
+  days.flatMap((day, i) => [
+    {
+      day,
+      email: 'dana@payments.corp.com',
+      linesAdded: 300 + i + bump,
+      acceptedLinesAdded: 120 + bump,
+      requests: 40,
+      mostUsedModel: 'claude-4.5-sonnet',
+    },
+    {
+      day,
+      email: 'kim@payments.corp.com',
+      linesAdded: 80,
+      acceptedLinesAdded: 30,
+      requests: 9 + bump,
+      mostUsedModel: 'gpt-5',
+    },
+    {
+      day,
+      email: 'lee@elsewhere.com',
+      linesAdded: 10,
+      acceptedLinesAdded: 5,
+      requests: 3,
+      mostUsedModel: 'claude-4.5-sonnet',
+    },
+  ]);
 
-async function ingest(
-  es: () => CursorEvent[],
-  faults: Record<number, CursorFault>,
-  store: Parameters<typeof runIngest>[0]['store'],
-) {
-  const server = await startCursorServer({ key: KEY, events: es, faults });
+interface IngestOptions {
+  faults?: Record<number, CursorFault>;
+  daily?: () => CursorDailyUsage[];
+  includeDailyUsage?: boolean;
+  range?: DayRange;
+  waits?: number[];
+}
+
+/**
+ * One run through a fresh server: events in pages of 50 (three pages), daily usage in pages of two
+ * members (dana, idle, kim, lee: two pages per window).
+ */
+async function ingest(es: () => CursorEvent[], store: UsageStore, o: IngestOptions = {}) {
+  const server = await startCursorServer({
+    key: KEY,
+    events: es,
+    daily: o.daily ?? (() => daily()),
+    idleMembers: ['idle@payments.corp.com'],
+    faults: o.faults ?? {},
+  });
   try {
     const connector = createCursorConnector({
       sourceId: 'cursor',
       apiKey: async () => KEY,
       baseUrl: server.baseUrl,
-      sleep: async () => undefined,
+      sleep: async (ms) => void o.waits?.push(ms),
+      random: () => 0.1,
+      timeoutMs: 200,
       pageSize: 50,
+      dailyUsagePageSize: 2,
+      includeDailyUsage: o.includeDailyUsage ?? true,
     });
-    const [outcome] = await runIngest({ config, store, connectors: [connector], range, today: '2026-08-10' });
-    return { outcome, requests: server.requests() };
+    const [outcome] = await runIngest({
+      config,
+      store,
+      connectors: [connector],
+      range: o.range ?? range,
+      today: '2026-09-10',
+    });
+    return { outcome, requests: server.requests(), calls: server.calls() };
   } finally {
     await server.close();
   }
 }
 
-describe('Cursor usage-events connector over loopback into DynamoDB Local', () => {
-  it('rolls events up per user and day and stores exactly the cents served, across pages, after a 429 and a 500', async () => {
+const money = async (store: UsageStore, team = 'payments') =>
+  (await store.teamDailyTotals(team, range.from, range.to)).reduce((a, t) => a + t.costMicros, 0n);
+const everything = async (store: UsageStore) => ({
+  payments: await store.teamDailyTotals('payments', range.from, range.to),
+  unallocated: await store.teamDailyTotals('unallocated', range.from, range.to),
+  lines: await store.teamLines('cursor', range.from, 'payments'),
+});
+
+describe('Cursor connector over loopback into DynamoDB Local', () => {
+  it('stores exactly the cents served across pages, after a 429 (waiting as Retry-After asks), a 500 and a slow answer on each endpoint', async () => {
     const { store } = await dynamo.newStore();
-    const { outcome, requests } = await ingest(() => events(), { 1: '429', 2: '500' }, store);
+    const waits: number[] = [];
+    // Events: requests 1–3 fail, then pages at 4–6. Daily usage: 7–9 fail, then pages at 10–11.
+    const faults = { 1: '429', 2: '500', 3: 'slow', 7: '429', 8: '500', 9: 'slow' } as const;
+    const { outcome, requests } = await ingest(() => events(), store, { faults, waits });
     expect(outcome?.status).toBe('ok');
-    expect(requests).toBe(5); // 429, 500, then 120 events in pages of 50
-    const stored = [
-      ...(await store.teamDailyTotals('payments', range.from, range.to)),
-      ...(await store.teamDailyTotals('unallocated', range.from, range.to)),
-    ];
-    expect(stored.reduce((a, t) => a + t.costMicros, 0n)).toBe(served(events()));
+    expect(requests).toBe(11);
+    // Retry-After: 1 s, then jittered backoff (0.6 × 500 ms × 2^(attempt-1)) for the 500 and the timeout.
+    expect(waits).toEqual([1000, 600, 1200, 1000, 600, 1200]);
+    expect((await money(store)) + (await money(store, 'unallocated'))).toBe(served(events()));
     const dana = await store.teamLines('cursor', '2026-08-01', 'payments');
-    expect(dana.map((l) => l.identities.userEmail)).toEqual(['dana@payments.corp.com']);
+    expect(new Set(dana.map((l) => l.identities.userEmail))).toEqual(
+      new Set(['dana@payments.corp.com', 'kim@payments.corp.com']),
+    );
   });
 
-  it('replaces revised days, and a malformed page leaves the store as it was', async () => {
-    const { store } = await dynamo.newStore();
-    await ingest(() => events(), {}, store);
-    await ingest(() => events(2), {}, store);
-    const total = async () =>
-      (await store.teamDailyTotals('payments', range.from, range.to)).reduce((a, t) => a + t.costMicros, 0n);
-    const revised = served(events(2).filter((e) => e.userEmail.endsWith('@payments.corp.com')));
-    expect(await total()).toBe(revised);
-    const { outcome } = await ingest(() => events(3), { 2: 'malformed' }, store);
-    expect(outcome?.error).toMatch(
-      /cursor filtered-usage-events page 2: usageEvents\[0\]\.chargedCents: expected a number of cents/,
-    );
-    expect(await total()).toBe(revised);
+  it('stores daily usage as per-user detail lines that leave the money as the usage events charged it', async () => {
+    const withDaily = (await dynamo.newStore()).store;
+    const without = (await dynamo.newStore()).store;
+    await ingest(() => events(), withDaily);
+    await ingest(() => events(), without, { includeDailyUsage: false });
+    // Same money per team and day, to the micro, with or without the detail lines.
+    for (const team of ['payments', 'unallocated']) {
+      const a = await withDaily.teamDailyTotals(team, range.from, range.to);
+      const b = await without.teamDailyTotals(team, range.from, range.to);
+      expect(a.map((t) => [t.date, t.costMicros, t.byModel])).toEqual(
+        b.map((t) => [t.date, t.costMicros, t.byModel]),
+      );
+    }
+    expect((await money(withDaily)) + (await money(withDaily, 'unallocated'))).toBe(served(events()));
+    const lines = await withDaily.teamLines('cursor', '2026-08-02', 'payments');
+    expect(
+      lines.find((l) => l.lineItem === 'Cursor activity' && l.identities.userEmail?.startsWith('dana')),
+    ).toMatchObject({
+      costMicros: 0n,
+      billable: false,
+      model: 'claude-4.5-sonnet',
+      outcomes: { linesAdded: 301, linesRemoved: 7, linesAccepted: 120, requests: 40 },
+    });
+    // The member with no activity is not stored; kim (plan usage only) counts as active with no spend.
+    expect(lines.map((l) => l.identities.userEmail)).not.toContain('idle@payments.corp.com');
+    const [day2] = await withDaily.teamDailyTotals('payments', '2026-08-02', '2026-08-02');
+    expect(day2).toMatchObject({ activeUsers: 2, outcomes: { linesAdded: 381, requests: 49 } });
+    const [plain] = await without.teamDailyTotals('payments', '2026-08-02', '2026-08-02');
+    expect(plain?.activeUsers).toBe(1);
   });
+
+  it('asks daily usage for at most 30 days at a time', async () => {
+    const { store } = await dynamo.newStore();
+    const long = { from: '2026-08-01', to: '2026-08-31' }; // one 31-day chunk of the runner
+    const { outcome, calls } = await ingest(() => events(), store, {
+      range: long,
+      daily: () => daily(0, ['2026-08-01', '2026-08-31']),
+    });
+    expect(outcome?.status).toBe('ok');
+    const windows = calls
+      .filter((c) => c.path === '/teams/daily-usage-data' && c.body.page === 1)
+      .map((c) => [c.body.startDate, c.body.endDate]);
+    expect(windows).toEqual([
+      [Date.parse('2026-08-01T00:00:00Z'), Date.parse('2026-08-30T23:59:59.999Z')],
+      [Date.parse('2026-08-31T00:00:00Z'), Date.parse('2026-08-31T23:59:59.999Z')],
+    ]);
+    const last = await store.teamLines('cursor', '2026-08-31', 'payments');
+    expect(last.filter((l) => l.lineItem === 'Cursor activity')).toHaveLength(2);
+    expect(addDays(long.from, 30)).toBe(long.to);
+  });
+
+  it('replaces revised days on both endpoints rather than adding to them', async () => {
+    const { store } = await dynamo.newStore();
+    await ingest(() => events(), store);
+    await ingest(() => events(2), store, { daily: () => daily(1000) });
+    expect(await money(store)).toBe(
+      served(events(2).filter((e) => e.userEmail.endsWith('@payments.corp.com'))),
+    );
+    const [day1] = await store.teamDailyTotals('payments', range.from, range.from);
+    expect(day1?.outcomes).toMatchObject({ linesAdded: 300 + 1000 + 80, requests: 40 + 9 + 1000 });
+  });
+
+  it.each([
+    [
+      'a malformed usage event',
+      { 2: 'malformed' },
+      /cursor filtered-usage-events page 2: usageEvents\[0\]\.chargedCents: expected a number of cents/,
+    ],
+    [
+      'a truncated usage-events page',
+      { 3: 'truncated' },
+      /cursor filtered-usage-events page 3: response is not valid JSON/,
+    ],
+    [
+      'a malformed daily usage record',
+      { 5: 'malformed' },
+      /cursor daily-usage-data page 2: data\[0\]\.acceptedLinesAdded: expected a count/,
+    ],
+    [
+      'a truncated daily-usage page',
+      { 4: 'truncated' },
+      /cursor daily-usage-data page 1: response is not valid JSON/,
+    ],
+  ] as const)(
+    'fails the source on %s, names it, and leaves the store as it was',
+    async (_name, faults, message) => {
+      const { store } = await dynamo.newStore();
+      await ingest(() => events(), store);
+      const before = await everything(store);
+      const { outcome } = await ingest(() => events(3), store, { faults, daily: () => daily(500) });
+      expect(outcome?.status).toBe('failed');
+      expect(outcome?.error).toMatch(message);
+      expect(outcome?.error).not.toContain(KEY);
+      expect(await everything(store)).toEqual(before);
+    },
+  );
 });
