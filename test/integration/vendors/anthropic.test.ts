@@ -4,9 +4,11 @@ import { parseConfig } from '../../../functions/core/config/load.js';
 import { eachDay } from '../../../functions/core/dates.js';
 import { runIngest } from '../../../functions/core/ingest/run-ingest.js';
 import { centsStringToMicros } from '../../../functions/core/money.js';
+import type { UsageStore } from '../../../functions/core/ports.js';
 import {
   type AnthropicFault,
   type CostReportRow,
+  type MessagesUsageRow,
   startAnthropicServer,
 } from '../../fixtures/vendors/anthropic-server.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
@@ -44,36 +46,46 @@ const rows = (extraCents = 0): CostReportRow[] =>
     { day, workspace: null, description: 'Web search', cents: '10' },
   ]);
 const served = (rs: CostReportRow[]) => rs.reduce((a, r) => a + centsStringToMicros(r.cents), 0n);
+const messages = (extra = 0): MessagesUsageRow[] =>
+  eachDay(range.from, range.to).flatMap((day) => [
+    {
+      day,
+      workspace: 'wrkspc_payments',
+      apiKey: 'apikey_01',
+      model: 'claude-sonnet-4-6',
+      input: 1000 + extra,
+      output: 200,
+    },
+    { day, workspace: 'wrkspc_payments', apiKey: null, model: 'claude-sonnet-4-6', input: 10, output: 2 },
+  ]);
 
-async function ingest(
-  rs: () => CostReportRow[],
-  faults: Record<number, AnthropicFault>,
-  store: Parameters<typeof runIngest>[0]['store'],
-) {
+interface Served {
+  rows?: () => CostReportRow[];
+  messages?: () => MessagesUsageRow[];
+  claudeCodeCents?: number;
+  faults?: Record<number, AnthropicFault>;
+  waits?: number[];
+}
+
+/**
+ * One run through a fresh server. Requests in order: cost report pages 1–3 (12 days, 5 a page),
+ * messages usage pages 4–6, then Claude Code one day a call (7–18), each shifted by any faults.
+ */
+async function ingest(store: UsageStore, s: Served = {}) {
   const server = await startAnthropicServer({
     key: KEY,
-    rows: rs,
-    faults,
-    claudeCode: () => [{ email: 'dana@corp.com', cents: 612.5, prs: 1 }],
-    messages: () =>
-      eachDay(range.from, range.to).flatMap((day) => [
-        {
-          day,
-          workspace: 'wrkspc_payments',
-          apiKey: 'apikey_01',
-          model: 'claude-sonnet-4-6',
-          input: 1000,
-          output: 200,
-        },
-        { day, workspace: 'wrkspc_payments', apiKey: null, model: 'claude-sonnet-4-6', input: 10, output: 2 },
-      ]),
+    rows: s.rows ?? (() => rows()),
+    faults: s.faults ?? {},
+    claudeCode: () => [{ email: 'dana@corp.com', cents: s.claudeCodeCents ?? 612.5, prs: 1 }],
+    messages: s.messages ?? (() => messages()),
   });
   try {
     const connector = createAnthropicConnector({
       sourceId: 'anthropic',
       apiKey: async () => KEY,
       baseUrl: server.baseUrl,
-      sleep: async () => undefined,
+      sleep: async (ms) => void s.waits?.push(ms),
+      random: () => 0.1,
       pageSize: 5,
       timeoutMs: 200,
     });
@@ -84,13 +96,28 @@ async function ingest(
   }
 }
 
-describe('Anthropic cost report connector over loopback into DynamoDB Local', () => {
-  it('stores the served cents as dollars to the micro, across pages, after a 429 and a 500', async () => {
+const money = async (store: UsageStore) =>
+  (await store.teamDailyTotals('payments', range.from, range.to)).reduce((a, t) => a + t.costMicros, 0n);
+const everything = async (store: UsageStore) => ({
+  payments: await store.teamDailyTotals('payments', range.from, range.to),
+  unallocated: await store.teamDailyTotals('unallocated', range.from, range.to),
+  lines: await store.teamLines('anthropic', range.from, 'payments'),
+  perUser: await store.teamLines('anthropic', range.from, 'unallocated'),
+});
+
+describe('Anthropic Admin API connector over loopback into DynamoDB Local', () => {
+  it('stores the served cents as dollars to the micro across pages, after a 429, a 500 and a slow answer on every endpoint', async () => {
     const { store } = await dynamo.newStore();
-    const { outcome, requests } = await ingest(() => rows(), { 1: '429', 2: '500' }, store);
+    const waits: number[] = [];
+    // Each endpoint's first request meets a 429, a 500, then an answer slower than the timeout.
+    const faults: Record<number, AnthropicFault> = {};
+    for (const first of [1, 7, 13])
+      Object.assign(faults, { [first]: '429', [first + 1]: '500', [first + 2]: 'slow' });
+    const { outcome, requests } = await ingest(store, { faults, waits });
     expect(outcome?.status).toBe('ok');
-    // 429, 500, 12 days of cost report and of messages usage in pages of 5, 12 Claude Code days
-    expect(requests).toBe(2 + 3 + 3 + 12);
+    expect(requests).toBe(9 + 3 + 3 + 12);
+    // Retry-After: 2 s, then jittered backoff (0.6 × 500 ms × 2^(attempt-1)) for the 500 and the timeout.
+    expect(waits).toEqual([2000, 600, 1200, 2000, 600, 1200, 2000, 600, 1200]);
     const stored = [
       ...(await store.teamDailyTotals('payments', range.from, range.to)),
       ...(await store.teamDailyTotals('unallocated', range.from, range.to)),
@@ -119,46 +146,64 @@ describe('Anthropic cost report connector over loopback into DynamoDB Local', ()
 
   it.each([
     [
-      'a truncated body',
-      { 3: 'truncated' as AnthropicFault },
+      'a truncated cost report page',
+      { 3: 'truncated' },
       /anthropic cost_report page 3: response is not valid JSON/,
     ],
     [
+      'a malformed amount',
+      { 2: 'malformed' },
+      /anthropic cost_report page 2: data\[0\]\.results\[0\]\.amount: expected a decimal string of cents/,
+    ],
+    [
+      'a truncated messages usage page',
+      { 4: 'truncated' },
+      /anthropic usage_report\/messages page 1: response is not valid JSON/,
+    ],
+    [
       'a malformed token count',
-      { 5: 'malformed' as AnthropicFault },
+      { 5: 'malformed' },
       /anthropic usage_report\/messages page 2: data\[0\]\.results\[0\]\.output_tokens: expected a token count/,
     ],
-  ])('aborts on %s, names it, and leaves the store as it was', async (_name, faults, message) => {
-    const { store } = await dynamo.newStore();
-    await ingest(() => rows(), {}, store);
-    const before = await store.teamDailyTotals('payments', range.from, range.to);
-    const { outcome } = await ingest(() => rows(7), faults, store);
-    expect(outcome?.status).toBe('failed');
-    expect(outcome?.error).toMatch(message);
-    expect(await store.teamDailyTotals('payments', range.from, range.to)).toEqual(before);
-  });
+    [
+      'a truncated Claude Code day',
+      { 7: 'truncated' },
+      /anthropic usage_report\/claude_code page 1: response is not valid JSON/,
+    ],
+    [
+      'a malformed Claude Code cost',
+      { 9: 'malformed' },
+      /anthropic usage_report\/claude_code page 1: data\[0\]\.model_breakdown\[0\]\.estimated_cost\.amount: expected a number of cents/,
+    ],
+  ] as const)(
+    'fails the source on %s, names it, and leaves the store as it was',
+    async (_name, faults, message) => {
+      const { store } = await dynamo.newStore();
+      await ingest(store);
+      const before = await everything(store);
+      const { outcome } = await ingest(store, {
+        rows: () => rows(7),
+        messages: () => messages(7),
+        claudeCodeCents: 700,
+        faults,
+      });
+      expect(outcome?.status).toBe('failed');
+      expect(outcome?.error).toMatch(message);
+      expect(outcome?.error).not.toContain(KEY);
+      expect(await everything(store)).toEqual(before);
+    },
+  );
 
-  it('retries an answer slower than the timeout', async () => {
+  it('replaces revised days on every endpoint rather than adding to them', async () => {
     const { store } = await dynamo.newStore();
-    const { outcome, requests } = await ingest(() => rows(), { 2: 'slow' }, store);
-    expect(outcome?.status).toBe('ok');
-    expect(requests).toBe(1 + 3 + 3 + 12);
-  });
-
-  it('replaces revised days and aborts on a malformed amount without touching the store', async () => {
-    const { store } = await dynamo.newStore();
-    await ingest(() => rows(), {}, store);
-    await ingest(() => rows(100), {}, store);
-    const revised = served(rows(100).filter((r) => r.workspace === 'wrkspc_payments'));
-    const total = async () =>
-      (await store.teamDailyTotals('payments', range.from, range.to)).reduce((a, t) => a + t.costMicros, 0n);
-    expect(await total()).toBe(revised);
-    const { outcome } = await ingest(() => rows(999), { 2: 'malformed' }, store);
-    expect(outcome?.status).toBe('failed');
-    expect(outcome?.error).toMatch(
-      /anthropic cost_report page 2: data\[0\]\.results\[0\]\.amount: expected a decimal string of cents/,
-    );
-    expect(outcome?.error).not.toContain(KEY);
-    expect(await total()).toBe(revised);
+    await ingest(store);
+    await ingest(store, { rows: () => rows(100), messages: () => messages(500), claudeCodeCents: 800 });
+    expect(await money(store)).toBe(served(rows(100).filter((r) => r.workspace === 'wrkspc_payments')));
+    const [day1] = await store.teamDailyTotals('payments', range.from, range.from);
+    expect(day1?.tokens).toMatchObject({ input: 1510, output: 202 });
+    const perUser = await store.teamLines('anthropic', range.from, 'unallocated');
+    expect(perUser.filter((l) => l.identities.userEmail === 'dana@corp.com')).toMatchObject([
+      { costMicros: 8_000_000n, outcomes: { pullRequests: 1 } },
+    ]);
   });
 });
