@@ -1,10 +1,15 @@
-import { CostExplorerClient, GetCostAndUsageCommand } from '@aws-sdk/client-cost-explorer';
+import {
+  CostExplorerClient,
+  type CostExplorerClientConfig,
+  GetCostAndUsageCommand,
+  type GetCostAndUsageCommandOutput,
+} from '@aws-sdk/client-cost-explorer';
 import * as z from 'zod';
 import { addDays, type IsoDay } from '../../core/dates.js';
 import type { Connector, DayRange } from '../../core/ingest/connector.js';
 import { usdStringToMicros } from '../../core/money.js';
 import type { VendorUsageLine } from '../../core/usage.js';
-import { firstProblem, VendorResponseError } from './http.js';
+import { checkPageLimit, firstProblem, VendorHttpError, VendorResponseError } from './http.js';
 
 /**
  * AWS Bedrock spend from Cost Explorer `GetCostAndUsage`: DAILY, filtered to the configured services,
@@ -51,24 +56,26 @@ export function createBedrockConnector(opts: BedrockOptions): Connector {
       const lines: VendorUsageLine[] = [];
       let token: string | undefined;
       for (let page = 1; ; page++) {
-        if (page > (opts.maxPages ?? 100))
-          throw new Error(`${opts.sourceId} GetCostAndUsage: more than ${opts.maxPages ?? 100} pages`);
-        const out = await opts.client.send(
-          new GetCostAndUsageCommand({
-            TimePeriod: { Start: range.from, End: addDays(range.to, 1) },
-            Granularity: 'DAILY',
-            Metrics: ['UnblendedCost'],
-            Filter: { Dimensions: { Key: 'SERVICE', Values: [...opts.services] } },
-            GroupBy: [{ Type: 'TAG', Key: opts.tagKey }],
-            ...(token ? { NextPageToken: token } : {}),
-          }),
-        );
-        const parsed = ceResponse.safeParse(out);
-        if (!parsed.success) {
-          throw new VendorResponseError(
-            `${opts.sourceId} GetCostAndUsage page ${page}: ${firstProblem(parsed.error)}`,
+        const site = `${opts.sourceId} GetCostAndUsage page ${page}`;
+        checkPageLimit({ source: opts.sourceId, endpoint: 'GetCostAndUsage', page }, opts.maxPages ?? 100);
+        let out: GetCostAndUsageCommandOutput;
+        try {
+          // Throttling, 5xx and timeouts are retried inside the SDK (client `maxAttempts`).
+          out = await opts.client.send(
+            new GetCostAndUsageCommand({
+              TimePeriod: { Start: range.from, End: addDays(range.to, 1) },
+              Granularity: 'DAILY',
+              Metrics: ['UnblendedCost'],
+              Filter: { Dimensions: { Key: 'SERVICE', Values: [...opts.services] } },
+              GroupBy: [{ Type: 'TAG', Key: opts.tagKey }],
+              ...(token ? { NextPageToken: token } : {}),
+            }),
           );
+        } catch (err) {
+          throw sdkFailure(site, err);
         }
+        const parsed = ceResponse.safeParse(out);
+        if (!parsed.success) throw new VendorResponseError(`${site}: ${firstProblem(parsed.error)}`);
         for (const result of parsed.data.ResultsByTime) {
           const date = result.TimePeriod.Start.slice(0, 10);
           if (date < range.from || date > range.to) continue;
@@ -93,7 +100,40 @@ export function createBedrockConnector(opts: BedrockOptions): Connector {
   };
 }
 
-/** The client for a source: region from config, endpoint override for proxies and tests. */
-export function costExplorerClient(region: string, endpoint?: string): CostExplorerClient {
-  return new CostExplorerClient({ region, ...(endpoint ? { endpoint } : {}), maxAttempts: 5 });
+/**
+ * What the SDK threw, named by call site like the HTTP connectors' errors: a body that is not JSON
+ * (cut off) is a bad response; anything else (retries exhausted, access denied) a transport failure.
+ */
+function sdkFailure(site: string, err: unknown): Error {
+  const e = err instanceof Error ? err : new Error(String(err));
+  if (e.name === 'SyntaxError') {
+    return new VendorResponseError(`${site}: response is not valid JSON (${e.message.split('\n')[0]})`, {
+      cause: e,
+    });
+  }
+  const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return new VendorHttpError(`${site}: ${e.name}${status ? ` (HTTP ${status})` : ''}: ${e.message}`, status, {
+    cause: e,
+  });
+}
+
+export interface CostExplorerClientOptions {
+  /** Endpoint override for proxies and tests. */
+  readonly endpoint?: string;
+  /** Per-request timeout; a slower answer is abandoned and retried. @default 30000 */
+  readonly timeoutMs?: number;
+  /** Fixed credentials (tests); otherwise the environment's (Lambda role, CLI profile). */
+  readonly credentials?: CostExplorerClientConfig['credentials'];
+}
+
+/** The client for a source: region from config, 5 attempts, and a timeout that throws (and is retried). */
+export function costExplorerClient(region: string, opts: CostExplorerClientOptions = {}): CostExplorerClient {
+  return new CostExplorerClient({
+    region,
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    maxAttempts: 5,
+    // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes.
+    requestHandler: { requestTimeout: opts.timeoutMs ?? 30_000, throwOnRequestTimeout: true },
+  });
 }

@@ -40,7 +40,7 @@ export function connectorFor(
         sourceId: source.id,
         tagKey: source.tagKey,
         services: source.services,
-        client: costExplorerClient(source.region, source.baseUrl),
+        client: costExplorerClient(source.region, { endpoint: source.baseUrl }),
         today,
       });
     case 'copilot':

@@ -1,11 +1,15 @@
-import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { describe, expect, it } from 'vitest';
-import { createBedrockConnector } from '../../../functions/adapters/vendors/bedrock.js';
+import { costExplorerClient, createBedrockConnector } from '../../../functions/adapters/vendors/bedrock.js';
 import { parseConfig } from '../../../functions/core/config/load.js';
 import { eachDay } from '../../../functions/core/dates.js';
 import { runIngest } from '../../../functions/core/ingest/run-ingest.js';
 import { usdStringToMicros } from '../../../functions/core/money.js';
-import { startCostExplorerServer, type TagCost } from '../../fixtures/vendors/cost-explorer-server.js';
+import type { UsageStore } from '../../../functions/core/ports.js';
+import {
+  type CostExplorerFault,
+  startCostExplorerServer,
+  type TagCost,
+} from '../../fixtures/vendors/cost-explorer-server.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
 
 const dynamo = useLocalDynamo();
@@ -19,23 +23,32 @@ const config = parseConfig({
   finance: { slackChannel: '#finance' },
 });
 const range = { from: '2026-08-01', to: '2026-08-04' };
-const rows = (): TagCost[] =>
-  eachDay(range.from, range.to).flatMap((day) => [
-    { day, team: 'payments', amount: '38.4127' },
+const rows = (bump = 0): TagCost[] =>
+  eachDay(range.from, range.to).flatMap((day, i) => [
+    { day, team: 'payments', amount: (38.4127 + i * 0.0001 + bump).toFixed(4) },
     { day, team: '', amount: '2.10' },
   ]);
+const served = (rs: TagCost[], team: string) =>
+  rs.filter((r) => r.team === team).reduce((a, r) => a + usdStringToMicros(r.amount), 0n);
 
+/** One run through a fresh Cost Explorer (one day per page: requests 1–4 without faults). */
 async function ingest(
-  opts: { malformedPage?: number; faults?: Record<number, 'throttle' | '500'> },
-  store: Parameters<typeof runIngest>[0]['store'],
+  store: UsageStore,
+  o: { rows?: () => TagCost[]; faults?: Record<number, CostExplorerFault> } = {},
 ) {
-  const server = await startCostExplorerServer({ rows, estimatedFrom: '2026-08-04', ...opts });
+  const server = await startCostExplorerServer({
+    rows: o.rows ?? (() => rows()),
+    estimatedFrom: '2026-08-04',
+    faults: o.faults ?? {},
+    retryAfter: '0.3',
+  });
+  // The production client (5 attempts, a timeout that throws) with fixed credentials.
+  const client = costExplorerClient('us-east-1', {
+    endpoint: server.endpoint,
+    timeoutMs: 200,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   try {
-    const client = new CostExplorerClient({
-      region: 'us-east-1',
-      endpoint: server.endpoint,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
     const connector = createBedrockConnector({
       sourceId: 'bedrock',
       tagKey: 'team',
@@ -43,43 +56,70 @@ async function ingest(
       client,
     });
     const [outcome] = await runIngest({ config, store, connectors: [connector], range, today: '2026-08-10' });
-    client.destroy();
-    return { outcome, requests: server.requests() };
+    return { outcome, requests: server.requests(), arrivals: server.arrivals() };
   } finally {
+    client.destroy();
     await server.close();
   }
 }
 
+const money = async (store: UsageStore, team: string) =>
+  (await store.teamDailyTotals(team, range.from, range.to)).reduce((a, t) => a + t.costMicros, 0n);
+const everything = async (store: UsageStore) => ({
+  payments: await store.teamDailyTotals('payments', range.from, range.to),
+  unallocated: await store.teamDailyTotals('unallocated', range.from, range.to),
+  lines: await store.teamLines('bedrock', range.from, 'payments'),
+});
+
 describe('Bedrock (Cost Explorer) connector over loopback into DynamoDB Local', () => {
   it('stores tag groups exactly across NextPageToken pages; untagged goes to unallocated; Estimated is provisional', async () => {
     const { store } = await dynamo.newStore();
-    const { outcome, requests } = await ingest({}, store);
+    const { outcome, requests } = await ingest(store);
     expect(outcome?.status).toBe('ok');
     expect(requests).toBe(4); // one day per page
-    const payments = await store.teamDailyTotals('payments', range.from, range.to);
-    expect(payments.reduce((a, t) => a + t.costMicros, 0n)).toBe(4n * usdStringToMicros('38.4127'));
-    const untagged = await store.teamDailyTotals('unallocated', range.from, range.to);
-    expect(untagged.reduce((a, t) => a + t.costMicros, 0n)).toBe(4n * 2_100_000n);
+    expect(await money(store, 'payments')).toBe(served(rows(), 'payments'));
+    expect(await money(store, 'unallocated')).toBe(served(rows(), ''));
     expect(outcome?.provisionalDays).toBe(1);
   });
 
-  it('recovers from throttling and a 500 (the SDK retries)', async () => {
+  it('recovers from a 429 (waiting as Retry-After asks), a ThrottlingException, a 500 and a slow answer', async () => {
     const { store } = await dynamo.newStore();
-    const { outcome } = await ingest({ faults: { 1: 'throttle', 3: '500' } }, store);
+    const { outcome, requests, arrivals } = await ingest(store, {
+      faults: { 1: '429', 3: 'throttle', 5: '500', 7: 'slow' },
+    });
     expect(outcome?.status).toBe('ok');
-    const payments = await store.teamDailyTotals('payments', range.from, range.to);
-    expect(payments.reduce((a, t) => a + t.costMicros, 0n)).toBe(4n * usdStringToMicros('38.4127'));
+    expect(requests).toBe(8); // each of the four pages after one failed attempt
+    // The SDK waits at least the 0.3 s the 429 asked for before trying again.
+    expect((arrivals[1] ?? 0) - (arrivals[0] ?? 0)).toBeGreaterThanOrEqual(290);
+    expect(await money(store, 'payments')).toBe(served(rows(), 'payments'));
+    expect(await money(store, 'unallocated')).toBe(served(rows(), ''));
   });
 
-  it('aborts on a malformed amount and leaves the store as it was', async () => {
+  it('replaces revised days rather than adding to them', async () => {
     const { store } = await dynamo.newStore();
-    await ingest({}, store);
-    const { outcome } = await ingest({ malformedPage: 3 }, store);
-    expect(outcome?.status).toBe('failed');
-    expect(outcome?.error).toMatch(
-      /bedrock GetCostAndUsage page 3: ResultsByTime\[0\]\.Groups\[0\]\.Metrics\.UnblendedCost\.Amount/,
-    );
-    const payments = await store.teamDailyTotals('payments', range.from, range.to);
-    expect(payments.reduce((a, t) => a + t.costMicros, 0n)).toBe(4n * usdStringToMicros('38.4127'));
+    await ingest(store);
+    await ingest(store, { rows: () => rows(5) });
+    expect(await money(store, 'payments')).toBe(served(rows(5), 'payments'));
+    expect(await money(store, 'unallocated')).toBe(served(rows(5), ''));
   });
+
+  it.each([
+    [
+      'a malformed amount',
+      { 3: 'malformed' },
+      /bedrock GetCostAndUsage page 3: ResultsByTime\[0\]\.Groups\[0\]\.Metrics\.UnblendedCost\.Amount: expected a decimal string of dollars/,
+    ],
+    ['a truncated page', { 2: 'truncated' }, /bedrock GetCostAndUsage page 2: response is not valid JSON/],
+  ] as const)(
+    'fails the source on %s, names it, and leaves the store as it was',
+    async (_name, faults, message) => {
+      const { store } = await dynamo.newStore();
+      await ingest(store);
+      const before = await everything(store);
+      const { outcome } = await ingest(store, { rows: () => rows(9), faults });
+      expect(outcome?.status).toBe('failed');
+      expect(outcome?.error).toMatch(message);
+      expect(await everything(store)).toEqual(before);
+    },
+  );
 });
