@@ -17,8 +17,14 @@ const seatsPage = z.object({
     z.object({
       assignee: z.object({ login: z.string() }).nullable(),
       assigning_team: z.object({ slug: z.string() }).nullable().optional(),
-      created_at: z.string(),
-      pending_cancellation_date: z.string().nullable().optional(),
+      created_at: z
+        .string({ error: 'expected an ISO 8601 timestamp' })
+        .regex(/^\d{4}-\d{2}-\d{2}/, 'expected an ISO 8601 timestamp'),
+      pending_cancellation_date: z
+        .string({ error: 'expected a YYYY-MM-DD date' })
+        .regex(/^\d{4}-\d{2}-\d{2}/, 'expected a YYYY-MM-DD date')
+        .nullable()
+        .optional(),
     }),
   ),
 });

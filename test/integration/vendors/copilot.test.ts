@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createCopilotConnector } from '../../../functions/adapters/vendors/copilot.js';
 import { parseConfig } from '../../../functions/core/config/load.js';
 import { runIngest } from '../../../functions/core/ingest/run-ingest.js';
-import { type Seat, startCopilotServer } from '../../fixtures/vendors/copilot-server.js';
+import type { UsageStore } from '../../../functions/core/ports.js';
+import { type CopilotFault, type Seat, startCopilotServer } from '../../fixtures/vendors/copilot-server.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
 
 const dynamo = useLocalDynamo();
@@ -20,104 +21,145 @@ const config = parseConfig({
   ],
   finance: { slackChannel: '#finance' },
 });
-// 150 seats (two pages of 100): 120 assigned by the payments team, 30 individually; 10 cancelled mid-June.
-const seats: Seat[] = Array.from({ length: 150 }, (_, i) => ({
-  login: `dev${i}`,
-  team: i < 120 ? 'payments' : null,
-  createdAt: '2026-01-05',
-  ...(i < 10 ? { cancelOn: '2026-06-15' } : {}),
-}));
+// 150 seats (two pages of 100): the first `payments` assigned by the payments team, the rest
+// individually; 10 cancelled mid-June.
+const seatList = (payments = 120): Seat[] =>
+  Array.from({ length: 150 }, (_, i) => ({
+    login: `dev${i}`,
+    team: i < payments ? 'payments' : null,
+    createdAt: '2026-01-05',
+    ...(i < 10 ? { cancelOn: '2026-06-15' } : {}),
+  }));
+const seats = seatList();
+
+interface Run {
+  seats?: readonly Seat[];
+  netAmount?: number;
+  faults?: Record<number, CopilotFault>;
+  range?: { from: string; to: string };
+  waits?: number[];
+}
+const short = { from: '2026-06-01', to: '2026-06-03' };
+
+/** One run through a fresh server: seat pages first (1–2), then premium usage one day a call. */
+async function ingest(store: UsageStore, r: Run = {}) {
+  const server = await startCopilotServer({
+    token: 'ghp_test',
+    org: 'acme',
+    seats: r.seats ?? seats,
+    premium: (day) => [
+      {
+        sku: 'Copilot Premium Request',
+        model: 'Claude Sonnet 4.5',
+        netAmount: r.netAmount ?? (day === '2026-06-20' ? 8 : 4.04),
+      },
+    ],
+    faults: r.faults ?? {},
+  });
+  try {
+    const connector = createCopilotConnector({
+      sourceId: 'copilot',
+      organization: 'acme',
+      seatPriceUsdPerMonth: 39,
+      token: async () => 'ghp_test',
+      baseUrl: server.baseUrl,
+      sleep: async (ms) => void r.waits?.push(ms),
+      random: () => 0.1,
+      timeoutMs: 200,
+    });
+    const [outcome] = await runIngest({
+      config,
+      store,
+      connectors: [connector],
+      range: r.range ?? short,
+      today: '2026-07-01',
+    });
+    return { outcome, requests: server.requests() };
+  } finally {
+    await server.close();
+  }
+}
+
+const money = async (store: UsageStore, team: string) =>
+  (await store.teamDailyTotals(team, short.from, short.to)).reduce((a, t) => a + t.costMicros, 0n);
+const everything = async (store: UsageStore) => ({
+  payments: await store.teamDailyTotals('payments', short.from, short.to),
+  unallocated: await store.teamDailyTotals('unallocated', short.from, short.to),
+  lines: await store.teamLines('copilot', short.from, 'unallocated'),
+});
+// June has 30 days: a seat costs $1.30 a day.
+const SEAT_DAY = 1_300_000n;
 
 describe('Copilot connector over loopback into DynamoDB Local', () => {
-  it('accrues seats per day to the assigning team and stores premium requests, across pages and a 429', async () => {
-    const server = await startCopilotServer({
-      token: 'ghp_test',
-      org: 'acme',
-      seats,
-      premium: (day) => [
-        {
-          sku: 'Copilot Premium Request',
-          model: 'Claude Sonnet 4.5',
-          netAmount: day === '2026-06-20' ? 8 : 4.04,
-        },
-      ],
-      faults: { 1: '429' },
-    });
-    try {
-      const { store } = await dynamo.newStore();
-      const connector = createCopilotConnector({
-        sourceId: 'copilot',
-        organization: 'acme',
-        seatPriceUsdPerMonth: 39,
-        token: async () => 'ghp_test',
-        baseUrl: server.baseUrl,
-        sleep: async () => undefined,
-      });
-      const [outcome] = await runIngest({
-        config,
-        store,
-        connectors: [connector],
-        range: { from: '2026-06-01', to: '2026-06-30' },
-        today: '2026-07-01',
-      });
-      expect(outcome?.status).toBe('ok');
-      // June has 30 days: a seat costs $1.30 a day. Payments: 120 seats to Jun 15, 110 after.
-      const payments = await store.teamDailyTotals('payments', '2026-06-01', '2026-06-30');
-      expect(payments.find((t) => t.date === '2026-06-15')?.costMicros).toBe(156_000_000n);
-      expect(payments.find((t) => t.date === '2026-06-16')?.costMicros).toBe(143_000_000n);
-      // Premium requests are organization-level: unallocated unless a rule maps the org.
-      const unallocated = await store.teamDailyTotals('unallocated', '2026-06-20', '2026-06-20');
-      expect(unallocated[0]?.costMicros).toBe(30n * 1_300_000n + 8_000_000n);
-    } finally {
-      await server.close();
-    }
+  it('accrues seats per day to the assigning team and stores premium requests, across pages', async () => {
+    const { store } = await dynamo.newStore();
+    // A week around the cancellations (each individually assigned seat is a line of its own per day).
+    const { outcome } = await ingest(store, { range: { from: '2026-06-14', to: '2026-06-20' } });
+    expect(outcome?.status).toBe('ok');
+    // Payments: 120 seats to Jun 15, 110 after.
+    const payments = await store.teamDailyTotals('payments', '2026-06-14', '2026-06-20');
+    expect(payments.find((t) => t.date === '2026-06-15')?.costMicros).toBe(120n * SEAT_DAY);
+    expect(payments.find((t) => t.date === '2026-06-16')?.costMicros).toBe(110n * SEAT_DAY);
+    // Premium requests are organization-level: unallocated unless a rule maps the org.
+    const unallocated = await store.teamDailyTotals('unallocated', '2026-06-20', '2026-06-20');
+    expect(unallocated[0]?.costMicros).toBe(30n * SEAT_DAY + 8_000_000n);
   });
 
-  it('recovers from a 500, replaces revised premium usage, and leaves the store as it was on a malformed page', async () => {
+  it('stores exactly what was served after a 429 (waiting as Retry-After asks), a 500 and a slow answer on each endpoint', async () => {
     const { store } = await dynamo.newStore();
-    const run = async (netAmount: number, faults: Record<number, '429' | '500' | 'malformed'>) => {
-      const server = await startCopilotServer({
-        token: 'ghp_test',
-        org: 'acme',
-        seats: seats.slice(0, 5),
-        premium: () => [{ sku: 'Copilot Premium Request', model: 'GPT-5', netAmount }],
-        faults,
-      });
-      try {
-        const connector = createCopilotConnector({
-          sourceId: 'copilot',
-          organization: 'acme',
-          seatPriceUsdPerMonth: 39,
-          token: async () => 'ghp_test',
-          baseUrl: server.baseUrl,
-          sleep: async () => undefined,
-        });
-        return (
-          await runIngest({
-            config,
-            store,
-            connectors: [connector],
-            range: { from: '2026-06-01', to: '2026-06-03' },
-            today: '2026-07-01',
-          })
-        )[0];
-      } finally {
-        await server.close();
-      }
-    };
-    const premium = async () =>
-      (await store.teamDailyTotals('unallocated', '2026-06-01', '2026-06-03')).reduce(
-        (a, t) => a + t.costMicros,
-        0n,
-      );
-    expect((await run(4, { 1: '500' }))?.status).toBe('ok');
-    expect(await premium()).toBe(12_000_000n);
-    await run(5, {});
-    expect(await premium()).toBe(15_000_000n); // revised: replaced, not added
-    const failed = await run(9, { 3: 'malformed' });
-    expect(failed?.error).toMatch(
-      /copilot billing\/premium_request\/usage page 1: usageItems\[0\]\.netAmount: expected a number of dollars/,
-    );
-    expect(await premium()).toBe(15_000_000n);
+    const waits: number[] = [];
+    // Seats: requests 1–3 fail, pages at 4–5. Premium usage: 6–8 fail, the three days at 9–11.
+    const faults = { 1: '429', 2: '500', 3: 'slow', 6: '429', 7: '500', 8: 'slow' } as const;
+    const { outcome, requests } = await ingest(store, { faults, waits, netAmount: 4.04 });
+    expect(outcome?.status).toBe('ok');
+    expect(requests).toBe(11);
+    // Retry-After: 1 s, then jittered backoff (0.6 × 500 ms × 2^(attempt-1)) for the 500 and the timeout.
+    expect(waits).toEqual([1000, 600, 1200, 1000, 600, 1200]);
+    expect(await money(store, 'payments')).toBe(3n * 120n * SEAT_DAY);
+    expect(await money(store, 'unallocated')).toBe(3n * (30n * SEAT_DAY + 4_040_000n));
   });
+
+  it('replaces revised seats and premium usage rather than adding to them', async () => {
+    const { store } = await dynamo.newStore();
+    await ingest(store, { netAmount: 4 });
+    // Twenty seats move from the payments team to individual assignment; premium usage is revised.
+    await ingest(store, { seats: seatList(100), netAmount: 5 });
+    expect(await money(store, 'payments')).toBe(3n * 100n * SEAT_DAY);
+    expect(await money(store, 'unallocated')).toBe(3n * (50n * SEAT_DAY + 5_000_000n));
+  });
+
+  it.each([
+    [
+      'a malformed seat',
+      { 2: 'malformed' },
+      /copilot copilot\/billing\/seats page 2: seats\[0\]\.created_at: expected an ISO 8601 timestamp/,
+    ],
+    [
+      'a truncated seats page',
+      { 1: 'truncated' },
+      /copilot copilot\/billing\/seats page 1: response is not valid JSON/,
+    ],
+    [
+      'a malformed premium amount',
+      { 4: 'malformed' },
+      /copilot billing\/premium_request\/usage page 1: usageItems\[0\]\.netAmount: expected a number of dollars/,
+    ],
+    [
+      'a truncated premium usage answer',
+      { 3: 'truncated' },
+      /copilot billing\/premium_request\/usage page 1: response is not valid JSON/,
+    ],
+  ] as const)(
+    'fails the source on %s, names it, and leaves the store as it was',
+    async (_name, faults, message) => {
+      const { store } = await dynamo.newStore();
+      await ingest(store, { netAmount: 4 });
+      const before = await everything(store);
+      const { outcome } = await ingest(store, { seats: seatList(90), netAmount: 9, faults });
+      expect(outcome?.status).toBe('failed');
+      expect(outcome?.error).toMatch(message);
+      expect(outcome?.error).not.toContain('ghp_test');
+      expect(await everything(store)).toEqual(before);
+    },
+  );
 });
