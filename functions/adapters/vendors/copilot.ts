@@ -3,7 +3,14 @@ import { daysInMonth, eachDay, type IsoDay } from '../../core/dates.js';
 import type { Connector, DayRange } from '../../core/ingest/connector.js';
 import { roundDiv, usdNumberToMicros } from '../../core/money.js';
 import { lineKey, type VendorUsageLine } from '../../core/usage.js';
-import { type HttpOptions, requestJson } from './http.js';
+import {
+  checkPageLimit,
+  type HttpOptions,
+  nextLink,
+  requestJson,
+  requestJsonWithHeaders,
+  VendorResponseError,
+} from './http.js';
 
 /**
  * GitHub Copilot: seats (`GET /orgs/{org}/copilot/billing/seats`, an object `{total_seats, seats}`)
@@ -12,7 +19,7 @@ import { type HttpOptions, requestJson } from './http.js';
  * `netAmount` in dollars), which GitHub reports for the organization, not per team.
  */
 const seatsPage = z.object({
-  total_seats: z.number().int(),
+  total_seats: z.number({ error: 'expected a number of seats' }).int().nonnegative().optional(),
   seats: z.array(
     z.object({
       assignee: z.object({ login: z.string() }).nullable(),
@@ -47,12 +54,58 @@ export interface CopilotOptions extends HttpOptions {
   /** @default https://api.github.com */
   readonly baseUrl?: string;
   readonly today?: IsoDay;
+  /** Seats per page (GitHub: default 50, max 100). @default 100 */
   readonly perPage?: number;
+  readonly maxPages?: number;
 }
+
+type SeatRow = z.infer<typeof seatsPage>['seats'][number];
 
 export function createCopilotConnector(opts: CopilotOptions): Connector {
   const base = (opts.baseUrl ?? 'https://api.github.com').replace(/\/$/, '');
   const org = encodeURIComponent(opts.organization);
+  const endpoint = 'copilot/billing/seats';
+
+  /**
+   * The current seat assignments, following GitHub's `Link: <…>; rel="next"` from page to page (its
+   * URLs may name the organization by id, so they are used as given, never rebuilt). The token only
+   * goes to the configured origin. If the pages list fewer seats than `total_seats` announced, the
+   * list moved while paging (a seat skipped): the source fails and is re-pulled on the next run.
+   */
+  const seatList = async (headers: Record<string, string>): Promise<SeatRow[]> => {
+    const seats: SeatRow[] = [];
+    const logins = new Set<string>();
+    let announced: number | undefined;
+    let url: string | undefined = `${base}/orgs/${org}/copilot/billing/seats?per_page=${opts.perPage ?? 100}`;
+    for (let page = 1; url; page++) {
+      const site = { source: opts.sourceId, endpoint, page };
+      checkPageLimit(site, opts.maxPages ?? 1000);
+      const res = await requestJsonWithHeaders(url, { headers }, seatsPage, site, opts);
+      if (res === 'end') break;
+      announced ??= res.body.total_seats;
+      for (const s of res.body.seats) {
+        // A seat assigned while paging shifts the list: one seen already may come round again.
+        const login = s.assignee?.login;
+        if (login !== undefined && logins.has(login)) continue;
+        if (login !== undefined) logins.add(login);
+        seats.push(s);
+      }
+      const next = nextLink(res.headers.get('link'));
+      if (next === undefined) break;
+      const nextUrl: URL = new URL(next, url);
+      if (nextUrl.origin !== new URL(base).origin)
+        throw new VendorResponseError(
+          `${opts.sourceId} ${endpoint} page ${page}: Link rel="next" points to ${nextUrl.origin}, not ${new URL(base).origin}; not sending the token there`,
+        );
+      url = nextUrl.toString();
+    }
+    if (announced !== undefined && seats.length < announced)
+      throw new VendorResponseError(
+        `${opts.sourceId} ${endpoint}: total_seats is ${announced} but the pages listed ${seats.length} (seats changed while paging?); re-run the ingest`,
+      );
+    return seats;
+  };
+
   return {
     sourceId: opts.sourceId,
     vendor: 'copilot',
@@ -62,22 +115,7 @@ export function createCopilotConnector(opts: CopilotOptions): Connector {
         accept: 'application/vnd.github+json',
         'x-github-api-version': '2022-11-28',
       };
-      // Seats: the current assignment list, paged by page number until every seat is read.
-      const seats: z.infer<typeof seatsPage>['seats'] = [];
-      const perPage = opts.perPage ?? 100;
-      for (let page = 1; ; page++) {
-        const body = await requestJson(
-          `${base}/orgs/${org}/copilot/billing/seats?per_page=${perPage}&page=${page}`,
-          { headers },
-          seatsPage,
-          { source: opts.sourceId, endpoint: 'copilot/billing/seats', page },
-          opts,
-        );
-        if (body === 'end') break;
-        seats.push(...body.seats);
-        if (body.seats.length < perPage || seats.length >= body.total_seats) break;
-        if (page > 1000) throw new Error(`${opts.sourceId} copilot/billing/seats: more than 1000 pages`);
-      }
+      const seats = await seatList(headers);
       const priceMicros = usdNumberToMicros(opts.seatPriceUsdPerMonth);
       const lines: VendorUsageLine[] = [];
       for (const day of eachDay(range.from, range.to)) {

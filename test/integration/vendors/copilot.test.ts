@@ -3,7 +3,12 @@ import { createCopilotConnector } from '../../../functions/adapters/vendors/copi
 import { parseConfig } from '../../../functions/core/config/load.js';
 import { runIngest } from '../../../functions/core/ingest/run-ingest.js';
 import type { UsageStore } from '../../../functions/core/ports.js';
-import { type CopilotFault, type Seat, startCopilotServer } from '../../fixtures/vendors/copilot-server.js';
+import {
+  type CopilotFault,
+  ORG_ID,
+  type Seat,
+  startCopilotServer,
+} from '../../fixtures/vendors/copilot-server.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
 
 const dynamo = useLocalDynamo();
@@ -38,6 +43,9 @@ interface Run {
   faults?: Record<number, CopilotFault>;
   range?: { from: string; to: string };
   waits?: number[];
+  perPage?: number;
+  totalSeats?: number | null;
+  linkOrigin?: string;
 }
 const short = { from: '2026-06-01', to: '2026-06-03' };
 
@@ -55,6 +63,8 @@ async function ingest(store: UsageStore, r: Run = {}) {
       },
     ],
     faults: r.faults ?? {},
+    ...(r.totalSeats !== undefined ? { totalSeats: r.totalSeats } : {}),
+    ...(r.linkOrigin ? { linkOrigin: r.linkOrigin } : {}),
   });
   try {
     const connector = createCopilotConnector({
@@ -66,6 +76,7 @@ async function ingest(store: UsageStore, r: Run = {}) {
       sleep: async (ms) => void r.waits?.push(ms),
       random: () => 0.1,
       timeoutMs: 200,
+      ...(r.perPage ? { perPage: r.perPage } : {}),
     });
     const [outcome] = await runIngest({
       config,
@@ -74,7 +85,7 @@ async function ingest(store: UsageStore, r: Run = {}) {
       range: r.range ?? short,
       today: '2026-07-01',
     });
-    return { outcome, requests: server.requests() };
+    return { outcome, requests: server.requests(), seatUrls: server.seatUrls() };
   } finally {
     await server.close();
   }
@@ -94,8 +105,13 @@ describe('Copilot connector over loopback into DynamoDB Local', () => {
   it('accrues seats per day to the assigning team and stores premium requests, across pages', async () => {
     const { store } = await dynamo.newStore();
     // A week around the cancellations (each individually assigned seat is a line of its own per day).
-    const { outcome } = await ingest(store, { range: { from: '2026-06-14', to: '2026-06-20' } });
+    const { outcome, seatUrls } = await ingest(store, { range: { from: '2026-06-14', to: '2026-06-20' } });
     expect(outcome?.status).toBe('ok');
+    // Page 2 is wherever GitHub's Link header says (here the organization-id form), not a built URL.
+    expect(seatUrls).toEqual([
+      '/orgs/acme/copilot/billing/seats?per_page=100',
+      `/organizations/${ORG_ID}/copilot/billing/seats?per_page=100&page=2`,
+    ]);
     // Payments: 120 seats to Jun 15, 110 after.
     const payments = await store.teamDailyTotals('payments', '2026-06-14', '2026-06-20');
     expect(payments.find((t) => t.date === '2026-06-15')?.costMicros).toBe(120n * SEAT_DAY);
@@ -126,6 +142,37 @@ describe('Copilot connector over loopback into DynamoDB Local', () => {
     await ingest(store, { seats: seatList(100), netAmount: 5 });
     expect(await money(store, 'payments')).toBe(3n * 100n * SEAT_DAY);
     expect(await money(store, 'unallocated')).toBe(3n * (50n * SEAT_DAY + 5_000_000n));
+  });
+
+  it('follows Link rel="next" to the last page when total_seats is absent', async () => {
+    const { store } = await dynamo.newStore();
+    const day = { from: '2026-06-01', to: '2026-06-01' };
+    const { outcome, seatUrls } = await ingest(store, { range: day, perPage: 40, totalSeats: null });
+    expect(outcome?.status).toBe('ok');
+    expect(seatUrls).toHaveLength(4); // 150 seats, 40 a page
+    const [payments] = await store.teamDailyTotals('payments', day.from, day.to);
+    expect(payments?.costMicros).toBe(120n * SEAT_DAY);
+  });
+
+  it.each([
+    [
+      'fewer seats listed than total_seats announced',
+      { totalSeats: 151 },
+      /copilot copilot\/billing\/seats: total_seats is 151 but the pages listed 150/,
+    ],
+    [
+      'a Link to another origin',
+      { linkOrigin: 'http://127.0.0.2:9' },
+      /copilot copilot\/billing\/seats page 1: Link rel="next" points to http:\/\/127\.0\.0\.2:9/,
+    ],
+  ] as const)('fails the source on %s and leaves the store as it was', async (_name, run, message) => {
+    const { store } = await dynamo.newStore();
+    await ingest(store, { netAmount: 4 });
+    const before = await everything(store);
+    const { outcome } = await ingest(store, { ...run, seats: seatList(90), netAmount: 9 });
+    expect(outcome?.status).toBe('failed');
+    expect(outcome?.error).toMatch(message);
+    expect(await everything(store)).toEqual(before);
   });
 
   it.each([
