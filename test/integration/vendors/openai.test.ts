@@ -29,12 +29,17 @@ const rows = (bump = 0): CostRow[] =>
     { day, project: null, lineItem: 'gpt-5-mini, input', usd: 0.2 },
   ]);
 
-async function ingestFrom(server: { baseUrl: string }, store: Parameters<typeof runIngest>[0]['store']) {
+async function ingestFrom(
+  server: { baseUrl: string },
+  store: Parameters<typeof runIngest>[0]['store'],
+  waits?: number[],
+) {
   const connector = createOpenAiConnector({
     sourceId: 'openai',
     apiKey: async () => KEY,
     baseUrl: server.baseUrl,
-    sleep: async () => undefined,
+    sleep: async (ms) => void waits?.push(ms),
+    random: () => 0.1,
     timeoutMs: 200,
     pageSize: 7, // 20 daily buckets → three pages
     usagePageSize: 7,
@@ -46,6 +51,7 @@ async function withServer<T>(
   data: () => CostRow[],
   faults: Record<number, Fault>,
   fn: (s: { baseUrl: string; requests: () => number }) => Promise<T>,
+  input = 900_000,
 ) {
   const server = await startOpenAiServer({
     key: KEY,
@@ -57,7 +63,7 @@ async function withServer<T>(
         project: 'proj_payments',
         model: 'gpt-5',
         apiKey: 'key_abc',
-        input: 900_000,
+        input,
         cached: 300_000,
         output: 120_000,
       })),
@@ -200,6 +206,49 @@ describe('OpenAI costs connector over loopback into DynamoDB Local', () => {
     expect(outcome?.error).toMatch(message);
     expect(outcome?.error).not.toContain(KEY);
     expect(sumMicros(await store.teamDailyTotals('payments', range.from, range.to))).toBe(before);
+  });
+
+  it('recovers from a 429 (waiting as Retry-After asks), a 500 and a slow answer on completions usage', async () => {
+    const { store } = await dynamo.newStore();
+    const waits: number[] = [];
+    // Costs pages at requests 1–3; completions usage meets the faults at 4–6, then pages at 7–9.
+    const [outcome] = await withServer(
+      () => rows(),
+      { 4: '429', 5: '500', 6: 'slow' },
+      (s) => ingestFrom(s, store, waits),
+    );
+    expect(outcome?.status).toBe('ok');
+    expect(waits).toEqual([1000, 600, 1200]);
+    const [day1] = await store.teamDailyTotals('payments', range.from, range.from);
+    expect(day1?.tokens).toMatchObject({ input: 600_000, cacheRead: 300_000, output: 120_000 });
+  });
+
+  it('replaces revised token counts, and a truncated completions page leaves them as they were', async () => {
+    const { store } = await dynamo.newStore();
+    const tokens = async () => (await store.teamDailyTotals('payments', range.from, range.from))[0]?.tokens;
+    await withServer(
+      () => rows(),
+      {},
+      (s) => ingestFrom(s, store),
+    );
+    await withServer(
+      () => rows(),
+      {},
+      (s) => ingestFrom(s, store),
+      1_000_000,
+    );
+    expect(await tokens()).toMatchObject({ input: 700_000, cacheRead: 300_000 });
+    const before = await store.teamDailyTotals('payments', range.from, range.to);
+    const [outcome] = await withServer(
+      () => rows(2),
+      { 5: 'truncated' },
+      (s) => ingestFrom(s, store),
+      5_000_000,
+    );
+    expect(outcome?.error).toMatch(
+      /openai \/organization\/usage\/completions page 2: response is not valid JSON/,
+    );
+    expect(await store.teamDailyTotals('payments', range.from, range.to)).toEqual(before);
   });
 
   it('retries a response slower than the timeout', async () => {
