@@ -4,6 +4,7 @@ import type { IsoDay } from './dates.js';
 import { type FiscalYear, fiscalYearOf } from './fiscal-calendar.js';
 import { forecastSpend } from './forecast/engine.js';
 import type { DailySpend, Forecast } from './forecast/types.js';
+import { companyHolidays } from './holidays.js';
 import { microsToUsd } from './money.js';
 import type { SnapshotStore, TeamDaySourceTotal, UsageStore } from './ports.js';
 
@@ -94,14 +95,20 @@ export async function computeTeamBurns(opts: {
 
 /**
  * The forecaster every command and Lambda uses: the forecast engine with the team's alert thresholds
- * and the company holidays from config.
+ * and the company holidays from config (the built-in calendar plus the days listed).
  */
 export function engineForecaster(config: BurnwatchConfig): TeamForecaster {
   return ({ team, daily, fiscalYear, asOf }) => {
     if (team.budgetUsd === null) return undefined;
     const settings = alertSettingsFor(config, team.id);
     return forecastSpend(
-      { daily, budgetUsd: team.budgetUsd, fiscalYear, asOf, holidays: config.holidays },
+      {
+        daily,
+        budgetUsd: team.budgetUsd,
+        fiscalYear,
+        asOf,
+        holidays: companyHolidays(config.holidayCalendar, fiscalYear.start, fiscalYear.end, config.holidays),
+      },
       { criticalProbability: settings.criticalProbability, warningProbability: settings.warningProbability },
     );
   };

@@ -1,6 +1,7 @@
 import type { BurnwatchConfig } from '../core/config/schema.js';
 import { dayOfWeek, diffDays, eachDay, type IsoDay } from '../core/dates.js';
 import { fiscalYearOf } from '../core/fiscal-calendar.js';
+import { companyHolidays } from '../core/holidays.js';
 import type { Connector, DayRange } from '../core/ingest/connector.js';
 import { hashSeed, mulberry32, normal } from '../core/random.js';
 import type { Vendor, VendorUsageLine } from '../core/usage.js';
@@ -159,7 +160,10 @@ export class SyntheticOrg {
 
   constructor(private readonly opts: SyntheticOrgOptions) {
     this.seed = opts.seed ?? 42;
-    this.holidays = new Set(opts.config.holidays);
+    // The company's holidays as the forecast sees them: the built-in calendar plus the listed days.
+    this.holidays = new Set(
+      companyHolidays(opts.config.holidayCalendar, '2000-01-01', '2099-12-31', opts.config.holidays),
+    );
   }
 
   /** One connector per vendor source in the config; sources of other types get none. */

@@ -5,6 +5,7 @@ import { addDays, diffDays } from '../../functions/core/dates.js';
 import { fiscalYearFromStart } from '../../functions/core/fiscal-calendar.js';
 import { forecastSpend } from '../../functions/core/forecast/engine.js';
 import type { DailySpend } from '../../functions/core/forecast/types.js';
+import { companyHolidays } from '../../functions/core/holidays.js';
 import { generatedScenarios, type Scenario } from './forecast-scenarios.js';
 
 /**
@@ -70,12 +71,14 @@ function evaluate(sc: Scenario): Record<Method, Stats> {
       { ape: [], inside: 0, judged: 0, firstCritical: null, quietDays: 0, quietCritical: 0 },
     ]),
   ) as unknown as Record<Method, Stats>;
+  const holidays = companyHolidays('us', fy.start, fy.end);
   for (let day = 28; day <= fy.days - 14; day += 3) {
     const asOf = addDays(fy.start, day - 1);
     if (!firstSpend || diffDays(firstSpend, asOf) < 13) continue;
     const truth = sc.actualYearEndUsd;
+    // What `forecast-series` does by default: the built-in US holiday calendar.
     const f = forecastSpend(
-      { daily: sc.daily, budgetUsd: sc.annualBudgetUsd, fiscalYear: fy, asOf },
+      { daily: sc.daily, budgetUsd: sc.annualBudgetUsd, fiscalYear: fy, asOf, holidays },
       { band: false },
     );
     const results: Record<Method, { p50: number; critical: boolean; inside?: boolean }> = {
@@ -189,9 +192,10 @@ if (uber) {
   const fy = fiscalYearFromStart(uber.fiscalYearStart);
   const dates = Array.from({ length: 120 }, (_, i) => addDays(fy.start, 3 * i + 2));
   const t0 = performance.now();
+  const holidays = companyHolidays('us', fy.start, fy.end);
   for (const asOf of dates)
     forecastSpend(
-      { daily: uber.daily, budgetUsd: uber.annualBudgetUsd, fiscalYear: fy, asOf },
+      { daily: uber.daily, budgetUsd: uber.annualBudgetUsd, fiscalYear: fy, asOf, holidays },
       { band: false },
     );
   const burnwatchMs = performance.now() - t0;

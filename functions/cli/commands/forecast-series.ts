@@ -6,6 +6,7 @@ import { isIsoDay } from '../../core/dates.js';
 import { fiscalYearFromStart } from '../../core/fiscal-calendar.js';
 import { parseSpendCsv, SpendCsvError } from '../../core/forecast/csv-series.js';
 import { forecastSpend } from '../../core/forecast/engine.js';
+import { companyHolidays, HOLIDAY_CALENDARS } from '../../core/holidays.js';
 import { CliUsageError, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { renderTable } from '../table.js';
@@ -21,13 +22,16 @@ const flagsSchema = z.object({
       (days) => days.length > 0 && days.every(isIsoDay),
       'must be days written YYYY-MM-DD, comma-separated',
     ),
+  holidays: z
+    .enum(HOLIDAY_CALENDARS, { error: `must be one of ${HOLIDAY_CALENDARS.join(', ')}` })
+    .default('us'),
   json: z.boolean().optional(),
 });
 
 export const forecastSeriesCommand: CommandModule = {
   summary: 'Forecast a date,cost_usd CSV as of one or more dates (the forecast JSON contract)',
   usage:
-    'burnwatch forecast-series --csv FILE --budget USD --fy-start YYYY-MM-DD --as-of D1[,D2,...] [--json]',
+    'burnwatch forecast-series --csv FILE --budget USD --fy-start YYYY-MM-DD --as-of D1[,D2,...] [--holidays us|none] [--json]',
   async run(argv, io) {
     const { flags } = parseFlags(
       argv,
@@ -36,6 +40,7 @@ export const forecastSeriesCommand: CommandModule = {
         budget: { type: 'string' },
         'fy-start': { type: 'string' },
         'as-of': { type: 'string' },
+        holidays: { type: 'string' },
         json: { type: 'boolean' },
       },
       flagsSchema,
@@ -62,8 +67,13 @@ export const forecastSeriesCommand: CommandModule = {
       io.err(err.message);
       return 1;
     }
+    // The built-in calendar's holidays (default `us`) dip like weekends; `--holidays none` for none.
+    const holidays = companyHolidays(flags.holidays, fy.start, fy.end);
     const forecasts = flags['as-of'].map((asOf) => {
-      const f = forecastSpend({ daily, budgetUsd: flags.budget, fiscalYear: fy, asOf }, { band: false });
+      const f = forecastSpend(
+        { daily, budgetUsd: flags.budget, fiscalYear: fy, asOf, holidays },
+        { band: false },
+      );
       return {
         asOf: f.asOf,
         spentToDateUsd: f.spentToDateUsd,

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { isIsoDay } from '../dates.js';
 import { fiscalCalendarProblem } from '../fiscal-calendar.js';
+import { HOLIDAY_CALENDARS } from '../holidays.js';
 
 /**
  * The one burnwatch config file (`burnwatch.config.json`). Every field a user writes is validated
@@ -183,7 +184,14 @@ export const configSchema = z
         if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: [problem.field] });
       }),
     currency: z.literal('USD', { error: 'must be "USD" (the only currency supported)' }).default('USD'),
-    /** Company holidays and shutdown days (YYYY-MM-DD); the forecast treats them like weekends. */
+    /**
+     * Built-in holiday calendar (`us`: New Year's, MLK, Memorial, Independence, Labor Day,
+     * Thanksgiving and the day after, Christmas Eve and Day, New Year's Eve) or `none`.
+     */
+    holidayCalendar: z
+      .enum(HOLIDAY_CALENDARS, { error: `must be one of ${HOLIDAY_CALENDARS.join(', ')}` })
+      .default('us'),
+    /** Further company holidays and shutdown days (YYYY-MM-DD); the forecast treats them like weekends. */
     holidays: z.array(isoDay).default([]),
     teams: z.array(teamSchema).min(1, 'must list at least one team'),
     sources: z.array(sourceSchema).default([]),

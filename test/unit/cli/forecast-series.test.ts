@@ -89,10 +89,32 @@ describe('burnwatch forecast-series', () => {
     [['--as-of', '2026-02-01', '--budget=-5'], /--budget: must be a positive amount in USD/],
     [['--as-of', '2026-02-01', '--budget', '-5'], /--budget: its value starts with "-"/],
     [['--as-of', '2026-02-01', '--csv', join(dir, 'none.csv')], /--csv: cannot read/],
+    [['--as-of', '2026-02-01', '--holidays', 'uk'], /--holidays: must be one of us, none/],
   ])('names the flag for %j', async (extra, expected) => {
     const argv = [...base, '--csv', good, ...extra];
     const { code, err } = await runCliCaptured(argv);
     expect(code).toBe(1);
     expect(err).toMatch(expected);
+  });
+
+  it('expects the US holidays left in the year unless told --holidays none', async () => {
+    const run = async (extra: string[]) => {
+      const { code, out } = await runCliCaptured([
+        ...base,
+        '--csv',
+        good,
+        '--as-of',
+        '2026-04-30',
+        '--json',
+        ...extra,
+      ]);
+      expect(code).toBe(0);
+      return JSON.parse(out)[0].yearEndUsd.p50 as number;
+    };
+    const us = await run([]);
+    const none = await run(['--holidays', 'none']);
+    // Eight weekday holidays from May to December (this team barely rests at weekends): some less.
+    expect(none - us).toBeGreaterThan(500);
+    expect(none - us).toBeLessThan(8 * 1_200);
   });
 });
