@@ -1,6 +1,7 @@
 import { addDays, dayOfWeek, diffDays } from '../../functions/core/dates.js';
 import { fiscalYearFromStart } from '../../functions/core/fiscal-calendar.js';
 import type { DailySpend } from '../../functions/core/forecast/types.js';
+import { companyHolidays } from '../../functions/core/holidays.js';
 import { hashSeed, mulberry32, normal } from '../../functions/core/random.js';
 
 export interface Scenario {
@@ -67,15 +68,44 @@ export function generatedScenarios(): Scenario[] {
       budgetRatio: 0.85,
       level: (t) => 500 * (t < 90 ? 1 : t < 200 ? 1.6 : 2.4),
     },
+    { name: 'gen-linear-oct', start: '2026-10-01', budgetRatio: 0.8, level: (t) => 200 * (1 + t / 365) },
+    // December dip (Dec 20 – Jan 2 at 40%) inside a fiscal year starting in April.
+    {
+      name: 'gen-dec-dip-apr',
+      start: '2026-04-01',
+      budgetRatio: 1.02,
+      level: (t) => 700 * (1 + (0.2 * t) / 365) * (t >= 263 && t <= 276 ? 0.4 : 1),
+    },
+    // A 50% price increase on day 180: the alert must come after it, not before.
+    {
+      name: 'gen-price-up-jan',
+      start: '2027-01-01',
+      budgetRatio: 1.2,
+      level: (t) => 800 * (t < 180 ? 1 : 1.5),
+    },
+    // Runaway agent loops: 20× spend on one day every ~70 days; flat otherwise, under budget.
+    {
+      name: 'gen-loops-jul',
+      start: '2026-07-01',
+      budgetRatio: 1.2,
+      level: (t) => 600 * (t % 71 === 40 ? 20 : 1),
+    },
+    {
+      name: 'gen-step-120-jan',
+      start: '2027-01-01',
+      budgetRatio: 1,
+      level: (t) => 400 * (t < 120 ? 1 : 2.5),
+    },
   ];
   return specs.map((spec) => {
     const fy = fiscalYearFromStart(spec.start);
     const rand = mulberry32(hashSeed(spec.name));
     const daily: DailySpend[] = [];
+    const holidays = new Set(companyHolidays('us', fy.start, fy.end));
     for (let t = 0; t < fy.days; t++) {
       const date = addDays(fy.start, t);
       const dow = dayOfWeek(date);
-      const rhythm = dow === 0 || dow === 6 ? 0.3 : 1;
+      const rhythm = holidays.has(date) ? 0.2 : dow === 0 || dow === 6 ? 0.3 : 1;
       const usd = spec.level(t, rand) * rhythm * Math.exp((spec.sigma ?? 0.15) * normal(rand));
       daily.push({ date, usd: Math.round(usd * 100) / 100 });
     }

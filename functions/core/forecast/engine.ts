@@ -27,18 +27,23 @@ export interface ForecastOptions {
 /** Tuned on rolling-origin backtests (npm run bench:forecast); see docs/forecasting.md. */
 export const ENGINE_PARAMS = {
   /** Weekly damping of the trend: growth fades with a half-life of about 6.6 weeks. */
-  phi: 0.8,
+  phi: 0.95,
   /** Range of per-path trend damping: some futures keep growing longer, some flatten sooner. */
-  phiMin: 0.7,
-  phiMax: 0.95,
+  phiMin: 0.85,
+  phiMax: 0.98,
   /** Cap on the fitted growth per week (log scale), both directions. */
   maxWeeklyGrowth: 0.25,
   minWeeklyGrowth: -0.2,
   /** Weeks of history used for the trend, and for the level. */
-  trendWeeks: 12,
+  trendWeeks: 10,
   levelWeeks: 4,
+  /** Weekly blocks looked at for steps and regimes. */
+  historyWeeks: 12,
+  /** Weeks averaged for the level of a flat team, and the t-statistic at which the level fully follows a slope. */
+  flatWeeks: 10,
+  levelT: 0,
   /** A trend counts from this t-statistic, fully from trendTMin + trendTRamp. */
-  trendTMin: 2.5,
+  trendTMin: 2,
   /** Weeks of history before any trend is extrapolated. */
   trendMinWeeks: 5,
   /** Pooled prior for the weekly random-walk sd, and its weight in weeks. */
@@ -47,9 +52,17 @@ export const ENGINE_PARAMS = {
   trendTRamp: 2,
   /** A day is a spike when its deseasonalised value exceeds this many robust deviations and ratio. */
   spikeMads: 6,
-  spikeRatio: 2.5,
+  spikeRatio: 2,
+  /** Expect more of the spikes seen, beyond the largest one, at the rate seen so far. */
+  recurringSpikes: true,
   /** A week-over-week level change (log) beyond this marks a step change. */
   stepLog: 0.35,
+  /** Also look for the best two-regime split of recent weeks (a cap, a price cut, an onboarding). */
+  stepSplit: true,
+  /** A split counts when its residuals are this fraction of a line's, its t above stepT, its size above stepMinLog. */
+  stepVsLine: 0.6,
+  stepT: 4,
+  stepMinLog: 0.15,
   /** Random-walk sd of the weekly log level (floor), uncertainty of the current level, trend sd floor. */
   rwFloor: 0.045,
   levelSdFloor: 0.06,
@@ -60,7 +73,9 @@ export const ENGINE_PARAMS = {
   /** Point forecast = median of (trend model, flat level, trailing run-rate) once 4 weeks exist. */
   medianOfThree: false,
   /** Overall spread multiplier, calibrated so ~80% of outcomes fall inside P10–P90. */
-  spread: 0.6,
+  spread: 0.7,
+  /** Weight of the plain residual deviation against the robust one in the trend's t-statistic. */
+  rmsWeight: 1,
 };
 
 const DEFAULT_PROFILE = [0.35, 1.13, 1.13, 1.13, 1.13, 1.13, 0.35]; // Sun..Sat, weekly mean 1
@@ -121,6 +136,49 @@ function weekdayProfile(
   return raw.map((v) => Math.max(0.05, v / (mean || 1)));
 }
 
+/** Residual sum of squares of ys about their mean, and of the least-squares line through them. */
+function sseMean(ys: number[]): number {
+  const mean = ys.reduce((a, b) => a + b, 0) / (ys.length || 1);
+  return ys.reduce((a, y) => a + (y - mean) ** 2, 0);
+}
+function sseLine(ys: number[]): number {
+  const n = ys.length;
+  const mx = (n - 1) / 2;
+  const my = ys.reduce((a, b) => a + b, 0) / (n || 1);
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (i - mx) * ((ys[i] ?? 0) - my);
+    sxx += (i - mx) ** 2;
+  }
+  const b = sxx ? sxy / sxx : 0;
+  return ys.reduce((a, y, i) => a + (y - my - b * (i - mx)) ** 2, 0);
+}
+
+/**
+ * Where weekly log levels split best into two flat regimes (index of the first week after), if two
+ * regimes explain them clearly better than one line and the jump stands out from the noise.
+ */
+function bestSplit(logs: number[]): number | undefined {
+  const P = ENGINE_PARAMS;
+  const k = logs.length;
+  if (k < 5) return undefined;
+  let best: { j: number; sse: number } | undefined;
+  for (let j = 2; j <= k - 2; j++) {
+    const sse = sseMean(logs.slice(0, j)) + sseMean(logs.slice(j));
+    if (!best || sse < best.sse) best = { j, sse };
+  }
+  if (!best) return undefined;
+  const before = logs.slice(0, best.j);
+  const after = logs.slice(best.j);
+  const delta =
+    after.reduce((a, b) => a + b, 0) / after.length - before.reduce((a, b) => a + b, 0) / before.length;
+  const sd = Math.sqrt(best.sse / (k - 2)) || 1e-9;
+  const t = Math.abs(delta) / (sd * Math.sqrt(1 / before.length + 1 / after.length));
+  const clearlyStep = best.sse < P.stepVsLine * sseLine(logs);
+  return clearlyStep && t > P.stepT && Math.abs(delta) > P.stepMinLog ? best.j : undefined;
+}
+
 interface Fit {
   /** Deseasonalised level per day at the as-of date. */
   level: number;
@@ -152,7 +210,7 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
   }
   // Weekly blocks ending at the as-of day, newest last.
   const blocks: number[] = [];
-  for (let end = n; end - 7 >= start && blocks.length < 12; end -= 7) {
+  for (let end = n; end - 7 >= start && blocks.length < P.historyWeeks; end -= 7) {
     let sx = 0;
     let sm = 0;
     for (let k = end - 7; k < end; k++) {
@@ -166,7 +224,11 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
   const weekDiffs = logs.slice(1).map((l, i) => l - (logs[i] ?? 0));
   const diffMad = 1.4826 * median(weekDiffs.map((d) => Math.abs(d - median(weekDiffs))));
   const stepThreshold = Math.max(P.stepLog, 2.5 * diffMad);
-  // After a step change only the new regime counts: find the last large week-over-week jump that held.
+  // After a step change only the new regime counts. The last jump that held is found two ways: a
+  // week-over-week jump beyond the noise, or the best split of recent weeks into two flat regimes
+  // when two flat regimes explain them clearly better than one line does (a cap or a price cut is
+  // a step, not a trend; steady growth is a line, not a step).
+  let cut = -1;
   for (let j = logs.length - 1; j >= 1; j--) {
     const after = median(logs.slice(j));
     const before = median(logs.slice(Math.max(0, j - 3), j));
@@ -174,11 +236,15 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
       const heldFor = logs.length - j;
       // A jump in the newest week alone may be a spike-week; trust it once it holds two weeks.
       if (heldFor >= 2 || Math.abs((logs[logs.length - 1] ?? 0) - before) > 2 * stepThreshold) {
-        logs = logs.slice(j);
+        cut = j;
         break;
       }
     }
   }
+  const split = P.stepSplit ? bestSplit(logs.slice(-P.trendWeeks)) : undefined;
+  if (split) cut = Math.max(cut, logs.length - Math.min(logs.length, P.trendWeeks) + split);
+  if (cut > 0) logs = logs.slice(cut);
+  const regimeWeeks = logs.length;
   logs = logs.slice(-P.trendWeeks);
   const k = logs.length;
   if (k < 3) {
@@ -197,7 +263,10 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
   const sxx = xs.reduce((a, x) => a + (x - meanX) ** 2, 0) || 1;
   const resid = logs.map((l, i) => l - slope * (xs[i] ?? 0));
   const centre = median(resid);
-  const residSd = Math.max(0.02, 1.4826 * median(resid.map((r) => Math.abs(r - centre))));
+  // Heavy-tailed weeks (a few users dominate) fool a MAD alone into seeing a trend: take the larger
+  // of the robust and the plain deviation.
+  const rms = Math.sqrt(resid.reduce((a, r) => a + (r - centre) ** 2, 0) / Math.max(1, k - 2));
+  const residSd = Math.max(0.02, 1.4826 * median(resid.map((r) => Math.abs(r - centre))), P.rmsWeight * rms);
   const slopeSe = residSd / Math.sqrt(sxx);
   // Only extrapolate a trend the data insist on: weight by its t-statistic, so a noisy flat team is
   // averaged over all its recent weeks while a real ramp keeps its growth.
@@ -206,10 +275,16 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
   const growth = Math.min(P.maxWeeklyGrowth, Math.max(P.minWeeklyGrowth, slope * weight));
   // Level at the as-of day. Flat: the mean of the recent weeks (more weeks = less noise). Trending:
   // the fitted line's end. Each block's centre sits 3 days before its end.
-  const window = weight > 0 ? P.levelWeeks : k;
+  // A slow drift too weak to extrapolate still moves the current level: the level follows the
+  // slope with a softer weight than the forecast does, so a long flat window does not lag it.
+  const levelGrowth =
+    P.levelT > 0
+      ? Math.min(P.maxWeeklyGrowth, Math.max(P.minWeeklyGrowth, slope * Math.min(1, t / P.levelT)))
+      : growth;
+  const window = weight > 0 ? P.levelWeeks : Math.min(regimeWeeks, P.flatWeeks);
   const recentBlocks = blocks.slice(-window);
-  const adjusted = recentBlocks.map((b, i) => b * Math.exp(-growth * (i - (recentBlocks.length - 1))));
-  const level = (adjusted.reduce((a, b) => a + b, 0) / adjusted.length) * Math.exp(growth * (3 / 7));
+  const adjusted = recentBlocks.map((b, i) => b * Math.exp(-levelGrowth * (i - (recentBlocks.length - 1))));
+  const level = (adjusted.reduce((a, b) => a + b, 0) / adjusted.length) * Math.exp(levelGrowth * (3 / 7));
   const diffs = logs.slice(1).map((l, i) => l - (logs[i] ?? 0) - growth);
   // Week-to-week drift: a few weeks say little about it, so shrink toward the pooled prior.
   const ss = diffs.reduce((a, d) => a + d * d, 0);
@@ -249,24 +324,38 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
   const holidayMult = Math.min(profile[0] ?? 1, profile[6] ?? 1);
   const mult = (i: number) => (isHoliday(i) ? holidayMult : (profile[dows[i] ?? 0] ?? 1));
 
-  // Clip one-off spikes (a runaway agent loop) to the robust recent level, judged on deseasonalised
-  // days against the previous four weeks. Ordinary heavy-tailed days stay: they are real spend.
+  // Clip one-off spikes (a runaway agent loop), judged on deseasonalised days against the previous
+  // four weeks: a spike stands far above both the typical day (median + MADs) and the busy days (the
+  // upper quartile), so an intermittent team's ordinary active days, far above its many $0 days, stay.
+  // Ordinary heavy-tailed days stay too: they are real spend.
   const m = Array.from({ length: n }, (_, i) => mult(i));
   const z = x.map((v, i) => v / (m[i] ?? 1));
   const clipped = [...x];
+  // Spend above the clip, per episode (consecutive clipped days): one runaway loop is a one-off, but a
+  // team that has had several will likely have more, so all but the largest count as a recurring rate.
+  const episodes: number[] = [];
+  let inEpisode = false;
   for (let i = start; i < n; i++) {
-    const window = z.slice(Math.max(start, i - 28), i);
+    const window = z.slice(Math.max(start, i - 28), i).sort((a, b) => a - b);
     if (window.length < 7) continue;
-    const med = median(window);
-    // With no typical day (intermittent teams have many $0 days) there is nothing to call a spike.
-    if (med <= 0) continue;
+    const med = quantileSorted(window, 0.5);
+    const busy = quantileSorted(window, 0.75);
+    if (busy <= 0) continue;
     const mad = 1.4826 * median(window.map((v) => Math.abs(v - med)));
-    const zi = z[i] ?? 0;
-    if (zi > med + P.spikeMads * Math.max(mad, 0.1 * med) && zi > P.spikeRatio * med) {
-      clipped[i] = (med + P.spikeMads * Math.max(mad, 0.1 * med)) * (m[i] ?? 1);
-      z[i] = med;
-    }
+    const limit = Math.max(med + P.spikeMads * Math.max(mad, 0.1 * med), P.spikeRatio * busy);
+    if ((z[i] ?? 0) > limit) {
+      clipped[i] = limit * (m[i] ?? 1);
+      // Later days compare against the clipped value, so a multi-day loop does not raise the bar.
+      z[i] = limit;
+      const excess = (x[i] ?? 0) - (clipped[i] ?? 0);
+      if (inEpisode) episodes[episodes.length - 1] = (episodes.at(-1) ?? 0) + excess;
+      else episodes.push(excess);
+      inEpisode = true;
+    } else inEpisode = false;
   }
+  const recurringSpikes = P.recurringSpikes
+    ? (episodes.reduce((a, b) => a + b, 0) - Math.max(0, ...episodes)) / Math.max(1, n - start)
+    : 0;
   const fit = fitLevel(clipped, m, start);
   const history = n - start;
   const confidence: Forecast['confidence'] = history < 28 ? 'low' : 'normal';
@@ -292,6 +381,7 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
       }
       pointRemaining += Math.exp(logLevel) * (dayMult[t] ?? 1);
     }
+    pointRemaining += recurringSpikes * future;
   }
 
   if (P.medianOfThree && history >= 28) {

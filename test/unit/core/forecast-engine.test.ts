@@ -100,6 +100,50 @@ describe('forecast engine', () => {
     expect(f).toMatchObject({ spentToDateUsd: 0, status: 'ok', probabilityOfExhaustion: 0 });
   });
 
+  it('keeps an intermittent team at its level: active days are not spikes', () => {
+    // Prepare: a small team active on 60% of days, $250 a day when it is, noisy
+    const rand = mulberry32(hashSeed('intermittent'));
+    const daily = eachDay('2026-01-01', '2026-05-31').map((date) => {
+      const weekend = [0, 6].includes(new Date(`${date}T00:00:00Z`).getUTCDay());
+      const usd = rand() < 0.6 ? 250 * (weekend ? 0.3 : 1) * Math.exp(0.5 * normal(rand)) : 0;
+      return { date, usd: Math.round(usd * 100) / 100 };
+    });
+    const spent = daily.reduce((a, d) => a + d.usd, 0);
+    // Act
+    const f = forecastSpend({ daily, budgetUsd: 80_000, fiscalYear: fy, asOf: '2026-05-31' });
+    // Assess: the rest of the year continues at about the same daily average
+    const expected = spent + (spent / 151) * 214;
+    expect(f.yearEndUsd.p50).toBeGreaterThan(0.85 * expected);
+    expect(f.yearEndUsd.p50).toBeLessThan(1.15 * expected);
+    expect(f.yearEndUsd.p10).toBeLessThan(expected);
+    expect(f.yearEndUsd.p90).toBeGreaterThan(expected);
+  });
+
+  it('expects less spend when the remaining year holds holidays', () => {
+    const daily = series('2026-01-01', 300, () => 1000);
+    const input = { daily, budgetUsd: 400_000, fiscalYear: fy, asOf: '2026-10-27' };
+    const without = forecastSpend(input);
+    const withHolidays = forecastSpend({
+      ...input,
+      holidays: ['2026-11-26', '2026-11-27', '2026-12-24', '2026-12-25', '2026-12-31'],
+    });
+    // Five weekdays at weekend rhythm: about 5 × $700 less.
+    const less = without.yearEndUsd.p50 - withHolidays.yearEndUsd.p50;
+    expect(less).toBeGreaterThan(2_500);
+    expect(less).toBeLessThan(4_500);
+  });
+
+  it('reads a price cut as a new level, not a falling trend', () => {
+    // Prepare: flat at $2,000 a weekday, then 45% off on Jul 1; six weeks later
+    const daily = series('2026-01-01', 223, (t) => (t < 181 ? 2000 : 1100));
+    // Act
+    const f = forecastSpend({ daily, budgetUsd: 700_000, fiscalYear: fy, asOf: '2026-08-11' });
+    // Assess: the rest of the year at the new level, neither the old one nor declining further
+    const atNewLevel = f.spentToDateUsd + (142 * 1100 * (5 + 2 * 0.3)) / 7;
+    expect(f.yearEndUsd.p50).toBeGreaterThan(0.96 * atNewLevel);
+    expect(f.yearEndUsd.p50).toBeLessThan(1.04 * atNewLevel);
+  });
+
   it('is calibrated on the public scenarios: 75–90% of year-end outcomes inside P10–P90', () => {
     const dir = new URL('../../fixtures/scenarios/', import.meta.url);
     const index: Array<{
