@@ -63,6 +63,10 @@ export const ENGINE_PARAMS = {
   stepVsLine: 0.6,
   stepT: 4,
   stepMinLog: 0.15,
+  /** Drop a regime's leading transition week beyond trimMads deviations (and trimMinLog). */
+  trimTransition: true,
+  trimMads: 3,
+  trimMinLog: 0.1,
   /** Random-walk sd of the weekly log level (floor), uncertainty of the current level, trend sd floor. */
   rwFloor: 0.045,
   levelSdFloor: 0.06,
@@ -244,6 +248,16 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
   const split = P.stepSplit ? bestSplit(logs.slice(-P.trendWeeks)) : undefined;
   if (split) cut = Math.max(cut, logs.length - Math.min(logs.length, P.trendWeeks) + split);
   if (cut > 0) logs = logs.slice(cut);
+  // The first weeks of a regime may still be in transition (a step mid-week, the end of a ramp):
+  // drop a leading week that stands apart from the rest of the regime.
+  while (P.trimTransition && cut > 0 && logs.length > 3) {
+    const rest = logs.slice(1);
+    const centre = median(rest);
+    const noise = 1.4826 * median(rest.map((l) => Math.abs(l - centre)));
+    if (Math.abs((logs[0] ?? 0) - centre) <= Math.max(P.trimMinLog, P.trimMads * noise)) break;
+    logs = rest;
+    cut++;
+  }
   const regimeWeeks = logs.length;
   logs = logs.slice(-P.trendWeeks);
   const k = logs.length;
@@ -372,12 +386,15 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
   // Point forecast of the remaining spend: current level, damped trend, weekday rhythm.
   let pointRemaining = 0;
   {
-    let logLevel = Math.log(Math.max(fit.level, 1e-9));
+    const base = Math.log(Math.max(fit.level, 1e-9));
+    let logLevel = base;
+    let grown = 0;
     let damp = phi;
     for (let t = 0; t < future; t++) {
       if (t % 7 === 0) {
-        logLevel += fit.growth * damp;
+        grown += fit.growth * damp;
         damp *= phi;
+        logLevel = base + grown;
       }
       pointRemaining += Math.exp(logLevel) * (dayMult[t] ?? 1);
     }
@@ -406,7 +423,9 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
   const finals = new Float64Array(nPaths);
   for (let p = 0; p < nPaths; p++) {
     const g = fit.growth + spread * fit.growthSd * normal(rand);
-    let logLevel = Math.log(Math.max(fit.level, 1e-9)) + spread * fit.levelSd * normal(rand);
+    let drift = Math.log(Math.max(fit.level, 1e-9)) + spread * fit.levelSd * normal(rand);
+    let logLevel = drift;
+    let grown = 0;
     let cum = 0;
     // How long a trend persists is itself uncertain: each path draws its own damping.
     const pathPhi = P.phiMin + (P.phiMax - P.phiMin) * rand();
@@ -415,9 +434,11 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
     for (let t = 0; t < future; t++) {
       if (t % 7 === 0) {
         // A new week: damped trend, random-walk drift, and a rare step change.
-        logLevel += g * damp + spread * fit.rwSd * normal(rand);
+        grown += g * damp;
+        drift += spread * fit.rwSd * normal(rand);
         damp *= pathPhi;
-        if (rand() < P.jumpRatePerWeek) logLevel += P.jumpSd * normal(rand);
+        if (rand() < P.jumpRatePerWeek) drift += P.jumpSd * normal(rand);
+        logLevel = drift + grown;
       }
       cum += Math.exp(logLevel) * (dayMult[t] ?? 1);
       cumRem[row + t] = cum;
