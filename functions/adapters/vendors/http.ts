@@ -1,5 +1,22 @@
 import type * as z from 'zod';
 
+/**
+ * GitHub answers an exhausted rate limit with 403 as well as 429: `x-ratelimit-remaining: 0` (primary
+ * limit) or a `retry-after` (secondary limit). Any other 403 is a permission problem, not retried.
+ */
+function isRateLimit403(res: Response): boolean {
+  return (
+    res.status === 403 &&
+    (res.headers.get('x-ratelimit-remaining') === '0' || res.headers.get('retry-after') !== null)
+  );
+}
+
+/** `x-ratelimit-reset` (epoch seconds) → ms from now. */
+function resetAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header || !/^\d+$/.test(header)) return undefined;
+  return Math.max(0, Number(header) * 1000 - now);
+}
+
 /** Where a vendor call was made, for error messages (never includes credentials). */
 export interface CallSite {
   readonly source: string;
@@ -137,14 +154,15 @@ export async function requestJsonWithHeaders<S extends z.ZodType>(
     let text: string;
     try {
       res = await doFetch(url, { ...init, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000) });
-      if (res.status === 429 || res.status >= 500) {
+      if (res.status === 429 || res.status >= 500 || isRateLimit403(res)) {
         await res.body?.cancel().catch(() => undefined);
         if (attempt >= maxAttempts)
           throw new VendorHttpError(
             `${where(site)}: HTTP ${res.status} after ${attempt} attempts`,
             res.status,
           );
-        const hinted = retryAfterMs(res.headers.get('retry-after'));
+        const hinted =
+          retryAfterMs(res.headers.get('retry-after')) ?? resetAfterMs(res.headers.get('x-ratelimit-reset'));
         // Honour the vendor's wait, but never sleep longer than the cap (a run has a deadline too).
         await sleep(Math.min(cap, hinted ?? backoff(attempt)));
         continue;

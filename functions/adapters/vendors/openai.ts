@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { addDays, type IsoDay, toDayNumber, utcDayOf } from '../../core/dates.js';
 import type { Connector, DayRange } from '../../core/ingest/connector.js';
-import { usdNumberToMicros } from '../../core/money.js';
+import { usdNumberToMicros, usdStringToMicros } from '../../core/money.js';
 import { lineKey, type VendorUsageLine } from '../../core/usage.js';
 import { checkPageLimit, type HttpOptions, requestJson, VendorResponseError } from './http.js';
 
@@ -9,8 +9,14 @@ import { checkPageLimit, type HttpOptions, requestJson, VendorResponseError } fr
  * OpenAI organization costs (`GET /v1/organization/costs`): the money of record, in dollars as JSON
  * numbers, bucketed per UTC day, grouped by project and line item. Needs an Admin key.
  */
+const DOLLARS = 'expected dollars as a number or a decimal string';
 const costResult = z.object({
-  amount: z.object({ value: z.number({ error: 'expected a number of dollars' }), currency: z.string() }),
+  // The spec says a number; live answers have also carried a decimal string ("12.50"). Read both,
+  // the string without going through a float.
+  amount: z.object({
+    value: z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/, DOLLARS)], { error: DOLLARS }),
+    currency: z.string(),
+  }),
   project_id: z.string().nullable().optional(),
   line_item: z.string().nullable().optional(),
 });
@@ -184,7 +190,10 @@ export function createOpenAiConnector(opts: OpenAiOptions): Connector {
             lineItem,
             // Line items read "gpt-5, input": the model is the part before the comma.
             model: lineItem.split(',')[0]?.trim() || lineItem,
-            costMicros: usdNumberToMicros(r.amount.value),
+            costMicros:
+              typeof r.amount.value === 'string'
+                ? usdStringToMicros(r.amount.value)
+                : usdNumberToMicros(r.amount.value),
             provisional: provisional(date),
           });
         }

@@ -135,6 +135,21 @@ describe('Copilot connector over loopback into DynamoDB Local', () => {
     expect(await money(store, 'unallocated')).toBe(3n * (30n * SEAT_DAY + 4_040_000n));
   });
 
+  it('waits out a 403 rate limit until x-ratelimit-reset, but fails at once on a 403 without access', async () => {
+    const { store } = await dynamo.newStore();
+    const waits: number[] = [];
+    const limited = await ingest(store, { faults: { 1: '403-limit' }, waits, netAmount: 4.04 });
+    expect(limited.outcome?.status).toBe('ok');
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(0);
+    expect(waits[0]).toBeLessThanOrEqual(2_000);
+    const denied = await ingest(store, { faults: { 1: '403' } });
+    expect(denied.outcome?.status).toBe('failed');
+    expect(denied.outcome?.error).toMatch(
+      /copilot\/billing\/seats page 1: HTTP 403 .*Resource not accessible/,
+    );
+  });
+
   it('replaces revised seats and premium usage rather than adding to them', async () => {
     const { store } = await dynamo.newStore();
     await ingest(store, { netAmount: 4 });

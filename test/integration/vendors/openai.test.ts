@@ -182,11 +182,26 @@ describe('OpenAI costs connector over loopback into DynamoDB Local', () => {
     expect(sumMicros(payments)).toBe(expected);
   });
 
+  it('reads dollars sent as decimal strings exactly', async () => {
+    const { store } = await dynamo.newStore();
+    const server = await startOpenAiServer({ key: KEY, rows: () => rows(), stringAmounts: true });
+    try {
+      const [outcome] = await ingestFrom(server, store);
+      expect(outcome?.status).toBe('ok');
+    } finally {
+      await server.close();
+    }
+    const served = rows()
+      .filter((r) => r.project === 'proj_payments')
+      .reduce((a, r) => a + BigInt(Math.round(r.usd * 1e4)) * 100n, 0n);
+    expect(sumMicros(await store.teamDailyTotals('payments', range.from, range.to))).toBe(served);
+  });
+
   it.each([
     [
       'a malformed amount',
       { 2: 'malformed' as Fault },
-      /openai \/organization\/costs page \d: data\[0\]\.results\[0\]\.amount\.value: expected a number of dollars/,
+      /openai \/organization\/costs page \d: data\[0\]\.results\[0\]\.amount\.value: expected dollars as a number or a decimal string/,
     ],
     ['a truncated body', { 1: 'truncated' as Fault }, /page 1: response is not valid JSON/],
   ])('aborts on %s, names it, and leaves the store as it was', async (_name, faults, message) => {
