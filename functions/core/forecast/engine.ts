@@ -27,41 +27,40 @@ export interface ForecastOptions {
 /** Tuned on rolling-origin backtests (npm run bench:forecast); see docs/forecasting.md. */
 export const ENGINE_PARAMS = {
   /** Weekly damping of the trend: growth fades with a half-life of about 6.6 weeks. */
-  phi: 0.95,
+  phi: 0.9,
   /** Range of per-path trend damping: some futures keep growing longer, some flatten sooner. */
   phiMin: 0.85,
   phiMax: 0.98,
   /** Cap on the fitted growth per week (log scale), both directions. */
   maxWeeklyGrowth: 0.25,
   minWeeklyGrowth: -0.2,
-  /** Weeks of history used for the trend, and for the level. */
-  trendWeeks: 10,
-  levelWeeks: 4,
+  /** Weeks of history used for the trend, and for the level of a trending team. */
+  trendWeeks: 12,
+  levelWeeks: 3,
   /** Weekly blocks looked at for steps and regimes. */
   historyWeeks: 12,
-  /** Weeks averaged for the level of a flat team, and the t-statistic at which the level fully follows a slope. */
+  /** Weeks averaged for the level of a flat team (more weeks, less noise). */
   flatWeeks: 10,
-  levelT: 0,
   /** A trend counts from this t-statistic, fully from trendTMin + trendTRamp. */
-  trendTMin: 2,
+  trendTMin: 2.25,
   /** Weeks of history before any trend is extrapolated. */
-  trendMinWeeks: 5,
+  trendMinWeeks: 4,
   /** Pooled prior for the weekly random-walk sd, and its weight in weeks. */
   rwPrior: 0.04,
   rwPriorWeight: 8,
-  trendTRamp: 2,
+  trendTRamp: 1,
   /** A day is a spike when its deseasonalised value exceeds this many robust deviations and ratio. */
   spikeMads: 6,
   spikeRatio: 2,
   /** Expect more of the spikes seen, beyond the largest one, at the rate seen so far. */
   recurringSpikes: true,
   /** A week-over-week level change (log) beyond this marks a step change. */
-  stepLog: 0.35,
+  stepLog: 0.3,
   /** Also look for the best two-regime split of recent weeks (a cap, a price cut, an onboarding). */
   stepSplit: true,
-  /** A split counts when its residuals are this fraction of a line's, its t above stepT, its size above stepMinLog. */
-  stepVsLine: 0.6,
-  stepT: 4,
+  /** A split counts when its residuals are this fraction of a line's, with t and size above these. */
+  stepVsLine: 0.5,
+  stepT: 3,
   stepMinLog: 0.15,
   /** Drop a regime's leading transition week beyond trimMads deviations (and trimMinLog). */
   trimTransition: true,
@@ -289,16 +288,10 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
   const growth = Math.min(P.maxWeeklyGrowth, Math.max(P.minWeeklyGrowth, slope * weight));
   // Level at the as-of day. Flat: the mean of the recent weeks (more weeks = less noise). Trending:
   // the fitted line's end. Each block's centre sits 3 days before its end.
-  // A slow drift too weak to extrapolate still moves the current level: the level follows the
-  // slope with a softer weight than the forecast does, so a long flat window does not lag it.
-  const levelGrowth =
-    P.levelT > 0
-      ? Math.min(P.maxWeeklyGrowth, Math.max(P.minWeeklyGrowth, slope * Math.min(1, t / P.levelT)))
-      : growth;
   const window = weight > 0 ? P.levelWeeks : Math.min(regimeWeeks, P.flatWeeks);
   const recentBlocks = blocks.slice(-window);
-  const adjusted = recentBlocks.map((b, i) => b * Math.exp(-levelGrowth * (i - (recentBlocks.length - 1))));
-  const level = (adjusted.reduce((a, b) => a + b, 0) / adjusted.length) * Math.exp(levelGrowth * (3 / 7));
+  const adjusted = recentBlocks.map((b, i) => b * Math.exp(-growth * (i - (recentBlocks.length - 1))));
+  const level = (adjusted.reduce((a, b) => a + b, 0) / adjusted.length) * Math.exp(growth * (3 / 7));
   const diffs = logs.slice(1).map((l, i) => l - (logs[i] ?? 0) - growth);
   // Week-to-week drift: a few weeks say little about it, so shrink toward the pooled prior.
   const ss = diffs.reduce((a, d) => a + d * d, 0);

@@ -4,6 +4,7 @@ import { addDays, eachDay } from '../../../functions/core/dates.js';
 import { fiscalYearFromStart } from '../../../functions/core/fiscal-calendar.js';
 import { forecastSpend } from '../../../functions/core/forecast/engine.js';
 import type { DailySpend } from '../../../functions/core/forecast/types.js';
+import { companyHolidays } from '../../../functions/core/holidays.js';
 import { hashSeed, mulberry32, normal } from '../../../functions/core/random.js';
 
 /** A synthetic team: weekday rhythm, log-normal noise, level(t) in USD per weekday. */
@@ -163,7 +164,13 @@ describe('forecast engine', () => {
       const scFy = fiscalYearFromStart(sc.fiscalYearStart);
       for (let day = 56; day <= 336; day += 28) {
         const f = forecastSpend(
-          { daily, budgetUsd: sc.annualBudgetUsd, fiscalYear: scFy, asOf: addDays(scFy.start, day - 1) },
+          {
+            daily,
+            budgetUsd: sc.annualBudgetUsd,
+            fiscalYear: scFy,
+            asOf: addDays(scFy.start, day - 1),
+            holidays: companyHolidays('us', scFy.start, scFy.end),
+          },
           { band: false },
         );
         if (f.spentToDateUsd === 0) continue;
