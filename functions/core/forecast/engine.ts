@@ -52,18 +52,13 @@ export const ENGINE_PARAMS = {
   /** A day is a spike when its deseasonalised value exceeds this many robust deviations and ratio. */
   spikeMads: 6,
   spikeRatio: 2,
-  /** Expect more of the spikes seen, beyond the largest one, at the rate seen so far. */
-  recurringSpikes: true,
   /** A week-over-week level change (log) beyond this marks a step change. */
   stepLog: 0.3,
-  /** Also look for the best two-regime split of recent weeks (a cap, a price cut, an onboarding). */
-  stepSplit: true,
   /** A split counts when its residuals are this fraction of a line's, with t and size above these. */
   stepVsLine: 0.5,
   stepT: 3,
   stepMinLog: 0.15,
   /** Drop a regime's leading transition week beyond trimMads deviations (and trimMinLog). */
-  trimTransition: true,
   trimMads: 3,
   trimMinLog: 0.1,
   /** Random-walk sd of the weekly log level (floor), uncertainty of the current level, trend sd floor. */
@@ -73,12 +68,8 @@ export const ENGINE_PARAMS = {
   /** Unforeseeable step changes (onboarding, price change, cap): rate per week and log size sd. */
   jumpRatePerWeek: 0.03,
   jumpSd: 0.4,
-  /** Point forecast = median of (trend model, flat level, trailing run-rate) once 4 weeks exist. */
-  medianOfThree: false,
   /** Overall spread multiplier, calibrated so ~80% of outcomes fall inside P10–P90. */
   spread: 0.7,
-  /** Weight of the plain residual deviation against the robust one in the trend's t-statistic. */
-  rmsWeight: 1,
 };
 
 const DEFAULT_PROFILE = [0.35, 1.13, 1.13, 1.13, 1.13, 1.13, 0.35]; // Sun..Sat, weekly mean 1
@@ -244,12 +235,12 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
       }
     }
   }
-  const split = P.stepSplit ? bestSplit(logs.slice(-P.trendWeeks)) : undefined;
+  const split = bestSplit(logs.slice(-P.trendWeeks));
   if (split) cut = Math.max(cut, logs.length - Math.min(logs.length, P.trendWeeks) + split);
   if (cut > 0) logs = logs.slice(cut);
   // The first weeks of a regime may still be in transition (a step mid-week, the end of a ramp):
   // drop a leading week that stands apart from the rest of the regime.
-  while (P.trimTransition && cut > 0 && logs.length > 3) {
+  while (cut > 0 && logs.length > 3) {
     const rest = logs.slice(1);
     const centre = median(rest);
     const noise = 1.4826 * median(rest.map((l) => Math.abs(l - centre)));
@@ -279,7 +270,7 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
   // Heavy-tailed weeks (a few users dominate) fool a MAD alone into seeing a trend: take the larger
   // of the robust and the plain deviation.
   const rms = Math.sqrt(resid.reduce((a, r) => a + (r - centre) ** 2, 0) / Math.max(1, k - 2));
-  const residSd = Math.max(0.02, 1.4826 * median(resid.map((r) => Math.abs(r - centre))), P.rmsWeight * rms);
+  const residSd = Math.max(0.02, 1.4826 * median(resid.map((r) => Math.abs(r - centre))), rms);
   const slopeSe = residSd / Math.sqrt(sxx);
   // Only extrapolate a trend the data insist on: weight by its t-statistic, so a noisy flat team is
   // averaged over all its recent weeks while a real ramp keeps its growth.
@@ -360,9 +351,8 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
       inEpisode = true;
     } else inEpisode = false;
   }
-  const recurringSpikes = P.recurringSpikes
-    ? (episodes.reduce((a, b) => a + b, 0) - Math.max(0, ...episodes)) / Math.max(1, n - start)
-    : 0;
+  const recurringSpikes =
+    (episodes.reduce((a, b) => a + b, 0) - Math.max(0, ...episodes)) / Math.max(1, n - start);
   const fit = fitLevel(clipped, m, start);
   const history = n - start;
   const confidence: Forecast['confidence'] = history < 28 ? 'low' : 'normal';
@@ -392,23 +382,6 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
       pointRemaining += Math.exp(logLevel) * (dayMult[t] ?? 1);
     }
     pointRemaining += recurringSpikes * future;
-  }
-
-  if (P.medianOfThree && history >= 28) {
-    // Median of three point forecasts (trend model, flat recent level, trailing 28-day run-rate):
-    // combinations are the most robust choice on short daily series (M4; forecasting-research.md §2).
-    let last28 = 0;
-    for (let i = n - 28; i < n; i++) last28 += clipped[i] ?? 0;
-    const runRate = (last28 / 28) * future;
-    let flatLevel = 0;
-    let sm = 0;
-    for (let i = n - 28; i < n; i++) {
-      flatLevel += clipped[i] ?? 0;
-      sm += m[i] ?? 1;
-    }
-    let flat = 0;
-    for (let t = 0; t < future; t++) flat += (flatLevel / sm) * (dayMult[t] ?? 1);
-    pointRemaining = median([pointRemaining, runRate, flat]);
   }
 
   // Simulated paths of cumulative remaining spend (row per path).
