@@ -52,6 +52,8 @@ export const ENGINE_PARAMS = {
   /** A day is a spike when its deseasonalised value exceeds this many robust deviations and ratio. */
   spikeMads: 6,
   spikeRatio: 2,
+  /** From this many spike episodes on, even the largest is expected to recur. */
+  heavyTailEpisodes: 3,
   /** A week-over-week level change (log) beyond this marks a step change. */
   stepLog: 0.3,
   /** A split counts when its residuals are this fraction of a line's, with t and size above these. */
@@ -351,8 +353,9 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
       inEpisode = true;
     } else inEpisode = false;
   }
-  const recurringSpikes =
-    (episodes.reduce((a, b) => a + b, 0) - Math.max(0, ...episodes)) / Math.max(1, n - start);
+  // With several episodes the spikes are the team's heavy tail, not one-offs: all of them recur.
+  const oneOff = episodes.length >= P.heavyTailEpisodes ? 0 : Math.max(0, ...episodes);
+  const recurringSpikes = (episodes.reduce((a, b) => a + b, 0) - oneOff) / Math.max(1, n - start);
   const fit = fitLevel(clipped, m, start);
   const history = n - start;
   const confidence: Forecast['confidence'] = history < 28 ? 'low' : 'normal';
