@@ -35,7 +35,7 @@ export interface IngestDeps {
 
 /** Parse the event, ingest the named (or every enabled) source, report data age, fail loudly. */
 export function createIngestHandler(deps: IngestDeps) {
-  return async (event: unknown): Promise<IngestOutcome[]> => {
+  return async (event: unknown, remainingMs?: () => number): Promise<IngestOutcome[]> => {
     const parsed = ingestEventSchema.safeParse(event ?? {});
     if (!parsed.success)
       throw new IngestFailedError(
@@ -55,6 +55,8 @@ export function createIngestHandler(deps: IngestDeps) {
       connectors: sources.map((s) => connectorFor(s, deps.secret, today)),
       today,
       ...(from && to ? { range: { from, to } } : {}),
+      // Leave a minute for the last writes, the metrics and the failure report.
+      ...(remainingMs ? { deadline: Date.now() + remainingMs() - 60_000 } : {}),
     });
     for (const o of outcomes) {
       deps.log('source ingested', { ...o });
@@ -94,7 +96,10 @@ function buildHandler() {
 }
 
 let built: ReturnType<typeof createIngestHandler> | undefined;
-export const handler = (event: unknown): Promise<IngestOutcome[]> => {
+export const handler = (
+  event: unknown,
+  context?: { getRemainingTimeInMillis(): number },
+): Promise<IngestOutcome[]> => {
   built ??= buildHandler();
-  return built(event);
+  return built(event, context ? () => context.getRemainingTimeInMillis() : undefined);
 };

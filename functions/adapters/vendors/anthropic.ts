@@ -181,11 +181,15 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
   const provisional = (date: IsoDay) => opts.today !== undefined && date >= opts.today;
   const inRange = (range: DayRange, date: IsoDay) => date >= range.from && date <= range.to;
 
-  const costReport = async (range: DayRange, headers: Headers): Promise<VendorUsageLine[]> => {
+  const costReport = async (
+    range: DayRange,
+    headers: Headers,
+    http: AnthropicOptions,
+  ): Promise<VendorUsageLine[]> => {
     const byKey = new Map<string, VendorUsageLine>();
     const query = dayQuery(range, limit, ['workspace_id', 'description']);
     const url = `${base}/v1/organizations/cost_report`;
-    for await (const body of pages(opts, url, query, headers, costPage, 'cost_report')) {
+    for await (const body of pages(http, url, query, headers, costPage, 'cost_report')) {
       for (const bucket of body.data) {
         const date = bucket.starting_at.slice(0, 10);
         if (!inRange(range, date)) continue;
@@ -209,11 +213,15 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
     return [...byKey.values()];
   };
 
-  const messagesUsage = async (range: DayRange, headers: Headers): Promise<VendorUsageLine[]> => {
+  const messagesUsage = async (
+    range: DayRange,
+    headers: Headers,
+    http: AnthropicOptions,
+  ): Promise<VendorUsageLine[]> => {
     const byKey = new Map<string, VendorUsageLine>();
     const query = dayQuery(range, limit, ['workspace_id', 'api_key_id', 'model']);
     const url = `${base}/v1/organizations/usage_report/messages`;
-    for await (const body of pages(opts, url, query, headers, messagesPage, 'usage_report/messages')) {
+    for await (const body of pages(http, url, query, headers, messagesPage, 'usage_report/messages')) {
       for (const bucket of body.data) {
         const date = bucket.starting_at.slice(0, 10);
         if (!inRange(range, date)) continue;
@@ -256,7 +264,11 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
    * sessions) summed per actor and day and kept on that actor's first line so they count once.
    * Tokens are left to the messages report, which already includes Claude Code's API traffic.
    */
-  const claudeCode = async (range: DayRange, headers: Headers): Promise<VendorUsageLine[]> => {
+  const claudeCode = async (
+    range: DayRange,
+    headers: Headers,
+    http: AnthropicOptions,
+  ): Promise<VendorUsageLine[]> => {
     const byActorDay = new Map<
       string,
       {
@@ -270,7 +282,7 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
     for (const day of eachDay(range.from, range.to)) {
       // One UTC day per call; `limit` here counts records (max 1000).
       const query = new URLSearchParams({ starting_at: day, limit: '1000' });
-      for await (const body of pages(opts, url, query, headers, claudeCodePage, 'usage_report/claude_code')) {
+      for await (const body of pages(http, url, query, headers, claudeCodePage, 'usage_report/claude_code')) {
         for (const r of body.data) {
           // Documented as YYYY-MM-DD, shown in examples as …T00:00:00Z: both read as the UTC day.
           const date = r.date.slice(0, 10);
@@ -327,16 +339,17 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
   return {
     sourceId: opts.sourceId,
     vendor: 'anthropic',
-    async fetchUsage(range: DayRange): Promise<VendorUsageLine[]> {
+    async fetchUsage(range: DayRange, signal?: AbortSignal): Promise<VendorUsageLine[]> {
+      const http = signal ? { ...opts, signal } : opts;
       const headers: Headers = {
         'x-api-key': await opts.apiKey(),
         'anthropic-version': '2023-06-01',
         'user-agent': 'burnwatch/1.0 (AI spend governance)',
         accept: 'application/json',
       };
-      const lines = await costReport(range, headers);
-      if (opts.includeMessagesUsage !== false) lines.push(...(await messagesUsage(range, headers)));
-      if (opts.includeClaudeCode !== false) lines.push(...(await claudeCode(range, headers)));
+      const lines = await costReport(range, headers, http);
+      if (opts.includeMessagesUsage !== false) lines.push(...(await messagesUsage(range, headers, http)));
+      if (opts.includeClaudeCode !== false) lines.push(...(await claudeCode(range, headers, http)));
       return lines;
     },
   };

@@ -52,7 +52,7 @@ export function createBedrockConnector(opts: BedrockOptions): Connector {
   return {
     sourceId: opts.sourceId,
     vendor: 'bedrock',
-    async fetchUsage(range: DayRange): Promise<VendorUsageLine[]> {
+    async fetchUsage(range: DayRange, signal?: AbortSignal): Promise<VendorUsageLine[]> {
       const lines: VendorUsageLine[] = [];
       let token: string | undefined;
       for (let page = 1; ; page++) {
@@ -70,8 +70,11 @@ export function createBedrockConnector(opts: BedrockOptions): Connector {
               GroupBy: [{ Type: 'TAG', Key: opts.tagKey }],
               ...(token ? { NextPageToken: token } : {}),
             }),
+            signal ? { abortSignal: signal } : {},
           );
         } catch (err) {
+          if (signal?.aborted)
+            throw new VendorHttpError(`${site}: stopped, the source's time for this run ran out`);
           throw sdkFailure(site, err);
         }
         const parsed = ceResponse.safeParse(out);

@@ -72,7 +72,7 @@ export function createCopilotConnector(opts: CopilotOptions): Connector {
    * goes to the configured origin. If the pages list fewer seats than `total_seats` announced, the
    * list moved while paging (a seat skipped): the source fails and is re-pulled on the next run.
    */
-  const seatList = async (headers: Record<string, string>): Promise<SeatRow[]> => {
+  const seatList = async (headers: Record<string, string>, http: HttpOptions): Promise<SeatRow[]> => {
     const seats: SeatRow[] = [];
     const logins = new Set<string>();
     let announced: number | undefined;
@@ -80,7 +80,7 @@ export function createCopilotConnector(opts: CopilotOptions): Connector {
     for (let page = 1; url; page++) {
       const site = { source: opts.sourceId, endpoint, page };
       checkPageLimit(site, opts.maxPages ?? 1000);
-      const res = await requestJsonWithHeaders(url, { headers }, seatsPage, site, opts);
+      const res = await requestJsonWithHeaders(url, { headers }, seatsPage, site, http);
       if (res === 'end') break;
       announced ??= res.body.total_seats;
       for (const s of res.body.seats) {
@@ -109,13 +109,14 @@ export function createCopilotConnector(opts: CopilotOptions): Connector {
   return {
     sourceId: opts.sourceId,
     vendor: 'copilot',
-    async fetchUsage(range: DayRange): Promise<VendorUsageLine[]> {
+    async fetchUsage(range: DayRange, signal?: AbortSignal): Promise<VendorUsageLine[]> {
+      const http = signal ? { ...opts, signal } : opts;
       const headers = {
         authorization: `Bearer ${await opts.token()}`,
         accept: 'application/vnd.github+json',
         'x-github-api-version': '2022-11-28',
       };
-      const seats = await seatList(headers);
+      const seats = await seatList(headers, http);
       const priceMicros = usdNumberToMicros(opts.seatPriceUsdPerMonth);
       const lines: VendorUsageLine[] = [];
       for (const day of eachDay(range.from, range.to)) {
@@ -148,7 +149,7 @@ export function createCopilotConnector(opts: CopilotOptions): Connector {
           { headers },
           premiumUsage,
           { source: opts.sourceId, endpoint: 'billing/premium_request/usage', page: 1 },
-          opts,
+          http,
         );
         if (usage === 'end') continue;
         const byKey = new Map<string, VendorUsageLine>();

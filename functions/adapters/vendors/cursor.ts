@@ -106,7 +106,11 @@ export function createCursorConnector(opts: CursorOptions): Connector {
     body: JSON.stringify(body),
   });
 
-  const usageEvents = async (range: DayRange, auth: string): Promise<VendorUsageLine[]> => {
+  const usageEvents = async (
+    range: DayRange,
+    auth: string,
+    http: HttpOptions,
+  ): Promise<VendorUsageLine[]> => {
     type Acc = {
       micros: bigint;
       input: number;
@@ -124,7 +128,7 @@ export function createCursorConnector(opts: CursorOptions): Connector {
         post(auth, { ...msBounds(range), page, pageSize: opts.pageSize ?? 1000 }),
         eventsPage,
         site,
-        opts,
+        http,
       );
       if (body === 'end') break;
       for (const e of body.usageEvents) {
@@ -167,7 +171,7 @@ export function createCursorConnector(opts: CursorOptions): Connector {
   };
 
   /** One detail line per active member and day, in windows of at most 30 days, paged by member. */
-  const dailyUsage = async (range: DayRange, auth: string): Promise<VendorUsageLine[]> => {
+  const dailyUsage = async (range: DayRange, auth: string, http: HttpOptions): Promise<VendorUsageLine[]> => {
     const byKey = new Map<string, VendorUsageLine>();
     for (let from = range.from; from <= range.to; from = addDays(from, DAILY_USAGE_MAX_DAYS)) {
       const window = { from, to: minDay(range.to, addDays(from, DAILY_USAGE_MAX_DAYS - 1)) };
@@ -179,7 +183,7 @@ export function createCursorConnector(opts: CursorOptions): Connector {
           post(auth, { ...msBounds(window), page, pageSize: opts.dailyUsagePageSize ?? 100 }),
           dailyPage,
           site,
-          opts,
+          http,
         );
         if (body === 'end') break;
         for (const r of body.data) {
@@ -218,10 +222,11 @@ export function createCursorConnector(opts: CursorOptions): Connector {
   return {
     sourceId: opts.sourceId,
     vendor: 'cursor',
-    async fetchUsage(range: DayRange): Promise<VendorUsageLine[]> {
+    async fetchUsage(range: DayRange, signal?: AbortSignal): Promise<VendorUsageLine[]> {
+      const http = signal ? { ...opts, signal } : opts;
       const auth = `Basic ${Buffer.from(`${await opts.apiKey()}:`).toString('base64')}`;
-      const lines = await usageEvents(range, auth);
-      if (opts.includeDailyUsage !== false) lines.push(...(await dailyUsage(range, auth)));
+      const lines = await usageEvents(range, auth, http);
+      if (opts.includeDailyUsage !== false) lines.push(...(await dailyUsage(range, auth, http)));
       return lines;
     },
   };

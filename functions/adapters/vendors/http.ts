@@ -51,6 +51,8 @@ export interface HttpOptions {
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
   readonly timeoutMs?: number;
+  /** The run's budget for this source: once aborted, no request or retry is started. */
+  readonly signal?: AbortSignal;
 }
 
 /** The first zod issue as `data[0].results[3].amount: expected a decimal string`. */
@@ -142,7 +144,20 @@ export async function requestJsonWithHeaders<S extends z.ZodType>(
   opts: HttpOptions & { onStatus?: (status: number, body: string) => 'end' | undefined } = {},
 ): Promise<JsonResponse<z.infer<S>> | 'end'> {
   const doFetch = opts.fetchImpl ?? fetch;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const signal = opts.signal;
+  const pause = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  // A wait ends early when the source's budget runs out; the next check then stops the source.
+  const sleep = (ms: number) =>
+    signal
+      ? Promise.race([
+          pause(ms),
+          new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true })),
+        ])
+      : pause(ms);
+  const stopIfOutOfTime = () => {
+    if (signal?.aborted)
+      throw new VendorHttpError(`${where(site)}: stopped, the source's time for this run ran out`);
+  };
   const random = opts.random ?? Math.random;
   const maxAttempts = opts.maxAttempts ?? 5;
   const base = opts.baseDelayMs ?? 500;
@@ -150,10 +165,12 @@ export async function requestJsonWithHeaders<S extends z.ZodType>(
   const secrets = credentialsOf(init);
   const backoff = (attempt: number) => Math.min(cap, base * 2 ** (attempt - 1) * (0.5 + random()));
   for (let attempt = 1; ; attempt++) {
+    stopIfOutOfTime();
     let res: Response;
     let text: string;
     try {
-      res = await doFetch(url, { ...init, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000) });
+      const timeout = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
+      res = await doFetch(url, { ...init, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
       if (res.status === 429 || res.status >= 500 || isRateLimit403(res)) {
         await res.body?.cancel().catch(() => undefined);
         if (attempt >= maxAttempts)
@@ -171,6 +188,7 @@ export async function requestJsonWithHeaders<S extends z.ZodType>(
       text = await res.text();
     } catch (err) {
       if (err instanceof VendorHttpError) throw err;
+      stopIfOutOfTime();
       if (attempt >= maxAttempts) {
         throw new VendorHttpError(
           `${where(site)}: no answer after ${attempt} attempts (${scrub((err as Error).name, secrets)})`,

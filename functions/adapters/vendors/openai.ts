@@ -154,7 +154,8 @@ export function createOpenAiConnector(opts: OpenAiOptions): Connector {
   return {
     sourceId: opts.sourceId,
     vendor: 'openai',
-    async fetchUsage(range: DayRange): Promise<VendorUsageLine[]> {
+    async fetchUsage(range: DayRange, signal?: AbortSignal): Promise<VendorUsageLine[]> {
+      const http = signal ? { ...opts, signal } : opts;
       const key = await opts.apiKey();
       const byKey = new Map<string, VendorUsageLine>();
       const add = (line: VendorUsageLine) => {
@@ -172,7 +173,7 @@ export function createOpenAiConnector(opts: OpenAiOptions): Connector {
         );
       };
       const costs = await allBuckets(
-        opts,
+        http,
         key,
         '/organization/costs',
         range,
@@ -200,7 +201,7 @@ export function createOpenAiConnector(opts: OpenAiOptions): Connector {
       }
       if (opts.includeUsage !== false) {
         const usage = await allBuckets(
-          opts,
+          http,
           key,
           '/organization/usage/completions',
           range,

@@ -35,6 +35,13 @@ export interface RunIngestOptions {
   /** Days fetched and written at a time: a month keeps memory flat on a year's backfill. */
   readonly chunkDays?: number;
   readonly onProgress?: (source: string, daysDone: number, daysTotal: number) => void;
+  /**
+   * When the run must be over (epoch ms; a Lambda's timeout less a margin). Each source gets an even
+   * share of the time left when its turn comes, so one vendor that hangs or keeps failing cannot use
+   * up the run and leave the sources after it unpulled.
+   */
+  readonly deadline?: number;
+  readonly now?: () => number;
 }
 
 /** The days one source re-pulls: explicit, trailing (default 7), or a backfill of the fiscal year. */
@@ -56,7 +63,13 @@ export async function ingestWindow(opts: RunIngestOptions, connector: Connector)
  */
 export async function runIngest(opts: RunIngestOptions): Promise<IngestOutcome[]> {
   const outcomes: IngestOutcome[] = [];
-  for (const connector of opts.connectors) {
+  const now = opts.now ?? Date.now;
+  for (const [index, connector] of opts.connectors.entries()) {
+    const share =
+      opts.deadline === undefined
+        ? undefined
+        : Math.max(0, (opts.deadline - now()) / (opts.connectors.length - index));
+    const signal = share === undefined ? undefined : AbortSignal.timeout(Math.floor(share));
     const source = opts.config.sources.find((s) => s.id === connector.sourceId);
     const attribute = createAttributor(source?.attribution ?? []);
     const range = await ingestWindow(opts, connector);
@@ -73,7 +86,8 @@ export async function runIngest(opts: RunIngestOptions): Promise<IngestOutcome[]
       const chunkDays = days.slice(i, i + chunk);
       const chunkRange = { from: chunkDays[0] ?? range.from, to: chunkDays.at(-1) ?? range.to };
       try {
-        const lines = await connector.fetchUsage(chunkRange);
+        if (signal?.aborted) throw new Error(`stopped: the source's time for this run ran out`);
+        const lines = await connector.fetchUsage(chunkRange, signal);
         const { records: attributed, summary } = attributeLines(connector.sourceId, lines, attribute);
         await opts.store.replaceSourceDays(connector.sourceId, chunkDays, attributed);
         written += chunkDays.length;

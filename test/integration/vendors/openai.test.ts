@@ -163,6 +163,41 @@ describe('OpenAI costs connector over loopback into DynamoDB Local', () => {
     }
   });
 
+  it('stops a source that keeps being rate limited when its share of the run is spent; the next still runs', async () => {
+    const { store } = await dynamo.newStore();
+    // Every request is a 429 asking for a second's wait; real waits, a run with 0.6 s left.
+    const limited = await startOpenAiServer({
+      key: KEY,
+      rows: () => rows(),
+      faults: Object.fromEntries(Array.from({ length: 9 }, (_, i) => [i + 1, '429' as Fault])),
+    });
+    const healthy = await startOpenAiServer({ key: KEY, rows: () => rows() });
+    const connector = (sourceId: string, baseUrl: string) =>
+      createOpenAiConnector({ sourceId, apiKey: async () => KEY, baseUrl, timeoutMs: 2_000, pageSize: 7 });
+    try {
+      const started = Date.now();
+      const [stuck, next] = await runIngest({
+        config,
+        store,
+        connectors: [connector('openai', limited.baseUrl), connector('openai-b', healthy.baseUrl)],
+        range,
+        today: '2026-03-21',
+        deadline: started + 600,
+      });
+      expect(stuck?.status).toBe('failed');
+      expect(stuck?.error).toMatch(
+        /openai \/organization\/costs page 1: stopped, the source's time for this run ran out/,
+      );
+      expect(next?.status).toBe('ok');
+      expect(await store.sourceDays('openai', range.from, range.to)).toEqual([]);
+      expect((await store.sourceDays('openai-b', range.from, range.to)).length).toBe(20);
+      expect(Date.now() - started).toBeLessThan(1_500);
+    } finally {
+      await limited.close();
+      await healthy.close();
+    }
+  });
+
   it('replaces earlier days when the vendor revises them', async () => {
     const { store } = await dynamo.newStore();
     await withServer(
