@@ -15,6 +15,16 @@ export interface TokenCounts {
   readonly cacheWrite?: number;
 }
 
+/** Token counts of two lines of the same key, added (a missing count is 0). */
+export function addTokenCounts(a: TokenCounts | undefined, b: TokenCounts): TokenCounts {
+  return {
+    input: (a?.input ?? 0) + (b.input ?? 0),
+    output: (a?.output ?? 0) + (b.output ?? 0),
+    cacheRead: (a?.cacheRead ?? 0) + (b.cacheRead ?? 0),
+    cacheWrite: (a?.cacheWrite ?? 0) + (b.cacheWrite ?? 0),
+  };
+}
+
 /** Outcome counters some vendors report (Claude Code, Cursor), kept for cost-per-PR style metrics. */
 export interface OutcomeCounts {
   readonly commits?: number;

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { addDays, eachDay, type IsoDay } from '../../core/dates.js';
 import type { Connector, DayRange } from '../../core/ingest/connector.js';
 import { centsNumberToMicros, centsStringToMicros } from '../../core/money.js';
-import { lineKey, type OutcomeCounts, type VendorUsageLine } from '../../core/usage.js';
+import { addTokenCounts, lineKey, type OutcomeCounts, type VendorUsageLine } from '../../core/usage.js';
 import { checkPageLimit, type HttpOptions, requestJson } from './http.js';
 
 /**
@@ -252,7 +252,7 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
           };
           const k = `${date}|${lineKey(line)}`;
           const prev = byKey.get(k);
-          byKey.set(k, prev ? { ...prev, tokens: addTokens(prev.tokens, tokens) } : line);
+          byKey.set(k, prev ? { ...prev, tokens: addTokenCounts(prev.tokens, tokens) } : line);
         }
       }
     }
@@ -352,14 +352,5 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
       if (opts.includeClaudeCode !== false) lines.push(...(await claudeCode(range, headers, http)));
       return lines;
     },
-  };
-}
-
-function addTokens(a: VendorUsageLine['tokens'], b: NonNullable<VendorUsageLine['tokens']>) {
-  return {
-    input: (a?.input ?? 0) + (b.input ?? 0),
-    output: (a?.output ?? 0) + (b.output ?? 0),
-    cacheRead: (a?.cacheRead ?? 0) + (b.cacheRead ?? 0),
-    cacheWrite: (a?.cacheWrite ?? 0) + (b.cacheWrite ?? 0),
   };
 }

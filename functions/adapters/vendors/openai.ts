@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { addDays, type IsoDay, toDayNumber, utcDayOf } from '../../core/dates.js';
 import type { Connector, DayRange } from '../../core/ingest/connector.js';
 import { usdNumberToMicros, usdStringToMicros } from '../../core/money.js';
-import { lineKey, type VendorUsageLine } from '../../core/usage.js';
+import { addTokenCounts, lineKey, type VendorUsageLine } from '../../core/usage.js';
 import { checkPageLimit, type HttpOptions, requestJson, VendorResponseError } from './http.js';
 
 /**
@@ -167,7 +167,7 @@ export function createOpenAiConnector(opts: OpenAiOptions): Connector {
             ? {
                 ...prev,
                 costMicros: prev.costMicros + line.costMicros,
-                ...(line.tokens ? { tokens: sumTokens(prev.tokens, line.tokens) } : {}),
+                ...(line.tokens ? { tokens: addTokenCounts(prev.tokens, line.tokens) } : {}),
               }
             : line,
         );
@@ -238,14 +238,5 @@ export function createOpenAiConnector(opts: OpenAiOptions): Connector {
       }
       return [...byKey.values()];
     },
-  };
-}
-
-function sumTokens(a: VendorUsageLine['tokens'], b: NonNullable<VendorUsageLine['tokens']>) {
-  return {
-    input: (a?.input ?? 0) + (b.input ?? 0),
-    output: (a?.output ?? 0) + (b.output ?? 0),
-    cacheRead: (a?.cacheRead ?? 0) + (b.cacheRead ?? 0),
-    cacheWrite: (a?.cacheWrite ?? 0) + (b.cacheWrite ?? 0),
   };
 }
