@@ -56,7 +56,7 @@ export function createIngestHandler(deps: IngestDeps) {
       today,
       ...(from && to ? { range: { from, to } } : {}),
       // Leave a minute for the last writes, the metrics and the failure report.
-      ...(remainingMs ? { deadline: Date.now() + remainingMs() - 60_000 } : {}),
+      ...(remainingMs ? { deadline: now.getTime() + remainingMs() - 60_000 } : {}),
     });
     for (const o of outcomes) {
       deps.log('source ingested', { ...o });

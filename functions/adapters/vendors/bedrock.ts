@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-cost-explorer';
 import * as z from 'zod';
 import { addDays, type IsoDay } from '../../core/dates.js';
-import type { Connector, DayRange } from '../../core/ingest/connector.js';
+import { type Connector, type DayRange, SourceOutOfTimeError } from '../../core/ingest/connector.js';
 import { usdStringToMicros } from '../../core/money.js';
 import type { VendorUsageLine } from '../../core/usage.js';
 import { checkPageLimit, firstProblem, VendorHttpError, VendorResponseError } from './http.js';
@@ -73,8 +73,7 @@ export function createBedrockConnector(opts: BedrockOptions): Connector {
             signal ? { abortSignal: signal } : {},
           );
         } catch (err) {
-          if (signal?.aborted)
-            throw new VendorHttpError(`${site}: stopped, the source's time for this run ran out`);
+          if (signal?.aborted) throw new SourceOutOfTimeError(site);
           throw sdkFailure(site, err);
         }
         const parsed = ceResponse.safeParse(out);

@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { SourceOutOfTimeError } from '../../core/ingest/connector.js';
 
 /**
  * GitHub answers an exhausted rate limit with 403 as well as 429: `x-ratelimit-remaining: 0` (primary
@@ -147,16 +148,22 @@ export async function requestJsonWithHeaders<S extends z.ZodType>(
   const signal = opts.signal;
   const pause = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   // A wait ends early when the source's budget runs out; the next check then stops the source.
-  const sleep = (ms: number) =>
-    signal
-      ? Promise.race([
-          pause(ms),
-          new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true })),
-        ])
-      : pause(ms);
+  // The listener goes when the wait ends, so many waits on one source's signal do not pile up.
+  const sleep = async (ms: number) => {
+    if (!signal) return pause(ms);
+    let onAbort = () => {};
+    const aborted = new Promise<void>((r) => {
+      onAbort = r;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([pause(ms), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  };
   const stopIfOutOfTime = () => {
-    if (signal?.aborted)
-      throw new VendorHttpError(`${where(site)}: stopped, the source's time for this run ran out`);
+    if (signal?.aborted) throw new SourceOutOfTimeError(where(site));
   };
   const random = opts.random ?? Math.random;
   const maxAttempts = opts.maxAttempts ?? 5;

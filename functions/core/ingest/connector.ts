@@ -17,3 +17,11 @@ export interface Connector {
   readonly vendor: Vendor;
   fetchUsage(range: DayRange, signal?: AbortSignal): Promise<VendorUsageLine[]>;
 }
+
+/** The source's share of the run's time ran out: it stops where it is, and the run goes on. */
+export class SourceOutOfTimeError extends Error {
+  override readonly name = 'SourceOutOfTimeError';
+  constructor(where: string) {
+    super(`${where}: stopped, the source's time for this run ran out`);
+  }
+}

@@ -4,7 +4,7 @@ import { addDays, eachDay, type IsoDay, maxDay } from '../dates.js';
 import { fiscalYearOf } from '../fiscal-calendar.js';
 import { type Micros, microsToCentsNumber } from '../money.js';
 import type { UsageStore } from '../ports.js';
-import type { Connector, DayRange } from './connector.js';
+import { type Connector, type DayRange, SourceOutOfTimeError } from './connector.js';
 
 /** What one source's run did. */
 export interface IngestOutcome {
@@ -86,7 +86,7 @@ export async function runIngest(opts: RunIngestOptions): Promise<IngestOutcome[]
       const chunkDays = days.slice(i, i + chunk);
       const chunkRange = { from: chunkDays[0] ?? range.from, to: chunkDays.at(-1) ?? range.to };
       try {
-        if (signal?.aborted) throw new Error(`stopped: the source's time for this run ran out`);
+        if (signal?.aborted) throw new SourceOutOfTimeError(connector.sourceId);
         const lines = await connector.fetchUsage(chunkRange, signal);
         const { records: attributed, summary } = attributeLines(connector.sourceId, lines, attribute);
         await opts.store.replaceSourceDays(connector.sourceId, chunkDays, attributed);
