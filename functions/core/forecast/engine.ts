@@ -34,11 +34,9 @@ export const ENGINE_PARAMS = {
   /** Cap on the fitted growth per week (log scale), both directions. */
   maxWeeklyGrowth: 0.25,
   minWeeklyGrowth: -0.2,
-  /** Weeks of history used for the trend, and for the level of a trending team. */
+  /** Weeks of history looked at for steps and the trend, and for the level of a trending team. */
   trendWeeks: 12,
   levelWeeks: 3,
-  /** Weekly blocks looked at for steps and regimes. */
-  historyWeeks: 12,
   /** Weeks averaged for the level of a flat team (more weeks, less noise). */
   flatWeeks: 10,
   /** A trend counts from this t-statistic, fully from trendTMin + trendTRamp. */
@@ -206,7 +204,7 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
   }
   // Weekly blocks ending at the as-of day, newest last.
   const blocks: number[] = [];
-  for (let end = n; end - 7 >= start && blocks.length < P.historyWeeks; end -= 7) {
+  for (let end = n; end - 7 >= start && blocks.length < P.trendWeeks; end -= 7) {
     let sx = 0;
     let sm = 0;
     for (let k = end - 7; k < end; k++) {
@@ -237,8 +235,8 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
       }
     }
   }
-  const split = bestSplit(logs.slice(-P.trendWeeks));
-  if (split) cut = Math.max(cut, logs.length - Math.min(logs.length, P.trendWeeks) + split);
+  const split = bestSplit(logs);
+  if (split) cut = Math.max(cut, split);
   if (cut > 0) logs = logs.slice(cut);
   // The first weeks of a regime may still be in transition (a step mid-week, the end of a ramp):
   // drop a leading week that stands apart from the rest of the regime.
@@ -250,8 +248,6 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
     logs = rest;
     cut++;
   }
-  const regimeWeeks = logs.length;
-  logs = logs.slice(-P.trendWeeks);
   const k = logs.length;
   if (k < 3) {
     const lastLevel = Math.log(blocks.slice(-k).reduce((a, b) => a + b, 0) / k);
@@ -281,7 +277,7 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
   const growth = Math.min(P.maxWeeklyGrowth, Math.max(P.minWeeklyGrowth, slope * weight));
   // Level at the as-of day. Flat: the mean of the recent weeks (more weeks = less noise). Trending:
   // the fitted line's end. Each block's centre sits 3 days before its end.
-  const window = weight > 0 ? P.levelWeeks : Math.min(regimeWeeks, P.flatWeeks);
+  const window = weight > 0 ? P.levelWeeks : Math.min(k, P.flatWeeks);
   const recentBlocks = blocks.slice(-window);
   const adjusted = recentBlocks.map((b, i) => b * Math.exp(-growth * (i - (recentBlocks.length - 1))));
   const level = (adjusted.reduce((a, b) => a + b, 0) / adjusted.length) * Math.exp(growth * (3 / 7));
@@ -372,15 +368,12 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
   // Point forecast of the remaining spend: current level, damped trend, weekday rhythm.
   let pointRemaining = 0;
   {
-    const base = Math.log(Math.max(fit.level, 1e-9));
-    let logLevel = base;
-    let grown = 0;
+    let logLevel = Math.log(Math.max(fit.level, 1e-9));
     let damp = phi;
     for (let t = 0; t < future; t++) {
       if (t % 7 === 0) {
-        grown += fit.growth * damp;
+        logLevel += fit.growth * damp;
         damp *= phi;
-        logLevel = base + grown;
       }
       pointRemaining += Math.exp(logLevel) * (dayMult[t] ?? 1);
     }
@@ -392,9 +385,7 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
   const finals = new Float64Array(nPaths);
   for (let p = 0; p < nPaths; p++) {
     const g = fit.growth + spread * fit.growthSd * normal(rand);
-    let drift = Math.log(Math.max(fit.level, 1e-9)) + spread * fit.levelSd * normal(rand);
-    let logLevel = drift;
-    let grown = 0;
+    let logLevel = Math.log(Math.max(fit.level, 1e-9)) + spread * fit.levelSd * normal(rand);
     let cum = 0;
     // How long a trend persists is itself uncertain: each path draws its own damping.
     const pathPhi = P.phiMin + (P.phiMax - P.phiMin) * rand();
@@ -403,11 +394,9 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
     for (let t = 0; t < future; t++) {
       if (t % 7 === 0) {
         // A new week: damped trend, random-walk drift, and a rare step change.
-        grown += g * damp;
-        drift += spread * fit.rwSd * normal(rand);
+        logLevel += g * damp + spread * fit.rwSd * normal(rand);
         damp *= pathPhi;
-        if (rand() < P.jumpRatePerWeek) drift += P.jumpSd * normal(rand);
-        logLevel = drift + grown;
+        if (rand() < P.jumpRatePerWeek) logLevel += P.jumpSd * normal(rand);
       }
       cum += Math.exp(logLevel) * (dayMult[t] ?? 1);
       cumRem[row + t] = cum;
