@@ -36,6 +36,10 @@ export const ENGINE_PARAMS = {
   minWeeklyGrowth: -0.2,
   /** Weeks of history looked at for steps and the trend, and for the level of a trending team. */
   trendWeeks: 12,
+  /** Weeks of the current regime asked for a slow trend when the last trendWeeks show none. */
+  longWeeks: 26,
+  /** The long trend counts in full while the recent slope is within this many standard errors. */
+  longAgreeSe: 2,
   levelWeeks: 3,
   /** Weeks averaged for the level of a flat team (more weeks, less noise). */
   flatWeeks: 10,
@@ -173,6 +177,29 @@ function bestSplit(logs: number[]): number | undefined {
   return clearlyStep && t > P.stepT && Math.abs(delta) > P.stepMinLog ? best.j : undefined;
 }
 
+/** Theil–Sen slope of weekly log levels (newest last), its standard error and t-statistic. */
+function logTrend(logs: number[]): { slope: number; se: number; t: number; residSd: number } {
+  const k = logs.length;
+  const xs = logs.map((_, i) => i - (k - 1));
+  const { slope } = theilSen(xs, logs);
+  const meanX = xs.reduce((a, b) => a + b, 0) / k;
+  const sxx = xs.reduce((a, x) => a + (x - meanX) ** 2, 0) || 1;
+  const resid = logs.map((l, i) => l - slope * (xs[i] ?? 0));
+  const centre = median(resid);
+  // Heavy-tailed weeks (a few users dominate) fool a MAD alone into seeing a trend: take the larger
+  // of the robust and the plain deviation.
+  const rms = Math.sqrt(resid.reduce((a, r) => a + (r - centre) ** 2, 0) / Math.max(1, k - 2));
+  const residSd = Math.max(0.02, 1.4826 * median(resid.map((r) => Math.abs(r - centre))), rms);
+  const se = residSd / Math.sqrt(sxx);
+  return { slope, se, t: Math.abs(slope) / se, residSd };
+}
+
+/** How much of a trend to extrapolate: 0 below trendTMin, 1 from trendTMin + trendTRamp. */
+function trendWeight(t: number): number {
+  const P = ENGINE_PARAMS;
+  return Math.min(1, Math.max(0, (t - P.trendTMin) / P.trendTRamp));
+}
+
 interface Fit {
   /** Deseasonalised level per day at the as-of date. */
   level: number;
@@ -202,17 +229,19 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
     const level = sx / Math.max(sm, 1e-9);
     return { level, growth: 0, levelSd: 0.35, growthSd: 0.06, rwSd: 0.08 };
   }
-  // Weekly blocks ending at the as-of day, newest last.
-  const blocks: number[] = [];
-  for (let end = n; end - 7 >= start && blocks.length < P.trendWeeks; end -= 7) {
+  // Weekly blocks ending at the as-of day, newest last: up to longWeeks for a slow trend, the last
+  // trendWeeks for steps, the trend and the level.
+  const allBlocks: number[] = [];
+  for (let end = n; end - 7 >= start && allBlocks.length < P.longWeeks; end -= 7) {
     let sx = 0;
     let sm = 0;
     for (let k = end - 7; k < end; k++) {
       sx += x[k] ?? 0;
       sm += m[k] ?? 1;
     }
-    blocks.unshift(sx / Math.max(sm, 1e-9));
+    allBlocks.unshift(sx / Math.max(sm, 1e-9));
   }
+  const blocks = allBlocks.slice(-P.trendWeeks);
   let logs = blocks.map((b) => Math.log(Math.max(b, 1e-6)));
   // A step must stand out from this team's own week-to-week noise (intermittent teams are noisy).
   const weekDiffs = logs.slice(1).map((l, i) => l - (logs[i] ?? 0));
@@ -259,22 +288,37 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
       rwSd: 0.07,
     };
   }
-  const xs = logs.map((_, i) => i - (k - 1));
-  const { slope } = theilSen(xs, logs);
-  const meanX = xs.reduce((a, b) => a + b, 0) / k;
-  const sxx = xs.reduce((a, x) => a + (x - meanX) ** 2, 0) || 1;
-  const resid = logs.map((l, i) => l - slope * (xs[i] ?? 0));
-  const centre = median(resid);
-  // Heavy-tailed weeks (a few users dominate) fool a MAD alone into seeing a trend: take the larger
-  // of the robust and the plain deviation.
-  const rms = Math.sqrt(resid.reduce((a, r) => a + (r - centre) ** 2, 0) / Math.max(1, k - 2));
-  const residSd = Math.max(0.02, 1.4826 * median(resid.map((r) => Math.abs(r - centre))), rms);
-  const slopeSe = residSd / Math.sqrt(sxx);
+  const short = logTrend(logs);
   // Only extrapolate a trend the data insist on: weight by its t-statistic, so a noisy flat team is
   // averaged over all its recent weeks while a real ramp keeps its growth.
-  const t = Math.abs(slope) / slopeSe;
-  const weight = k < P.trendMinWeeks ? 0 : Math.min(1, Math.max(0, (t - P.trendTMin) / P.trendTRamp));
-  const growth = Math.min(P.maxWeeklyGrowth, Math.max(P.minWeeklyGrowth, slope * weight));
+  const weight = k < P.trendMinWeeks ? 0 : trendWeight(short.t);
+  let rawGrowth = short.slope * weight;
+  let growthSe = short.se * weight;
+  // Slow steady growth hides in twelve noisy weeks but shows over half a year, so with no step in
+  // sight the whole regime (up to longWeeks) is asked too. Its slope is used as far as the recent
+  // weeks agree with it: a recent slope clearly below it (an S-curve saturating) caps the growth.
+  if (cut <= 0 && allBlocks.length > k + 2) {
+    let longLogs = allBlocks.map((b) => Math.log(Math.max(b, 1e-6)));
+    const split = bestSplit(longLogs);
+    if (split) longLogs = longLogs.slice(split);
+    if (longLogs.length > k + 2) {
+      const long = logTrend(longLogs);
+      const longWeight = trendWeight(long.t);
+      const agree = Math.sign(long.slope) === Math.sign(short.slope);
+      const smaller = agree
+        ? Math.sign(short.slope) * Math.min(Math.abs(short.slope), Math.abs(long.slope))
+        : 0;
+      if (weight === 0 && longWeight > 0) {
+        const consistent = Math.abs(long.slope - short.slope) < P.longAgreeSe * short.se;
+        rawGrowth = (consistent ? long.slope : smaller) * longWeight;
+        growthSe = long.se * longWeight;
+      } else if (weight > 0) {
+        rawGrowth = smaller * Math.max(weight, longWeight);
+        growthSe = Math.max(short.se * weight, long.se * longWeight);
+      }
+    }
+  }
+  const growth = Math.min(P.maxWeeklyGrowth, Math.max(P.minWeeklyGrowth, rawGrowth));
   // Level at the as-of day. Flat: the mean of the recent weeks (more weeks = less noise). Trending:
   // the fitted line's end. Each block's centre sits 3 days before its end.
   const window = weight > 0 ? P.levelWeeks : Math.min(k, P.flatWeeks);
@@ -288,8 +332,8 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
   return {
     level,
     growth,
-    levelSd: Math.max(P.levelSdFloor, residSd / Math.sqrt(window)),
-    growthSd: Math.max(P.trendSdFloor, slopeSe * weight),
+    levelSd: Math.max(P.levelSdFloor, short.residSd / Math.sqrt(window)),
+    growthSd: Math.max(P.trendSdFloor, growthSe),
     rwSd: Math.max(P.rwFloor, Math.min(0.15, rw)),
   };
 }
