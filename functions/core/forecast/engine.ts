@@ -194,10 +194,21 @@ function logTrend(logs: number[]): { slope: number; se: number; t: number; resid
   return { slope, se, t: Math.abs(slope) / se, residSd };
 }
 
-/** How much of a trend to extrapolate: 0 below trendTMin, 1 from trendTMin + trendTRamp. */
-function trendWeight(t: number): number {
+/** Student's t 95% one-sided quantile for df degrees of freedom (table, then a close expansion). */
+function studentT95(df: number): number {
+  const table = [6.314, 2.92, 2.353, 2.132, 2.015, 1.943, 1.895, 1.86, 1.833];
+  return table[df - 1] ?? 1.645 + 1.524 / Math.max(df, 1);
+}
+
+/**
+ * How much of a trend over `weeks` weekly levels to extrapolate: 0 below trendTMin, 1 from
+ * trendTMin + trendTRamp. The bar rises for few weeks as Student's t does: four noisy weeks after
+ * the new-year lull look like a ramp far more often than a normal t-statistic allows.
+ */
+function trendWeight(t: number, weeks: number): number {
   const P = ENGINE_PARAMS;
-  return Math.min(1, Math.max(0, (t - P.trendTMin) / P.trendTRamp));
+  const bar = (P.trendTMin * studentT95(weeks - 2)) / 1.645;
+  return Math.min(1, Math.max(0, (t - bar) / P.trendTRamp));
 }
 
 interface Fit {
@@ -291,7 +302,7 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
   const short = logTrend(logs);
   // Only extrapolate a trend the data insist on: weight by its t-statistic, so a noisy flat team is
   // averaged over all its recent weeks while a real ramp keeps its growth.
-  const weight = k < P.trendMinWeeks ? 0 : trendWeight(short.t);
+  const weight = k < P.trendMinWeeks ? 0 : trendWeight(short.t, k);
   let rawGrowth = short.slope * weight;
   let growthSe = short.se * weight;
   // Slow steady growth hides in twelve noisy weeks but shows over half a year, so with no step in
@@ -303,7 +314,7 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
     if (split) longLogs = longLogs.slice(split);
     if (longLogs.length > k + 2) {
       const long = logTrend(longLogs);
-      const longWeight = trendWeight(long.t);
+      const longWeight = trendWeight(long.t, longLogs.length);
       const agree = Math.sign(long.slope) === Math.sign(short.slope);
       const smaller = agree
         ? Math.sign(short.slope) * Math.min(Math.abs(short.slope), Math.abs(long.slope))

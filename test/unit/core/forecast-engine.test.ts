@@ -134,6 +134,34 @@ describe('forecast engine', () => {
     expect(less).toBeLessThan(4_500);
   });
 
+  it('carries slow steady growth that twelve noisy weeks cannot show to year end', () => {
+    // Prepare: +1.2% a week under 15% daily noise, eight teams; as of Aug 30
+    const errors = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => {
+      const year = series('2026-01-01', 365, (t) => 1000 * Math.exp((0.012 * t) / 7), seed);
+      const truth = year.reduce((a, r) => a + r.usd, 0);
+      // Act
+      const f = forecastSpend({ daily: year, budgetUsd: 500_000, fiscalYear: fy, asOf: '2026-08-30' });
+      return Math.abs(f.yearEndUsd.p50 / truth - 1);
+    });
+    // Assess: a flat reading of the recent weeks misses by ~6%
+    expect(errors.sort((x, y) => x - y)[4]).toBeLessThan(0.03);
+  });
+
+  it('rarely calls a flat team critical on four weeks that start with the new-year lull', () => {
+    // Prepare: sixty flat teams whose first week of January runs at 85%, each heading for ~88% of
+    // budget; four noisy weeks that happen to rise look like a ramp
+    const critical = Array.from({ length: 60 }, (_, i) => {
+      const daily = series('2026-01-01', 28, (t) => (t < 7 ? 850 : 1000), i + 1);
+      // Act
+      return forecastSpend(
+        { daily, budgetUsd: 330_000, fiscalYear: fy, asOf: '2026-01-28' },
+        { band: false },
+      );
+    }).filter((f) => f.status === 'critical').length;
+    // Assess: a 4-week t-statistic has two degrees of freedom; judged as if it had many, 8 of 60 flip
+    expect(critical).toBeLessThanOrEqual(4);
+  });
+
   it('reads a price cut as a new level, not a falling trend', () => {
     // Prepare: flat at $2,000 a weekday, then 45% off on Jul 1; six weeks later
     const daily = series('2026-01-01', 223, (t) => (t < 181 ? 2000 : 1100));
