@@ -43,7 +43,7 @@ export const ENGINE_PARAMS = {
   levelWeeks: 3,
   /** Weeks averaged for the level of a flat team (more weeks, less noise). */
   flatWeeks: 10,
-  /** A trend counts from this t-statistic, fully from trendTMin + trendTRamp. */
+  /** A trend counts from this t-statistic (raised for few weeks), fully from that + trendTRamp. */
   trendTMin: 2.25,
   /** Weeks of history before any trend is extrapolated. */
   trendMinWeeks: 4,
@@ -201,9 +201,9 @@ function studentT95(df: number): number {
 }
 
 /**
- * How much of a trend over `weeks` weekly levels to extrapolate: 0 below trendTMin, 1 from
- * trendTMin + trendTRamp. The bar rises for few weeks as Student's t does: four noisy weeks after
- * the new-year lull look like a ramp far more often than a normal t-statistic allows.
+ * How much of a trend over `weeks` weekly levels to extrapolate: 0 below a bar, 1 from the bar +
+ * trendTRamp. The bar is trendTMin for many weeks and rises for few as Student's t does: four noisy
+ * weeks after the new-year lull look like a ramp far more often than a normal t-statistic allows.
  */
 function trendWeight(t: number, weeks: number): number {
   const P = ENGINE_PARAMS;
@@ -253,7 +253,8 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
     allBlocks.unshift(sx / Math.max(sm, 1e-9));
   }
   const blocks = allBlocks.slice(-P.trendWeeks);
-  let logs = blocks.map((b) => Math.log(Math.max(b, 1e-6)));
+  const allLogs = allBlocks.map((b) => Math.log(Math.max(b, 1e-6)));
+  let logs = allLogs.slice(-P.trendWeeks);
   // A step must stand out from this team's own week-to-week noise (intermittent teams are noisy).
   const weekDiffs = logs.slice(1).map((l, i) => l - (logs[i] ?? 0));
   const diffMad = 1.4826 * median(weekDiffs.map((d) => Math.abs(d - median(weekDiffs))));
@@ -309,9 +310,8 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
   // sight the whole regime (up to longWeeks) is asked too. Its slope is used as far as the recent
   // weeks agree with it: a recent slope clearly below it (an S-curve saturating) caps the growth.
   if (cut <= 0 && allBlocks.length > k + 2) {
-    let longLogs = allBlocks.map((b) => Math.log(Math.max(b, 1e-6)));
-    const split = bestSplit(longLogs);
-    if (split) longLogs = longLogs.slice(split);
+    const split = bestSplit(allLogs);
+    const longLogs = split ? allLogs.slice(split) : allLogs;
     if (longLogs.length > k + 2) {
       const long = logTrend(longLogs);
       const longWeight = trendWeight(long.t, longLogs.length);
@@ -330,8 +330,8 @@ function fitLevel(x: number[], m: number[], start: number): Fit {
     }
   }
   const growth = Math.min(P.maxWeeklyGrowth, Math.max(P.minWeeklyGrowth, rawGrowth));
-  // Level at the as-of day. Flat: the mean of the recent weeks (more weeks = less noise). Trending:
-  // the fitted line's end. Each block's centre sits 3 days before its end.
+  // Level at the as-of day. Flat: the mean of the recent weeks (more weeks = less noise), brought
+  // forward by any slow trend. Trending: the fitted line's end. Each block's centre sits 3 days before its end.
   const window = weight > 0 ? P.levelWeeks : Math.min(k, P.flatWeeks);
   const recentBlocks = blocks.slice(-window);
   const adjusted = recentBlocks.map((b, i) => b * Math.exp(-growth * (i - (recentBlocks.length - 1))));
