@@ -5,6 +5,7 @@ import type { Connector, DayRange } from '../../../functions/core/ingest/connect
 import { runIngest } from '../../../functions/core/ingest/run-ingest.js';
 import type { VendorUsageLine } from '../../../functions/core/usage.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { teamSpend } from '../../helpers/store-reads.js';
 
 const dynamo = useLocalDynamo();
 const config = parseConfig({
@@ -71,8 +72,9 @@ describe('runIngest', () => {
     const again = fakeConnector('openai');
     const [second] = await runIngest({ config, store, connectors: [again], today: '2026-03-11' });
     expect(second?.range).toEqual({ from: '2026-03-04', to: '2026-03-10' });
-    const totals = await store.teamDailyTotals('payments', '2026-01-01', '2026-03-31');
-    expect(totals.reduce((a, t) => a + t.costMicros, 0n)).toBe(69n * 10_010_000n);
+    expect(await teamSpend(store, 'payments', { from: '2026-01-01', to: '2026-03-31' })).toBe(
+      69n * 10_010_000n,
+    );
   });
 
   it('keeps going when one source fails and leaves the failed chunk as it was', async () => {

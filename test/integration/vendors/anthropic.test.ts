@@ -12,6 +12,7 @@ import {
   startAnthropicServer,
 } from '../../fixtures/vendors/anthropic-server.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { storedUsage, teamSpend } from '../../helpers/store-reads.js';
 
 const dynamo = useLocalDynamo();
 const KEY = 'sk-ant-admin01-test';
@@ -96,14 +97,8 @@ async function ingest(store: UsageStore, s: Served = {}) {
   }
 }
 
-const money = async (store: UsageStore) =>
-  (await store.teamDailyTotals('payments', range.from, range.to)).reduce((a, t) => a + t.costMicros, 0n);
-const everything = async (store: UsageStore) => ({
-  payments: await store.teamDailyTotals('payments', range.from, range.to),
-  unallocated: await store.teamDailyTotals('unallocated', range.from, range.to),
-  lines: await store.teamLines('anthropic', range.from, 'payments'),
-  perUser: await store.teamLines('anthropic', range.from, 'unallocated'),
-});
+const money = (store: UsageStore) => teamSpend(store, 'payments', range);
+const everything = (store: UsageStore) => storedUsage(store, 'anthropic', range);
 
 describe('Anthropic Admin API connector over loopback into DynamoDB Local', () => {
   it('stores the served cents as dollars to the micro across pages, after a 429, a 500 and a slow answer on every endpoint', async () => {
@@ -118,11 +113,9 @@ describe('Anthropic Admin API connector over loopback into DynamoDB Local', () =
     expect(requests).toBe(9 + 3 + 3 + 12);
     // Retry-After: 2 s, then jittered backoff (0.6 × 500 ms × 2^(attempt-1)) for the 500 and the timeout.
     expect(waits).toEqual([2000, 600, 1200, 2000, 600, 1200, 2000, 600, 1200]);
-    const stored = [
-      ...(await store.teamDailyTotals('payments', range.from, range.to)),
-      ...(await store.teamDailyTotals('unallocated', range.from, range.to)),
-    ];
-    expect(stored.reduce((a, t) => a + t.costMicros, 0n)).toBe(served(rows()));
+    const stored =
+      (await teamSpend(store, 'payments', range)) + (await teamSpend(store, 'unallocated', range));
+    expect(stored).toBe(served(rows()));
     // Cents, not dollars: $46.50125 for the first day's output tokens, not $4,650.
     const first = await store.teamLines('anthropic', range.from, 'payments');
     expect(first.find((l) => l.lineItem.endsWith('Output Tokens'))?.costMicros).toBe(46_501_250n);

@@ -11,6 +11,7 @@ import {
   type TagCost,
 } from '../../fixtures/vendors/cost-explorer-server.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { storedUsage, teamSpend } from '../../helpers/store-reads.js';
 
 const dynamo = useLocalDynamo();
 const config = parseConfig({
@@ -63,13 +64,8 @@ async function ingest(
   }
 }
 
-const money = async (store: UsageStore, team: string) =>
-  (await store.teamDailyTotals(team, range.from, range.to)).reduce((a, t) => a + t.costMicros, 0n);
-const everything = async (store: UsageStore) => ({
-  payments: await store.teamDailyTotals('payments', range.from, range.to),
-  unallocated: await store.teamDailyTotals('unallocated', range.from, range.to),
-  lines: await store.teamLines('bedrock', range.from, 'payments'),
-});
+const money = (store: UsageStore, team: string) => teamSpend(store, team, range);
+const everything = (store: UsageStore) => storedUsage(store, 'bedrock', range);
 
 describe('Bedrock (Cost Explorer) connector over loopback into DynamoDB Local', () => {
   it('stores tag groups exactly across NextPageToken pages; untagged goes to unallocated; Estimated is provisional', async () => {

@@ -10,6 +10,7 @@ import {
   startCopilotServer,
 } from '../../fixtures/vendors/copilot-server.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { storedUsage, teamSpend } from '../../helpers/store-reads.js';
 
 const dynamo = useLocalDynamo();
 const config = parseConfig({
@@ -91,13 +92,8 @@ async function ingest(store: UsageStore, r: Run = {}) {
   }
 }
 
-const money = async (store: UsageStore, team: string) =>
-  (await store.teamDailyTotals(team, short.from, short.to)).reduce((a, t) => a + t.costMicros, 0n);
-const everything = async (store: UsageStore) => ({
-  payments: await store.teamDailyTotals('payments', short.from, short.to),
-  unallocated: await store.teamDailyTotals('unallocated', short.from, short.to),
-  lines: await store.teamLines('copilot', short.from, 'unallocated'),
-});
+const money = (store: UsageStore, team: string) => teamSpend(store, team, short);
+const everything = (store: UsageStore) => storedUsage(store, 'copilot', short);
 // June has 30 days: a seat costs $1.30 a day.
 const SEAT_DAY = 1_300_000n;
 

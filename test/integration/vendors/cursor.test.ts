@@ -13,6 +13,7 @@ import {
   startCursorServer,
 } from '../../fixtures/vendors/cursor-server.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { storedUsage, teamSpend } from '../../helpers/store-reads.js';
 
 const dynamo = useLocalDynamo();
 const KEY = 'crsr_test_key';
@@ -117,13 +118,8 @@ async function ingest(es: () => CursorEvent[], store: UsageStore, o: IngestOptio
   }
 }
 
-const money = async (store: UsageStore, team = 'payments') =>
-  (await store.teamDailyTotals(team, range.from, range.to)).reduce((a, t) => a + t.costMicros, 0n);
-const everything = async (store: UsageStore) => ({
-  payments: await store.teamDailyTotals('payments', range.from, range.to),
-  unallocated: await store.teamDailyTotals('unallocated', range.from, range.to),
-  lines: await store.teamLines('cursor', range.from, 'payments'),
-});
+const money = (store: UsageStore, team = 'payments') => teamSpend(store, team, range);
+const everything = (store: UsageStore) => storedUsage(store, 'cursor', range);
 
 describe('Cursor connector over loopback into DynamoDB Local', () => {
   it('stores exactly the cents served across pages, after a 429 (waiting as Retry-After asks), a 500 and a slow answer on each endpoint', async () => {

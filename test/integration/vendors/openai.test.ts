@@ -3,8 +3,10 @@ import { createOpenAiConnector } from '../../../functions/adapters/vendors/opena
 import { parseConfig } from '../../../functions/core/config/load.js';
 import { eachDay } from '../../../functions/core/dates.js';
 import { runIngest } from '../../../functions/core/ingest/run-ingest.js';
+import { sumMicros } from '../../../functions/core/money.js';
 import { type CostRow, type Fault, startOpenAiServer } from '../../fixtures/vendors/openai-server.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { teamSpend } from '../../helpers/store-reads.js';
 
 const dynamo = useLocalDynamo();
 const KEY = 'sk-admin-test';
@@ -75,8 +77,6 @@ async function withServer<T>(
   }
 }
 
-const sumMicros = (xs: Array<{ costMicros: bigint }>) => xs.reduce((a, x) => a + x.costMicros, 0n);
-
 describe('OpenAI costs connector over loopback into DynamoDB Local', () => {
   it('stores exactly what the server served, across pages, after a 429 and a 500', async () => {
     const { store } = await dynamo.newStore();
@@ -95,7 +95,7 @@ describe('OpenAI costs connector over loopback into DynamoDB Local', () => {
     const served = rows().reduce((a, r) => a + BigInt(Math.round(r.usd * 1e6)), 0n);
     const payments = await store.teamDailyTotals('payments', range.from, range.to);
     const unallocated = await store.teamDailyTotals('unallocated', range.from, range.to);
-    expect(sumMicros(payments) + sumMicros(unallocated)).toBe(served);
+    expect(sumMicros([...payments, ...unallocated].map((t) => t.costMicros))).toBe(served);
     expect(outcome?.unallocatedUsd).toBe(4); // 20 days × $0.20 on the default project
     // Completions tokens: detail per API key, cached input kept apart, no cost of its own.
     const [line] = (await store.teamLines('openai', range.from, 'payments')).filter(
@@ -153,7 +153,7 @@ describe('OpenAI costs connector over loopback into DynamoDB Local', () => {
     try {
       const [ended] = await ingestFrom(rejecting, store);
       expect(ended?.status).toBe('ok');
-      expect(sumMicros(await store.teamDailyTotals('payments', range.from, range.to))).toBe(
+      expect(await teamSpend(store, 'payments', range)).toBe(
         rows()
           .filter((r) => r.project === 'proj_payments')
           .reduce((a, r) => a + BigInt(Math.round(r.usd * 1e6)), 0n),
@@ -214,7 +214,7 @@ describe('OpenAI costs connector over loopback into DynamoDB Local', () => {
     const expected = rows(1)
       .filter((r) => r.project === 'proj_payments')
       .reduce((a, r) => a + BigInt(Math.round(r.usd * 1e6)), 0n);
-    expect(sumMicros(payments)).toBe(expected);
+    expect(sumMicros(payments.map((t) => t.costMicros))).toBe(expected);
   });
 
   it('reads dollars sent as decimal strings exactly', async () => {
@@ -229,7 +229,7 @@ describe('OpenAI costs connector over loopback into DynamoDB Local', () => {
     const served = rows()
       .filter((r) => r.project === 'proj_payments')
       .reduce((a, r) => a + BigInt(Math.round(r.usd * 1e4)) * 100n, 0n);
-    expect(sumMicros(await store.teamDailyTotals('payments', range.from, range.to))).toBe(served);
+    expect(await teamSpend(store, 'payments', range)).toBe(served);
   });
 
   it.each([
@@ -246,7 +246,7 @@ describe('OpenAI costs connector over loopback into DynamoDB Local', () => {
       {},
       (s) => ingestFrom(s, store),
     );
-    const before = sumMicros(await store.teamDailyTotals('payments', range.from, range.to));
+    const before = await teamSpend(store, 'payments', range);
     const [outcome] = await withServer(
       () => rows(5),
       faults,
@@ -255,7 +255,7 @@ describe('OpenAI costs connector over loopback into DynamoDB Local', () => {
     expect(outcome?.status).toBe('failed');
     expect(outcome?.error).toMatch(message);
     expect(outcome?.error).not.toContain(KEY);
-    expect(sumMicros(await store.teamDailyTotals('payments', range.from, range.to))).toBe(before);
+    expect(await teamSpend(store, 'payments', range)).toBe(before);
   });
 
   it('recovers from a 429 (waiting as Retry-After asks), a 500 and a slow answer on completions usage', async () => {
