@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { addDays, type IsoDay, minDay, toDayNumber, utcDayOf } from '../../core/dates.js';
 import type { Connector, DayRange } from '../../core/ingest/connector.js';
 import { centsNumberToMicros } from '../../core/money.js';
-import { lineKey, type OutcomeCounts, type VendorUsageLine } from '../../core/usage.js';
+import { addTokenCounts, lineKey, type OutcomeCounts, type VendorUsageLine } from '../../core/usage.js';
 import { checkPageLimit, type HttpOptions, requestJson } from './http.js';
 
 /**
@@ -111,15 +111,7 @@ export function createCursorConnector(opts: CursorOptions): Connector {
     auth: string,
     http: HttpOptions,
   ): Promise<VendorUsageLine[]> => {
-    type Acc = {
-      micros: bigint;
-      input: number;
-      output: number;
-      cacheRead: number;
-      cacheWrite: number;
-      line: Omit<VendorUsageLine, 'costMicros' | 'tokens'>;
-    };
-    const byKey = new Map<string, Acc>();
+    const byKey = new Map<string, VendorUsageLine>();
     for (let page = 1; ; page++) {
       const site = { source: opts.sourceId, endpoint: 'filtered-usage-events', page };
       checkPageLimit(site, maxPages);
@@ -137,37 +129,37 @@ export function createCursorConnector(opts: CursorOptions): Connector {
         const who = e.userEmail ?? e.serviceAccountId ?? 'unknown';
         const model = e.model ?? 'unknown';
         const key = `${date}|${who}|${model}`;
-        const acc =
-          byKey.get(key) ??
-          ({
-            micros: 0n,
-            input: 0,
-            output: 0,
-            cacheRead: 0,
-            cacheWrite: 0,
-            line: {
-              date,
-              vendor: 'cursor',
-              identities: e.userEmail ? { userEmail: e.userEmail } : { account: who },
-              lineItem: model,
-              model,
-              provisional: provisional(date),
-            },
-          } satisfies Acc);
-        acc.micros += centsNumberToMicros(e.chargedCents ?? 0);
-        acc.input += e.tokenUsage?.inputTokens ?? 0;
-        acc.output += e.tokenUsage?.outputTokens ?? 0;
-        acc.cacheRead += e.tokenUsage?.cacheReadTokens ?? 0;
-        acc.cacheWrite += e.tokenUsage?.cacheWriteTokens ?? 0;
-        byKey.set(key, acc);
+        const costMicros = centsNumberToMicros(e.chargedCents ?? 0);
+        const tokens = {
+          input: e.tokenUsage?.inputTokens ?? 0,
+          output: e.tokenUsage?.outputTokens ?? 0,
+          cacheRead: e.tokenUsage?.cacheReadTokens ?? 0,
+          cacheWrite: e.tokenUsage?.cacheWriteTokens ?? 0,
+        };
+        const prev = byKey.get(key);
+        byKey.set(
+          key,
+          prev
+            ? {
+                ...prev,
+                costMicros: prev.costMicros + costMicros,
+                tokens: addTokenCounts(prev.tokens, tokens),
+              }
+            : {
+                date,
+                vendor: 'cursor',
+                identities: e.userEmail ? { userEmail: e.userEmail } : { account: who },
+                lineItem: model,
+                model,
+                costMicros,
+                tokens,
+                provisional: provisional(date),
+              },
+        );
       }
       if (!body.pagination.hasNextPage) break;
     }
-    return [...byKey.values()].map((a) => ({
-      ...a.line,
-      costMicros: a.micros,
-      tokens: { input: a.input, output: a.output, cacheRead: a.cacheRead, cacheWrite: a.cacheWrite },
-    }));
+    return [...byKey.values()];
   };
 
   /** One detail line per active member and day, in windows of at most 30 days, paged by member. */
