@@ -1,6 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  waitUntilTableNotExists,
+} from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
 import { localClient, startLocalDynamo } from '../adapters/dynamo/local-dynamodb.js';
 import { ensureTable } from '../adapters/dynamo/table.js';
@@ -29,6 +34,19 @@ export interface OpenedStore {
   readonly tableName: string;
   /** Stops DynamoDB Local if this process started it. */
   close(): Promise<void>;
+  /** Drops and recreates the table; refuses (CliUsageError) on anything but a local DynamoDB. */
+  reset(): Promise<void>;
+}
+
+/** Deletes the table (when it exists) and creates it again, empty. */
+async function recreateTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DeleteTableCommand({ TableName: tableName }));
+    await waitUntilTableNotExists({ client, maxWaitTime: 30 }, { TableName: tableName });
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException)) throw err;
+  }
+  await ensureTable(client, tableName);
 }
 
 /**
@@ -45,10 +63,11 @@ export async function openStore(
   if (endpoint) {
     // `aws` = the real service with the default credential chain and region (backfills, checks);
     // anything else is an endpoint URL, with dummy credentials when it is on this machine.
+    const local = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\/?$/.test(endpoint);
     const client =
       endpoint === 'aws'
         ? new DynamoDBClient({})
-        : /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\/?$/.test(endpoint)
+        : local
           ? localClient(endpoint)
           : new DynamoDBClient({ endpoint });
     if (endpoint !== 'aws') await ensureTable(client, tableName);
@@ -57,6 +76,13 @@ export async function openStore(
       endpoint,
       tableName,
       close: async () => client.destroy(),
+      reset: async () => {
+        if (!local)
+          throw new CliUsageError(
+            `BURNWATCH_DYNAMODB_ENDPOINT=${endpoint} is not a DynamoDB on this machine; the demo only resets a local table (unset it to use DynamoDB Local)`,
+          );
+        await recreateTable(client, tableName);
+      },
     };
   }
   if (!opts.quiet) io.err('Starting DynamoDB Local (set BURNWATCH_DYNAMODB_ENDPOINT to use a running one)…');
@@ -74,5 +100,6 @@ export async function openStore(
     endpoint: local.endpoint,
     tableName,
     close: () => local.stop(),
+    reset: () => recreateTable(local.client, tableName),
   };
 }

@@ -1,5 +1,5 @@
 import type { BurnReport } from '../core/burn-report.js';
-import { STATUS_LABEL, shortDate, usd } from '../core/burn-text.js';
+import { dataNotes, shortDate, statusLabel, usd } from '../core/burn-text.js';
 
 /** Plain-text table for terminals: columns padded, numbers right-aligned. */
 export function renderTable(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string>>): string {
@@ -29,7 +29,17 @@ export function renderBurnTable(reports: readonly BurnReport[]): string {
         ? `${usd(r.outlook.yearEndUsd.p10)}–${usd(r.outlook.yearEndUsd.p90)}`
         : '—',
       r.outlook.exhaustionDate.p50 ? shortDate(r.outlook.exhaustionDate.p50, r.asOf) : '—',
-      STATUS_LABEL[r.outlook.status],
+      statusLabel(r),
     ]),
   );
+}
+
+/** One line per team whose recent days are estimated: which source, through when, how many days. */
+export function renderDataNotes(reports: readonly BurnReport[]): string[] {
+  return reports.flatMap((r) => {
+    const notes = dataNotes(r);
+    return notes.length
+      ? [`${r.name}: ${notes.join('; ')}${r.dataStatus === 'incomplete' ? ' — incomplete data' : ''}`]
+      : [];
+  });
 }

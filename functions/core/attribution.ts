@@ -1,6 +1,6 @@
 import { type AttributionRule, IDENTITY_KINDS, UNALLOCATED_TEAM } from './config/schema.js';
 import type { Micros } from './money.js';
-import type { Identities, UsageRecord, VendorUsageLine } from './usage.js';
+import { type Identities, isBillable, type UsageRecord, type VendorUsageLine } from './usage.js';
 
 /** Compiles `*` patterns once; matching is case-insensitive because emails and tags are. */
 function compilePattern(pattern: string): (value: string | undefined) => boolean {
@@ -57,7 +57,7 @@ export function attributeLines(
   const unmatched = new Map<string, Micros>();
   const records = lines.map((line) => {
     const team = attribute(line.identities);
-    const counts = line.billable !== false;
+    const counts = isBillable(line);
     if (counts) total += line.costMicros;
     if (team === UNALLOCATED_TEAM && counts) {
       unallocated += line.costMicros;

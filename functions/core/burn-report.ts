@@ -1,8 +1,14 @@
 import * as z from 'zod';
+import {
+  DATA_STATUSES,
+  type SourceCompleteness,
+  sourceCompletenessSchema,
+  type TeamCompleteness,
+} from './completeness.js';
 import { addDays, diffDays, eachDay, type IsoDay, isIsoDay } from './dates.js';
 import { daysElapsed, daysRemaining, type FiscalYear } from './fiscal-calendar.js';
 import type { Forecast } from './forecast/types.js';
-import { type Micros, microsToCentsNumber, microsToUsd } from './money.js';
+import { type Micros, microsToCentsNumber, microsToUsd, usdToMicros } from './money.js';
 import type { TeamDaySourceTotal } from './ports.js';
 
 /**
@@ -34,6 +40,16 @@ export const burnReportSchema = z.object({
   asOf: isoDay,
   /** Last day with any stored spend, or null if none this fiscal year. */
   dataThrough: isoDay.nullable(),
+  /**
+   * `complete`: every source the team spends with has delivered every day to as-of; `estimated`:
+   * some days are estimated (see `sources`); `incomplete`: a material source is more than
+   * `incompleteAfterDays` behind, so the team is never reported on track or recovered.
+   */
+  dataStatus: z.enum(DATA_STATUSES).default('complete'),
+  /** Per source the team spends with: complete through, estimated days and their estimated spend. */
+  sources: z.array(sourceCompletenessSchema).default([]),
+  /** Spend of estimated days (in the outlook, not in `spentToDateUsd`). */
+  estimatedUsd: z.number().default(0),
   /** null for the `unallocated` team, which has no budget. */
   budgetUsd: z.number().nullable(),
   spentToDateUsd: z.number(),
@@ -74,6 +90,8 @@ export interface BurnReportInput {
   readonly totals: readonly TeamDaySourceTotal[];
   /** The forecast engine's result; without it the outlook is the trailing run-rate, labelled as such. */
   readonly forecast?: Forecast;
+  /** Which days are estimated; without it every day is taken as delivered. */
+  readonly completeness?: TeamCompleteness;
   readonly now: Date;
 }
 
@@ -134,6 +152,13 @@ export function trailingRunRateOutlook(
     confidence: elapsed < 28 ? 'low' : 'normal',
     daysEarly: exhaustion ? diffDays(exhaustion, fy.end) : null,
   };
+}
+
+/** Stored spend per day plus the estimates of days not yet delivered (the outlook's view). */
+function withEstimatedDays(daily: ReadonlyMap<IsoDay, Micros>, c?: TeamCompleteness): Map<IsoDay, Micros> {
+  const out = new Map(daily);
+  for (const [day, est] of c?.estimatedDaily ?? []) out.set(day, (out.get(day) ?? 0n) + usdToMicros(est));
+  return out;
 }
 
 function firstDayOver(daily: ReadonlyMap<IsoDay, Micros>, budgetUsd: number): IsoDay | undefined {
@@ -230,9 +255,12 @@ export function computeBurnReport(input: BurnReportInput): BurnReport {
     remainingUsd: budget !== null ? round2(budget - spentUsd) : null,
     daysElapsed: daysElapsed(fy, asOf),
     daysRemaining: daysRemaining(fy, asOf),
+    dataStatus: input.completeness?.status ?? 'complete',
+    sources: (input.completeness?.sources ?? []) as SourceCompleteness[],
+    estimatedUsd: input.completeness?.estimatedUsd ?? 0,
     outlook: input.forecast
       ? outlookFromForecast(input.forecast, fy)
-      : trailingRunRateOutlook(daily, fy, asOf, budget),
+      : trailingRunRateOutlook(withEstimatedDays(daily, input.completeness), fy, asOf, budget),
     byVendor,
     byModel: top,
     trend,

@@ -1,4 +1,6 @@
+import { vendorName } from './alerts/vendor-links.js';
 import type { BurnReport } from './burn-report.js';
+import type { SourceCompleteness } from './completeness.js';
 import type { IsoDay } from './dates.js';
 import { formatUsd, usdToMicros } from './money.js';
 
@@ -12,11 +14,48 @@ export function shortDate(day: IsoDay, ref?: IsoDay): string {
 
 export const usd = (n: number) => formatUsd(usdToMicros(n));
 
+/** A source as people know it: the vendor's name, and the source id when it is not just the vendor. */
+export function sourceLabel(s: Pick<SourceCompleteness, 'source' | 'vendor'>): string {
+  const name = vendorName(s.vendor);
+  return s.source === s.vendor ? name : `${name} (${s.source})`;
+}
+
+/** "OpenAI data through 27 Nov (3 days estimated)" for each source whose recent days are estimated. */
+export function dataNotes(r: Pick<BurnReport, 'sources' | 'asOf'>): string[] {
+  return r.sources
+    .filter((s) => s.estimatedDays > 0)
+    .map((s) => {
+      const days = `${s.estimatedDays} day${s.estimatedDays === 1 ? '' : 's'} estimated`;
+      return s.completeThrough
+        ? `${sourceLabel(s)} data through ${shortDate(s.completeThrough, r.asOf)} (${days})`
+        : `${sourceLabel(s)}: no complete data this year (${days})`;
+    });
+}
+
+/**
+ * The status people read: "incomplete data" where missing data could hide a problem, and
+ * "unallocated" for spend no rule matched (it has no budget to be on track against).
+ */
+export function statusLabel(r: Pick<BurnReport, 'dataStatus' | 'outlook' | 'budgetUsd'>): string {
+  if (r.budgetUsd === null) return 'unallocated';
+  if (r.dataStatus === 'incomplete' && r.outlook.status !== 'critical')
+    return r.outlook.status === 'warning' ? 'at risk, incomplete data' : 'incomplete data';
+  return STATUS_LABEL[r.outlook.status];
+}
+
 /**
  * The one-sentence outlook finance reads first, e.g. "Payments will exhaust its $240,000 budget
  * around 28 Apr (P10 14 Apr, P90 19 May), 247 days before year end."
  */
 export function outlookSentence(r: BurnReport): string {
+  const notes = dataNotes(r);
+  const base = outlookOnly(r);
+  if (r.dataStatus === 'incomplete' && r.outlook.status !== 'critical' && r.budgetUsd !== null)
+    return `${r.name}: incomplete data, so no all-clear: ${notes.join('; ')}. With those days estimated: ${base}`;
+  return notes.length ? `${base} ${notes.join('; ')}.` : base;
+}
+
+function outlookOnly(r: BurnReport): string {
   const o = r.outlook;
   if (r.budgetUsd === null) {
     return `${r.name}: ${usd(r.spentToDateUsd)} this fiscal year matched no attribution rule; heading for about ${usd(o.yearEndUsd.p50)} by year end.`;

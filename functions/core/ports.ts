@@ -19,38 +19,103 @@ export interface TeamDaySourceTotal {
   readonly provisional: boolean;
 }
 
-/** What one source stored for one day: which teams, how much. Also the freshness signal. */
-export interface SourceDayManifest {
+/**
+ * How far one source's day can be trusted (see core/ingest/coverage.ts, which decides it):
+ * - `complete`: the vendor delivered the day (lines, or an explicit empty bucket: affirmed zero);
+ * - `provisional`: delivered, but the vendor may still revise it (AWS `Estimated`, today's data);
+ * - `suspect`: the day held spend and the vendor now answered nothing; the stored rows are kept until
+ *   the vendor affirms zero or a later run confirms the empty answer;
+ * - `unconfirmed`: nothing was ever stored and the vendor answered nothing, which a vendor without
+ *   per-day buckets does for a quiet day and for a broken feed alike; a later run confirms it;
+ * - `missing`: asked for, but the vendor has not delivered the day (no bucket for it yet);
+ * - `failed`: the last attempt failed and nothing was ever stored.
+ * A day without a manifest was never asked for: missing too.
+ */
+export const DAY_STATUSES = [
+  'complete',
+  'provisional',
+  'suspect',
+  'unconfirmed',
+  'missing',
+  'failed',
+] as const;
+export type DayStatus = (typeof DAY_STATUSES)[number];
+
+/** What the vendor answered for the day on the last attempt. */
+export const VENDOR_ANSWERS = ['rows', 'zero', 'nothing', 'absent', 'error'] as const;
+export type VendorAnswer = (typeof VENDOR_ANSWERS)[number];
+
+/** The coverage of one source-day as decided by core: the store records it as given. */
+export interface DayCoverage {
+  readonly status: DayStatus;
+  readonly answer: VendorAnswer;
+  /** When this attempt asked the vendor (ISO timestamp from the run's clock). */
+  readonly attemptedAt: string;
+  /** First of a run of empty answers, for the "a later run confirms it" rule. */
+  readonly emptySince?: string;
+  /** The attempt's error (failed days, or a re-pull that failed over stored rows). */
+  readonly error?: string;
+}
+
+/**
+ * The commit record of one source-day: which generation of rows readers see, what it holds, and its
+ * coverage. Writing it is the single commit point of a replacement (docs/storage.md).
+ */
+export interface SourceDayManifest extends DayCoverage {
   readonly source: string;
   readonly date: IsoDay;
+  /** The generation of rows readers see; null when no rows were ever committed for the day. */
+  readonly generation: string | null;
   readonly teams: readonly string[];
   readonly records: number;
   readonly costMicros: Micros;
   readonly provisional: boolean;
-  readonly fetchedAt: string;
+  /** When the committed rows were fetched; null without rows. */
+  readonly fetchedAt: string | null;
+  /**
+   * An earlier write of this day did not finish (it died before its commit or its cleanup): readers
+   * are unaffected, and the next write of the day removes what it left.
+   */
+  readonly unfinished?: boolean;
+}
+
+/** One day of a source's write: new rows (a replacement) or the stored rows kept, with its coverage. */
+export interface SourceDayWrite {
+  readonly date: IsoDay;
+  /** The day's rows from now on, or `keep` to leave the stored rows and record only the coverage. */
+  readonly rows: readonly UsageRecord[] | 'keep';
+  readonly coverage: DayCoverage;
 }
 
 export interface ReplaceResult {
   readonly days: number;
   readonly written: number;
   readonly deleted: number;
+  /** Days whose rows were identical to the stored ones: only their coverage was written. */
+  readonly unchanged: number;
 }
 
 /**
- * Usage storage. `replaceSourceDays` is the only write path for usage: for each listed day it makes
- * the stored rows of that source exactly `records` (re-ingesting a day replaces, never adds).
+ * Usage storage. `writeSourceDays` is the only write path for usage: for each day it either makes the
+ * stored rows of that source exactly the given rows (re-ingesting a day replaces, never adds) or keeps
+ * them, and records the day's coverage. Readers see a day's old rows or its new rows, never both and
+ * never neither, whatever point a write dies at.
  */
 export interface UsageStore {
-  replaceSourceDays(
-    source: string,
-    days: readonly IsoDay[],
-    records: readonly UsageRecord[],
-  ): Promise<ReplaceResult>;
-  /** Per-source daily totals of one team in [from, to]. */
-  teamDailyTotals(team: string, from: IsoDay, to: IsoDay): Promise<TeamDaySourceTotal[]>;
+  writeSourceDays(source: string, days: readonly SourceDayWrite[]): Promise<ReplaceResult>;
+  /**
+   * Per-source daily totals of one team in [from, to]. `manifests` are the sources' commit records
+   * for the range when the caller has read them already (the daily job reads them once for all teams).
+   */
+  teamDailyTotals(
+    team: string,
+    from: IsoDay,
+    to: IsoDay,
+    manifests?: readonly SourceDayManifest[],
+  ): Promise<TeamDaySourceTotal[]>;
   /** Stored line items of one team from one source on one day (includes per-person lines). */
   teamLines(source: string, date: IsoDay, team: string): Promise<UsageRecord[]>;
-  /** Manifests of one source in [from, to]. */
+  /** Manifests (coverage) of one source in [from, to]. */
   sourceDays(source: string, from: IsoDay, to: IsoDay): Promise<SourceDayManifest[]>;
 }
 

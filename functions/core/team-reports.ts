@@ -1,12 +1,19 @@
 import { type BurnReport, computeBurnReport, dailyMicros } from './burn-report.js';
-import { alertSettingsFor, type BurnwatchConfig, UNALLOCATED_TEAM } from './config/schema.js';
+import { assessCompleteness, type TeamCompleteness } from './completeness.js';
+import {
+  alertSettingsFor,
+  type BurnwatchConfig,
+  type SourceConfig,
+  UNALLOCATED_TEAM,
+} from './config/schema.js';
 import type { IsoDay } from './dates.js';
 import { type FiscalYear, fiscalYearOf } from './fiscal-calendar.js';
 import { forecastSpend } from './forecast/engine.js';
 import type { DailySpend, Forecast } from './forecast/types.js';
 import { companyHolidays } from './holidays.js';
+import { type SourceCoverage, summarizeCoverage } from './ingest/coverage.js';
 import { microsToUsd } from './money.js';
-import type { SnapshotStore, TeamDaySourceTotal, UsageStore } from './ports.js';
+import type { SourceDayManifest, TeamDaySourceTotal, UsageStore } from './ports.js';
 
 /** A team as reported: every configured team plus `unallocated` (no budget). */
 export interface ReportedTeam {
@@ -40,8 +47,20 @@ export interface TeamBurn {
   readonly report: BurnReport;
   /** Day aggregates the report was computed from (for charts and alert rules). */
   readonly totals: readonly TeamDaySourceTotal[];
+  /** Stored spend per day (estimated days excluded). */
   readonly daily: DailySpend[];
   readonly forecast?: Forecast;
+  readonly completeness: TeamCompleteness;
+}
+
+/** A source's coverage of the fiscal year to as-of, with its vendor (for messages). */
+export type CoverageOfSource = SourceCoverage & { readonly vendor: string };
+
+/** Every team's burn and the coverage of every source it was computed from. */
+export interface OrgBurns {
+  readonly asOf: IsoDay;
+  readonly burns: TeamBurn[];
+  readonly coverage: readonly CoverageOfSource[];
 }
 
 /** Daily spend in USD per day from fiscal-year start to `asOf` (days without rows are absent). */
@@ -55,9 +74,37 @@ export function dailySpend(
     .map(([date, m]) => ({ date, usd: microsToUsd(m) }));
 }
 
+/** The vendor a source's spend is reported as. */
+export function vendorOfSource(s: SourceConfig): string {
+  return s.type === 'import' ? s.vendor : s.type;
+}
+
+/**
+ * Coverage of every enabled source over the fiscal year of `asOf` up to `asOf`: one query per source,
+ * read once for all teams. The manifests come back too, so team reads need not fetch them again.
+ */
+export async function readCoverage(
+  config: BurnwatchConfig,
+  store: UsageStore,
+  asOf: IsoDay,
+): Promise<{ coverage: CoverageOfSource[]; manifests: SourceDayManifest[] }> {
+  const fy = fiscalYearOf(config.fiscalYear, asOf);
+  const range = { from: fy.start, to: asOf };
+  const coverage: CoverageOfSource[] = [];
+  const manifests: SourceDayManifest[] = [];
+  for (const source of config.sources.filter((s) => s.enabled)) {
+    const days = await store.sourceDays(source.id, range.from, range.to);
+    manifests.push(...days);
+    coverage.push({ ...summarizeCoverage(source.id, days, range), vendor: vendorOfSource(source) });
+  }
+  return { coverage, manifests };
+}
+
 /**
  * Reads every team's day aggregates for the fiscal year of `asOf` (one query per team, no scans) and
- * computes its burn report, with the forecaster's outlook when one is given.
+ * computes its burn report: spend to date from stored days, and an outlook whose input fills the days
+ * a source has not delivered with estimates (and whose band widens by their uncertainty), so missing
+ * data never reads as zero spend.
  */
 export async function computeTeamBurns(opts: {
   config: BurnwatchConfig;
@@ -66,32 +113,76 @@ export async function computeTeamBurns(opts: {
   now: Date;
   forecaster?: TeamForecaster;
   teams?: readonly string[];
-}): Promise<TeamBurn[]> {
-  const fy = fiscalYearOf(opts.config.fiscalYear, opts.asOf);
-  const teams = reportedTeams(opts.config).filter((t) => !opts.teams || opts.teams.includes(t.id));
-  const out: TeamBurn[] = [];
+}): Promise<OrgBurns> {
+  const { config, asOf } = opts;
+  const fy = fiscalYearOf(config.fiscalYear, asOf);
+  const teams = reportedTeams(config).filter((t) => !opts.teams || opts.teams.includes(t.id));
+  const { coverage, manifests } = await readCoverage(config, opts.store, asOf);
+  const holidays = new Set(companyHolidays(config.holidayCalendar, fy.start, fy.end, config.holidays));
+  const burns: TeamBurn[] = [];
   for (const team of teams) {
-    const totals = await opts.store.teamDailyTotals(team.id, fy.start, opts.asOf);
-    const daily = dailySpend(totals, fy, opts.asOf);
-    const forecast =
+    const totals = await opts.store.teamDailyTotals(team.id, fy.start, asOf, manifests);
+    const daily = dailySpend(totals, fy, asOf);
+    const completeness = assessCompleteness({
+      totals,
+      coverage,
+      asOf,
+      holidays,
+      settings: alertSettingsFor(config, team.id),
+    });
+    const raw =
       team.budgetUsd !== null
-        ? opts.forecaster?.({ team, daily, fiscalYear: fy, asOf: opts.asOf })
+        ? opts.forecaster?.({ team, daily: withEstimates(daily, completeness), fiscalYear: fy, asOf })
         : undefined;
+    const forecast = raw && widenForEstimates(raw, completeness, daily);
     const report = computeBurnReport({
       team: team.id,
       name: team.name,
       budgetUsd: team.budgetUsd,
       headcount: team.headcount,
       fiscalYear: fy,
-      asOf: opts.asOf,
+      asOf,
       totals,
       forecast,
+      completeness,
       now: opts.now,
     });
-    out.push({ report, totals, daily, forecast });
+    burns.push({ report, totals, daily, forecast, completeness });
   }
-  return out;
+  return { asOf, burns, coverage };
 }
+
+/** Stored daily spend plus the estimated spend of days not yet delivered: what the forecast reads. */
+export function withEstimates(daily: readonly DailySpend[], c: TeamCompleteness): DailySpend[] {
+  if (c.estimatedDaily.size === 0) return [...daily];
+  const byDay = new Map(daily.map((d) => [d.date, d.usd]));
+  for (const [date, usd] of c.estimatedDaily) byDay.set(date, (byDay.get(date) ?? 0) + usd);
+  return [...byDay].sort(([a], [b]) => (a < b ? -1 : 1)).map(([date, usd]) => ({ date, usd }));
+}
+
+const Z90 = 1.2816;
+
+/**
+ * The forecast with the estimates' uncertainty added to its band (in quadrature, at P10 and P90 of
+ * the year end and of every cumulative band point), and spent-to-date as stored, not as estimated.
+ */
+export function widenForEstimates(f: Forecast, c: TeamCompleteness, stored: readonly DailySpend[]): Forecast {
+  if (c.estimatedDaily.size === 0) return f;
+  const extra = Z90 * c.estimateSdUsd;
+  const widen = <T extends { p10: number; p50: number; p90: number }>(q: T): T => ({
+    ...q,
+    p10: round2(Math.max(0, q.p50 - Math.hypot(q.p50 - q.p10, extra))),
+    p90: round2(q.p50 + Math.hypot(q.p90 - q.p50, extra)),
+  });
+  return {
+    ...f,
+    spentToDateUsd: round2(stored.reduce((a, d) => a + d.usd, 0)),
+    yearEndUsd: widen(f.yearEndUsd),
+    band: f.band.map(widen),
+  };
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /**
  * The forecaster every command and Lambda uses: the forecast engine with the team's alert thresholds
@@ -114,31 +205,19 @@ export function engineForecaster(config: BurnwatchConfig): TeamForecaster {
   };
 }
 
-/** Stores each team's summary (what `/burn` reads) and, where there is one, its forecast snapshot. */
-export async function storeTeamBurns(
-  store: SnapshotStore,
-  burns: readonly TeamBurn[],
-  asOf: IsoDay,
-): Promise<void> {
-  for (const b of burns) {
-    await store.putTeamSummary(b.report.team, b.report);
-    if (b.forecast) await store.putForecastSnapshot(b.report.team, asOf, b.forecast);
-  }
-}
-
 /** Every team's (or the listed teams') burn as of `asOf`, with the forecast engine's outlook. */
 export function forecastTeamBurns(
   config: BurnwatchConfig,
   store: UsageStore,
   asOf: IsoDay,
-  teams?: readonly string[],
-): Promise<TeamBurn[]> {
+  opts: { teams?: readonly string[]; now?: Date } = {},
+): Promise<OrgBurns> {
   return computeTeamBurns({
     config,
     store,
     asOf,
-    now: new Date(),
+    now: opts.now ?? new Date(),
     forecaster: engineForecaster(config),
-    ...(teams ? { teams } : {}),
+    ...(opts.teams ? { teams: opts.teams } : {}),
   });
 }

@@ -62,6 +62,11 @@ export interface VendorUsageLine {
   readonly billable?: boolean;
 }
 
+/** Whether a line's cost counts as spend (the money of record), or is detail priced elsewhere. */
+export function isBillable(line: Pick<VendorUsageLine, 'billable'>): boolean {
+  return line.billable !== false;
+}
+
 /** A usage line attributed to a team: what is stored. */
 export interface UsageRecord extends VendorUsageLine {
   readonly source: string;

@@ -149,9 +149,23 @@ const SPIKE = { team: 'search', fromDay: 68, days: 2, usdPerDay: 30_000 } as con
 
 const micros = (usd: number) => BigInt(Math.round(usd * 1e6));
 
+/** What goes wrong at the synthetic vendors, for the demo's data-completeness story. */
+export interface SyntheticFaults {
+  /** A vendor outage: the source answers without a day bucket for these days, as a lagging vendor does. */
+  readonly outage?: { readonly source: string; readonly from: IsoDay; readonly to: IsoDay };
+  /** The first fetch whose range holds `day` fails on a truncated page; later fetches succeed. */
+  readonly truncatedOnce?: { readonly source: string; readonly day: IsoDay };
+}
+
 export interface SyntheticOrgOptions {
   readonly config: BurnwatchConfig;
   readonly seed?: number;
+  readonly faults?: SyntheticFaults;
+}
+
+/** The synthetic vendor's stand-in for a cut-off response body (what a real connector throws). */
+export class SyntheticTruncatedPageError extends Error {
+  override readonly name = 'SyntheticTruncatedPageError';
 }
 
 export class SyntheticOrg {
@@ -166,15 +180,34 @@ export class SyntheticOrg {
     );
   }
 
-  /** One connector per vendor source in the config; sources of other types get none. */
+  /**
+   * One connector per vendor source in the config; sources of other types get none. Each answers
+   * every day with a bucket (affirmed, even when empty), except what `faults` says.
+   */
   connectors(): Connector[] {
     const vendors = new Set<Vendor>(['anthropic', 'openai', 'cursor', 'copilot', 'bedrock']);
+    const faults = this.opts.faults ?? {};
+    let truncated = false;
     return this.opts.config.sources
       .filter((s) => vendors.has(s.type as Vendor))
       .map((s) => ({
         sourceId: s.id,
         vendor: s.type as Vendor,
-        fetchUsage: async (range: DayRange) => this.lines(s.type as Vendor, range),
+        fetchUsage: async (range: DayRange) => {
+          const t = faults.truncatedOnce;
+          if (t && t.source === s.id && !truncated && range.from <= t.day && t.day <= range.to) {
+            truncated = true;
+            throw new SyntheticTruncatedPageError(
+              `${s.id} usage page 3: response ended early (truncated JSON); nothing from ${range.from}…${range.to} was stored`,
+            );
+          }
+          const o = faults.outage?.source === s.id ? faults.outage : undefined;
+          const delivered = eachDay(range.from, range.to).filter((d) => !o || d < o.from || d > o.to);
+          return {
+            lines: delivered.flatMap((day) => this.lines(s.type as Vendor, { from: day, to: day })),
+            answeredDays: new Set(delivered),
+          };
+        },
       }));
   }
 

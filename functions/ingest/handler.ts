@@ -9,7 +9,7 @@ import type { BurnwatchConfig } from '../core/config/schema.js';
 import { isIsoDay, utcDayOf } from '../core/dates.js';
 import { sourceDataAgeHours } from '../core/ingest/data-age.js';
 import { type IngestOutcome, runIngest } from '../core/ingest/run-ingest.js';
-import type { UsageStore } from '../core/ports.js';
+import { type Clock, systemClock, type UsageStore } from '../core/ports.js';
 import { loadBundledConfig, loadIngestEnv } from '../shared/lambda-config.js';
 import { SOURCE_DATA_AGE_HOURS } from '../shared/metrics.js';
 
@@ -28,7 +28,7 @@ export interface IngestDeps {
   readonly config: BurnwatchConfig;
   readonly store: UsageStore;
   readonly secret: (name: string) => Promise<string>;
-  readonly now: () => Date;
+  readonly clock: Clock;
   readonly reportAge: (source: string, hours: number) => void;
   readonly log: (message: string, detail: Record<string, unknown>) => void;
 }
@@ -47,20 +47,27 @@ export function createIngestHandler(deps: IngestDeps) {
     );
     if (source && sources.length === 0)
       throw new IngestFailedError(`no enabled source "${source}" in the bundled config`);
-    const now = deps.now();
+    const now = deps.clock.now();
     const today = utcDayOf(now);
     const outcomes = await runIngest({
       config: deps.config,
       store: deps.store,
       connectors: sources.map((s) => connectorFor(s, deps.secret, today)),
-      today,
+      clock: deps.clock,
       ...(from && to ? { range: { from, to } } : {}),
       // Leave a minute for the last writes, the metrics and the failure report.
-      ...(remainingMs ? { deadline: now.getTime() + remainingMs() - 60_000 } : {}),
+      ...(remainingMs ? { timeLeftMs: () => remainingMs() - 60_000 } : {}),
     });
     for (const o of outcomes) {
-      deps.log('source ingested', { ...o });
-      const age = await sourceDataAgeHours(deps.store, o.source, now);
+      const { coverage, ...rest } = o;
+      deps.log('source ingested', {
+        ...rest,
+        completeThrough: coverage?.completeThrough ?? null,
+        missingDays: coverage?.missingDays ?? null,
+        holes: coverage?.holes.slice(0, 5) ?? [],
+        suspectDays: coverage?.suspectDays ?? [],
+      });
+      const age = await sourceDataAgeHours(deps.config, deps.store, o.source, deps.clock.now());
       if (age !== undefined) deps.reportAge(o.source, age);
     }
     const failed = outcomes.filter((o) => o.status === 'failed');
@@ -85,7 +92,7 @@ function buildHandler() {
         throw new Error(`secret ${name} is empty or not a string`);
       return value;
     },
-    now: () => new Date(),
+    clock: systemClock,
     reportAge: (source, hours) => {
       const single = metrics.singleMetric();
       single.addDimension(SOURCE_DATA_AGE_HOURS.dimension, source);

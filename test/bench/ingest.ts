@@ -53,7 +53,7 @@ const lines: VendorUsageLine[] = Array.from({ length: ENGINEERS }, (_, i) => ({
   tokens: { input: 50_000 + i, output: 4_000 },
   provisional: false,
 }));
-const connector: Connector = { sourceId: 'cursor', vendor: 'cursor', fetchUsage: async () => lines };
+const connector: Connector = { sourceId: 'cursor', vendor: 'cursor', fetchUsage: async () => ({ lines }) };
 
 const local = await startLocalDynamo();
 try {
@@ -116,7 +116,7 @@ try {
     store,
     connectors: [connector],
     range: { from: DAY, to: DAY },
-    today: '2026-03-03',
+    clock: { now: () => new Date('2026-03-03T06:00:00Z') },
   });
   const ingestSeconds = (performance.now() - t1) / 1000;
   if (outcome?.status !== 'ok') throw new Error(`ingest failed: ${outcome?.error}`);

@@ -1,6 +1,6 @@
-import type { IsoDay } from '../../functions/core/dates.js';
+import { eachDay, type IsoDay } from '../../functions/core/dates.js';
 import { usdToMicros } from '../../functions/core/money.js';
-import type { TeamDaySourceTotal } from '../../functions/core/ports.js';
+import type { SourceDayManifest, TeamDaySourceTotal } from '../../functions/core/ports.js';
 import type { UsageRecord, Vendor } from '../../functions/core/usage.js';
 
 /** A stored usage record with sensible defaults; override what the test is about. */
@@ -42,4 +42,31 @@ export function aTotal(
     ...over,
     costMicros,
   };
+}
+
+/** A source-day manifest as ingest writes it for a delivered day; override what the test is about. */
+export function aManifest(
+  source: string,
+  date: IsoDay,
+  over: Partial<SourceDayManifest> = {},
+): SourceDayManifest {
+  return {
+    source,
+    date,
+    generation: 'G1',
+    teams: ['payments'],
+    records: 1,
+    costMicros: 1_000_000n,
+    provisional: false,
+    fetchedAt: `${date}T23:00:00.000Z`,
+    status: 'complete',
+    answer: 'rows',
+    attemptedAt: `${date}T23:00:00.000Z`,
+    ...over,
+  };
+}
+
+/** Manifests of every day in [from, to], delivered. */
+export function deliveredDays(source: string, from: IsoDay, to: IsoDay): SourceDayManifest[] {
+  return eachDay(from, to).map((d) => aManifest(source, d));
 }

@@ -1,6 +1,8 @@
 import type { IsoDay } from '../../functions/core/dates.js';
+import { affirmedDayWrites, isDelivered } from '../../functions/core/ingest/coverage.js';
 import { type Micros, sumMicros } from '../../functions/core/money.js';
-import type { UsageStore } from '../../functions/core/ports.js';
+import type { ReplaceResult, UsageStore } from '../../functions/core/ports.js';
+import type { UsageRecord } from '../../functions/core/usage.js';
 
 interface DayRange {
   readonly from: IsoDay;
@@ -23,4 +25,26 @@ export async function storedUsage(store: UsageStore, source: string, range: DayR
     paymentsLines: await store.teamLines(source, range.from, 'payments'),
     unallocatedLines: await store.teamLines(source, range.from, 'unallocated'),
   };
+}
+
+/**
+ * Stores `records` as a vendor's complete answer for `days` (empty days affirmed as zero), through
+ * the same coverage rules ingest uses.
+ */
+export function replaceDays(
+  store: UsageStore,
+  source: string,
+  days: readonly IsoDay[],
+  records: readonly UsageRecord[],
+  at = '2026-03-31T23:00:00.000Z',
+): Promise<ReplaceResult> {
+  return store.writeSourceDays(source, affirmedDayWrites(days, records, at));
+}
+
+/** The days a source has delivered in the range (rows a reader counts), ascending. */
+export async function deliveredDates(store: UsageStore, source: string, range: DayRange): Promise<IsoDay[]> {
+  return (await store.sourceDays(source, range.from, range.to))
+    .filter((m) => isDelivered(m))
+    .map((m) => m.date)
+    .sort();
 }

@@ -11,6 +11,8 @@ export interface BatchWriteOptions {
   readonly maxAttempts?: number;
   readonly baseDelayMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Called before each BatchWriteItem request (fault-injection tests throw here). */
+  readonly beforeSend?: () => void | Promise<void>;
 }
 
 export class UnprocessedItemsError extends Error {
@@ -41,10 +43,16 @@ export async function batchWriteAll(
   const chunks: WriteRequest[][] = [];
   for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < chunks.length) {
+    while (next < chunks.length && !failed) {
       const chunk = chunks[next++];
-      if (chunk) await writeChunk(chunk);
+      try {
+        if (chunk) await writeChunk(chunk);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
   const writeChunk = async (chunk: WriteRequest[]) => {
@@ -52,10 +60,16 @@ export async function batchWriteAll(
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > maxAttempts) throw new UnprocessedItemsError(pending.length, maxAttempts);
       if (attempt > 1) await sleep(Math.random() * baseDelayMs * 2 ** (attempt - 2));
+      await opts.beforeSend?.();
       const out = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
       pending = (out.UnprocessedItems?.[table] ?? []) as WriteRequest[];
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker));
+  // Settle every worker before returning or throwing: nothing is still being written when this ends.
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.min(concurrency, chunks.length) }, worker),
+  );
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
   return requests.length;
 }

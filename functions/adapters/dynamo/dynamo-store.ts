@@ -13,64 +13,17 @@ import {
   ConditionalWriteConflictError,
   type ReplaceResult,
   type SourceDayManifest,
+  type SourceDayWrite,
   type Store,
   type TeamDaySourceTotal,
   type Versioned,
 } from '../../core/ports.js';
-import { lineKey, type UsageRecord, VENDORS } from '../../core/usage.js';
-import { type BatchWriteOptions, batchWriteAll, type WriteRequest } from './batch-writer.js';
+import type { UsageRecord } from '../../core/usage.js';
 import { keys } from './keys.js';
+import { SourceDayWriter, type SourceDayWriterOptions } from './source-day-writer.js';
+import { LEGACY_GENERATION, lineItem, manifestItem, sourceDayKey, teamDayItem } from './usage-items.js';
 
-/** Integers come back as bigint (see `createDocumentClient`); counts are narrowed to number here. */
-const micros = z.bigint();
 const count = z.union([z.bigint(), z.number()]).transform(Number);
-const tokensSchema = z
-  .object({
-    input: count.optional(),
-    output: count.optional(),
-    cacheRead: count.optional(),
-    cacheWrite: count.optional(),
-  })
-  .partial();
-
-const teamDayItem = z.object({
-  team: z.string(),
-  date: z.string(),
-  source: z.string(),
-  vendor: z.enum(VENDORS),
-  costMicros: micros,
-  byModel: z.record(z.string(), micros),
-  tokens: tokensSchema,
-  outcomes: z.record(z.string(), count).default({}),
-  activeUsers: count.default(0),
-  lines: count,
-  provisional: z.boolean(),
-});
-
-const lineItem = z.object({
-  date: z.string(),
-  source: z.string(),
-  team: z.string(),
-  vendor: z.enum(VENDORS),
-  identities: z.record(z.string(), z.string()),
-  lineItem: z.string(),
-  model: z.string().optional(),
-  costMicros: micros,
-  tokens: tokensSchema.optional(),
-  outcomes: z.record(z.string(), count).optional(),
-  provisional: z.boolean(),
-  billable: z.boolean(),
-});
-
-const manifestItem = z.object({
-  source: z.string(),
-  date: z.string(),
-  teams: z.array(z.string()),
-  records: count,
-  costMicros: micros,
-  provisional: z.boolean(),
-  fetchedAt: z.string(),
-});
 
 const stateItem = z.object({ sk: z.string(), value: z.string(), version: count });
 const docItem = z.object({ sk: z.string(), doc: z.string() });
@@ -87,173 +40,25 @@ export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentCl
   });
 }
 
-export interface DynamoStoreOptions {
+export interface DynamoStoreOptions extends SourceDayWriterOptions {
   readonly tableName: string;
-  readonly batch?: BatchWriteOptions;
-  /** Stamped on manifests; injectable for tests. */
-  readonly now?: () => Date;
 }
 
 /** The single-table DynamoDB implementation of every store port. */
 export class DynamoStore implements Store {
   private readonly table: string;
-  private readonly now: () => Date;
+  private readonly writer: SourceDayWriter;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
-    private readonly options: DynamoStoreOptions,
+    options: DynamoStoreOptions,
   ) {
     this.table = options.tableName;
-    this.now = options.now ?? (() => new Date());
+    this.writer = new SourceDayWriter(doc, options.tableName, options);
   }
 
-  async replaceSourceDays(
-    source: string,
-    days: readonly IsoDay[],
-    records: readonly UsageRecord[],
-  ): Promise<ReplaceResult> {
-    const daySet = new Set(days);
-    const byDay = new Map<IsoDay, UsageRecord[]>();
-    for (const day of days) byDay.set(day, []);
-    for (const r of records) {
-      if (r.source !== source)
-        throw new Error(`record for source "${r.source}" passed to replace "${source}"`);
-      const list = byDay.get(r.date);
-      if (!list || !daySet.has(r.date))
-        throw new Error(`record dated ${r.date} is outside the days being replaced`);
-      list.push(r);
-    }
-    const fetchedAt = this.now().toISOString();
-    const writes: WriteRequest[] = [];
-    const manifests: WriteRequest[] = [];
-    let deleted = 0;
-
-    const previousManifests = await this.getManifests(source, [...byDay.keys()]);
-    for (const [date, dayRecords] of byDay) {
-      const previous = previousManifests.get(date);
-      const byTeam = groupBy(dayRecords, (r) => r.team);
-      // Lines of teams that had data before: delete the keys not written again (a line that vanished
-      // in a revision must not keep counting).
-      const staleTeams = new Set(previous?.teams ?? []);
-      for (const [team, lines] of byTeam) {
-        const newKeys = new Set<string>();
-        for (const line of lines) {
-          const sk = lineKey(line);
-          if (newKeys.has(sk)) throw new Error(`duplicate line ${sk} for ${source} ${date} ${team}`);
-          newKeys.add(sk);
-          writes.push({ PutRequest: { Item: this.lineToItem(line, sk, fetchedAt) } });
-        }
-        if (staleTeams.delete(team)) {
-          for (const oldSk of await this.lineKeys(source, date, team)) {
-            if (!newKeys.has(oldSk)) {
-              writes.push({ DeleteRequest: { Key: { pk: keys.linesPk(source, date, team), sk: oldSk } } });
-              deleted++;
-            }
-          }
-        }
-        writes.push({ PutRequest: { Item: this.aggregate(source, date, team, lines) } });
-      }
-      for (const team of staleTeams) {
-        for (const oldSk of await this.lineKeys(source, date, team)) {
-          writes.push({ DeleteRequest: { Key: { pk: keys.linesPk(source, date, team), sk: oldSk } } });
-          deleted++;
-        }
-        writes.push({ DeleteRequest: { Key: { pk: keys.teamPk(team), sk: keys.teamDaySk(date, source) } } });
-        deleted++;
-      }
-      const manifest: SourceDayManifest = {
-        source,
-        date,
-        teams: [...byTeam.keys()].sort(),
-        records: dayRecords.length,
-        costMicros: dayRecords.reduce((s, r) => s + (r.billable === false ? 0n : r.costMicros), 0n),
-        provisional: dayRecords.some((r) => r.provisional),
-        fetchedAt,
-      };
-      manifests.push({
-        PutRequest: {
-          Item: { pk: keys.sourcePk(source), sk: keys.sourceDaySk(date), type: 'sourceDay', ...manifest },
-        },
-      });
-    }
-    // Manifests go last: a run that dies midway leaves the old manifest, and the re-run replaces again.
-    await batchWriteAll(this.doc, this.table, writes, this.options.batch);
-    await batchWriteAll(this.doc, this.table, manifests, this.options.batch);
-    return { days: byDay.size, written: writes.length - deleted, deleted };
-  }
-
-  private lineToItem(line: UsageRecord, sk: string, fetchedAt: string): Record<string, unknown> {
-    return {
-      pk: keys.linesPk(line.source, line.date, line.team),
-      sk,
-      type: 'line',
-      date: line.date,
-      source: line.source,
-      team: line.team,
-      vendor: line.vendor,
-      identities: line.identities,
-      lineItem: line.lineItem,
-      model: line.model,
-      costMicros: line.costMicros,
-      tokens: line.tokens,
-      outcomes: line.outcomes,
-      provisional: line.provisional,
-      billable: line.billable !== false,
-      fetchedAt,
-    };
-  }
-
-  private aggregate(
-    source: string,
-    date: IsoDay,
-    team: string,
-    lines: UsageRecord[],
-  ): Record<string, unknown> {
-    let cost = 0n;
-    const byModel: Record<string, bigint> = {};
-    const tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
-    const outcomes: Record<string, number> = {};
-    const users = new Set<string>();
-    for (const l of lines) {
-      if (l.identities.userEmail) users.add(l.identities.userEmail.toLowerCase());
-      for (const [k, v] of Object.entries(l.outcomes ?? {})) outcomes[k] = (outcomes[k] ?? 0) + (v ?? 0);
-      tokens.input += l.tokens?.input ?? 0;
-      tokens.output += l.tokens?.output ?? 0;
-      tokens.cacheRead += l.tokens?.cacheRead ?? 0;
-      tokens.cacheWrite += l.tokens?.cacheWrite ?? 0;
-      if (l.billable === false) continue;
-      cost += l.costMicros;
-      const model = l.model ?? l.lineItem;
-      byModel[model] = (byModel[model] ?? 0n) + l.costMicros;
-    }
-    const vendor = lines[0]?.vendor ?? 'other';
-    return {
-      pk: keys.teamPk(team),
-      sk: keys.teamDaySk(date, source),
-      type: 'teamDay',
-      team,
-      date,
-      source,
-      vendor,
-      costMicros: cost,
-      byModel,
-      tokens,
-      outcomes,
-      activeUsers: users.size,
-      lines: lines.length,
-      provisional: lines.some((l) => l.provisional),
-    };
-  }
-
-  /** Existing manifests for the days, 100 keys per BatchGetItem (a backfill touches a whole year). */
-  private async getManifests(
-    source: string,
-    dates: readonly IsoDay[],
-  ): Promise<Map<IsoDay, SourceDayManifest>> {
-    const items = await this.batchGetAll(
-      dates.map((d) => ({ pk: keys.sourcePk(source), sk: keys.sourceDaySk(d) })),
-    );
-    return new Map(items.map((i) => manifestItem.parse(i)).map((m) => [m.date, m]));
+  writeSourceDays(source: string, days: readonly SourceDayWrite[]): Promise<ReplaceResult> {
+    return this.writer.write(source, days);
   }
 
   /** BatchGetItem in chunks of 100, re-requesting unprocessed keys; missing items are simply absent. */
@@ -276,15 +81,6 @@ export class DynamoStore implements Store {
     return found;
   }
 
-  private async lineKeys(source: string, date: IsoDay, team: string): Promise<string[]> {
-    const items = await this.queryAll({
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.linesPk(source, date, team) },
-      ProjectionExpression: 'sk',
-    });
-    return items.map((i) => z.object({ sk: z.string() }).parse(i).sk);
-  }
-
   /** Follows `LastEvaluatedKey` to the end. */
   private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
@@ -299,15 +95,66 @@ export class DynamoStore implements Store {
     return items;
   }
 
-  async teamDailyTotals(team: string, from: IsoDay, to: IsoDay): Promise<TeamDaySourceTotal[]> {
+  async teamDailyTotals(
+    team: string,
+    from: IsoDay,
+    to: IsoDay,
+    manifests?: readonly SourceDayManifest[],
+  ): Promise<TeamDaySourceTotal[]> {
+    let known = manifests;
+    for (let attempt = 1; ; attempt++) {
+      const read = await this.readTeamDays(team, from, to, known);
+      if (read.torn.size === 0) return read.totals;
+      // A replacement committed (and perhaps cleaned up) between the two reads: read again, with
+      // fresh manifests for the sources it touched.
+      if (attempt >= 5)
+        throw new Error(
+          `${team}: usage of ${[...read.torn].join(', ')} kept changing while it was read; retry`,
+        );
+      known = (known ?? []).filter((m) => !read.torn.has(m.source));
+    }
+  }
+
+  /**
+   * A team's day totals of the generation each day's manifest names: a write under way, or one a
+   * crash abandoned, is invisible, and so are rows its commit replaced but has not yet deleted.
+   * `torn` lists sources whose manifest names a generation of this team that the item read did not
+   * see (a commit happened between the reads).
+   */
+  private async readTeamDays(
+    team: string,
+    from: IsoDay,
+    to: IsoDay,
+    manifests: readonly SourceDayManifest[] | undefined,
+  ): Promise<{ totals: TeamDaySourceTotal[]; torn: Set<string> }> {
     const [lo, hi] = keys.teamDayRange(from, to);
-    const items = await this.queryAll({
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-      ExpressionAttributeValues: { ':pk': keys.teamPk(team), ':lo': lo, ':hi': hi },
-    });
-    return items.map((i) => {
-      const t = teamDayItem.parse(i);
-      return {
+    const items = (
+      await this.queryAll({
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: { ':pk': keys.teamPk(team), ':lo': lo, ':hi': hi },
+        ConsistentRead: true,
+      })
+    ).map((i) => teamDayItem.parse(i));
+    const current = new Map<string, SourceDayManifest>();
+    const given = new Set<string>();
+    for (const m of manifests ?? []) {
+      current.set(sourceDayKey(m.source, m.date), m);
+      given.add(m.source);
+    }
+    for (const source of new Set(items.map((t) => t.source))) {
+      if (given.has(source)) continue;
+      for (const m of await this.sourceDays(source, from, to)) current.set(sourceDayKey(m.source, m.date), m);
+    }
+    const totals = items.filter(
+      (t) => current.get(sourceDayKey(t.source, t.date))?.generation === t.generation,
+    );
+    const seen = new Set(totals.map((t) => sourceDayKey(t.source, t.date)));
+    const torn = new Set<string>();
+    for (const m of current.values())
+      if (m.generation !== null && m.teams.includes(team) && m.date >= from && m.date <= to)
+        if (!seen.has(sourceDayKey(m.source, m.date))) torn.add(m.source);
+    return {
+      totals: totals.map(({ generation: _g, ...t }) => ({
         ...t,
         tokens: {
           input: t.tokens.input ?? 0,
@@ -315,16 +162,41 @@ export class DynamoStore implements Store {
           cacheRead: t.tokens.cacheRead ?? 0,
           cacheWrite: t.tokens.cacheWrite ?? 0,
         },
-      };
-    });
+      })),
+      torn,
+    };
   }
 
   async teamLines(source: string, date: IsoDay, team: string): Promise<UsageRecord[]> {
-    const items = await this.queryAll({
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.linesPk(source, date, team) },
-    });
-    return items.map((i) => lineItem.parse(i));
+    for (let attempt = 1; ; attempt++) {
+      const out = await this.doc.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { pk: keys.sourcePk(source), sk: keys.sourceDaySk(date) },
+          ConsistentRead: true,
+        }),
+      );
+      const manifest = out.Item ? manifestItem.parse(out.Item).manifest : undefined;
+      if (!manifest || manifest.generation === null) return [];
+      const pk = keys.linesPk(source, date, team);
+      const items = await this.queryAll(
+        manifest.generation === LEGACY_GENERATION
+          ? {
+              KeyConditionExpression: 'pk = :pk',
+              FilterExpression: 'attribute_not_exists(generation)',
+              ExpressionAttributeValues: { ':pk': pk },
+              ConsistentRead: true,
+            }
+          : {
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :g)',
+              ExpressionAttributeValues: { ':pk': pk, ':g': `${manifest.generation}#` },
+              ConsistentRead: true,
+            },
+      );
+      // Every team a manifest lists has lines: none means a newer commit cleaned them up meanwhile.
+      if (items.length > 0 || !manifest.teams.includes(team)) return items.map((i) => lineItem.parse(i));
+      if (attempt >= 5) throw new Error(`${source} ${date}: lines kept changing while they were read; retry`);
+    }
   }
 
   async sourceDays(source: string, from: IsoDay, to: IsoDay): Promise<SourceDayManifest[]> {
@@ -336,7 +208,7 @@ export class DynamoStore implements Store {
         ':hi': keys.sourceDaySk(to),
       },
     });
-    return items.map((i) => manifestItem.parse(i));
+    return items.map((i) => manifestItem.parse(i).manifest);
   }
 
   async putForecastSnapshot(team: string, asOf: IsoDay, snapshot: unknown): Promise<void> {
@@ -450,15 +322,4 @@ export class DynamoStore implements Store {
       return { key: s.sk, value: JSON.parse(s.value), version: s.version };
     });
   }
-}
-
-function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
 }

@@ -4,11 +4,14 @@ import type { IsoDay } from '../../core/dates.js';
  * Single-table keys (see docs/storage.md). Every item has `pk`, `sk` and `type`.
  * Teams: `TEAM#{team}` holds day aggregates, forecast snapshots, alert states and the summary.
  * Sources: `SOURCE#{source}` holds one manifest per stored day and the ingest state.
- * Lines: `LINES#{source}#{day}#{team}` holds the line items (per model, per identity, per person).
+ * Lines: `LINES#{source}#{day}#{team}` holds the line items (per model, per identity, per person),
+ * sorted under the generation of the write that made them.
  */
 export const keys = {
   teamPk: (team: string) => `TEAM#${team}`,
-  teamDaySk: (date: IsoDay, source: string) => `DAY#${date}#${source}`,
+  /** Generation `''` (items from before generations) keeps the old key. */
+  teamDaySk: (date: IsoDay, source: string, generation: string) =>
+    generation ? `DAY#${date}#${source}#${generation}` : `DAY#${date}#${source}`,
   teamDayRange: (from: IsoDay, to: IsoDay) => [`DAY#${from}`, `DAY#${to}#\uffff`] as const,
   forecastSk: (asOf: IsoDay) => `FORECAST#${asOf}`,
   summarySk: () => 'SUMMARY',
@@ -17,6 +20,7 @@ export const keys = {
   sourcePk: (source: string) => `SOURCE#${source}`,
   sourceDaySk: (date: IsoDay) => `DAY#${date}`,
   linesPk: (source: string, date: IsoDay, team: string) => `LINES#${source}#${date}#${team}`,
+  lineSk: (generation: string, lineKey: string) => (generation ? `${generation}#${lineKey}` : lineKey),
 } as const;
 
 export const TABLE_KEY = { partitionKey: 'pk', sortKey: 'sk' } as const;

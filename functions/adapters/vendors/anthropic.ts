@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { addDays, eachDay, type IsoDay } from '../../core/dates.js';
-import type { Connector, DayRange } from '../../core/ingest/connector.js';
+import type { Connector, DayRange, UsageFetch } from '../../core/ingest/connector.js';
 import { centsNumberToMicros, centsStringToMicros } from '../../core/money.js';
 import { addTokenCounts, lineKey, type OutcomeCounts, type VendorUsageLine } from '../../core/usage.js';
 import { checkPageLimit, type HttpOptions, requestJson } from './http.js';
@@ -185,14 +185,17 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
     range: DayRange,
     headers: Headers,
     http: AnthropicOptions,
-  ): Promise<VendorUsageLine[]> => {
+  ): Promise<UsageFetch> => {
     const byKey = new Map<string, VendorUsageLine>();
+    const answeredDays = new Set<IsoDay>();
     const query = dayQuery(range, limit, ['workspace_id', 'description']);
     const url = `${base}/v1/organizations/cost_report`;
     for await (const body of pages(http, url, query, headers, costPage, 'cost_report')) {
       for (const bucket of body.data) {
         const date = bucket.starting_at.slice(0, 10);
         if (!inRange(range, date)) continue;
+        // Each day comes as a bucket, empty on a day without spend: the report's word for that day.
+        answeredDays.add(date);
         for (const r of bucket.results) {
           const line: VendorUsageLine = {
             date,
@@ -210,7 +213,7 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
         }
       }
     }
-    return [...byKey.values()];
+    return { lines: [...byKey.values()], answeredDays };
   };
 
   const messagesUsage = async (
@@ -339,7 +342,7 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
   return {
     sourceId: opts.sourceId,
     vendor: 'anthropic',
-    async fetchUsage(range: DayRange, signal?: AbortSignal): Promise<VendorUsageLine[]> {
+    async fetchUsage(range: DayRange, signal?: AbortSignal): Promise<UsageFetch> {
       const http = signal ? { ...opts, signal } : opts;
       const headers: Headers = {
         'x-api-key': await opts.apiKey(),
@@ -347,10 +350,10 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
         'user-agent': 'burnwatch/1.0 (AI spend governance)',
         accept: 'application/json',
       };
-      const lines = await costReport(range, headers, http);
+      const { lines, answeredDays } = await costReport(range, headers, http);
       if (opts.includeMessagesUsage !== false) lines.push(...(await messagesUsage(range, headers, http)));
       if (opts.includeClaudeCode !== false) lines.push(...(await claudeCode(range, headers, http)));
-      return lines;
+      return { lines, answeredDays };
     },
   };
 }

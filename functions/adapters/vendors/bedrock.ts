@@ -6,7 +6,12 @@ import {
 } from '@aws-sdk/client-cost-explorer';
 import * as z from 'zod';
 import { addDays, type IsoDay } from '../../core/dates.js';
-import { type Connector, type DayRange, SourceOutOfTimeError } from '../../core/ingest/connector.js';
+import {
+  type Connector,
+  type DayRange,
+  SourceOutOfTimeError,
+  type UsageFetch,
+} from '../../core/ingest/connector.js';
 import { usdStringToMicros } from '../../core/money.js';
 import type { VendorUsageLine } from '../../core/usage.js';
 import { checkPageLimit, firstProblem, VendorHttpError, VendorResponseError } from './http.js';
@@ -52,8 +57,9 @@ export function createBedrockConnector(opts: BedrockOptions): Connector {
   return {
     sourceId: opts.sourceId,
     vendor: 'bedrock',
-    async fetchUsage(range: DayRange, signal?: AbortSignal): Promise<VendorUsageLine[]> {
+    async fetchUsage(range: DayRange, signal?: AbortSignal): Promise<UsageFetch> {
       const lines: VendorUsageLine[] = [];
+      const answeredDays = new Set<IsoDay>();
       let token: string | undefined;
       for (let page = 1; ; page++) {
         const site = `${opts.sourceId} GetCostAndUsage page ${page}`;
@@ -81,6 +87,8 @@ export function createBedrockConnector(opts: BedrockOptions): Connector {
         for (const result of parsed.data.ResultsByTime) {
           const date = result.TimePeriod.Start.slice(0, 10);
           if (date < range.from || date > range.to) continue;
+          // One ResultsByTime entry per day, with no groups on a day without spend.
+          answeredDays.add(date);
           for (const g of result.Groups) {
             const key = g.Keys[0] ?? '';
             const tag = key.includes('$') ? key.slice(key.indexOf('$') + 1) : key;
@@ -97,7 +105,7 @@ export function createBedrockConnector(opts: BedrockOptions): Connector {
         token = parsed.data.NextPageToken;
         if (!token) break;
       }
-      return lines;
+      return { lines, answeredDays };
     },
   };
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { daysInMonth, eachDay, type IsoDay } from '../../core/dates.js';
-import type { Connector, DayRange } from '../../core/ingest/connector.js';
+import type { Connector, DayRange, UsageFetch } from '../../core/ingest/connector.js';
 import { roundDiv, usdNumberToMicros } from '../../core/money.js';
 import { lineKey, type VendorUsageLine } from '../../core/usage.js';
 import {
@@ -109,7 +109,7 @@ export function createCopilotConnector(opts: CopilotOptions): Connector {
   return {
     sourceId: opts.sourceId,
     vendor: 'copilot',
-    async fetchUsage(range: DayRange, signal?: AbortSignal): Promise<VendorUsageLine[]> {
+    async fetchUsage(range: DayRange, signal?: AbortSignal): Promise<UsageFetch> {
       const http = signal ? { ...opts, signal } : opts;
       const headers = {
         authorization: `Bearer ${await opts.token()}`,
@@ -172,7 +172,9 @@ export function createCopilotConnector(opts: CopilotOptions): Connector {
           lines.push(l.model ? { ...l, lineItem: `${l.lineItem} (${l.model})` } : l);
         }
       }
-      return lines;
+      // The seat list and each day's premium-request answer cover every day asked for: a day
+      // without lines is an org without seats or premium use that day, as the vendor said.
+      return { lines, answeredDays: new Set(eachDay(range.from, range.to)) };
     },
   };
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { addDays, type IsoDay, minDay, toDayNumber, utcDayOf } from '../../core/dates.js';
-import type { Connector, DayRange } from '../../core/ingest/connector.js';
+import type { Connector, DayRange, UsageFetch } from '../../core/ingest/connector.js';
 import { centsNumberToMicros } from '../../core/money.js';
 import { addTokenCounts, lineKey, type OutcomeCounts, type VendorUsageLine } from '../../core/usage.js';
 import { checkPageLimit, type HttpOptions, requestJson } from './http.js';
@@ -214,12 +214,13 @@ export function createCursorConnector(opts: CursorOptions): Connector {
   return {
     sourceId: opts.sourceId,
     vendor: 'cursor',
-    async fetchUsage(range: DayRange, signal?: AbortSignal): Promise<VendorUsageLine[]> {
+    async fetchUsage(range: DayRange, signal?: AbortSignal): Promise<UsageFetch> {
       const http = signal ? { ...opts, signal } : opts;
       const auth = `Basic ${Buffer.from(`${await opts.apiKey()}:`).toString('base64')}`;
       const lines = await usageEvents(range, auth, http);
       if (opts.includeDailyUsage !== false) lines.push(...(await dailyUsage(range, auth, http)));
-      return lines;
+      // Usage events have no per-day buckets: a day without events is only "nothing returned".
+      return { lines };
     },
   };
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import * as z from 'zod';
 import { isIsoDay } from '../../core/dates.js';
-import type { Connector, DayRange } from '../../core/ingest/connector.js';
+import type { Connector, DayRange, UsageFetch } from '../../core/ingest/connector.js';
 import { usdStringToMicros } from '../../core/money.js';
 import { type Identities, lineKey, type VendorUsageLine } from '../../core/usage.js';
 
@@ -71,7 +71,7 @@ export function createFileImportConnector(opts: { sourceId: string; path: string
   return {
     sourceId: opts.sourceId,
     vendor: 'other',
-    async fetchUsage(range: DayRange): Promise<VendorUsageLine[]> {
+    async fetchUsage(range: DayRange): Promise<UsageFetch> {
       const raw = await readFile(opts.path, 'utf8').catch((err: Error) => {
         throw new ImportFileError(`${opts.sourceId}: cannot read ${opts.path} (${err.message})`);
       });
@@ -126,7 +126,8 @@ export function createFileImportConnector(opts: { sourceId: string; path: string
       }
       if (problems.length)
         throw new ImportFileError(`${opts.path}: ${problems.length} bad row(s)\n  ${problems.join('\n  ')}`);
-      return [...byKey.values()];
+      // A file lists the days it has; a day it leaves out is "nothing returned", not proof of zero.
+      return { lines: [...byKey.values()] };
     },
   };
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { addDays, type IsoDay, toDayNumber, utcDayOf } from '../../core/dates.js';
-import type { Connector, DayRange } from '../../core/ingest/connector.js';
+import type { Connector, DayRange, UsageFetch } from '../../core/ingest/connector.js';
 import { usdNumberToMicros, usdStringToMicros } from '../../core/money.js';
 import { addTokenCounts, lineKey, type VendorUsageLine } from '../../core/usage.js';
 import { checkPageLimit, type HttpOptions, requestJson, VendorResponseError } from './http.js';
@@ -154,7 +154,7 @@ export function createOpenAiConnector(opts: OpenAiOptions): Connector {
   return {
     sourceId: opts.sourceId,
     vendor: 'openai',
-    async fetchUsage(range: DayRange, signal?: AbortSignal): Promise<VendorUsageLine[]> {
+    async fetchUsage(range: DayRange, signal?: AbortSignal): Promise<UsageFetch> {
       const http = signal ? { ...opts, signal } : opts;
       const key = await opts.apiKey();
       const byKey = new Map<string, VendorUsageLine>();
@@ -236,7 +236,8 @@ export function createOpenAiConnector(opts: OpenAiOptions): Connector {
           }
         }
       }
-      return [...byKey.values()];
+      // The costs endpoint answers every day with a bucket, empty on a day without spend.
+      return { lines: [...byKey.values()], answeredDays: new Set(costs.map((c) => c.date)) };
     },
   };
 }

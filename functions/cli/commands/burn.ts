@@ -1,11 +1,11 @@
 import * as z from 'zod';
-import { outlookSentence, shortDate, usd } from '../../core/burn-text.js';
+import { dataNotes, outlookSentence, shortDate, statusLabel, usd } from '../../core/burn-text.js';
 import { addDays, utcDayOf } from '../../core/dates.js';
 import { forecastTeamBurns, reportedTeams } from '../../core/team-reports.js';
 import { CliUsageError, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
-import { renderBurnTable, renderTable } from '../table.js';
+import { renderBurnTable, renderDataNotes, renderTable } from '../table.js';
 
 const flagsSchema = z.object({
   json: z.boolean().optional(),
@@ -33,7 +33,7 @@ export const burnCommand: CommandModule = {
     const asOf = flags['as-of'] ?? addDays(utcDayOf(new Date()), -1);
     const opened = await openStore(io, { quiet: flags.json });
     try {
-      const burns = await forecastTeamBurns(config, opened.store, asOf, team ? [team] : undefined);
+      const { burns } = await forecastTeamBurns(config, opened.store, asOf, team ? { teams: [team] } : {});
       if (flags.json) {
         const reports = burns.map((b) => b.report);
         io.out(JSON.stringify(team ? reports[0] : reports, null, 2));
@@ -52,7 +52,19 @@ export const burnCommand: CommandModule = {
               [
                 ['Budget', r.budgetUsd === null ? '—' : usd(r.budgetUsd)],
                 ['Spent YTD', usd(r.spentToDateUsd)],
-                ['Used', r.percentUsed === null ? '—' : `${r.percentUsed}%`],
+                [
+                  'Used',
+                  r.percentUsed === null
+                    ? '—'
+                    : `${r.percentUsed}% (${Math.round((r.daysElapsed / (r.daysElapsed + r.daysRemaining)) * 100)}% of the year gone)`,
+                ],
+                ['Status', statusLabel(r)],
+                [
+                  'Chance of running out',
+                  r.outlook.probabilityOfExhaustion === null
+                    ? '—'
+                    : `${Math.round(r.outlook.probabilityOfExhaustion * 100)}%`,
+                ],
                 ['Year-end P50', usd(r.outlook.yearEndUsd.p50)],
                 ['Year-end P10–P90', `${usd(r.outlook.yearEndUsd.p10)}–${usd(r.outlook.yearEndUsd.p90)}`],
                 [
@@ -69,12 +81,21 @@ export const burnCommand: CommandModule = {
               r.byVendor.map((v) => [v.vendor, usd(v.usd), `${Math.round(v.share * 100)}%`]),
             ),
           );
+          const notes = dataNotes(r);
+          if (notes.length)
+            io.out(
+              `\nData: ${notes.join('; ')}${r.dataStatus === 'incomplete' ? ' — incomplete data' : ''}.`,
+            );
           io.out(
             `\nOutlook method: ${r.outlook.method}${r.outlook.confidence === 'low' ? ' (low confidence: short history)' : ''}.`,
           );
         }
       }
-      if (!team) io.out(renderBurnTable(burns.map((b) => b.report)));
+      if (!team) {
+        io.out(renderBurnTable(burns.map((b) => b.report)));
+        const notes = renderDataNotes(burns.map((b) => b.report));
+        if (notes.length) io.out(`\nEstimated data:\n  ${notes.join('\n  ')}`);
+      }
       return 0;
     } finally {
       await opened.close();

@@ -5,17 +5,21 @@ import * as z from 'zod';
 import { BLOCK_KIT_CSS } from '../../core/alerts/block-kit-html.js';
 import { outlookSentence, usd } from '../../core/burn-text.js';
 import { parseConfigText } from '../../core/config/load.js';
-import { addDays, diffDays } from '../../core/dates.js';
+import type { BurnwatchConfig } from '../../core/config/schema.js';
+import { runForecastJob } from '../../core/daily-job.js';
+import { addDays, type IsoDay } from '../../core/dates.js';
 import { fiscalYearOf } from '../../core/fiscal-calendar.js';
 import { runIngest } from '../../core/ingest/run-ingest.js';
-import { forecastTeamBurns, storeTeamBurns } from '../../core/team-reports.js';
+import type { Clock } from '../../core/ports.js';
+import { engineForecaster } from '../../core/team-reports.js';
 import { renderReportHtml } from '../../demo/report-html.js';
-import { SyntheticOrg } from '../../demo/synthetic-org.js';
+import { type SyntheticFaults, SyntheticOrg } from '../../demo/synthetic-org.js';
 import { flag, parseFlags } from '../flags.js';
 import { type CommandModule, progress } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
-import { renderBurnTable } from '../table.js';
+import { renderBurnTable, renderDataNotes } from '../table.js';
 import { noticeText, previewAlerts } from './alerts.js';
+import { renderStatusTable, sourceStatuses } from './ingest.js';
 
 /** The demo's fixed as-of date: end of Q1 of the synthetic year, when the payments surge is weeks from exhausting its budget. */
 export const DEMO_AS_OF = '2026-03-31';
@@ -28,6 +32,31 @@ const flagsSchema = z.object({
   config: z.string().min(1).optional(),
   seed: flag.positiveInt.optional(),
 });
+
+/**
+ * The demo's data-completeness story: OpenAI has delivered nothing for the last five days (an outage
+ * at the vendor), and Anthropic's first backfill hits a truncated page in its third month.
+ */
+export function demoFaults(config: BurnwatchConfig, asOf: IsoDay): SyntheticFaults {
+  const sources = config.sources.filter((s) => s.enabled);
+  const openai = sources.find((s) => s.type === 'openai');
+  const anthropic = sources.find((s) => s.type === 'anthropic');
+  const fy = fiscalYearOf(config.fiscalYear, asOf);
+  const third = addDays(fy.start, 62);
+  return {
+    ...(openai ? { outage: { source: openai.id, from: addDays(asOf, -4), to: asOf } } : {}),
+    ...(anthropic && third < asOf ? { truncatedOnce: { source: anthropic.id, day: third } } : {}),
+  };
+}
+
+/** One progress bar over all sources' days (each source reports its own done/total). */
+function progressOver(bar: ReturnType<typeof progress>, sources: number) {
+  const shares = new Map<string, number>();
+  return (source: string, done: number, total: number) => {
+    shares.set(source, total > 0 ? done / total : 1);
+    bar.set(Math.round((100 * [...shares.values()].reduce((a, b) => a + b, 0)) / sources));
+  };
+}
 
 export const demoCommand: CommandModule = {
   summary: 'Run the whole job on embedded defaults: DynamoDB Local, a synthetic org, a local HTML report',
@@ -55,38 +84,72 @@ export const demoCommand: CommandModule = {
 
     const opened = await openStore(io);
     try {
-      const org = new SyntheticOrg({ config, seed: flags.seed });
-      // Through the same ingest runner real vendors use: fetch a month, attribute, replace those days.
+      // The demo replays the same story every time: it starts from an empty local table.
+      await opened.reset();
+      const clock = (hhmm: string): Clock => ({ now: () => new Date(`${addDays(asOf, 1)}T${hhmm}:00Z`) });
+      const org = new SyntheticOrg({ config, seed: flags.seed, faults: demoFaults(config, asOf) });
       const connectors = org.connectors();
-      const days = diffDays(fy.start, asOf) + 1;
-      const bar = progress(io, 'Loading synthetic vendor data', connectors.length * days);
-      const sources = await runIngest({
+      // The first run of the daily ingest, on the morning after as-of: every source backfills the
+      // fiscal year through the same runner real vendors use (fetch a month, attribute, write).
+      const bar = progress(io, 'Ingesting synthetic vendor data (first run: backfill)', 100);
+      const first = await runIngest({
         config,
         store: opened.store,
         connectors,
-        range: { from: fy.start, to: asOf },
-        today: addDays(asOf, 1),
-        onProgress: (source, daysDone) =>
-          bar.set(connectors.findIndex((c) => c.sourceId === source) * days + daysDone),
+        clock: clock('06:00'),
+        onProgress: progressOver(bar, connectors.length),
       });
       bar.done(
-        `${sources.reduce((a, s) => a + s.records, 0).toLocaleString('en-US')} line items from ${sources.length} sources`,
+        `${first.reduce((a, s) => a + s.records, 0).toLocaleString('en-US')} line items from ${first.length} sources`,
       );
-      const failed = sources.filter((s) => s.status === 'failed');
+      for (const f of first.filter((o) => o.status === 'failed'))
+        io.out(`! ${f.source}: backfill interrupted after ${f.days} of ${f.daysDue} days: ${f.error}`);
+      // A retry half an hour later (the Lambda's own retry, or the next schedule) resumes where the
+      // backfill stopped: only the days still missing are fetched.
+      const retry = await runIngest({ config, store: opened.store, connectors, clock: clock('06:30') });
+      for (const r of retry.filter((o) => o.healedDays > 0))
+        io.out(`✓ ${r.source}: resumed and healed ${r.healedDays} missing days`);
+      const failed = retry.filter((s) => s.status === 'failed');
       if (failed.length)
         throw new Error(
           `synthetic ingest failed: ${failed.map((f) => `${f.source}: ${f.error}`).join('; ')}`,
         );
-      // Last week's forecasts too, as the daily job would have stored them, so the digest can show
-      // the change since last week.
+      const sources = first.map((o) => {
+        const again = retry.find((r) => r.source === o.source);
+        return {
+          ...o,
+          records: o.records + (again?.records ?? 0),
+          usd: o.usd + (again?.usd ?? 0),
+          unallocatedUsd: o.unallocatedUsd + (again?.unallocatedUsd ?? 0),
+          topUnmatched: [...o.topUnmatched, ...(again?.topUnmatched ?? [])],
+        };
+      });
+      const statuses = await sourceStatuses(
+        config,
+        opened.store,
+        config.sources.filter((s) => s.enabled),
+        clock('07:00'),
+      );
+      io.out('');
+      io.out(renderStatusTable(statuses));
+
+      // The forecast half of the daily job, a week ago (so the digest can show the change since last
+      // week) and today, storing what /burn reads.
+      const job = {
+        config,
+        store: opened.store,
+        clock: clock('07:00'),
+        forecaster: engineForecaster(config),
+      };
       const weekAgo = addDays(asOf, -7);
-      if (weekAgo >= fy.start)
-        await storeTeamBurns(opened.store, await forecastTeamBurns(config, opened.store, weekAgo), weekAgo);
-      const burns = await forecastTeamBurns(config, opened.store, asOf);
-      await storeTeamBurns(opened.store, burns, asOf);
+      if (weekAgo >= fy.start) await runForecastJob(job, weekAgo);
+      const { burns, coverage } = await runForecastJob(job, asOf);
 
       io.out('');
       io.out(renderBurnTable(burns.map((b) => b.report)));
+      const notes = renderDataNotes(burns.map((b) => b.report));
+      if (notes.length)
+        io.out(`\nEstimated data (not yet delivered, never counted as zero):\n  ${notes.join('\n  ')}`);
       const method =
         burns[0]?.report.outlook.method === 'forecast' ? 'forecast P50' : 'trailing 28-day run-rate';
       io.out(`\nOutlook: ${method}.`);
@@ -110,7 +173,7 @@ export const demoCommand: CommandModule = {
 
       // Alerts as the forecast+alert job would send them; with no Slack token they are printed and
       // rendered into the report instead of posted.
-      const preview = await previewAlerts({ config, store: opened.store, asOf });
+      const preview = await previewAlerts({ config, store: opened.store, asOf, now: clock('07:00').now() });
       io.out(
         `\nAlerts (${preview.notices.length}; no Slack token, so shown here and in the report instead of sent):`,
       );
@@ -124,6 +187,7 @@ export const demoCommand: CommandModule = {
           organization: config.organization.name,
           asOf,
           burns,
+          coverage,
           unmatched,
           sections: [{ title: 'Alerts as they would look in Slack', html: preview.html, css: BLOCK_KIT_CSS }],
           generatedAt: new Date().toISOString(),

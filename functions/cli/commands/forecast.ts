@@ -1,10 +1,12 @@
 import * as z from 'zod';
+import { runForecastJob } from '../../core/daily-job.js';
 import { addDays, utcDayOf } from '../../core/dates.js';
-import { forecastTeamBurns, storeTeamBurns } from '../../core/team-reports.js';
+import { systemClock } from '../../core/ports.js';
+import { engineForecaster } from '../../core/team-reports.js';
 import { flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
-import { renderBurnTable } from '../table.js';
+import { renderBurnTable, renderDataNotes } from '../table.js';
 
 const flagsSchema = z.object({
   config: z.string().min(1).optional(),
@@ -26,8 +28,11 @@ export const forecastCommand: CommandModule = {
     const asOf = flags['as-of'] ?? addDays(utcDayOf(new Date()), -1);
     const opened = await openStore(io, { quiet: flags.json });
     try {
-      const burns = await forecastTeamBurns(config, opened.store, asOf);
-      await storeTeamBurns(opened.store, burns, asOf);
+      // The daily job's forecast half: what the forecast Lambda stores, by the same rules.
+      const { burns } = await runForecastJob(
+        { config, store: opened.store, clock: systemClock, forecaster: engineForecaster(config) },
+        asOf,
+      );
       if (flags.json) {
         io.out(
           JSON.stringify(
@@ -41,6 +46,8 @@ export const forecastCommand: CommandModule = {
               probabilityOfExhaustion: b.report.outlook.probabilityOfExhaustion,
               status: b.report.outlook.status,
               confidence: b.report.outlook.confidence,
+              dataStatus: b.report.dataStatus,
+              sources: b.report.sources,
             })),
             null,
             2,
@@ -48,7 +55,11 @@ export const forecastCommand: CommandModule = {
         );
       } else {
         io.out(renderBurnTable(burns.map((b) => b.report)));
-        io.out(`\nStored ${burns.filter((b) => b.forecast).length} forecast snapshots as of ${asOf}.`);
+        const notes = renderDataNotes(burns.map((b) => b.report));
+        if (notes.length) io.out(`\nEstimated data:\n  ${notes.join('\n  ')}`);
+        io.out(
+          `\nStored ${burns.length} team summaries and ${burns.filter((b) => b.report.budgetUsd !== null).length} forecast snapshots as of ${asOf}.`,
+        );
       }
       return 0;
     } finally {

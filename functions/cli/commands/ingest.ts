@@ -2,10 +2,14 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { createLocalSecrets } from '../../adapters/secrets/local-secrets.js';
 import { connectorFor } from '../../adapters/vendors/connectors.js';
-import { usd } from '../../core/burn-text.js';
-import { utcDayOf } from '../../core/dates.js';
-import type { Connector } from '../../core/ingest/connector.js';
-import { type IngestOutcome, runIngest } from '../../core/ingest/run-ingest.js';
+import { shortDate, usd } from '../../core/burn-text.js';
+import type { BurnwatchConfig } from '../../core/config/schema.js';
+import { type IsoDay, utcDayOf } from '../../core/dates.js';
+import type { Connector, DayRange } from '../../core/ingest/connector.js';
+import { type SourceCoverage, summarizeCoverage } from '../../core/ingest/coverage.js';
+import { coverageWindow, type IngestOutcome, runIngest } from '../../core/ingest/run-ingest.js';
+import { type Clock, systemClock, type UsageStore } from '../../core/ports.js';
+import { vendorOfSource } from '../../core/team-reports.js';
 import { CliUsageError, flag, parseFlags } from '../flags.js';
 import { type CommandModule, progress } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
@@ -16,11 +20,85 @@ const flagsSchema = z.object({
   from: flag.day.optional(),
   to: flag.day.optional(),
   source: z.string().min(1).optional(),
+  status: z.boolean().optional(),
+  json: z.boolean().optional(),
 });
 
+/** What `ingest --status --json` prints per source. */
+export interface SourceStatus {
+  readonly source: string;
+  readonly vendor: string;
+  readonly range: DayRange;
+  readonly completeThrough: IsoDay | null;
+  readonly missingDays: number;
+  readonly holes: readonly DayRange[];
+  readonly provisionalDays: readonly IsoDay[];
+  readonly suspectDays: readonly IsoDay[];
+  readonly lastFetchedAt: string | null;
+  readonly lastError: SourceCoverage['lastError'];
+}
+
+/** Coverage of each source over the fiscal year to yesterday: what `ingest --status` shows. */
+export async function sourceStatuses(
+  config: BurnwatchConfig,
+  store: UsageStore,
+  sources: BurnwatchConfig['sources'],
+  clock: Clock,
+): Promise<SourceStatus[]> {
+  const range = coverageWindow(config, utcDayOf(clock.now()));
+  const out: SourceStatus[] = [];
+  for (const s of sources) {
+    const c = summarizeCoverage(s.id, await store.sourceDays(s.id, range.from, range.to), range);
+    out.push({
+      source: s.id,
+      vendor: vendorOfSource(s),
+      range,
+      completeThrough: c.completeThrough,
+      missingDays: c.missingDays,
+      holes: c.holes,
+      provisionalDays: c.provisionalDays,
+      suspectDays: c.suspectDays,
+      lastFetchedAt: c.lastFetchedAt,
+      lastError: c.lastError,
+    });
+  }
+  return out;
+}
+
+const span = (r: DayRange) => (r.from === r.to ? r.from : `${r.from}…${r.to}`);
+const listed = (items: readonly string[], max = 3) =>
+  items.length === 0
+    ? '—'
+    : `${items.slice(0, max).join(', ')}${items.length > max ? ` +${items.length - max}` : ''}`;
+
+export function renderStatusTable(statuses: readonly SourceStatus[]): string {
+  return renderTable(
+    ['Source', 'Complete through', 'Missing', 'Holes', 'Provisional', 'Suspect', 'Last fetch', 'Last error'],
+    statuses.map((s) => [
+      s.source,
+      s.completeThrough ?? 'none',
+      `${s.missingDays}`,
+      listed(s.holes.map(span)),
+      listed(s.provisionalDays),
+      listed(s.suspectDays),
+      s.lastFetchedAt?.slice(0, 16).replace('T', ' ') ?? 'never',
+      s.lastError ? `${s.lastError.date}: ${s.lastError.message}`.slice(0, 120) : '',
+    ]),
+  );
+}
+
 export const ingestCommand: CommandModule = {
-  summary: 'Pull vendor usage into the store (trailing window; backfills the fiscal year on first run)',
-  usage: 'burnwatch ingest [--config FILE] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--source ID]',
+  summary:
+    'Pull vendor usage into the store: fills every day of the fiscal year not yet delivered, re-pulls the trailing window',
+  usage: [
+    'burnwatch ingest [--config FILE] [--from YYYY-MM-DD --to YYYY-MM-DD] [--source ID]',
+    'burnwatch ingest --status [--json] [--config FILE] [--source ID]',
+    '',
+    'Without --from/--to each source fetches, oldest first, every day of the fiscal year to',
+    'yesterday it has not delivered (first run: the whole year; after an outage: the gap), plus its',
+    'trailingDays (default 7) unless today’s run already fetched them. --from/--to re-pull that range.',
+    '--status shows per source: complete through, holes, provisional and suspect days, last error.',
+  ].join('\n'),
   async run(argv, io) {
     const { flags } = parseFlags(
       argv,
@@ -29,6 +107,8 @@ export const ingestCommand: CommandModule = {
         from: { type: 'string' },
         to: { type: 'string' },
         source: { type: 'string' },
+        status: { type: 'boolean' },
+        json: { type: 'boolean' },
       },
       flagsSchema,
     );
@@ -36,6 +116,9 @@ export const ingestCommand: CommandModule = {
       throw new CliUsageError('--from and --to go together');
     if (flags.from && flags.to && flags.from > flags.to)
       throw new CliUsageError(`--from: ${flags.from} is after --to ${flags.to}`);
+    if (flags.json && !flags.status) throw new CliUsageError('--json: goes with --status');
+    if (flags.status && flags.from)
+      throw new CliUsageError('--status: shows coverage; leave out --from/--to');
     const { config } = loadConfigFile(io, flags.config);
     const sources = config.sources.filter((s) => s.enabled && (!flags.source || s.id === flags.source));
     if (flags.source && sources.length === 0) {
@@ -43,7 +126,19 @@ export const ingestCommand: CommandModule = {
         `--source: no enabled source "${flags.source}"; sources: ${config.sources.map((s) => s.id).join(', ')}`,
       );
     }
-    const today = utcDayOf(new Date());
+    const clock = systemClock;
+    if (flags.status) {
+      const opened = await openStore(io, { quiet: flags.json });
+      try {
+        const statuses = await sourceStatuses(config, opened.store, sources, clock);
+        if (flags.json) io.out(JSON.stringify(statuses, null, 2));
+        else io.out(renderStatusTable(statuses));
+        return statuses.some((s) => s.missingDays > 0 || s.suspectDays.length > 0) ? 2 : 0;
+      } finally {
+        await opened.close();
+      }
+    }
+    const today = utcDayOf(clock.now());
     const secret = createLocalSecrets(io.env, join(io.cwd, '.burnwatch', 'secrets.json'));
     // A source without a connector is reported as failed, like any other source that cannot run.
     const connectors: Connector[] = [];
@@ -52,11 +147,11 @@ export const ingestCommand: CommandModule = {
       try {
         connectors.push(connectorFor(s, secret, today));
       } catch (err) {
-        const range = { from: flags.from ?? today, to: flags.to ?? today };
         outcomes.push({
           source: s.id,
           status: 'failed',
-          range,
+          range: flags.from && flags.to ? { from: flags.from, to: flags.to } : coverageWindow(config, today),
+          daysDue: 0,
           days: 0,
           records: 0,
           usd: 0,
@@ -64,6 +159,7 @@ export const ingestCommand: CommandModule = {
           unallocatedShare: 0,
           topUnmatched: [],
           provisionalDays: 0,
+          healedDays: 0,
           error: (err as Error).message,
         });
       }
@@ -76,9 +172,10 @@ export const ingestCommand: CommandModule = {
           config,
           store: opened.store,
           connectors,
-          today,
+          clock,
           ...(flags.from && flags.to ? { range: { from: flags.from, to: flags.to } } : {}),
           onProgress: (source, done, total) => {
+            if (total === 0) return;
             const bar = bars.get(source) ?? progress(io, `Ingesting ${source}`, total);
             bars.set(source, bar);
             bar.set(done);
@@ -88,21 +185,38 @@ export const ingestCommand: CommandModule = {
     } finally {
       await opened.close();
     }
-    io.out(
-      renderTable(
-        ['Source', 'Status', 'Days', 'Records', 'USD', 'Unallocated', 'Provisional days', 'Error'],
-        outcomes.map((o) => [
-          o.source,
-          o.status,
-          `${o.days}`,
-          `${o.records}`,
-          usd(o.usd),
-          `${(o.unallocatedShare * 100).toFixed(1)}%`,
-          `${o.provisionalDays}`,
-          o.error ?? '',
-        ]),
-      ),
-    );
+    io.out(renderIngestTable(outcomes, today));
     return outcomes.some((o) => o.status === 'failed') ? 1 : 0;
   },
 };
+
+export function renderIngestTable(outcomes: readonly IngestOutcome[], today: IsoDay): string {
+  return renderTable(
+    [
+      'Source',
+      'Status',
+      'Days',
+      'Healed',
+      'Records',
+      'USD',
+      'Unallocated',
+      'Complete through',
+      'Missing',
+      'Suspect',
+      'Error',
+    ],
+    outcomes.map((o) => [
+      o.source,
+      o.status,
+      `${o.days}/${o.daysDue}`,
+      `${o.healedDays}`,
+      `${o.records}`,
+      usd(o.usd),
+      `${(o.unallocatedShare * 100).toFixed(1)}%`,
+      o.coverage?.completeThrough ? shortDate(o.coverage.completeThrough, today) : '—',
+      `${o.coverage?.missingDays ?? '—'}`,
+      `${o.coverage?.suspectDays.length ?? 0}`,
+      o.error ?? '',
+    ]),
+  );
+}

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { BurnReport } from '../burn-report.js';
-import { shortDate, usd } from '../burn-text.js';
+import { dataNotes, shortDate, usd } from '../burn-text.js';
 import { diffDays, type IsoDay, isIsoDay } from '../dates.js';
 import { formatUsdCompact } from '../money.js';
 import { type Block, context, escapeMrkdwn, header, type SlackMessage, section } from './block-kit.js';
@@ -47,7 +47,8 @@ function riskScore(r: DigestRow): number[] {
   const o = r.report.outlook;
   const ex = o.exhaustionDate.p50;
   return [
-    SEVERITY_RANK[r.severity],
+    // Incomplete data ranks above on track: it must not sink to the end where teams are cut off.
+    SEVERITY_RANK[r.severity] + (r.report.dataStatus === 'incomplete' && r.severity === 'ok' ? 0.5 : 0),
     o.probabilityOfExhaustion ?? (ex ? 1 : 0),
     ex ? -diffDays(r.report.asOf, ex) : Number.NEGATIVE_INFINITY,
     r.report.budgetUsd ? o.yearEndUsd.p50 / r.report.budgetUsd : 0,
@@ -69,10 +70,16 @@ export function sortByRisk(rows: readonly DigestRow[]): DigestRow[] {
 
 const ICON: Record<Severity, string> = { critical: '🔴', warning: '🟠', ok: '🟢' };
 
+/** Incomplete data with no alert already due: the team can be neither on track nor better. */
+const isIncomplete = (row: DigestRow) =>
+  row.report.dataStatus === 'incomplete' && row.severity !== 'critical';
+
 /** "year-end +$40k, runs out 9 days earlier" vs last week, or "new" without a snapshot. */
 export function changeText(row: DigestRow): string {
   const prev = row.lastWeek;
   if (!prev) return 'no snapshot from last week';
+  // Estimates stand in for missing days: an improvement since last week proves nothing yet.
+  if (isIncomplete(row)) return `incomplete data: ${dataNotes(row.report).join('; ')}`;
   const o = row.report.outlook;
   const delta = o.yearEndUsd.p50 - prev.yearEndUsd.p50;
   const parts = [
@@ -102,9 +109,15 @@ function rowLine(row: DigestRow): string {
       ? ` (P10 ${formatUsdCompact(o.yearEndUsd.p10)}–P90 ${formatUsdCompact(o.yearEndUsd.p90)})`
       : '';
   const budget = r.budgetUsd ?? 0;
+  const icon = isIncomplete(row) ? '⚪' : ICON[row.severity];
+  const label = isIncomplete(row) ? ' · _incomplete data_' : '';
+  const notes = dataNotes(r);
+  const week = isIncomplete(row)
+    ? changeText(row)
+    : `${changeText(row)}${notes.length ? `; ${notes.join('; ')}` : ''}`;
   return (
-    `${ICON[row.severity]} *${escapeMrkdwn(r.name)}*: spent ${formatUsdCompact(r.spentToDateUsd)} of ${formatUsdCompact(budget)} (${r.percentUsed ?? 0}%) · year-end ${formatUsdCompact(o.yearEndUsd.p50)}${band}` +
-    `${ex ? ` · *runs out ${shortDate(ex, r.asOf)}*` : ''}\n      _Week: ${changeText(row)}_`
+    `${icon} *${escapeMrkdwn(r.name)}*${label}: spent ${formatUsdCompact(r.spentToDateUsd)} of ${formatUsdCompact(budget)} (${r.percentUsed ?? 0}%) · year-end ${formatUsdCompact(o.yearEndUsd.p50)}${band}` +
+    `${ex ? ` · *runs out ${shortDate(ex, r.asOf)}*` : ''}\n      _Week: ${escapeMrkdwn(week)}_`
   );
 }
 
@@ -120,8 +133,9 @@ export function digestMessage(opts: {
   unallocatedUsd?: number;
 }): SlackMessage {
   const rows = sortByRisk(opts.rows);
-  const count = (s: Severity) => rows.filter((r) => r.severity === s).length;
-  const summary = `${rows.length} teams: ${count('critical')} critical, ${count('warning')} at risk, ${count('ok')} on track`;
+  const count = (s: Severity) => rows.filter((r) => r.severity === s && !isIncomplete(r)).length;
+  const incomplete = rows.filter(isIncomplete).length;
+  const summary = `${rows.length} teams: ${count('critical')} critical, ${count('warning')} at risk, ${count('ok')} on track${incomplete ? `, ${incomplete} with incomplete data` : ''}`;
   const blocks: Block[] = [
     header(`Weekly AI spend digest: ${opts.organization}`),
     context(`As of ${opts.asOf} · ${summary} · riskiest first`),

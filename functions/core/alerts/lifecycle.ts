@@ -158,6 +158,9 @@ export function decideTransition(
       prev !== undefined && (prev.calmDays !== 0 || prev.current !== cur || (cur !== 'ok' && !sameDay));
     return { changed, next: { ...base, calmDays: 0 } };
   }
+  // Improved on incomplete data: nothing is known to have improved. Hold, and count no calm days.
+  if (cond.dataIncomplete)
+    return { changed: !sameDay || prev?.calmDays !== 0, next: { ...base, calmDays: 0 } };
   // Improved but not ok (critical → warning): stay quiet and keep the announced level, so going back
   // up is not announced again; people hear next when it recovers or gets materially worse.
   if (cur !== 'ok') return { changed: !sameDay || prev?.calmDays !== 0, next: { ...base, calmDays: 0 } };

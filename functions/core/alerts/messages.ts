@@ -157,7 +157,11 @@ function budgetMessage(f: BudgetFacts, sev: Severity, ctx: MessageContext): Slac
   ];
   if (ctx.kind === 'worsen' && ctx.previousExhaustionP50)
     fields.push(`*Previously expected*\n${shortDate(ctx.previousExhaustionP50, f.asOf)}`);
-  blocks.push(section(`*${LEVEL[sev]}* · ${f.fiscalYearLabel}`, fields));
+  if (f.dataNotes.length)
+    fields.push(
+      `*Data${f.dataStatus === 'incomplete' ? ' (incomplete)' : ''}*\n${escapeMrkdwn(f.dataNotes.join('; '))}`,
+    );
+  blocks.push(section(`*${LEVEL[sev]}* · ${f.fiscalYearLabel}`, fields.slice(0, 10)));
   if (ctx.kind !== 'recover') {
     blocks.push(
       section(
@@ -246,22 +250,35 @@ function capMessage(f: EngineerCapFacts, ctx: MessageContext): SlackMessage {
 
 function staleMessage(f: StaleFacts, sev: Severity, ctx: MessageContext, asOf: IsoDay): SlackMessage {
   const src = `${f.source} (${vendorName(f.vendor)})`;
+  const last = f.lastCompleteDay ? shortDate(f.lastCompleteDay, asOf) : null;
+  const missing = `${f.missingDays} day${f.missingDays === 1 ? '' : 's'}`;
   const headline =
     ctx.kind === 'recover'
-      ? `Data from ${src} is fresh again`
-      : f.lastFetchedAt === null
-        ? `No data stored from ${src}`
-        : `No fresh data from ${src} for ${f.hoursSinceFetch} hours`;
+      ? `Data from ${src} is complete again`
+      : last === null
+        ? `No complete data from ${src} this fiscal year`
+        : `Data from ${src} is complete only through ${last}`;
+  const holes = f.holes
+    .map((h) =>
+      h.from === h.to ? shortDate(h.from, asOf) : `${shortDate(h.from, asOf)}–${shortDate(h.to, asOf)}`,
+    )
+    .join(', ');
+  const fields = [
+    `*Last complete day*\n${f.lastCompleteDay ?? 'none this fiscal year'}`,
+    `*Missing*\n${f.missingDays === 0 ? 'none' : `${missing}${holes ? ` (${holes}${f.holes.length < 3 ? '' : ', …'})` : ''}`}`,
+    `*Last successful fetch*\n${f.lastFetchedAt ?? 'never'}`,
+  ];
+  if (f.lastError && ctx.kind !== 'recover')
+    fields.push(
+      `*Last error*\n${escapeMrkdwn(truncate(`${f.lastError.date}: ${f.lastError.message}`, 300))}`,
+    );
   const blocks: Block[] = [
     header(`${ICON[ctx.kind === 'recover' ? 'ok' : sev]} ${headline}`),
     section(
       ctx.kind === 'recover'
-        ? `Source \`${escapeMrkdwn(f.source)}\` delivered data again; forecasts use it from today.`
-        : `Forecasts and alerts for teams using \`${escapeMrkdwn(f.source)}\` are running on old numbers (limit: ${f.staleAfterHours} hours).`,
-      [
-        `*Last data day*\n${f.lastDataDay ?? 'never'}`,
-        `*Last successful fetch*\n${f.lastFetchedAt ?? 'never'}`,
-      ],
+        ? `Source \`${escapeMrkdwn(f.source)}\` has delivered every day again; forecasts use its data from today.`
+        : `Teams using \`${escapeMrkdwn(f.source)}\` have ${missing} of its spend estimated, not counted as zero; they are reported as "incomplete data" and cannot be declared on track until it is in (limit: ${f.staleAfterHours} hours). Ingest retries the missing days on every run.`,
+      fields,
     ),
   ];
   if (ctx.kind !== 'recover')
@@ -270,7 +287,7 @@ function staleMessage(f: StaleFacts, sev: Severity, ctx: MessageContext, asOf: I
         "*What to do:* check the ingest function's logs and errors for this source, and that its API key in Secrets Manager is still valid.",
       ),
     );
-  blocks.push(footer(ctx.kind, asOf, 'stale-data', 'data freshness', ctx));
+  blocks.push(footer(ctx.kind, asOf, 'stale-data', 'data completeness', ctx));
   return { text: `${LEVEL[ctx.kind === 'recover' ? 'ok' : sev]}: ${headline}.`, blocks };
 }
 

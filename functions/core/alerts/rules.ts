@@ -1,8 +1,10 @@
 import type { BurnReport } from '../burn-report.js';
+import { dataNotes } from '../burn-text.js';
 import type { AlertSettings } from '../config/schema.js';
 import { addDays, diffDays, eachDay, type IsoDay, monthOf } from '../dates.js';
 import { type Micros, microsToUsd } from '../money.js';
-import type { SourceDayManifest, TeamDaySourceTotal } from '../ports.js';
+import type { TeamDaySourceTotal } from '../ports.js';
+import type { CoverageOfSource } from '../team-reports.js';
 import type { UsageRecord } from '../usage.js';
 import type {
   AlertCondition,
@@ -143,6 +145,8 @@ export function evaluateBudget(
     method: o.method,
     ...(driver ? { driver } : {}),
     vendors: vendorsOf(report),
+    dataStatus: report.dataStatus,
+    dataNotes: dataNotes(report),
   };
   return {
     team: report.team,
@@ -150,6 +154,7 @@ export function evaluateBudget(
     key: ruleKey('budget'),
     severity,
     exhaustionP50: o.exhaustionDate.p50,
+    ...(report.dataStatus === 'incomplete' ? { dataIncomplete: true } : {}),
     facts,
   };
 }
@@ -296,37 +301,36 @@ export async function evaluateEngineerCap(opts: TeamRuleInput): Promise<AlertCon
 }
 
 /**
- * Stale or missing data for one source: no stored day for 30 days, or the last fetch older than
- * `staleAfterHours`. Manifests are what ingest writes per (source, day) with `fetchedAt`.
+ * Stale or missing data for one source, judged by what it has delivered, not by when it was last
+ * asked (an empty or failing answer is not fresh data): stale when its data is complete only up to a
+ * day more than `staleAfterHours` before the end of the as-of day, or not at all. Names the last
+ * complete day, the days missing and the last error.
  */
 export function evaluateStaleness(opts: {
-  source: string;
-  vendor: string;
-  manifests: readonly SourceDayManifest[];
-  now: Date;
+  coverage: CoverageOfSource;
+  asOf: IsoDay;
   settings: AlertSettings;
 }): AlertCondition {
-  const { manifests, settings } = opts;
-  const lastDataDay = latest(manifests.map((m) => m.date)) ?? null;
-  const lastFetchedAt = latest(manifests.map((m) => m.fetchedAt)) ?? null;
-  const hoursSinceFetch =
-    lastFetchedAt === null
-      ? null
-      : Math.floor((opts.now.getTime() - new Date(lastFetchedAt).getTime()) / 3_600_000);
-  const stale = hoursSinceFetch === null || hoursSinceFetch > settings.staleAfterHours;
+  const { coverage, settings } = opts;
+  const last = coverage.completeThrough;
+  const hoursBehind = last === null ? null : 24 * diffDays(last, opts.asOf);
+  const stale = hoursBehind === null || hoursBehind > settings.staleAfterHours;
   const facts: StaleFacts = {
     kind: 'stale-data',
-    source: opts.source,
-    vendor: opts.vendor,
-    lastDataDay,
-    lastFetchedAt,
-    hoursSinceFetch,
+    source: coverage.source,
+    vendor: coverage.vendor,
+    lastCompleteDay: last,
+    missingDays: coverage.missingDays,
+    holes: coverage.holes.slice(0, 3),
+    lastError: coverage.lastError,
+    lastFetchedAt: coverage.lastFetchedAt,
+    hoursBehind,
     staleAfterHours: settings.staleAfterHours,
   };
   return {
     team: ORG_SCOPE,
     rule: 'stale-data',
-    key: ruleKey('stale-data', opts.source),
+    key: ruleKey('stale-data', coverage.source),
     severity: stale ? 'warning' : 'ok',
     facts,
   };

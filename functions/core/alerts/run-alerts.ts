@@ -1,12 +1,7 @@
-import {
-  alertSettingsFor,
-  type BurnwatchConfig,
-  type SourceConfig,
-  UNALLOCATED_TEAM,
-} from '../config/schema.js';
-import { addDays, dayOfWeek, type IsoDay } from '../dates.js';
+import { alertSettingsFor, type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
+import { dayOfWeek, type IsoDay } from '../dates.js';
 import type { Clock, SnapshotStore, StateStore, UsageStore } from '../ports.js';
-import type { TeamBurn } from '../team-reports.js';
+import type { CoverageOfSource, TeamBurn } from '../team-reports.js';
 import type { AlertPublisher, SlackSender } from './delivery.js';
 import type { Delivery, Intent } from './lifecycle.js';
 import { DeliveryRun } from './notice-delivery.js';
@@ -61,10 +56,6 @@ export interface AlertRunResult {
   readonly problems: readonly string[];
 }
 
-function vendorOfSource(s: SourceConfig): string {
-  return s.type === 'import' ? s.vendor : s.type;
-}
-
 /**
  * The daily alert job for every team: evaluate each rule, run each condition through its stored
  * lifecycle, and deliver the notices (Slack team + finance channels, private detail to allowed
@@ -74,11 +65,10 @@ function vendorOfSource(s: SourceConfig): string {
  */
 export async function runAlerts(
   deps: AlertRunDeps,
-  input: { asOf: IsoDay; burns: readonly TeamBurn[] },
+  input: { asOf: IsoDay; burns: readonly TeamBurn[]; coverage: readonly CoverageOfSource[] },
 ): Promise<AlertRunResult> {
   const { config, store } = deps;
   const { asOf } = input;
-  const now = deps.clock.now();
   const problems: string[] = [];
   const conditions: AlertCondition[] = [];
 
@@ -94,21 +84,10 @@ export async function runAlerts(
     const cap = await evaluateEngineerCap(common);
     if (cap) conditions.push(cap);
   }
-  const orgSettings = config.alerts;
-  for (const source of config.sources.filter((s) => s.enabled)) {
-    const manifests = await store.sourceDays(source.id, addDays(asOf, -30), asOf);
-    conditions.push(
-      evaluateStaleness({
-        source: source.id,
-        vendor: vendorOfSource(source),
-        manifests,
-        now,
-        settings: orgSettings,
-      }),
-    );
-  }
+  for (const coverage of input.coverage)
+    conditions.push(evaluateStaleness({ coverage, asOf, settings: config.alerts }));
 
-  const run = new DeliveryRun(deps, asOf, now, input.burns, problems);
+  const run = new DeliveryRun(deps, asOf, deps.clock.now(), input.burns, problems);
   for (const cond of conditions) {
     try {
       await run.process(cond);

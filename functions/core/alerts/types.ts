@@ -40,6 +40,10 @@ export interface BudgetFacts {
   readonly driver?: Driver;
   /** Vendors the team spends with (for the "what to do" links), biggest first. */
   readonly vendors: readonly string[];
+  /** Whether some of the team's spend is estimated (sources behind), and which. */
+  readonly dataStatus: 'complete' | 'estimated' | 'incomplete';
+  /** "OpenAI data through 27 Nov (3 days estimated)", one per source behind. */
+  readonly dataNotes: readonly string[];
 }
 
 /** An identity that drove a spike; `person: true` (a user email) is shown only to allowed viewers. */
@@ -82,10 +86,16 @@ export interface StaleFacts {
   readonly kind: 'stale-data';
   readonly source: string;
   readonly vendor: string;
-  /** Last day the source stored, null when it never stored any. */
-  readonly lastDataDay: IsoDay | null;
+  /** Every day of the fiscal year up to this one is delivered; null when none is. */
+  readonly lastCompleteDay: IsoDay | null;
+  /** Days of the fiscal year to as-of the source has not delivered. */
+  readonly missingDays: number;
+  /** The first runs of missing days, oldest first. */
+  readonly holes: ReadonlyArray<{ readonly from: IsoDay; readonly to: IsoDay }>;
+  readonly lastError: { readonly date: IsoDay; readonly at: string; readonly message: string } | null;
   readonly lastFetchedAt: string | null;
-  readonly hoursSinceFetch: number | null;
+  /** Hours from the end of the last complete day to the end of the as-of day. */
+  readonly hoursBehind: number | null;
   readonly staleAfterHours: number;
 }
 
@@ -106,6 +116,11 @@ export interface AlertCondition {
   readonly exhaustionP50?: IsoDay | null;
   /** A count that re-alerts when it grows (engineers over the cap). */
   readonly metric?: number;
+  /**
+   * The data behind the verdict is incomplete: the condition may escalate but not ease, so missing
+   * data can never produce a recovery notice (nor count towards one).
+   */
+  readonly dataIncomplete?: boolean;
   /** Facts for the message; absent when `ok` and nothing to say. */
   readonly facts?: AlertFacts;
 }

@@ -21,21 +21,22 @@ export function burnupChartInput(
       cum += d.usd;
       return { date: d.date, cumulativeUsd: cum };
     });
-  const start = {
-    date: report.asOf,
-    p10: report.spentToDateUsd,
-    p50: report.spentToDateUsd,
-    p90: report.spentToDateUsd,
-  };
+  // The outlook starts from stored spend plus the estimate of days not delivered yet.
+  const known = report.spentToDateUsd + report.estimatedUsd;
+  const start = { date: report.asOf, p10: known, p50: known, p90: known };
+  const behind = report.sources.filter((s) => s.estimatedDays > 0);
+  const estimatedDays = Math.max(0, ...behind.map((s) => s.estimatedDays));
+  const from = behind.map((s) => (s.completeThrough ? addDays(s.completeThrough, 1) : fy.start)).sort()[0];
+  const estimated = from && estimatedDays > 0 ? { from, to: report.asOf, days: estimatedDays } : undefined;
   let band: BurnupChartInput['band'];
   if (forecast) band = [start, ...forecast.band];
   else {
     const days = diffDays(report.asOf, fy.end);
-    const perDay = days > 0 ? (report.outlook.yearEndUsd.p50 - report.spentToDateUsd) / days : 0;
+    const perDay = days > 0 ? (report.outlook.yearEndUsd.p50 - known) / days : 0;
     band = [
       start,
       ...Array.from({ length: days }, (_, i) => {
-        const v = report.spentToDateUsd + perDay * (i + 1);
+        const v = known + perDay * (i + 1);
         return { date: addDays(report.asOf, i + 1), p10: v, p50: v, p90: v };
       }),
     ];
@@ -48,5 +49,6 @@ export function burnupChartInput(
     band,
     exhaustion: report.outlook.exhaustionDate,
     outlookLabel: report.outlook.method === 'forecast' ? 'forecast P50' : 'trailing 28-day run-rate',
+    ...(estimated ? { estimated } : {}),
   };
 }

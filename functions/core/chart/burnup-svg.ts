@@ -23,6 +23,11 @@ export interface BurnupChartInput {
   };
   /** Label of the outlook line in the legend ("forecast P50" or "trailing run-rate"). */
   readonly outlookLabel?: string;
+  /**
+   * Days a source has not delivered yet, from `from` to as-of: shaded, and bridged from the last
+   * stored total to the outlook's start by a dashed line (the estimate), so they never read as $0.
+   */
+  readonly estimated?: { readonly from: IsoDay; readonly to: IsoDay; readonly days: number };
   readonly width?: number;
   readonly height?: number;
 }
@@ -111,6 +116,21 @@ export function renderBurnupSvg(input: BurnupChartInput): string {
       `<polyline points="${input.band.map((b) => `${fmt(x(b.date))},${fmt(y(b.p50))}`).join(' ')}" fill="none" stroke="${COLORS.p50}" stroke-width="2" stroke-dasharray="6 4"/>`,
     );
   }
+  // Estimated days: a shaded span and a dashed bridge from the stored total to the outlook's start.
+  const est = input.estimated;
+  if (est) {
+    const x1 = x(est.from);
+    const x2 = Math.max(x(est.to), x1 + 2);
+    parts.push(
+      `<rect x="${fmt(x1)}" y="${m.top}" width="${fmt(x2 - x1)}" height="${ph}" fill="${COLORS.muted}" fill-opacity="0.12"/>`,
+    );
+    const last = input.actual.at(-1);
+    const start = input.band[0];
+    if (last && start)
+      parts.push(
+        `<line x1="${fmt(x(last.date))}" y1="${fmt(y(last.cumulativeUsd))}" x2="${fmt(x(start.date))}" y2="${fmt(y(start.p50))}" stroke="${COLORS.muted}" stroke-width="2" stroke-dasharray="3 3"/>`,
+      );
+  }
   // Actual.
   if (input.actual.length > 0) {
     parts.push(
@@ -160,6 +180,14 @@ export function renderBurnupSvg(input: BurnupChartInput): string {
     parts.push(
       `<rect x="${lx}" y="33" width="18" height="12" fill="${COLORS.band}" fill-opacity="0.3"/>`,
       `<text x="${lx + 22}" y="43" font-size="11" fill="${COLORS.text}">P10–P90</text>`,
+    );
+    lx += 90;
+  }
+  if (est) {
+    const label = `${est.days} day${est.days === 1 ? '' : 's'} estimated`;
+    parts.push(
+      `<rect x="${lx}" y="33" width="18" height="12" fill="${COLORS.muted}" fill-opacity="0.25"/>`,
+      `<text x="${lx + 22}" y="43" font-size="11" fill="${COLORS.text}">${esc(label)}</text>`,
     );
   }
   parts.push('</svg>');

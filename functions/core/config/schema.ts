@@ -130,12 +130,19 @@ const alertOverrides = z
     spikeMinUsd: z.number().nonnegative(),
     /** Per-engineer monthly cap; omit to disable the rule. */
     perEngineerMonthlyCapUsd: z.number().positive().optional(),
-    /** A source with no new data for this long is stale. */
+    /** A source whose data is complete only up to a day this many hours before the as-of day is stale. */
     staleAfterHours: z
       .number()
       .int()
       .min(1)
       .max(24 * 30),
+    /**
+     * Days of a material source's spend that may be estimated (not yet delivered) before a team's
+     * numbers count as incomplete: no "on track" and no recovery notice until the data is in.
+     */
+    incompleteAfterDays: z.number().int().min(0).max(365),
+    /** A source is material to a team when it carries at least this share of the team's recent spend. */
+    materialSourceShare: z.number().min(0).max(1),
   })
   .strict();
 
@@ -146,6 +153,8 @@ export const DEFAULT_ALERTS = {
   spikeMultiplier: 3,
   spikeMinUsd: 500,
   staleAfterHours: 48,
+  incompleteAfterDays: 3,
+  materialSourceShare: 0.1,
 } as const;
 
 export const teamSchema = z

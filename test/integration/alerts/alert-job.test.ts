@@ -7,10 +7,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPngRenderer } from '../../../functions/adapters/chart-png/render-png.js';
 import { createSlackWebClient, SlackNotifier } from '../../../functions/adapters/slack/slack-notifier.js';
 import { SnsAlertPublisher } from '../../../functions/adapters/sns/sns-publisher.js';
-import { runDailyJob } from '../../../functions/core/alerts/daily-job.js';
 import { alertStateSchema } from '../../../functions/core/alerts/lifecycle.js';
 import type { AlertRunDeps } from '../../../functions/core/alerts/run-alerts.js';
 import { parseConfig } from '../../../functions/core/config/load.js';
+import { runDailyJob } from '../../../functions/core/daily-job.js';
 import { eachDay } from '../../../functions/core/dates.js';
 import { usdToMicros } from '../../../functions/core/money.js';
 import type { Store } from '../../../functions/core/ports.js';
@@ -18,6 +18,7 @@ import { FakeSlackServer } from '../../fixtures/slack/fake-slack-server.js';
 import { aRecord } from '../../helpers/builders.js';
 import { runCliCaptured } from '../../helpers/cli.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { replaceDays } from '../../helpers/store-reads.js';
 
 const dynamo = useLocalDynamo();
 const TOKEN = 'xoxb-integration';
@@ -55,9 +56,10 @@ async function seededStore(): Promise<Store> {
 }
 
 async function seededTable(): Promise<{ store: Store; tableName: string }> {
-  const { store, tableName } = await dynamo.newStore({ now: () => new Date('2026-03-31T23:00:00Z') });
+  const { store, tableName } = await dynamo.newStore();
   const days = eachDay('2026-01-01', AS_OF);
-  await store.replaceSourceDays(
+  await replaceDays(
+    store,
     'anthropic',
     days,
     days.map((date) => aRecord({ date, costMicros: usdToMicros(2_000) })),

@@ -31,10 +31,20 @@ describe('burnwatch demo, burn and forecast', () => {
     }
     expect(demo.out).toMatch(/Payments will exhaust its \$240,000 budget around/);
     expect(demo.out).toMatch(/Unallocated: \$[\d,]+ \([\d.]+% of spend\) matched no attribution rule/);
-    expect(demo.err).toMatch(/Loading synthetic vendor data .*%/);
+    expect(demo.err).toMatch(/Ingesting synthetic vendor data .*%/);
+    // The data-completeness story: an interrupted backfill healed by the next run, a 5-day outage
+    // whose days are estimated (never counted as zero) and a stale alert naming the last complete day.
+    expect(demo.out).toMatch(/anthropic: backfill interrupted after 62 of 90 days/);
+    expect(demo.out).toMatch(/anthropic: resumed and healed 28 missing days/);
+    expect(demo.out).toMatch(
+      /Data Science: OpenAI data through 26 Mar \(5 days estimated\) — incomplete data/,
+    );
+    expect(demo.out).toMatch(/Data from openai \(OpenAI\) is complete only through 26 Mar/);
     const html = readFileSync(join(out, 'index.html'), 'utf8');
     expect(html.match(/<svg /g)?.length).toBe(9);
     expect(html).not.toMatch(/<script|<link |src="http/); // opens offline
+    expect(html).toContain('5 days estimated');
+    expect(html).toContain('Data completeness');
     expect(existsSync(join(out, 'index.html'))).toBe(true);
 
     const burn = await runCliCaptured(
@@ -52,6 +62,11 @@ describe('burnwatch demo, burn and forecast', () => {
     expect(report.spentToDateUsd).toBeGreaterThan(100_000);
     expect(report.outlook.method).toBe('forecast');
     expect(report.outlook.status).toBe('critical');
+    expect(report.sources.find((s: { source: string }) => s.source === 'openai')).toMatchObject({
+      completeThrough: '2026-03-26',
+      estimatedDays: 5,
+    });
+    expect(report.spentToDateUsd + report.estimatedUsd).toBeGreaterThan(report.spentToDateUsd);
 
     const forecast = await runCliCaptured(
       ['forecast', '--json', '--as-of', '2026-03-31', '--config', 'burnwatch.config.example.json'],

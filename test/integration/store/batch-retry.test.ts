@@ -9,6 +9,7 @@ import { localClient } from '../../../functions/adapters/dynamo/local-dynamodb.j
 import { ensureTable } from '../../../functions/adapters/dynamo/table.js';
 import { aRecord } from '../../helpers/builders.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { replaceDays } from '../../helpers/store-reads.js';
 
 const dynamo = useLocalDynamo();
 
@@ -55,7 +56,7 @@ describe('batched writes', () => {
       aRecord({ lineItem: `model-${i}`, costMicros: BigInt(1_000_000 + i) }),
     );
     // Act
-    await store.replaceSourceDays('anthropic', ['2026-03-02'], records);
+    await replaceDays(store, 'anthropic', ['2026-03-02'], records);
     // Assess
     expect(throttling.throttled()).toBe(3);
     const plain = new DynamoStore(createDocumentClient(dynamo.client), { tableName });

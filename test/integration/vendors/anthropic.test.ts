@@ -90,7 +90,13 @@ async function ingest(store: UsageStore, s: Served = {}) {
       pageSize: 5,
       timeoutMs: 200,
     });
-    const outcomes = await runIngest({ config, store, connectors: [connector], range, today: '2026-08-20' });
+    const outcomes = await runIngest({
+      config,
+      store,
+      connectors: [connector],
+      range,
+      clock: { now: () => new Date('2026-08-20T06:00:00Z') },
+    });
     return { outcome: outcomes[0], requests: server.requests() };
   } finally {
     await server.close();

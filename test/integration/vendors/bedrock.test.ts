@@ -56,7 +56,13 @@ async function ingest(
       services: ['Amazon Bedrock'],
       client,
     });
-    const [outcome] = await runIngest({ config, store, connectors: [connector], range, today: '2026-08-10' });
+    const [outcome] = await runIngest({
+      config,
+      store,
+      connectors: [connector],
+      range,
+      clock: { now: () => new Date('2026-08-10T06:00:00Z') },
+    });
     return { outcome, requests: server.requests(), arrivals: server.arrivals() };
   } finally {
     client.destroy();

@@ -84,7 +84,7 @@ async function ingest(store: UsageStore, r: Run = {}) {
       store,
       connectors: [connector],
       range: r.range ?? short,
-      today: '2026-07-01',
+      clock: { now: () => new Date('2026-07-01T06:00:00Z') },
     });
     return { outcome, requests: server.requests(), seatUrls: server.seatUrls() };
   } finally {

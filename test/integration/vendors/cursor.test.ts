@@ -110,7 +110,7 @@ async function ingest(es: () => CursorEvent[], store: UsageStore, o: IngestOptio
       store,
       connectors: [connector],
       range: o.range ?? range,
-      today: '2026-09-10',
+      clock: { now: () => new Date('2026-09-10T06:00:00Z') },
     });
     return { outcome, requests: server.requests(), calls: server.calls() };
   } finally {

@@ -62,7 +62,7 @@ describe('burnwatch ingest', () => {
       );
       // Assess: openai stored, the source without its key reported (exit 1), nothing silent
       expect(code).toBe(1);
-      expect(out).toMatch(/openai\s+ok\s+5\s+5\s+\$13/);
+      expect(out).toMatch(/openai\s+ok\s+5\/5\s+5\s+5\s+\$13/);
       expect(out).toMatch(/other\s+failed .*set BURNWATCH_SECRET_BURNWATCH_OTHER_KEY/);
       const burn = await runCliCaptured(
         ['burn', 'payments', '--json', '--as-of', '2026-03-05', '--config', configFile],

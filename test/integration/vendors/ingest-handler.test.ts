@@ -38,14 +38,16 @@ describe('ingest Lambda handler', () => {
         if (name === 'oa') return 'sk-admin-lambda';
         throw new Error(`secret ${name} not found`);
       },
-      now: () => new Date('2026-03-04T06:00:00Z'),
+      clock: { now: () => new Date('2026-03-04T06:00:00Z') },
       reportAge: (source, hours) => ages.push([source, hours]),
       log: () => undefined,
     });
     try {
-      const outcomes = await handler({ source: 'openai', from: '2026-03-01', to: '2026-03-03' });
-      expect(outcomes.map((o) => [o.source, o.status, o.days])).toEqual([['openai', 'ok', 3]]);
-      expect(ages).toEqual([['openai', 6]]); // newest day 2026-03-03 ended 6 hours before now
+      // First run: the fiscal year to yesterday is backfilled.
+      const outcomes = await handler({ source: 'openai' });
+      expect(outcomes.map((o) => [o.source, o.status, o.days])).toEqual([['openai', 'ok', 62]]);
+      // Complete through 2026-03-03, which ended 6 hours before now.
+      expect(ages).toEqual([['openai', 6]]);
       await expect(handler({ source: 'broken', from: '2026-03-01', to: '2026-03-01' })).rejects.toThrow(
         /broken: secret missing not found/,
       );

@@ -6,7 +6,7 @@ import { runIngest } from '../../../functions/core/ingest/run-ingest.js';
 import { sumMicros } from '../../../functions/core/money.js';
 import { type CostRow, type Fault, startOpenAiServer } from '../../fixtures/vendors/openai-server.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
-import { teamSpend } from '../../helpers/store-reads.js';
+import { deliveredDates, teamSpend } from '../../helpers/store-reads.js';
 
 const dynamo = useLocalDynamo();
 const KEY = 'sk-admin-test';
@@ -46,7 +46,13 @@ async function ingestFrom(
     pageSize: 7, // 20 daily buckets → three pages
     usagePageSize: 7,
   });
-  return runIngest({ config, store, connectors: [connector], range, today: '2026-03-21' });
+  return runIngest({
+    config,
+    store,
+    connectors: [connector],
+    range,
+    clock: { now: () => new Date('2026-03-21T06:00:00Z') },
+  });
 }
 
 async function withServer<T>(
@@ -119,7 +125,7 @@ describe('OpenAI costs connector over loopback into DynamoDB Local', () => {
     expect(outcome?.error).toMatch(
       /openai \/organization\/usage\/completions page 1: data\[0\]\.results\[0\]\.input_tokens: /,
     );
-    expect(await store.sourceDays('openai', range.from, range.to)).toEqual([]);
+    expect(await deliveredDates(store, 'openai', range)).toEqual([]);
   });
 
   it('ends the list at the invalid-page-token 400 only once every day was served', async () => {
@@ -133,7 +139,7 @@ describe('OpenAI costs connector over loopback into DynamoDB Local', () => {
     );
     expect(cut?.status).toBe('failed');
     expect(cut?.error).toMatch(/\/organization\/costs page 3: page token rejected before 2026-03-20/);
-    expect(await store.sourceDays('openai', range.from, range.to)).toEqual([]);
+    expect(await deliveredDates(store, 'openai', range)).toEqual([]);
     // Empty pages past end_time with has_more still true: the list ends there, not at the page cap.
     const server = await startOpenAiServer({ key: KEY, rows: () => rows(), endless: true });
     try {
@@ -181,16 +187,16 @@ describe('OpenAI costs connector over loopback into DynamoDB Local', () => {
         store,
         connectors: [connector('openai', limited.baseUrl), connector('openai-b', healthy.baseUrl)],
         range,
-        today: '2026-03-21',
-        deadline: started + 600,
+        clock: { now: () => new Date('2026-03-21T06:00:00Z') },
+        timeLeftMs: () => started + 600 - Date.now(),
       });
       expect(stuck?.status).toBe('failed');
       expect(stuck?.error).toMatch(
         /openai \/organization\/costs page 1: stopped, the source's time for this run ran out/,
       );
       expect(next?.status).toBe('ok');
-      expect(await store.sourceDays('openai', range.from, range.to)).toEqual([]);
-      expect((await store.sourceDays('openai-b', range.from, range.to)).length).toBe(20);
+      expect(await deliveredDates(store, 'openai', range)).toEqual([]);
+      expect((await deliveredDates(store, 'openai-b', range)).length).toBe(20);
       expect(Date.now() - started).toBeLessThan(1_500);
     } finally {
       await limited.close();

@@ -28,7 +28,7 @@ export class MemoryStore implements Store {
   /** Throws on the n-th next putState (1 = the next one), to simulate a crash between send and record. */
   failPutStateAt = 0;
 
-  async replaceSourceDays(): Promise<ReplaceResult> {
+  async writeSourceDays(): Promise<ReplaceResult> {
     throw new Error('not used by alerts');
   }
   async teamDailyTotals(team: string, from: IsoDay, to: IsoDay) {

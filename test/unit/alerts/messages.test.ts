@@ -22,6 +22,8 @@ const budgetFacts: BudgetFacts = {
   method: 'forecast',
   driver: { vendor: 'anthropic', model: 'claude-opus-4-6', share: 0.64, growthUsd: 12_300 },
   vendors: ['anthropic', 'cursor', 'copilot', 'bedrock', 'openai'],
+  dataStatus: 'complete',
+  dataNotes: [],
 };
 const cond: AlertCondition = {
   team: 'payments',
@@ -146,6 +148,9 @@ function aRow(
     budgetUsd: 100_000,
     spentToDateUsd: 40_000,
     percentUsed: 40,
+    dataStatus: 'complete',
+    sources: [],
+    estimatedUsd: 0,
     outlook: {
       method: 'forecast',
       yearEndUsd: { p10: 90_000, p50: 120_000, p90: 150_000 },

@@ -5,8 +5,10 @@ import { DEFAULT_ALERTS } from '../../../functions/core/config/schema.js';
 import { eachDay } from '../../../functions/core/dates.js';
 import { fiscalYearFromStart } from '../../../functions/core/fiscal-calendar.js';
 import type { Forecast } from '../../../functions/core/forecast/types.js';
+import { summarizeCoverage } from '../../../functions/core/ingest/coverage.js';
 import { usdToMicros } from '../../../functions/core/money.js';
 import type { UsageRecord } from '../../../functions/core/usage.js';
+import { aManifest, deliveredDays } from '../../helpers/builders.js';
 import { aTotal } from './fakes.js';
 
 const SETTINGS = { ...DEFAULT_ALERTS };
@@ -177,32 +179,63 @@ describe('spike rule', () => {
 });
 
 describe('stale data rule', () => {
-  const manifest = (date: string, fetchedAt: string) => ({
-    source: 'cursor',
-    date,
-    teams: ['payments'],
-    records: 3,
-    costMicros: 0n,
-    provisional: false,
-    fetchedAt,
+  const range = { from: '2026-01-01', to: '2026-03-31' };
+  const coverageOf = (manifests: ReturnType<typeof deliveredDays>) => ({
+    ...summarizeCoverage('cursor', manifests, range),
+    vendor: 'cursor',
   });
 
   it.each([
-    ['fetched 20 hours ago', [manifest('2026-03-30', '2026-03-30T10:00:00Z')], 'ok', 20],
-    ['last fetched 3 days ago', [manifest('2026-03-28', '2026-03-29T02:00:00Z')], 'warning', 52],
-    ['never stored', [], 'warning', null],
+    ['complete through yesterday', deliveredDays('cursor', '2026-01-01', '2026-03-30'), 'ok', 24],
+    ['complete only through 3 days ago', deliveredDays('cursor', '2026-01-01', '2026-03-28'), 'warning', 72],
+    ['never delivered', [], 'warning', null],
+    // A fresh newest day does not hide a hole: the data is complete only up to the day before it.
+    [
+      'a hole in February behind fresh days',
+      [
+        ...deliveredDays('cursor', '2026-01-01', '2026-02-09'),
+        ...deliveredDays('cursor', '2026-02-20', '2026-03-31'),
+      ],
+      'warning',
+      24 * 50,
+    ],
   ] as const)('%s', (_what, manifests, severity, hours) => {
     // Act
     const cond = evaluateStaleness({
-      source: 'cursor',
-      vendor: 'cursor',
-      manifests,
-      now: new Date('2026-03-31T06:00:00Z'),
+      coverage: coverageOf([...manifests]),
+      asOf: '2026-03-31',
       settings: { ...SETTINGS, staleAfterHours: 48 },
     });
 
     // Assess
     expect(cond.severity).toBe(severity);
-    expect(cond.facts).toMatchObject({ hoursSinceFetch: hours });
+    expect(cond.facts).toMatchObject({ hoursBehind: hours });
+  });
+
+  it('names the last complete day and the days missing, not the last fetch', () => {
+    // Prepare: an empty successful answer was fetched today, but the data stops on 20 Mar.
+    const manifests = [
+      ...deliveredDays('cursor', '2026-01-01', '2026-03-20'),
+      aManifest('cursor', '2026-03-21', {
+        generation: null,
+        status: 'unconfirmed',
+        answer: 'nothing',
+        records: 0,
+      }),
+    ];
+
+    // Act
+    const cond = evaluateStaleness({
+      coverage: coverageOf(manifests),
+      asOf: '2026-03-31',
+      settings: SETTINGS,
+    });
+
+    // Assess
+    expect(cond.facts).toMatchObject({
+      lastCompleteDay: '2026-03-20',
+      missingDays: 11,
+      holes: [{ from: '2026-03-21', to: '2026-03-31' }],
+    });
   });
 });

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { runDailyJob } from '../../../functions/core/alerts/daily-job.js';
 import type { SlackSender } from '../../../functions/core/alerts/delivery.js';
 import { alertStateSchema } from '../../../functions/core/alerts/lifecycle.js';
 import type { AlertRunDeps } from '../../../functions/core/alerts/run-alerts.js';
+import { runDailyJob } from '../../../functions/core/daily-job.js';
 import { eachDay } from '../../../functions/core/dates.js';
 import { usdToMicros } from '../../../functions/core/money.js';
 import type { TeamForecaster } from '../../../functions/core/team-reports.js';
+import { deliveredDays } from '../../helpers/builders.js';
 import { aConfig, aTotal, MemoryStore, RecordingSlack, RecordingSns } from './fakes.js';
 
 const AS_OF = '2026-03-31'; // a Tuesday: no digest unless asked
@@ -273,32 +274,23 @@ describe('alert delivery', () => {
     ]);
   });
 
-  it('tells finance and SNS when a source goes stale, and once when it is fresh again', async () => {
-    // Prepare
+  it('tells finance and SNS when a source falls behind, naming its last complete day, and once when it is complete again', async () => {
+    // Prepare: Cursor has delivered every day up to 27 Mar, then nothing.
     const store = new MemoryStore();
     const config = aConfig({ sources: [{ id: 'cursor', type: 'cursor', secretName: 'burnwatch/cursor' }] });
-    const manifest = (date: string, fetchedAt: string) => ({
-      source: 'cursor',
-      date,
-      teams: [],
-      records: 0,
-      costMicros: 0n,
-      provisional: false,
-      fetchedAt,
-    });
-    store.manifests = [manifest('2026-03-27', '2026-03-28T06:00:00Z')];
+    store.manifests = deliveredDays('cursor', '2026-01-01', '2026-03-27');
     const { slack, sns, deps: d } = deps(store, { config, recoveryDays: 1 });
 
     // Act
     await runDailyJob({ ...d, clock: at('2026-04-01T06:30:00Z') }, AS_OF);
     await runDailyJob({ ...d, clock: at('2026-04-02T06:30:00Z') }, '2026-04-01');
-    store.manifests.push(manifest('2026-04-01', '2026-04-02T05:00:00Z'));
-    await runDailyJob({ ...d, clock: at('2026-04-02T07:30:00Z') }, '2026-04-02');
+    store.manifests.push(...deliveredDays('cursor', '2026-03-28', '2026-04-02'));
+    await runDailyJob({ ...d, clock: at('2026-04-03T07:30:00Z') }, '2026-04-02');
 
     // Assess
     expect(slack.posts.map((p) => `${p.channel} ${p.message.text}`)).toEqual([
-      'C0FINANCE WARNING: No fresh data from cursor (Cursor) for 96 hours.',
-      'C0FINANCE RESOLVED: Data from cursor (Cursor) is fresh again.',
+      'C0FINANCE WARNING: Data from cursor (Cursor) is complete only through 27 Mar.',
+      'C0FINANCE RESOLVED: Data from cursor (Cursor) is complete again.',
     ]);
     expect(sns.published.map((n) => n.attributes)).toEqual([
       { team: '_org', severity: 'warning', rule: 'stale-data', kind: 'enter' },

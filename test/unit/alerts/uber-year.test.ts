@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runDailyJob } from '../../../functions/core/alerts/daily-job.js';
 import { alertStateSchema } from '../../../functions/core/alerts/lifecycle.js';
 import type { NoticeOutcome } from '../../../functions/core/alerts/run-alerts.js';
+import { runDailyJob } from '../../../functions/core/daily-job.js';
 import { addDays, diffDays, eachDay } from '../../../functions/core/dates.js';
 import { forecastSpend } from '../../../functions/core/forecast/engine.js';
 import type { TeamForecaster } from '../../../functions/core/team-reports.js';

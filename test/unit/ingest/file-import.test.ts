@@ -21,8 +21,12 @@ describe('CSV/JSON import', () => {
       'ok.csv',
       'date,cost_usd,project,line_item,model,input_tokens\n2026-03-02,12.345678,gemini-pay,"Gemini 2.5 Pro, output",gemini-2.5-pro,1000\n2026-03-02,0.000001,gemini-pay,"Gemini 2.5 Pro, output",gemini-2.5-pro,\n2026-04-01,99,gemini-pay,x,,\n',
     );
-    const lines = await createFileImportConnector({ sourceId: 'gemini', path }).fetchUsage(range);
+    const { lines, answeredDays } = await createFileImportConnector({ sourceId: 'gemini', path }).fetchUsage(
+      range,
+    );
     expect(lines).toHaveLength(1);
+    // A file has no per-day buckets: a day it leaves out is not affirmed as zero.
+    expect(answeredDays).toBeUndefined();
     expect(lines[0]).toMatchObject({
       date: '2026-03-02',
       identities: { project: 'gemini-pay' },
@@ -36,7 +40,7 @@ describe('CSV/JSON import', () => {
       'ok.json',
       JSON.stringify([{ date: '2026-03-05', cost_usd: 7.5, user_email: 'a@corp.com' }]),
     );
-    const [line] = await createFileImportConnector({ sourceId: 'x', path }).fetchUsage(range);
+    const [line] = (await createFileImportConnector({ sourceId: 'x', path }).fetchUsage(range)).lines;
     expect(line).toMatchObject({ costMicros: 7_500_000n, identities: { userEmail: 'a@corp.com' } });
   });
 

@@ -1,0 +1,55 @@
+import { snapshotOf } from './alerts/digest.js';
+import { type AlertRunDeps, type AlertRunResult, runAlerts } from './alerts/run-alerts.js';
+import type { IsoDay } from './dates.js';
+import type { SnapshotStore } from './ports.js';
+import { computeTeamBurns, type OrgBurns, type TeamBurn, type TeamForecaster } from './team-reports.js';
+
+/**
+ * The daily job, the one application service behind the forecast Lambda, `burnwatch forecast`,
+ * `burnwatch alerts` and the demo: forecast every team as of a day, store what `/burn` and next
+ * week's digest read, then (unless only forecasting) evaluate and deliver alerts.
+ */
+export interface DailyJobDeps extends AlertRunDeps {
+  /** Absent: the trailing run-rate outlook. */
+  readonly forecaster?: TeamForecaster;
+}
+
+export interface DailyJobResult extends OrgBurns {
+  readonly alerts: AlertRunResult;
+}
+
+/**
+ * Stores each team's summary (what `/burn` reads) and, for budgeted teams, its forecast snapshot:
+ * the Forecast contract, or the run-rate outlook's fields where there is no forecast.
+ */
+export async function storeTeamBurns(
+  store: SnapshotStore,
+  burns: readonly TeamBurn[],
+  asOf: IsoDay,
+): Promise<void> {
+  for (const b of burns) {
+    await store.putTeamSummary(b.report.team, b.report);
+    if (b.report.budgetUsd !== null)
+      await store.putForecastSnapshot(b.report.team, asOf, b.forecast ?? snapshotOf(b.report));
+  }
+}
+
+/** Forecast every team as of `asOf` and store the results (nothing is written with `dryRun`). */
+export async function runForecastJob(deps: DailyJobDeps, asOf: IsoDay): Promise<OrgBurns> {
+  const org = await computeTeamBurns({
+    config: deps.config,
+    store: deps.store,
+    asOf,
+    now: deps.clock.now(),
+    ...(deps.forecaster ? { forecaster: deps.forecaster } : {}),
+  });
+  if (!deps.dryRun) await storeTeamBurns(deps.store, org.burns, asOf);
+  return org;
+}
+
+/** The whole daily job: forecast and store, then alerts (Slack, SNS, the weekly digest). */
+export async function runDailyJob(deps: DailyJobDeps, asOf: IsoDay): Promise<DailyJobResult> {
+  const org = await runForecastJob(deps, asOf);
+  const alerts = await runAlerts(deps, { asOf, burns: org.burns, coverage: org.coverage });
+  return { ...org, alerts };
+}
