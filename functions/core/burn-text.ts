@@ -50,9 +50,10 @@ export function statusLabel(r: Pick<BurnReport, 'dataStatus' | 'outlook' | 'budg
 export function outlookSentence(r: BurnReport): string {
   const notes = dataNotes(r);
   const base = outlookOnly(r);
-  if (r.dataStatus === 'incomplete' && r.outlook.status !== 'critical' && r.budgetUsd !== null)
+  if (r.dataStatus !== 'incomplete') return notes.length ? `${base} ${notes.join('; ')}.` : base;
+  if (r.outlook.status !== 'critical' && r.budgetUsd !== null)
     return `${r.name}: incomplete data, so no all-clear: ${notes.join('; ')}. With those days estimated: ${base}`;
-  return notes.length ? `${base} ${notes.join('; ')}.` : base;
+  return `${base} Incomplete data: ${notes.join('; ')}.`;
 }
 
 function outlookOnly(r: BurnReport): string {

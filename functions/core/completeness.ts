@@ -63,7 +63,9 @@ function levelOf(values: readonly number[]): Level | undefined {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const variance =
     values.length > 1 ? values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1) : mean ** 2;
-  return { mean, sd: Math.sqrt(variance), n: values.length };
+  // A floor of 10% of the level: real spend is never that steady, and the level may have moved
+  // while the source was silent, so an estimate is never treated as exact.
+  return { mean, sd: Math.max(Math.sqrt(variance), 0.1 * Math.abs(mean)), n: values.length };
 }
 
 /**

@@ -110,7 +110,7 @@ function rowLine(row: DigestRow): string {
       : '';
   const budget = r.budgetUsd ?? 0;
   const icon = isIncomplete(row) ? '⚪' : ICON[row.severity];
-  const label = isIncomplete(row) ? ' · _incomplete data_' : '';
+  const label = r.dataStatus === 'incomplete' ? ' · _incomplete data_' : '';
   const notes = dataNotes(r);
   const week = isIncomplete(row)
     ? changeText(row)

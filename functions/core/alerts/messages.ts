@@ -159,7 +159,7 @@ function budgetMessage(f: BudgetFacts, sev: Severity, ctx: MessageContext): Slac
     fields.push(`*Previously expected*\n${shortDate(ctx.previousExhaustionP50, f.asOf)}`);
   if (f.dataNotes.length)
     fields.push(
-      `*Data${f.dataStatus === 'incomplete' ? ' (incomplete)' : ''}*\n${escapeMrkdwn(f.dataNotes.join('; '))}`,
+      `*${f.dataStatus === 'incomplete' ? 'Incomplete data' : 'Estimated data'}*\n${escapeMrkdwn(f.dataNotes.join('; '))}`,
     );
   blocks.push(section(`*${LEVEL[sev]}* · ${f.fiscalYearLabel}`, fields.slice(0, 10)));
   if (ctx.kind !== 'recover') {
@@ -179,7 +179,8 @@ function budgetMessage(f: BudgetFacts, sev: Severity, ctx: MessageContext): Slac
       ctx,
     ),
   );
-  const text = `${LEVEL[sev]}: ${headline}. Spent ${usd(f.spentToDateUsd)} of ${usd(f.budgetUsd)}; year-end ${compact(f.yearEndUsd.p50)}.`;
+  const incomplete = f.dataStatus === 'incomplete' ? ` Incomplete data: ${f.dataNotes.join('; ')}.` : '';
+  const text = `${LEVEL[sev]}: ${headline}. Spent ${usd(f.spentToDateUsd)} of ${usd(f.budgetUsd)}; year-end ${compact(f.yearEndUsd.p50)}.${incomplete}`;
   return { text, blocks };
 }
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { type BurnReport, burnReportSchema } from '../burn-report.js';
-import { outlookSentence, STATUS_LABEL, shortDate, usd } from '../burn-text.js';
+import { dataNotes, outlookSentence, shortDate, statusLabel, usd } from '../burn-text.js';
 import { type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
 
 /** The fields of Slack's slash-command POST that /burn uses (application/x-www-form-urlencoded). */
@@ -52,6 +52,9 @@ const STATUS_EMOJI = {
   warning: ':large_orange_circle:',
   ok: ':large_green_circle:',
 } as const;
+/** Never the green circle of "on track" when the data is incomplete. */
+const statusEmoji = (r: BurnReport) =>
+  r.dataStatus === 'incomplete' && r.outlook.status !== 'critical' ? ':white_circle:' : STATUS_EMOJI[r.outlook.status];
 
 /** Who is asking, resolved once per request: only the user groups the config names are looked up. */
 class Viewer {
@@ -151,7 +154,8 @@ function teamLine(r: BurnReport): string {
   const o = r.outlook;
   const runsOut = o.exhaustionDate.p50 ? ` · runs out *${shortDate(o.exhaustionDate.p50, r.asOf)}*` : '';
   const budget = r.budgetUsd === null ? '' : ` of ${usd(r.budgetUsd)} (${r.percentUsed}%)`;
-  return `${STATUS_EMOJI[o.status]} *${r.name}*: ${usd(r.spentToDateUsd)}${budget} · year-end ${usd(o.yearEndUsd.p50)}${runsOut}`;
+  const data = r.dataStatus === 'incomplete' ? ` · _incomplete data: ${dataNotes(r).join('; ')}_` : '';
+  return `${statusEmoji(r)} *${r.name}*: ${usd(r.spentToDateUsd)}${budget} · year-end ${usd(o.yearEndUsd.p50)}${runsOut}${data}`;
 }
 
 const RISK = { critical: 0, warning: 1, ok: 2 } as const;
@@ -179,7 +183,7 @@ function overview(r: BurnReport, access: Access): SlackBlock[] {
       text: {
         type: 'plain_text',
         emoji: true,
-        text: `${STATUS_EMOJI[o.status]} ${r.name}: ${STATUS_LABEL[o.status]}`.slice(0, 150),
+        text: `${statusEmoji(r)} ${r.name}: ${statusLabel(r)}`.slice(0, 150),
       },
     },
     section(outlookSentence(r)),
@@ -204,7 +208,7 @@ function overview(r: BurnReport, access: Access): SlackBlock[] {
   }
   blocks.push(
     context(
-      `as of ${r.asOf} · data through ${r.dataThrough ?? '—'} · ${o.method === 'forecast' ? 'forecast' : 'trailing 28-day run-rate'}${o.confidence === 'low' ? ' · low confidence (short history)' : ''} · \`/burn ${r.team} vendors|models|trend\``,
+      `as of ${r.asOf} · ${dataNotes(r).join(' · ') || `data through ${r.dataThrough ?? '—'}`} · ${o.method === 'forecast' ? 'forecast' : 'trailing 28-day run-rate'}${o.confidence === 'low' ? ' · low confidence (short history)' : ''} · \`/burn ${r.team} vendors|models|trend\``,
     ),
   );
   return blocks;
