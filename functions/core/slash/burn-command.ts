@@ -54,7 +54,9 @@ const STATUS_EMOJI = {
 } as const;
 /** Never the green circle of "on track" when the data is incomplete. */
 const statusEmoji = (r: BurnReport) =>
-  r.dataStatus === 'incomplete' && r.outlook.status !== 'critical' ? ':white_circle:' : STATUS_EMOJI[r.outlook.status];
+  r.dataStatus === 'incomplete' && r.outlook.status !== 'critical'
+    ? ':white_circle:'
+    : STATUS_EMOJI[r.outlook.status];
 
 /** Who is asking, resolved once per request: only the user groups the config names are looked up. */
 class Viewer {
