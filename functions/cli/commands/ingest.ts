@@ -4,7 +4,7 @@ import { createLocalSecrets } from '../../adapters/secrets/local-secrets.js';
 import { connectorFor } from '../../adapters/vendors/connectors.js';
 import { shortDate, usd } from '../../core/burn-text.js';
 import type { BurnwatchConfig } from '../../core/config/schema.js';
-import { type IsoDay, utcDayOf } from '../../core/dates.js';
+import { addDays, type IsoDay, utcDayOf } from '../../core/dates.js';
 import type { Connector, DayRange } from '../../core/ingest/connector.js';
 import { type SourceCoverage, summarizeCoverage } from '../../core/ingest/coverage.js';
 import { coverageWindow, type IngestOutcome, runIngest } from '../../core/ingest/run-ingest.js';
@@ -22,6 +22,7 @@ const flagsSchema = z.object({
   source: z.string().min(1).optional(),
   status: z.boolean().optional(),
   json: z.boolean().optional(),
+  'as-of': flag.day.optional(),
 });
 
 /** What `ingest --status --json` prints per source. */
@@ -44,8 +45,9 @@ export async function sourceStatuses(
   store: UsageStore,
   sources: BurnwatchConfig['sources'],
   clock: Clock,
+  asOf?: IsoDay,
 ): Promise<SourceStatus[]> {
-  const range = coverageWindow(config, utcDayOf(clock.now()));
+  const range = coverageWindow(config, asOf ? addDays(asOf, 1) : utcDayOf(clock.now()));
   const out: SourceStatus[] = [];
   for (const s of sources) {
     const c = summarizeCoverage(s.id, await store.sourceDays(s.id, range.from, range.to), range);
@@ -92,12 +94,14 @@ export const ingestCommand: CommandModule = {
     'Pull vendor usage into the store: fills every day of the fiscal year not yet delivered, re-pulls the trailing window',
   usage: [
     'burnwatch ingest [--config FILE] [--from YYYY-MM-DD --to YYYY-MM-DD] [--source ID]',
-    'burnwatch ingest --status [--json] [--config FILE] [--source ID]',
+    'burnwatch ingest --status [--json] [--as-of YYYY-MM-DD] [--config FILE] [--source ID]',
     '',
     'Without --from/--to each source fetches, oldest first, every day of the fiscal year to',
     'yesterday it has not delivered (first run: the whole year; after an outage: the gap), plus its',
     'trailingDays (default 7) unless today’s run already fetched them. --from/--to re-pull that range.',
-    '--status shows per source: complete through, holes, provisional and suspect days, last error.',
+    '--status shows per source, over the fiscal year to yesterday (or to --as-of): complete through,',
+    'holes, provisional and suspect days, last fetch, last error; it exits 2 when a source has',
+    'missing or suspect days (for monitoring), 0 when every source is complete.',
   ].join('\n'),
   async run(argv, io) {
     const { flags } = parseFlags(
@@ -109,6 +113,7 @@ export const ingestCommand: CommandModule = {
         source: { type: 'string' },
         status: { type: 'boolean' },
         json: { type: 'boolean' },
+        'as-of': { type: 'string' },
       },
       flagsSchema,
     );
@@ -117,6 +122,7 @@ export const ingestCommand: CommandModule = {
     if (flags.from && flags.to && flags.from > flags.to)
       throw new CliUsageError(`--from: ${flags.from} is after --to ${flags.to}`);
     if (flags.json && !flags.status) throw new CliUsageError('--json: goes with --status');
+    if (flags['as-of'] && !flags.status) throw new CliUsageError('--as-of: goes with --status');
     if (flags.status && flags.from)
       throw new CliUsageError('--status: shows coverage; leave out --from/--to');
     const { config } = loadConfigFile(io, flags.config);
@@ -130,7 +136,7 @@ export const ingestCommand: CommandModule = {
     if (flags.status) {
       const opened = await openStore(io, { quiet: flags.json });
       try {
-        const statuses = await sourceStatuses(config, opened.store, sources, clock);
+        const statuses = await sourceStatuses(config, opened.store, sources, clock, flags['as-of']);
         if (flags.json) io.out(JSON.stringify(statuses, null, 2));
         else io.out(renderStatusTable(statuses));
         return statuses.some((s) => s.missingDays > 0 || s.suspectDays.length > 0) ? 2 : 0;

@@ -69,6 +69,21 @@ describe('burnwatch ingest', () => {
         { env, cwd: dir },
       );
       expect(JSON.parse(burn.out).spentToDateUsd).toBe(12.5);
+      // Only 1–5 Mar was pulled, so January and February are a hole; the source without a key failed.
+      const status = await runCliCaptured(
+        ['ingest', '--status', '--json', '--as-of', '2026-03-05', '--config', configFile],
+        { env, cwd: dir },
+      );
+      expect(status.code).toBe(2); // incomplete coverage, for monitoring
+      const [openai, other] = JSON.parse(status.out);
+      expect(openai).toMatchObject({
+        source: 'openai',
+        completeThrough: null,
+        missingDays: 59,
+        holes: [{ from: '2026-01-01', to: '2026-02-28' }],
+      });
+      expect(other).toMatchObject({ source: 'other', missingDays: 64 });
+      expect(other.lastError.message).toMatch(/BURNWATCH_SECRET_BURNWATCH_OTHER_KEY/);
     } finally {
       await server.close();
     }
