@@ -1,6 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -20,6 +19,7 @@ import {
 } from '../../core/ports.js';
 import type { UsageRecord } from '../../core/usage.js';
 import { keys } from './keys.js';
+import { batchGetAll, queryAll } from './reads.js';
 import { SourceDayWriter, type SourceDayWriterOptions } from './source-day-writer.js';
 import { LEGACY_GENERATION, lineItem, manifestItem, sourceDayKey, teamDayItem } from './usage-items.js';
 
@@ -61,38 +61,12 @@ export class DynamoStore implements Store {
     return this.writer.write(source, days);
   }
 
-  /** BatchGetItem in chunks of 100, re-requesting unprocessed keys; missing items are simply absent. */
-  private async batchGetAll(
-    keyList: ReadonlyArray<Record<string, string>>,
-  ): Promise<Record<string, unknown>[]> {
-    const found: Record<string, unknown>[] = [];
-    for (let i = 0; i < keyList.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-        [this.table]: { Keys: keyList.slice(i, i + 100) },
-      };
-      for (let attempt = 1; request && Object.keys(request).length > 0; attempt++) {
-        if (attempt > 8) throw new Error('BatchGetItem left keys unprocessed after 8 attempts');
-        if (attempt > 1) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** (attempt - 2)));
-        const out = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
-        found.push(...(out.Responses?.[this.table] ?? []));
-        request = out.UnprocessedKeys as typeof request;
-      }
-    }
-    return found;
+  private batchGetAll(keyList: ReadonlyArray<Record<string, string>>): Promise<Record<string, unknown>[]> {
+    return batchGetAll(this.doc, this.table, keyList);
   }
 
-  /** Follows `LastEvaluatedKey` to the end. */
-  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+  private queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
+    return queryAll(this.doc, this.table, input);
   }
 
   async teamDailyTotals(

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   PutCommand,
-  QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -14,6 +12,7 @@ import { summarizeSourceDay } from '../../core/team-day.js';
 import { lineKey, type UsageRecord } from '../../core/usage.js';
 import { type BatchWriteOptions, batchWriteAll, type WriteRequest } from './batch-writer.js';
 import { keys } from './keys.js';
+import { batchGetAll, queryAll } from './reads.js';
 import {
   contentHash,
   type GenerationRef,
@@ -298,47 +297,22 @@ export class SourceDayWriter {
     return version;
   }
 
-  /** Consistent reads of the days' manifests, 100 keys per BatchGetItem. */
+  /** Consistent reads of the days' manifests. */
   private async readManifests(
     source: string,
     dates: readonly IsoDay[],
   ): Promise<Map<IsoDay, StoredManifest>> {
-    const out = new Map<IsoDay, StoredManifest>();
-    for (let i = 0; i < dates.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined =
-        {
-          [this.table]: {
-            Keys: dates
-              .slice(i, i + 100)
-              .map((d) => ({ pk: keys.sourcePk(source), sk: keys.sourceDaySk(d) })),
-            ConsistentRead: true,
-          },
-        };
-      for (let attempt = 1; request && Object.keys(request).length > 0; attempt++) {
-        if (attempt > 8) throw new Error('BatchGetItem left keys unprocessed after 8 attempts');
-        if (attempt > 1) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** (attempt - 2)));
-        const got = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of got.Responses?.[this.table] ?? []) {
-          const m = manifestItem.parse(item);
-          out.set(m.manifest.date, m);
-        }
-        request = got.UnprocessedKeys as typeof request;
-      }
-    }
-    return out;
+    const items = await batchGetAll(
+      this.doc,
+      this.table,
+      dates.map((d) => ({ pk: keys.sourcePk(source), sk: keys.sourceDaySk(d) })),
+      { consistent: true },
+    );
+    return new Map(items.map((i) => manifestItem.parse(i)).map((m) => [m.manifest.date, m]));
   }
 
-  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start, ConsistentRead: true }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+  private queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
+    return queryAll(this.doc, this.table, { ...input, ConsistentRead: true });
   }
 
   /** Runs `fn` over `items`, `concurrency` at a time; stops taking new items after a failure and
