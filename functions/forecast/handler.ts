@@ -57,7 +57,9 @@ export function createForecastHandler(deps: ForecastHandlerDeps) {
     if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join('; '));
     // Vendors are still writing today; yesterday is the last whole day.
     const asOf = parsed.data.asOf ?? addDays(utcDayOf(deps.clock.now()), -1);
-    const result = await runDailyJob(deps, asOf);
+    // One delivery-run id per as-of day: the Lambda's retry of the day's job resumes its own claims at
+    // once. Sound because the function runs one invocation at a time (reserved concurrency 1).
+    const result = await runDailyJob({ runId: `daily-job:${asOf}`, ...deps }, asOf);
     const failures = countDeliveryFailures(result);
     for (const n of result.alerts.notices)
       deps.logger.info('alert notice', {

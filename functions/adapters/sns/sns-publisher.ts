@@ -4,8 +4,11 @@ import type { SnsNotice } from '../../core/alerts/messages.js';
 
 /**
  * Publishes alerts to an SNS topic: concise text for email and pagers, with message attributes
- * (team, severity, rule, kind) that subscription filter policies can match. On a FIFO topic the
- * notice id is the deduplication id, so a retried publish within SNS's 5-minute window is dropped.
+ * (team, severity, rule, kind, notice_id) that subscription filter policies can match. SNS is
+ * at-least-once, and a publish the topic accepted just before the run crashed is published again by
+ * the retry; both carry the same stable id: on a FIFO topic it is the deduplication id (SNS drops the
+ * repeat within its 5-minute window), on a standard topic subscribers drop a `notice_id` they have
+ * seen (docs/deploy.md, "Alert delivery").
  */
 export class SnsAlertPublisher implements AlertPublisher {
   constructor(
@@ -27,6 +30,7 @@ export class SnsAlertPublisher implements AlertPublisher {
             severity: str(notice.attributes.severity),
             rule: str(notice.attributes.rule),
             kind: str(notice.attributes.kind),
+            notice_id: str(notice.id),
           },
           ...(fifo
             ? { MessageGroupId: notice.attributes.team, MessageDeduplicationId: dedupId(notice.id) }

@@ -128,3 +128,60 @@ export const context = (...texts: string[]): Block => ({
   elements: texts.slice(0, 10).map((t) => mrkdwn(t)),
 });
 export const divider: Block = { type: 'divider' };
+
+/**
+ * The message cut down to Slack's limits: texts truncated, fields and elements capped, buttons with
+ * over-long URLs dropped, and blocks beyond the limit folded into one "…N more" context line before
+ * the last block (the footer). Composing runs this, so a notice that is recorded can always be sent.
+ */
+export function fitBlockKit(message: SlackMessage): SlackMessage {
+  const L = BLOCK_KIT_LIMITS;
+  const nonEmpty = (t: string, max: number) => truncate(t.length ? t : '—', max);
+  const fitted = message.blocks.flatMap((b): Block[] => {
+    switch (b.type) {
+      case 'header':
+        return [{ ...b, text: { ...b.text, text: nonEmpty(b.text.text, L.headerText) } }];
+      case 'section': {
+        const fields = b.fields
+          ?.slice(0, L.sectionFields)
+          .map((f) => ({ ...f, text: nonEmpty(f.text, L.fieldText) }));
+        const text = b.text ? { ...b.text, text: nonEmpty(b.text.text, L.sectionText) } : undefined;
+        if (!text && !fields?.length) return [];
+        return [{ type: 'section', ...(text ? { text } : {}), ...(fields?.length ? { fields } : {}) }];
+      }
+      case 'context': {
+        const elements = b.elements
+          .slice(0, L.contextElements)
+          .map((e) => ({ ...e, text: nonEmpty(e.text, L.sectionText) }));
+        return elements.length ? [{ type: 'context', elements }] : [];
+      }
+      case 'actions': {
+        const elements = b.elements
+          .filter((e) => e.url.length <= L.buttonUrl)
+          .slice(0, L.actionsElements)
+          .map((e) => ({
+            ...e,
+            text: { ...e.text, text: nonEmpty(e.text.text, L.buttonText) },
+            action_id: truncate(e.action_id, L.actionId),
+          }));
+        return elements.length ? [{ type: 'actions', elements }] : [];
+      }
+      default:
+        return [b];
+    }
+  });
+  let blocks = fitted;
+  if (blocks.length > L.blocksPerMessage) {
+    const last = blocks.at(-1) as Block;
+    const kept = blocks.slice(0, L.blocksPerMessage - 2);
+    blocks = [
+      ...kept,
+      context(`…${fitted.length - kept.length - 1} more blocks left out (Slack's limit)`),
+      last,
+    ];
+  }
+  const out: SlackMessage = { text: nonEmpty(message.text, L.messageText), blocks };
+  const problems = blockKitProblems(out);
+  if (problems.length) throw new Error(`fitBlockKit left problems: ${problems.join('; ')}`);
+  return out;
+}

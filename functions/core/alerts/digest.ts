@@ -1,10 +1,12 @@
 import * as z from 'zod';
 import type { BurnReport } from '../burn-report.js';
 import { dataNotes, shortDate, usd } from '../burn-text.js';
-import { diffDays, type IsoDay, isIsoDay } from '../dates.js';
+import { addDays, diffDays, type IsoDay, isIsoDay } from '../dates.js';
 import { formatUsdCompact } from '../money.js';
+import type { SnapshotStore } from '../ports.js';
+import type { TeamBurn } from '../team-reports.js';
 import { type Block, context, escapeMrkdwn, header, type SlackMessage, section } from './block-kit.js';
-import type { Severity } from './types.js';
+import type { AlertCondition, Severity } from './types.js';
 import { SEVERITY_RANK } from './types.js';
 
 const isoDay = z.string().refine(isIsoDay);
@@ -169,4 +171,36 @@ export function digestMessage(opts: {
     text: `Weekly AI spend digest for ${opts.organization}: ${summary}.${top && top.severity !== 'ok' ? ` Riskiest: ${top.report.name}.` : ''}`,
     blocks,
   };
+}
+
+/**
+ * The digest's rows: every budgeted team with its budget rule's severity and last week's snapshot
+ * (the one stored a week before, or the newest before that), plus this year's unallocated spend.
+ */
+export async function collectDigestRows(opts: {
+  readonly burns: readonly TeamBurn[];
+  readonly conditions: readonly AlertCondition[];
+  readonly asOf: IsoDay;
+  readonly snapshots: Pick<SnapshotStore, 'getForecastSnapshot' | 'latestForecastSnapshot'>;
+}): Promise<{ rows: DigestRow[]; unallocatedUsd: number }> {
+  const rows: DigestRow[] = [];
+  let unallocatedUsd = 0;
+  const weekAgo = addDays(opts.asOf, -7);
+  for (const b of opts.burns) {
+    if (b.report.budgetUsd === null) {
+      unallocatedUsd += b.report.spentToDateUsd;
+      continue;
+    }
+    const cond = opts.conditions.find((c) => c.team === b.report.team && c.rule === 'budget');
+    const snap =
+      (await opts.snapshots.getForecastSnapshot(b.report.team, weekAgo)) ??
+      (await opts.snapshots.latestForecastSnapshot(b.report.team, weekAgo))?.snapshot;
+    const last = snap === undefined ? undefined : snapshotSchema.safeParse(snap);
+    rows.push({
+      report: b.report,
+      severity: cond?.severity ?? b.report.outlook.status,
+      ...(last?.success ? { lastWeek: last.data } : {}),
+    });
+  }
+  return { rows, unallocatedUsd };
 }

@@ -1,58 +1,11 @@
 import * as z from 'zod';
 import { diffDays, type IsoDay, isIsoDay } from '../dates.js';
-import type { SlackMessage } from './block-kit.js';
-import type { SnsNotice } from './messages.js';
+import { intentSchema } from './delivery-ledger.js';
 import type { AlertCondition, AlertRule, NoticeKind, Severity } from './types.js';
 import { SEVERITY_RANK } from './types.js';
 
 const isoDay = z.string().refine(isIsoDay, 'must be YYYY-MM-DD');
 const severity = z.enum(['ok', 'warning', 'critical']);
-
-/** One destination of a notice and how far its delivery got. */
-export const deliverySchema = z.object({
-  /** `slack:<channel>`, `slack-dm:<user id>` or `sns`. */
-  target: z.string(),
-  /**
-   * `sending`: claimed and maybe sent (a crash may have hit between send and record: verify before
-   * resending); `sent`: confirmed; `failed`: definitely not sent, retried on the next run.
-   */
-  status: z.enum(['sending', 'sent', 'failed']),
-  attemptedAt: z.string(),
-  attempts: z.number().int().nonnegative(),
-  /** Slack channel id and message ts once known (for the crash check and the chart thread). */
-  channelId: z.string().optional(),
-  ts: z.string().optional(),
-  error: z.object({ code: z.string(), message: z.string() }).optional(),
-});
-export type Delivery = z.infer<typeof deliverySchema>;
-
-/** A notice being delivered: recorded before the first send so a retried run can finish, not repeat, it. */
-export const intentSchema = z.object({
-  id: z.string(),
-  kind: z.enum(['enter', 'escalate', 'worsen', 'recover', 'digest']),
-  severity,
-  asOf: isoDay,
-  createdAt: z.string(),
-  /**
-   * The rendered messages, stored with the intent so a retry sends exactly what was decided (ours,
-   * written by this module, so only their shape is checked).
-   */
-  messages: z.object({
-    channel: z.custom<SlackMessage>((v) => isMessage(v)),
-    private: z.custom<SlackMessage>((v) => isMessage(v)).optional(),
-  }),
-  sns: z.custom<SnsNotice>((v) => typeof v === 'object' && v !== null && 'subject' in v).optional(),
-  /** Attach the team's burn-up chart to Slack channel deliveries. */
-  chart: z.boolean(),
-  deliveries: z.array(deliverySchema),
-});
-export type Intent = z.infer<typeof intentSchema>;
-
-function isMessage(v: unknown): boolean {
-  return (
-    typeof v === 'object' && v !== null && 'text' in v && Array.isArray((v as { blocks?: unknown }).blocks)
-  );
-}
 
 /** Stored per team and rule (`STATE#{team}` / `ALERT#{rule}`), read back through zod. */
 export const alertStateSchema = z.object({

@@ -79,25 +79,42 @@ describe('alert delivery', () => {
     expect(sns.published).toHaveLength(1);
   });
 
-  it('finishes, without repeating, a run that crashed between sending and recording', async () => {
-    // Prepare: write 1 records the intent; write 2 (marking the team channel sent) fails.
+  it('a retry of the run that crashed between Slack accepting and the record resumes at once, without repeating', async () => {
+    // Prepare: write 1 records the intent (claiming the team channel); write 2, its confirm, fails.
     const store = criticalTeam();
-    const { slack, sns, deps: d } = deps(store);
+    const { slack, sns, deps: d } = deps(store, { runId: 'daily-job:2026-03-31' });
     store.failPutStateAt = 2;
     const crashed = await runDailyJob(d, AS_OF);
     expect(crashed.alerts.problems.join()).toContain('simulated crash');
     expect(slack.posts).toHaveLength(1);
 
-    // Act: an immediate retry leaves the claimed sends to the crashed run; a later one checks Slack.
-    const immediate = await runDailyJob({ ...d, clock: at('2026-04-01T06:31:00Z') }, AS_OF);
-    const later = await runDailyJob({ ...d, clock: at('2026-04-01T07:30:00Z') }, AS_OF);
+    // Act: the same run's retry a minute later.
+    const retry = await runDailyJob({ ...d, clock: at('2026-04-01T06:31:00Z') }, AS_OF);
 
-    // Assess
-    expect(immediate.alerts.problems.join()).toContain('being sent by another run');
-    expect(later.alerts.problems).toEqual([]);
+    // Assess: Slack is asked, the team channel is confirmed without a repost, the rest is sent.
+    expect(retry.alerts.problems).toEqual([]);
     expect(slack.posts.map((p) => p.channel)).toEqual(['C0PAYMENTS', 'C0FINANCE']);
     expect(sns.published).toHaveLength(1);
     expect((await budgetState(store))?.pending).toBeUndefined();
+  });
+
+  it("leaves another run's claim alone while its lease runs, then checks Slack and finishes it", async () => {
+    // Prepare
+    const store = criticalTeam();
+    const { slack, sns, deps: d } = deps(store, { runId: 'run-a' });
+    store.failPutStateAt = 2;
+    await runDailyJob(d, AS_OF);
+
+    // Act: a different run a minute later, and again after the 15-minute lease.
+    const other = { ...d, runId: 'run-b' };
+    const immediate = await runDailyJob({ ...other, clock: at('2026-04-01T06:31:00Z') }, AS_OF);
+    const later = await runDailyJob({ ...other, clock: at('2026-04-01T07:30:00Z') }, AS_OF);
+
+    // Assess
+    expect(immediate.alerts.problems.join()).toContain('being sent by run run-a; left to it');
+    expect(later.alerts.problems).toEqual([]);
+    expect(slack.posts.map((p) => p.channel)).toEqual(['C0PAYMENTS', 'C0FINANCE']);
+    expect(sns.published).toHaveLength(1);
   });
 
   it('still sends SNS and the finance message when the team channel fails, and retries only that channel next run', async () => {

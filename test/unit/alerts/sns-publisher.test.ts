@@ -15,7 +15,7 @@ const notice = {
 afterEach(() => sns.reset());
 
 describe('SnsAlertPublisher', () => {
-  it('publishes concise text with team, severity, rule and kind attributes for filter policies', async () => {
+  it('publishes concise text with team, severity, rule, kind and notice_id attributes for filter policies', async () => {
     // Prepare
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const arn = 'arn:aws:sns:us-east-1:123456789012:burnwatch-alerts';
@@ -35,6 +35,8 @@ describe('SnsAlertPublisher', () => {
         severity: { DataType: 'String', StringValue: 'critical' },
         rule: { DataType: 'String', StringValue: 'budget' },
         kind: { DataType: 'String', StringValue: 'enter' },
+        // A standard topic cannot deduplicate: subscribers drop a notice id they have seen.
+        notice_id: { DataType: 'String', StringValue: 'payments:ALERT#budget:2026-03-31:enter' },
       },
     });
   });
