@@ -13,7 +13,7 @@ import type { DailySpend, Forecast } from './forecast/types.js';
 import { companyHolidays } from './holidays.js';
 import { type SourceCoverage, summarizeCoverage } from './ingest/coverage.js';
 import { microsToUsd } from './money.js';
-import type { SourceDayManifest, TeamDaySourceTotal, UsageStore } from './ports.js';
+import { type SourceDayManifest, systemClock, type TeamDaySourceTotal, type UsageStore } from './ports.js';
 
 /** A team as reported: every configured team plus `unallocated` (no budget). */
 export interface ReportedTeam {
@@ -216,7 +216,7 @@ export function forecastTeamBurns(
     config,
     store,
     asOf,
-    now: opts.now ?? new Date(),
+    now: opts.now ?? systemClock.now(),
     forecaster: engineForecaster(config),
     ...(opts.teams ? { teams: opts.teams } : {}),
   });

@@ -12,6 +12,7 @@ import { DeliveryError, type SlackSender } from '../core/alerts/delivery.js';
 import type { AlertRunDeps } from '../core/alerts/run-alerts.js';
 import { type DailyJobResult, runDailyJob } from '../core/daily-job.js';
 import { addDays, isIsoDay, utcDayOf } from '../core/dates.js';
+import { systemClock } from '../core/ports.js';
 import { engineForecaster, type TeamForecaster } from '../core/team-reports.js';
 import { loadBundledConfig, loadForecastEnv } from '../shared/lambda-config.js';
 import { ALERT_DELIVERY_FAILURES } from '../shared/metrics.js';
@@ -122,7 +123,7 @@ async function build(): Promise<ReturnType<typeof createForecastHandler>> {
   return createForecastHandler({
     config,
     store,
-    clock: { now: () => new Date() },
+    clock: systemClock,
     slack,
     forecaster: engineForecaster(config),
     sns: new SnsAlertPublisher(new SNSClient({}), env.topicArn),

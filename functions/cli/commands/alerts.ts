@@ -12,7 +12,7 @@ import type { NoticeOutcome } from '../../core/alerts/run-alerts.js';
 import type { BurnwatchConfig } from '../../core/config/schema.js';
 import { runDailyJob } from '../../core/daily-job.js';
 import { addDays, type IsoDay, utcDayOf } from '../../core/dates.js';
-import type { Store } from '../../core/ports.js';
+import { type Store, systemClock } from '../../core/ports.js';
 import { engineForecaster, type TeamForecaster } from '../../core/team-reports.js';
 import { flag, parseFlags } from '../flags.js';
 import type { CliIO, CommandModule } from '../io.js';
@@ -50,7 +50,7 @@ export async function previewAlerts(opts: {
     {
       config: opts.config,
       store: opts.store,
-      clock: { now: () => opts.now ?? new Date() },
+      clock: opts.now ? { now: () => opts.now ?? systemClock.now() } : systemClock,
       slack: previewSlack,
       renderPng: createPngRenderer(),
       dryRun: true,
@@ -112,7 +112,7 @@ export const alertsCommand: CommandModule = {
       flagsSchema,
     );
     const { config } = loadConfigFile(io, flags.config);
-    const asOf = flags['as-of'] ?? addDays(utcDayOf(new Date()), -1);
+    const asOf = flags['as-of'] ?? addDays(utcDayOf(systemClock.now()), -1);
     const token = io.env.SLACK_BOT_TOKEN;
     const topicArn = io.env.BURNWATCH_SNS_TOPIC_ARN;
     const preview = flags['dry-run'] || !token;
@@ -136,7 +136,7 @@ export const alertsCommand: CommandModule = {
         {
           config,
           store: opened.store,
-          clock: { now: () => new Date() },
+          clock: systemClock,
           slack: new SlackNotifier(createSlackWebClient(token, { slackApiUrl: io.env.SLACK_API_URL })),
           ...(topicArn ? { sns: new SnsAlertPublisher(new SNSClient({}), topicArn) } : {}),
           renderPng: createPngRenderer(),

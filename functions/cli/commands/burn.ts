@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { dataNotes, outlookSentence, shortDate, statusLabel, usd } from '../../core/burn-text.js';
 import { addDays, utcDayOf } from '../../core/dates.js';
+import { systemClock } from '../../core/ports.js';
 import { forecastTeamBurns, reportedTeams } from '../../core/team-reports.js';
 import { CliUsageError, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
@@ -30,7 +31,7 @@ export const burnCommand: CommandModule = {
       throw new CliUsageError(`TEAM: unknown team "${team}"; teams in the config: ${known.join(', ')}`);
     }
     // Today is still being written by vendors; yesterday is the last whole day.
-    const asOf = flags['as-of'] ?? addDays(utcDayOf(new Date()), -1);
+    const asOf = flags['as-of'] ?? addDays(utcDayOf(systemClock.now()), -1);
     const opened = await openStore(io, { quiet: flags.json });
     try {
       const { burns } = await forecastTeamBurns(config, opened.store, asOf, team ? { teams: [team] } : {});

@@ -10,7 +10,7 @@ import { runForecastJob } from '../../core/daily-job.js';
 import { addDays, type IsoDay } from '../../core/dates.js';
 import { fiscalYearOf } from '../../core/fiscal-calendar.js';
 import { runIngest } from '../../core/ingest/run-ingest.js';
-import type { Clock } from '../../core/ports.js';
+import { type Clock, systemClock } from '../../core/ports.js';
 import { engineForecaster } from '../../core/team-reports.js';
 import { renderReportHtml } from '../../demo/report-html.js';
 import { type SyntheticFaults, SyntheticOrg } from '../../demo/synthetic-org.js';
@@ -190,7 +190,7 @@ export const demoCommand: CommandModule = {
           coverage,
           unmatched,
           sections: [{ title: 'Alerts as they would look in Slack', html: preview.html, css: BLOCK_KIT_CSS }],
-          generatedAt: new Date().toISOString(),
+          generatedAt: systemClock.now().toISOString(),
         }),
       );
       io.out(`\nReport: ${file}`);

@@ -25,7 +25,7 @@ export const forecastCommand: CommandModule = {
     );
     const { config } = loadConfigFile(io, flags.config);
     // Today is still being written by vendors; yesterday is the last whole day.
-    const asOf = flags['as-of'] ?? addDays(utcDayOf(new Date()), -1);
+    const asOf = flags['as-of'] ?? addDays(utcDayOf(systemClock.now()), -1);
     const opened = await openStore(io, { quiet: flags.json });
     try {
       // The daily job's forecast half: what the forecast Lambda stores, by the same rules.
