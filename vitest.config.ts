@@ -16,6 +16,15 @@ export default defineConfig({
         },
       },
       {
+        // Headless Chromium (Debian's chromium; .ci/run installs it): `npm run test:browser`.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
         test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],

@@ -192,6 +192,8 @@ export function computeBurnReport(input: BurnReportInput): BurnReport {
   const { fiscalYear: fy, asOf } = input;
   const rows = input.totals.filter((t) => t.date >= fy.start && t.date <= asOf);
   const daily = dailyMicros(rows, fy.start, asOf);
+  // Trends read estimated days too: a source behind must not look like spend falling.
+  const seen = withEstimatedDays(daily, input.completeness);
   const spent = [...daily.values()].reduce((a, b) => a + b, 0n);
   const spentUsd = microsToCentsNumber(spent);
 
@@ -219,7 +221,7 @@ export function computeBurnReport(input: BurnReportInput): BurnReport {
   const firstWeek = addDays(weekStartOf(asOf), -7 * 11);
   const weekly = new Map<IsoDay, Micros>();
   for (let i = 0; i < 12; i++) weekly.set(addDays(firstWeek, 7 * i), 0n);
-  for (const [day, m] of daily) {
+  for (const [day, m] of seen) {
     const w = weekStartOf(day);
     if (weekly.has(w)) weekly.set(w, (weekly.get(w) ?? 0n) + m);
   }
@@ -228,7 +230,7 @@ export function computeBurnReport(input: BurnReportInput): BurnReport {
     .map(([weekStart, m]) => ({ weekStart, usd: microsToCentsNumber(m) }));
 
   const sumRange = (from: IsoDay, to: IsoDay) =>
-    eachDay(from, to).reduce((a, d) => a + (daily.get(d) ?? 0n), 0n);
+    eachDay(from, to).reduce((a, d) => a + (seen.get(d) ?? 0n), 0n);
   const last28 = sumRange(addDays(asOf, -27), asOf);
   const prev28 = sumRange(addDays(asOf, -55), addDays(asOf, -28));
   const enoughHistory = diffDays(fy.start, asOf) >= 55;

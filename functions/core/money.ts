@@ -116,7 +116,8 @@ export function formatUsd(value: Micros, opts: { cents?: boolean } = {}): string
 export function formatUsdCompact(usd: number): string {
   const abs = Math.abs(usd);
   const sign = usd < 0 ? '-' : '';
-  if (abs >= 1e6) return `${sign}$${(abs / 1e6).toFixed(abs >= 1e7 ? 1 : 2)}M`;
+  // $1M and $1.5M, not $1.00M and $1.50M.
+  if (abs >= 1e6) return `${sign}$${Number((abs / 1e6).toFixed(abs >= 1e7 ? 1 : 2))}M`;
   if (abs >= 1e4) return `${sign}$${Math.round(abs / 1e3)}k`;
   if (abs >= 1e3) return `${sign}$${(abs / 1e3).toFixed(1)}k`;
   return `${sign}$${Math.round(abs)}`;

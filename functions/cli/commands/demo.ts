@@ -11,8 +11,8 @@ import { addDays, type IsoDay } from '../../core/dates.js';
 import { fiscalYearOf } from '../../core/fiscal-calendar.js';
 import { runIngest } from '../../core/ingest/run-ingest.js';
 import { type Clock, systemClock } from '../../core/ports.js';
+import { renderReportHtml } from '../../core/report/report-html.js';
 import { engineForecaster } from '../../core/team-reports.js';
-import { renderReportHtml } from '../../demo/report-html.js';
 import { type SyntheticFaults, SyntheticOrg } from '../../demo/synthetic-org.js';
 import { flag, parseFlags } from '../flags.js';
 import { type CommandModule, progress } from '../io.js';
@@ -189,7 +189,7 @@ export const demoCommand: CommandModule = {
           burns,
           coverage,
           unmatched,
-          sections: [{ title: 'Alerts as they would look in Slack', html: preview.html, css: BLOCK_KIT_CSS }],
+          sections: [{ title: 'Alerts as they would look in Slack', html: preview.html }],
           generatedAt: systemClock.now().toISOString(),
         }),
       );

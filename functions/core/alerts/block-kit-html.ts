@@ -61,6 +61,7 @@ export const BLOCK_KIT_CSS = `
 .bk-divider{border:0;border-top:1px solid #eee}
 .bk-message code{background:#f4f4f4;border:1px solid #e6e6e6;border-radius:3px;padding:0 3px;font-size:13px}
 .bk-chart{max-width:100%;border:1px solid #eee;border-radius:4px;margin-top:8px}
+.bk-dot{display:inline-block;width:.8em;height:.8em;border-radius:50%;vertical-align:-.05em;margin-right:.2em}
 `;
 
 /**
@@ -79,7 +80,22 @@ export function renderSlackMessageHtml(
   const chart = opts.chartSrc
     ? `<img class="bk-chart" src="${esc(opts.chartSrc)}" alt="${esc(opts.chartAlt ?? 'burn-up chart')}">`
     : '';
-  return `<div class="bk-message">${meta}${message.blocks.map(blockHtml).join('')}${chart}</div>`;
+  return `<div class="bk-message">${meta}${withoutEmoji(message.blocks.map(blockHtml).join(''))}${chart}</div>`;
+}
+
+/** The status emoji our messages use, drawn as CSS dots: a page must not need an emoji font. */
+const DOTS: Record<string, string> = {
+  '🔴': '#b3261e',
+  '🟠': '#e8710a',
+  '🟢': '#1e7b34',
+  '✅': '#1e7b34',
+  '⚪': '#9aa0a6',
+};
+function withoutEmoji(html: string): string {
+  return html.replace(
+    /🔴|🟠|🟢|✅|⚪/gu,
+    (e) => `<span class="bk-dot" style="background:${DOTS[e] ?? '#9aa0a6'}"></span>`,
+  );
 }
 
 /** PNG bytes as a data: URI for a self-contained HTML file. */

@@ -46,13 +46,19 @@ const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fmt = (n: number) => (Math.round(n * 10) / 10).toString();
 
-/** A "nice" axis maximum (1, 2, 2.5, 5 × 10^k) at or above `value`. */
-function niceCeil(value: number): number {
-  if (value <= 0) return 1;
-  const exp = 10 ** Math.floor(Math.log10(value));
-  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * exp >= value) return m * exp;
-  return 10 * exp;
+/**
+ * Round y-axis ticks: the smallest step of 1, 2, 2.5 or 5 × 10^k for which four steps reach `value`,
+ * so every tick reads as a round amount ($250k, $500k, … not $375k).
+ */
+export function niceTicks(value: number, steps = 4): { max: number; step: number } {
+  const target = Math.max(value, 1) / steps;
+  const exp = 10 ** Math.floor(Math.log10(target));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * exp >= target) return { max: m * exp * steps, step: m * exp };
+  return { max: 10 * exp * steps, step: 10 * exp };
 }
+
+/** `2026-05-05` → `5 May` (the chart's own copy, so the chart stays free of text modules). */
+const dayLabel = (day: IsoDay) => `${Number(day.slice(8, 10))} ${MONTHS[Number(day.slice(5, 7)) - 1] ?? ''}`;
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -68,7 +74,7 @@ export function renderBurnupSvg(input: BurnupChartInput): string {
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
   const fy = input.fiscalYear;
-  const maxY = niceCeil(
+  const { max: maxY, step } = niceTicks(
     Math.max(
       input.budgetUsd ?? 0,
       ...input.actual.map((a) => a.cumulativeUsd),
@@ -87,7 +93,7 @@ export function renderBurnupSvg(input: BurnupChartInput): string {
   );
   // Grid and y labels.
   for (let i = 0; i <= 4; i++) {
-    const v = (maxY / 4) * i;
+    const v = step * i;
     parts.push(
       `<line x1="${m.left}" x2="${m.left + pw}" y1="${fmt(y(v))}" y2="${fmt(y(v))}" stroke="${COLORS.grid}"/>`,
       `<text x="${m.left - 6}" y="${fmt(y(v) + 4)}" font-size="11" text-anchor="end" fill="${COLORS.muted}">${formatUsdCompact(v)}</text>`,
@@ -160,7 +166,7 @@ export function renderBurnupSvg(input: BurnupChartInput): string {
     parts.push(
       `<line x1="${fmt(px)}" x2="${fmt(px)}" y1="${m.top}" y2="${m.top + ph}" stroke="${COLORS.budget}" stroke-width="1"/>`,
       `<circle cx="${fmt(px)}" cy="${fmt(by)}" r="5" fill="${COLORS.budget}"/>`,
-      `<text x="${fmt(Math.min(px + 6, m.left + pw - 90))}" y="${m.top + 12}" font-size="11" fill="${COLORS.budget}">runs out ~${ex.p50}</text>`,
+      `<text x="${fmt(Math.min(px + 6, m.left + pw - 90))}" y="${m.top + 12}" font-size="11" fill="${COLORS.budget}">runs out ~${dayLabel(ex.p50)}</text>`,
     );
   }
   // Legend.

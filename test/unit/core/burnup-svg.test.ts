@@ -24,7 +24,7 @@ describe('burn-up chart', () => {
     expect(svg).toContain('budget $240k');
     expect(svg).toContain('<polygon'); // P10–P90 band
     expect(svg.match(/<polyline/g)).toHaveLength(2); // actual and P50
-    expect(svg).toContain('runs out ~2026-11-20');
+    expect(svg).toContain('runs out ~20 Nov');
     expect(svg).not.toMatch(/<script|href=/);
   });
 

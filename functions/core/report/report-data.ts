@@ -1,0 +1,91 @@
+import { alertStateSchema } from '../alerts/lifecycle.js';
+import { ORG_SCOPE } from '../alerts/types.js';
+import type { BurnwatchConfig } from '../config/schema.js';
+import { addDays, eachDay, type IsoDay } from '../dates.js';
+import { type Micros, microsToCentsNumber } from '../money.js';
+import type { StateStore, UsageStore } from '../ports.js';
+import type { OrgBurns } from '../team-reports.js';
+import type { AlertHistoryRow, ReportInput } from './report-html.js';
+
+/** Identities of spend no rule matched, over the last `days` days to as-of, largest first. */
+export async function unmatchedIdentities(
+  config: BurnwatchConfig,
+  store: UsageStore,
+  asOf: IsoDay,
+  days = 28,
+): Promise<ReportInput['unmatched']> {
+  const sums = new Map<string, { source: string; identity: string; micros: Micros }>();
+  for (const source of config.sources.filter((s) => s.enabled)) {
+    for (const day of eachDay(addDays(asOf, -(days - 1)), asOf)) {
+      for (const line of await store.teamLines(source.id, day, 'unallocated')) {
+        if (line.billable === false) continue;
+        const identity =
+          Object.entries(line.identities)
+            .map(([k, v]) => `${k}=${v}`)
+            .sort()
+            .join(' ') || '(no identity)';
+        const key = `${source.id}|${identity}`;
+        const cur = sums.get(key) ?? { source: source.id, identity, micros: 0n };
+        cur.micros += line.costMicros;
+        sums.set(key, cur);
+      }
+    }
+  }
+  return [...sums.values()]
+    .sort((a, b) => (b.micros > a.micros ? 1 : b.micros < a.micros ? -1 : 0))
+    .map((u) => ({ source: u.source, identity: u.identity, usd: microsToCentsNumber(u.micros) }));
+}
+
+/** Every team's (and the org's) alert rules as stored: open level, since when, last notice. */
+export async function alertHistory(config: BurnwatchConfig, store: StateStore): Promise<AlertHistoryRow[]> {
+  const scopes = [
+    ...config.teams.map((t) => ({ id: t.id, name: t.name })),
+    { id: ORG_SCOPE, name: 'Organisation' },
+  ];
+  const rows: AlertHistoryRow[] = [];
+  for (const scope of scopes) {
+    for (const s of await store.listStates(scope.id, 'ALERT#')) {
+      const parsed = alertStateSchema.safeParse(s.value);
+      if (!parsed.success) continue;
+      const st = parsed.data;
+      if (!st.lastNotice && !st.pending && st.notified === 'ok') continue;
+      rows.push({
+        team: scope.id,
+        teamName: scope.name,
+        rule: s.key.replace(/^ALERT#/, ''),
+        notified: st.notified,
+        ...(st.since ? { since: st.since } : {}),
+        ...(st.lastNotice ? { lastNotice: { kind: st.lastNotice.kind, asOf: st.lastNotice.asOf } } : {}),
+        ...(st.pending
+          ? {
+              pending: {
+                kind: st.pending.kind,
+                asOf: st.pending.asOf,
+                undelivered: st.pending.deliveries.filter((d) => d.status !== 'sent').length,
+              },
+            }
+          : {}),
+      });
+    }
+  }
+  return rows;
+}
+
+/** Everything the report shows, read from any store. */
+export async function reportInput(opts: {
+  readonly config: BurnwatchConfig;
+  readonly store: UsageStore & StateStore;
+  readonly org: OrgBurns;
+  readonly generatedAt: string;
+}): Promise<ReportInput> {
+  return {
+    organization: opts.config.organization.name,
+    asOf: opts.org.asOf,
+    burns: opts.org.burns,
+    coverage: opts.org.coverage,
+    unmatched: await unmatchedIdentities(opts.config, opts.store, opts.org.asOf),
+    unmatchedPeriod: 'the last 28 days',
+    alertHistory: await alertHistory(opts.config, opts.store),
+    generatedAt: opts.generatedAt,
+  };
+}
