@@ -3,7 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { addDays } from '../../functions/core/dates.js';
 import { fiscalYearFromStart } from '../../functions/core/fiscal-calendar.js';
-import { forecastSpend } from '../../functions/core/forecast/engine.js';
+import { ownVariance, Z90 } from '../../functions/core/forecast/band.js';
+import { forecastParts, forecastSpend } from '../../functions/core/forecast/engine.js';
 import { companyHolidays } from '../../functions/core/holidays.js';
 import { independentScenarios } from './forecast-independent-scenarios.js';
 import {
@@ -87,6 +88,70 @@ function report(title: string, scenarios: Scenario[], { rows = true }: { rows?: 
   );
   for (const c of checks(s)) console.log(`  ${c.ok ? 'PASS' : 'MISS'}  ${c.what.padEnd(46)} ${c.value}`);
   return s;
+}
+
+/**
+ * `--calibrate`: the pooled conformal scale of the band (band.ts POOLED_SCALE). For each as-of date of
+ * the development sets (public and generated) the smallest scale whose P10–P90 would hold the true
+ * year-end; the scale is the 80th percentile of those, so 80% of the pooled outcomes fall inside.
+ * The independent sets' own figure is printed beside it, for comparison only.
+ */
+function requiredScales(scenarios: Scenario[]): number[] {
+  const out: number[] = [];
+  for (const sc of scenarios) {
+    const fy = fiscalYearFromStart(sc.fiscalYearStart);
+    const holidays = companyHolidays('us', fy.start, fy.end);
+    const firstSpend = sc.daily.find((d) => d.usd > 0)?.date;
+    for (let day = 28; day <= fy.days - 14; day += 3) {
+      const asOf = addDays(fy.start, day - 1);
+      if (!firstSpend || asOf < addDays(firstSpend, 13)) continue;
+      const parts = forecastParts({
+        daily: sc.daily,
+        budgetUsd: sc.annualBudgetUsd,
+        fiscalYear: fy,
+        asOf,
+        holidays,
+      });
+      if (!parts) continue;
+      const { series, combination, noise } = parts;
+      const h = series.N - series.n;
+      const remaining = sc.actualYearEndUsd - series.spent;
+      const forecast = combination.cumulative[h - 1] ?? 0;
+      if (h <= 0 || remaining <= 0 || forecast <= 0) continue;
+      const score = Math.log(remaining / forecast) / Z90;
+      const own = ownVariance(h, noise, series.n - series.start);
+      out.push(Math.sqrt(Math.max(0, score * score - own) / (h / 365)));
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+if (process.argv.includes('--calibrate')) {
+  const at = (xs: number[], q: number) =>
+    xs[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)] ?? Number.NaN;
+  const dev = requiredScales([...publicScenarios(), ...generatedScenarios()]);
+  const sets: Array<[string, number[]]> = [
+    ['public', requiredScales(publicScenarios())],
+    ['generated', requiredScales(generatedScenarios())],
+    ...['', '-s1', '-s2', '-s3'].map((d): [string, number[]] => [
+      `independent ${d || 'main'}`,
+      requiredScales(independentScenarios(d)),
+    ]),
+  ];
+  console.log(
+    `Pooled conformal scale from the development sets (public + generated, ${dev.length} as-of dates)`,
+  );
+  console.log(
+    `${'dev quantile'.padEnd(14)}${'scale'.padStart(7)}${sets.map(([n]) => n.padStart(18)).join('')}`,
+  );
+  for (const q of [0.8, 0.815, 0.83, 0.85]) {
+    const k = at(dev, q);
+    const cover = sets.map(([, xs]) =>
+      `${((xs.filter((x) => x <= k).length / xs.length) * 100).toFixed(1)}%`.padStart(18),
+    );
+    console.log(`${q.toFixed(3).padEnd(14)}${k.toFixed(3).padStart(7)}${cover.join('')}`);
+  }
+  process.exit(0);
 }
 
 const summaries: Array<[string, SetSummary]> = [];

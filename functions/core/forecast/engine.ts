@@ -1,17 +1,19 @@
 import { addDays, type IsoDay } from '../dates.js';
-import { hashSeed, mulberry32, normal } from '../random.js';
-import { fitLevel } from './regime-trend.js';
-import { prepareSeries, quantileSorted } from './series.js';
+import { logSd, normalCdf, weeklyNoise, Z90 } from './band.js';
+import { type Combination, combineMembers } from './combination.js';
+import { type PreparedSeries, prepareSeries } from './series.js';
 import type { Forecast, ForecastInput, ForecastStatus } from './types.js';
 
 /**
  * Year-end spend and budget-exhaustion forecast for one team.
  *
- * Method (docs/forecasting.md): deseasonalise daily spend by a weekday profile, clip one-off spikes,
- * estimate the current level and a damped log-linear trend from recent weeks (after the last step
- * change), then simulate seeded paths to year end with level, trend and random-walk uncertainty plus
- * rare step jumps. Quantiles of cumulative spend give the year-end band and the exhaustion-date
- * distribution (cumulative spend never falls, so P(exhausted by d) = P(C(d) ≥ budget)).
+ * Method (docs/forecasting.md): deseasonalise daily spend by a weekday and holiday rhythm and clip
+ * one-off spikes (series.ts); forecast the rest of the year with a combination of a recent level, a
+ * half-year level and a regime-aware damped trend, each weighted by its rolling-origin accuracy on the
+ * team's own past (combination.ts); spread cumulative spend around it by a pooled, conformally
+ * calibrated log-normal band (band.ts). Cumulative spend never falls, so P(exhausted by day d) =
+ * P(C(d) ≥ budget), and the band's quantiles give the exhaustion-date distribution directly.
+ * Analytic and deterministic: no sampling, and only rows dated on or before as-of are read.
  */
 
 export interface ForecastOptions {
@@ -19,164 +21,99 @@ export interface ForecastOptions {
   readonly criticalProbability?: number;
   /** P(exhaust) at or above which the status is warning. */
   readonly warningProbability?: number;
-  /** Monte Carlo paths. */
-  readonly paths?: number;
   /** Compute the cumulative band for charts (skipped by backtests for speed). */
   readonly band?: boolean;
 }
 
-/** Monte Carlo constants; see docs/forecasting.md. */
-export const ENGINE_PARAMS = {
-  /** Weekly damping of the trend in the point forecast. */
-  phi: 0.9,
-  /** Range of per-path trend damping: some futures keep growing longer, some flatten sooner. */
-  phiMin: 0.85,
-  phiMax: 0.98,
-  /** Unforeseeable step changes (onboarding, price change, cap): rate per week and log size sd. */
-  jumpRatePerWeek: 0.03,
-  jumpSd: 0.4,
-  /** Overall spread multiplier, calibrated so ~80% of outcomes fall inside P10–P90. */
-  spread: 0.7,
-};
+/** What the forecast is made of, for the bench's calibration and for reports. */
+export interface ForecastParts {
+  readonly series: PreparedSeries;
+  readonly combination: Combination;
+  /** The team's week-to-week noise (band.ts). */
+  readonly noise: number;
+}
 
-/** Forecast year-end spend, exhaustion date and status. Pure and deterministic for a given seed. */
-export function forecastSpend(input: ForecastInput, options: ForecastOptions = {}): Forecast {
-  const P = ENGINE_PARAMS;
-  const { fiscalYear: fy, asOf, budgetUsd } = input;
-  const nPaths = options.paths ?? 600;
+/** The prepared series, the weighted members and the noise behind a forecast (undefined: no spend yet). */
+export function forecastParts(input: ForecastInput): ForecastParts | undefined {
   const series = prepareSeries(input);
-  const { x, clipped, mult, start, n, N, spent, recurringSpikes } = series;
-  if (start < 0) return emptyForecast(input, spent);
-  const m = Array.from(mult.subarray(0, n));
-  const fit = fitLevel(clipped, m, start);
+  if (series.start < 0) return undefined;
+  return { series, combination: combineMembers(series), noise: weeklyNoise(series) };
+}
+
+/** Forecast year-end spend, exhaustion date and status. Pure and deterministic. */
+export function forecastSpend(input: ForecastInput, options: ForecastOptions = {}): Forecast {
+  const { asOf, budgetUsd, fiscalYear: fy } = input;
+  const parts = forecastParts(input);
+  if (!parts) return emptyForecast(input);
+  const { series, combination, noise } = parts;
+  const { x, n, N, start, spent } = series;
   const history = n - start;
   const confidence: Forecast['confidence'] = history < 28 ? 'low' : 'normal';
-
-  // Expected multiplier of each future day (weekday rhythm), index 0 = the day after as-of.
   const future = N - n;
-  const dayMult = new Float64Array(future);
-  for (let t = 0; t < future; t++) dayMult[t] = mult[n + t] ?? 1;
+  const point = combination.cumulative;
+  // Quantile qz (in sd) of cumulative spend to day t after as-of (t = 0: the day after).
+  const cumAt = (t: number, qz: number) =>
+    spent + (point[t] ?? 0) * Math.exp(qz * logSd(t + 1, noise, history));
+  const r = (v: number) => Math.round(v * 100) / 100;
 
-  const rand = mulberry32(input.seed ?? hashSeed('burnwatch-forecast', asOf, Math.round(spent * 100)));
-  const spread = P.spread * (history < 14 ? 1.6 : history < 28 ? 1.25 : 1);
-  const { phi } = P;
-
-  // Point forecast of the remaining spend: current level, damped trend, weekday rhythm.
-  let pointRemaining = 0;
-  {
-    let logLevel = Math.log(Math.max(fit.level, 1e-9));
-    let damp = phi;
+  // P(exhausted by day t) = P(C(t) ≥ budget); cumulative spend never falls, so neither may this.
+  const need = budgetUsd - spent;
+  const alreadyOver = need < 0;
+  const exhaustedBy = (t: number) => {
+    const p = point[t] ?? 0;
+    if (p <= 0) return 0;
+    return 1 - normalCdf(Math.log(need / p) / logSd(t + 1, noise, history));
+  };
+  let probability = alreadyOver ? 1 : 0;
+  const firstDay = { p10: -1, p50: -1, p90: -1 };
+  if (!alreadyOver && need === 0) probability = 1;
+  else if (!alreadyOver) {
     for (let t = 0; t < future; t++) {
-      if (t % 7 === 0) {
-        logLevel += fit.growth * damp;
-        damp *= phi;
-      }
-      pointRemaining += Math.exp(logLevel) * (dayMult[t] ?? 1);
+      probability = Math.max(probability, exhaustedBy(t));
+      if (firstDay.p10 < 0 && probability >= 0.1) firstDay.p10 = t;
+      if (firstDay.p50 < 0 && probability >= 0.5) firstDay.p50 = t;
+      if (firstDay.p90 < 0 && probability >= 0.9) firstDay.p90 = t;
     }
-    pointRemaining += recurringSpikes * future;
   }
-
-  // Simulated paths of cumulative remaining spend (row per path).
-  const cumRem = new Float64Array(nPaths * Math.max(future, 1));
-  const finals = new Float64Array(nPaths);
-  for (let p = 0; p < nPaths; p++) {
-    const g = fit.growth + spread * fit.growthSd * normal(rand);
-    let logLevel = Math.log(Math.max(fit.level, 1e-9)) + spread * fit.levelSd * normal(rand);
-    let cum = 0;
-    // How long a trend persists is itself uncertain: each path draws its own damping.
-    const pathPhi = P.phiMin + (P.phiMax - P.phiMin) * rand();
-    let damp = pathPhi;
-    const row = p * future;
-    for (let t = 0; t < future; t++) {
-      if (t % 7 === 0) {
-        // A new week: damped trend, random-walk drift, and a rare step change.
-        logLevel += g * damp + spread * fit.rwSd * normal(rand);
-        damp *= pathPhi;
-        if (rand() < P.jumpRatePerWeek) logLevel += P.jumpSd * normal(rand);
-      }
-      cum += Math.exp(logLevel) * (dayMult[t] ?? 1);
-      cumRem[row + t] = cum;
-    }
-    finals[p] = cum;
-  }
-  // Sums of log-normal paths are right-skewed; centre them so the median path is the point forecast.
-  const sortedFinals = Float64Array.from(finals).sort();
-  const medianRemaining = quantileSorted(sortedFinals, 0.5);
-  const scale = future > 0 && medianRemaining > 0 ? pointRemaining / medianRemaining : 1;
-
-  const alreadyOver = spent > budgetUsd;
-  let crossedDay = -1;
+  let crossed = fy.start;
   if (alreadyOver) {
     let c = 0;
     for (let i = 0; i < n; i++) {
       c += x[i] ?? 0;
       if (c > budgetUsd) {
-        crossedDay = i;
+        crossed = addDays(fy.start, i);
         break;
       }
     }
   }
-  // First future day each path's cumulative spend exceeds the budget (binary search: it never falls).
-  const exhaust = new Float64Array(nPaths);
-  const need = (budgetUsd - spent) / scale;
-  for (let p = 0; p < nPaths; p++) {
-    const row = p * future;
-    if (alreadyOver) exhaust[p] = -1;
-    else if (future === 0 || (cumRem[row + future - 1] ?? 0) <= need) exhaust[p] = Number.POSITIVE_INFINITY;
-    else {
-      let lo = 0;
-      let hi = future - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if ((cumRem[row + mid] ?? 0) > need) hi = mid;
-        else lo = mid + 1;
-      }
-      exhaust[p] = lo;
-    }
-  }
-  exhaust.sort();
-  const yearEnd = sortedFinals.map((v) => spent + v * scale);
-  const q = (qq: number) => Math.round(quantileSorted(yearEnd, qq) * 100) / 100;
-  const probability = alreadyOver
-    ? 1
-    : exhaust.reduce((a, e) => a + (e < Number.POSITIVE_INFINITY ? 1 : 0), 0) / nPaths;
-  const exDate = (qq: number): IsoDay | null => {
-    // The qq-quantile of the exhaustion day; Infinity (never) sorts last.
-    const idx = Math.min(nPaths - 1, Math.max(0, Math.ceil(qq * nPaths) - 1));
-    const e = exhaust[idx] ?? Number.POSITIVE_INFINITY;
-    return Number.isFinite(e) ? addDays(asOf, e + 1) : null;
-  };
-  const status = statusOf(probability, options);
+  const exDate = (t: number): IsoDay | null => (t >= 0 ? addDays(asOf, t + 1) : null);
 
-  // Weekly points of the cumulative band for charts, and the last day.
   const band: Array<{ date: IsoDay; p10: number; p50: number; p90: number }> = [];
   if (options.band ?? true) {
     const days: number[] = [];
     for (let t = 6; t < future; t += 7) days.push(t);
     if (future > 0 && days.at(-1) !== future - 1) days.push(future - 1);
-    const col = new Float64Array(nPaths);
-    const r = (v: number) => Math.round(v * 100) / 100;
-    for (const t of days) {
-      for (let p = 0; p < nPaths; p++) col[p] = spent + (cumRem[p * future + t] ?? 0) * scale;
-      col.sort();
+    for (const t of days)
       band.push({
         date: addDays(asOf, t + 1),
-        p10: r(quantileSorted(col, 0.1)),
-        p50: r(quantileSorted(col, 0.5)),
-        p90: r(quantileSorted(col, 0.9)),
+        p10: r(cumAt(t, -Z90)),
+        p50: r(cumAt(t, 0)),
+        p90: r(cumAt(t, Z90)),
       });
-    }
   }
-  const crossed = addDays(fy.start, Math.max(crossedDay, 0));
+  const last = future - 1;
   return {
     asOf,
-    spentToDateUsd: Math.round(spent * 100) / 100,
-    yearEndUsd: { p10: q(0.1), p50: q(0.5), p90: q(0.9) },
+    spentToDateUsd: r(spent),
+    yearEndUsd:
+      future > 0
+        ? { p10: r(cumAt(last, -Z90)), p50: r(cumAt(last, 0)), p90: r(cumAt(last, Z90)) }
+        : { p10: r(spent), p50: r(spent), p90: r(spent) },
     exhaustionDate: alreadyOver
       ? { p10: crossed, p50: crossed, p90: crossed }
-      : { p10: exDate(0.1), p50: exDate(0.5), p90: exDate(0.9) },
+      : { p10: exDate(firstDay.p10), p50: exDate(firstDay.p50), p90: exDate(firstDay.p90) },
     probabilityOfExhaustion: Math.round(probability * 1000) / 1000,
-    status,
+    status: statusOf(probability, options),
     confidence,
     band,
   };
@@ -191,10 +128,10 @@ function statusOf(probability: number, options: ForecastOptions): ForecastStatus
   return 'ok';
 }
 
-function emptyForecast(input: ForecastInput, spent: number): Forecast {
+function emptyForecast(input: ForecastInput): Forecast {
   return {
     asOf: input.asOf,
-    spentToDateUsd: Math.round(spent * 100) / 100,
+    spentToDateUsd: 0,
     yearEndUsd: { p10: 0, p50: 0, p90: 0 },
     exhaustionDate: { p10: null, p50: null, p90: null },
     probabilityOfExhaustion: 0,

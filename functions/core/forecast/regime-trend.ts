@@ -27,9 +27,6 @@ export const REGIME_TREND_PARAMS = {
   trendTRamp: 1,
   /** Weeks of history before any trend is extrapolated. */
   trendMinWeeks: 4,
-  /** Pooled prior for the weekly random-walk sd, and its weight in weeks. */
-  rwPrior: 0.04,
-  rwPriorWeight: 8,
   /** A week-over-week level change (log) beyond this marks a step change. */
   stepLog: 0.3,
   /** A split counts when its residuals are this fraction of a line's, with t and size above these. */
@@ -39,10 +36,6 @@ export const REGIME_TREND_PARAMS = {
   /** Drop a regime's leading transition week beyond trimMads deviations (and trimMinLog). */
   trimMads: 3,
   trimMinLog: 0.1,
-  /** Random-walk sd of the weekly log level (floor), uncertainty of the current level, trend sd floor. */
-  rwFloor: 0.045,
-  levelSdFloor: 0.06,
-  trendSdFloor: 0.02,
 };
 
 /** Theil–Sen slope and intercept (at x = 0) of y on x. */
@@ -139,11 +132,8 @@ function trendWeight(t: number, weeks: number): number {
 export interface Fit {
   /** Deseasonalised level per day at the as-of date. */
   level: number;
-  /** Log growth per week before damping. */
+  /** Log growth per week before damping (damped by `phi` a week from the as-of date on). */
   growth: number;
-  levelSd: number;
-  growthSd: number;
-  rwSd: number;
 }
 
 /**
@@ -163,7 +153,7 @@ export function fitLevel(x: readonly number[], m: ArrayLike<number>, start: numb
       sm += m[k] ?? 1;
     }
     const level = sx / Math.max(sm, 1e-9);
-    return { level, growth: 0, levelSd: 0.35, growthSd: 0.06, rwSd: 0.08 };
+    return { level, growth: 0 };
   }
   // Weekly blocks ending at the as-of day, newest last: up to longWeeks for a slow trend, the last
   // trendWeeks for steps, the trend and the level.
@@ -217,20 +207,13 @@ export function fitLevel(x: readonly number[], m: ArrayLike<number>, start: numb
   const k = logs.length;
   if (k < 3) {
     const lastLevel = Math.log(blocks.slice(-k).reduce((a, b) => a + b, 0) / k);
-    return {
-      level: Math.exp(lastLevel),
-      growth: 0,
-      levelSd: k < 2 ? 0.25 : 0.15,
-      growthSd: 0.05,
-      rwSd: 0.07,
-    };
+    return { level: Math.exp(lastLevel), growth: 0 };
   }
   const short = logTrend(logs);
   // Only extrapolate a trend the data insist on: weight by its t-statistic, so a noisy flat team is
   // averaged over all its recent weeks while a real ramp keeps its growth.
   const weight = k < P.trendMinWeeks ? 0 : trendWeight(short.t, k);
   let rawGrowth = short.slope * weight;
-  let growthSe = short.se * weight;
   // Slow steady growth hides in twelve noisy weeks but shows over half a year, so with no step in
   // sight the whole regime (up to longWeeks) is asked too. Its slope is used as far as the recent
   // weeks agree with it: a recent slope clearly below it (an S-curve saturating) caps the growth.
@@ -247,10 +230,8 @@ export function fitLevel(x: readonly number[], m: ArrayLike<number>, start: numb
       if (weight === 0 && longWeight > 0) {
         const consistent = Math.abs(long.slope - short.slope) < P.longAgreeSe * short.se;
         rawGrowth = (consistent ? long.slope : smaller) * longWeight;
-        growthSe = long.se * longWeight;
       } else if (weight > 0) {
         rawGrowth = smaller * Math.max(weight, longWeight);
-        growthSe = Math.max(short.se * weight, long.se * longWeight);
       }
     }
   }
@@ -261,15 +242,5 @@ export function fitLevel(x: readonly number[], m: ArrayLike<number>, start: numb
   const recentBlocks = blocks.slice(-window);
   const adjusted = recentBlocks.map((b, i) => b * Math.exp(-growth * (i - (recentBlocks.length - 1))));
   const level = (adjusted.reduce((a, b) => a + b, 0) / adjusted.length) * Math.exp(growth * (3 / 7));
-  const diffs = logs.slice(1).map((l, i) => l - (logs[i] ?? 0) - growth);
-  // Week-to-week drift: a few weeks say little about it, so shrink toward the pooled prior.
-  const ss = diffs.reduce((a, d) => a + d * d, 0);
-  const rw = Math.sqrt((ss + P.rwPriorWeight * P.rwPrior ** 2) / (diffs.length + P.rwPriorWeight));
-  return {
-    level,
-    growth,
-    levelSd: Math.max(P.levelSdFloor, short.residSd / Math.sqrt(window)),
-    growthSd: Math.max(P.trendSdFloor, growthSe),
-    rwSd: Math.max(P.rwFloor, Math.min(0.15, rw)),
-  };
+  return { level, growth };
 }
