@@ -66,8 +66,11 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
   };
   let probability = alreadyOver ? 1 : 0;
   const firstDay = { p10: -1, p50: -1, p90: -1 };
-  if (!alreadyOver && need === 0) probability = 1;
-  else if (!alreadyOver) {
+  if (!alreadyOver && need === 0 && future > 0) {
+    // Exactly at the budget: the next day with any spend exceeds it.
+    probability = 1;
+    firstDay.p10 = firstDay.p50 = firstDay.p90 = 0;
+  } else if (!alreadyOver) {
     for (let t = 0; t < future; t++) {
       probability = Math.max(probability, exhaustedBy(t));
       if (firstDay.p10 < 0 && probability >= 0.1) firstDay.p10 = t;
