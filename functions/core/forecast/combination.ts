@@ -126,7 +126,7 @@ export function combineMembers(s: PreparedSeries, members: readonly Member[] = M
     let actual = 0;
     for (let i = o; i < o + h; i++) actual += s.clipped[i] ?? 0;
     if (actual <= 0) continue;
-    const regime = fitLevel(s.clipped.slice(0, o), s.mult, s.start);
+    const regime = fitLevel(s.clipped, s.mult, s.start, o);
     members.forEach((m, j) => {
       const forecast = pathTotal(m.fit(s, o, regime), s.mult, o, h);
       const e = Math.log(actual / Math.max(forecast, 1e-9));

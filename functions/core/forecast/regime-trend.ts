@@ -82,12 +82,11 @@ export interface Fit {
 }
 
 /**
- * Level and trend from the last few weekly blocks ending at x's last day. A block's level is its spend
- * divided by the sum of its day multipliers, so a full week is unbiased whatever the weekday profile,
- * and a week with a holiday is not mistaken for a dip.
+ * Level and trend from the last few weekly blocks of days [start, n) of x (n: the origin, x's length
+ * by default). A block's level is its spend divided by the sum of its day multipliers, so a full week
+ * is unbiased whatever the weekday profile, and a week with a holiday is not mistaken for a dip.
  */
-export function fitLevel(x: readonly number[], m: ArrayLike<number>, start: number): Fit {
-  const n = x.length;
+export function fitLevel(x: readonly number[], m: ArrayLike<number>, start: number, n = x.length): Fit {
   const P = REGIME_TREND_PARAMS;
   if (n - start < 7) {
     let sx = 0;

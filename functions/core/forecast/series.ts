@@ -1,4 +1,4 @@
-import { addDays, dayOfWeek, diffDays } from '../dates.js';
+import { dayOfWeek, diffDays, isIsoDay, toDayNumber } from '../dates.js';
 import { daysElapsed } from '../fiscal-calendar.js';
 import type { ForecastInput } from './types.js';
 
@@ -35,7 +35,8 @@ const DEFAULT_PROFILE = [0.35, 1.13, 1.13, 1.13, 1.13, 1.13, 0.35]; // Sun..Sat,
 
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator: several times faster on the hot paths.
+  const s = Float64Array.from(xs).sort();
   const mid = s.length >> 1;
   return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
@@ -80,7 +81,10 @@ export function prepareSeries(input: ForecastInput): PreparedSeries {
   const { fiscalYear: fy, asOf } = input;
   const n = daysElapsed(fy, asOf); // days of history, as-of day included
   const N = fy.days;
-  const holidays = new Set(input.holidays ?? []);
+  const day0 = toDayNumber(fy.start);
+  // Holidays as day indexes of the fiscal year (ISO strings compared once, not per day).
+  const holidays = new Set<number>();
+  for (const h of input.holidays ?? []) if (isIsoDay(h)) holidays.add(toDayNumber(h) - day0);
   const x = new Array<number>(n).fill(0);
   for (const row of input.daily) {
     const i = diffDays(fy.start, row.date);
@@ -91,8 +95,9 @@ export function prepareSeries(input: ForecastInput): PreparedSeries {
   const mult = new Float64Array(N).fill(1);
   if (start < 0) return { x, clipped: x, mult, start, n, N, spent, recurringSpikes: 0 };
 
-  const dows = Array.from({ length: N }, (_, i) => dayOfWeek(addDays(fy.start, i)));
-  const isHoliday = (i: number) => holidays.has(addDays(fy.start, i));
+  const dow0 = dayOfWeek(fy.start);
+  const dows = Array.from({ length: N }, (_, i) => (dow0 + i) % 7);
+  const isHoliday = (i: number) => holidays.has(i);
   const profile = weekdayProfile(x, start, isHoliday, dows);
   const holidayMult = Math.min(profile[0] ?? 1, profile[6] ?? 1);
   for (let i = 0; i < N; i++) mult[i] = isHoliday(i) ? holidayMult : (profile[dows[i] ?? 0] ?? 1);
@@ -108,12 +113,12 @@ export function prepareSeries(input: ForecastInput): PreparedSeries {
   const episodes: number[] = [];
   let inEpisode = false;
   for (let i = start; i < n; i++) {
-    const window = z.slice(Math.max(start, i - 28), i).sort((a, b) => a - b);
+    const window = Float64Array.from(z.slice(Math.max(start, i - 28), i)).sort();
     if (window.length < 7) continue;
     const med = quantileSorted(window, 0.5);
     const busy = quantileSorted(window, 0.75);
     if (busy <= 0) continue;
-    const mad = 1.4826 * median(window.map((v) => Math.abs(v - med)));
+    const mad = 1.4826 * median(Array.from(window, (v) => Math.abs(v - med)));
     const limit = Math.max(med + SPIKE_MADS * Math.max(mad, 0.1 * med), SPIKE_RATIO * busy);
     if ((z[i] ?? 0) > limit) {
       clipped[i] = limit * (mult[i] ?? 1);
