@@ -15,7 +15,10 @@ export interface ForecastInput {
   readonly asOf: IsoDay;
   /** Company holidays / shutdowns, treated like weekend days. */
   readonly holidays?: readonly IsoDay[];
-  /** Seed for the Monte Carlo; same input + seed → byte-identical output. */
+  /**
+   * Accepted for compatibility: the forecast used to be a seeded Monte Carlo. It is analytic now
+   * (issue 20), so the same input gives byte-identical output whatever the seed.
+   */
   readonly seed?: number;
 }
 

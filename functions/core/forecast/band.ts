@@ -1,0 +1,73 @@
+import type { PreparedSeries } from './series.js';
+
+/**
+ * The spread of cumulative spend around the point forecast (docs/forecasting.md "Band"). The score
+ * s = log(actual / forecast) of the spend from the day after as-of to a day t ahead is modelled as
+ * normal with sd(t)² = POOLED_SCALE² · t/365 + noise² · (7/t + 1/weeks):
+ *   - POOLED_SCALE · √(t/365): drift and breaks nobody can see coming. One team's history says little
+ *     about these (most teams have had none yet), so it is the pooled conformal quantile: the value at
+ *     which 80% of the development sets' rolling-origin scores fall inside P10–P90
+ *     (`npm run bench:forecast -- --calibrate` recomputes it).
+ *   - noise² · 7/t: the team's own week-to-week noise, which averages out over a long horizon but not
+ *     over the next week or two.
+ *   - noise² / weeks: how well a young team's level is known from the weeks it has.
+ */
+
+/** Pooled conformal scale of log(actual / forecast) per √year of horizon (development sets). */
+export const POOLED_SCALE = 0.39;
+/** Weekly noise of a typical team (median over the development sets) … */
+const NOISE_PRIOR = 0.12;
+/** … counted as this many weeks of evidence beside the team's own. */
+const NOISE_PRIOR_WEEKS = 2;
+/** Weeks of weekly levels the team's noise is read from. */
+const NOISE_WEEKS = 13;
+
+/**
+ * The team's week-to-week noise: the root mean square of the relative change between consecutive
+ * deseasonalised weekly levels over the last 13 weeks, ÷ √2 (each change holds two weeks' noise),
+ * shrunk toward a typical team's for young teams.
+ */
+export function weeklyNoise(s: PreparedSeries): number {
+  const levels: number[] = [];
+  for (let end = s.n; end - 7 >= s.start && levels.length <= NOISE_WEEKS; end -= 7) {
+    let sx = 0;
+    let sm = 0;
+    for (let k = end - 7; k < end; k++) {
+      sx += s.clipped[k] ?? 0;
+      sm += s.mult[k] ?? 1;
+    }
+    levels.push(sx / Math.max(sm, 1e-9));
+  }
+  let ss = 0;
+  let k = 0;
+  for (let i = 1; i < levels.length; i++) {
+    const a = levels[i] ?? 0;
+    const b = levels[i - 1] ?? 0;
+    if (a + b <= 0) continue;
+    ss += ((b - a) / ((a + b) / 2)) ** 2 / 2;
+    k++;
+  }
+  return Math.sqrt((ss + NOISE_PRIOR_WEEKS * NOISE_PRIOR ** 2) / (k + NOISE_PRIOR_WEEKS));
+}
+
+/** The team's own part of the variance of log(actual / forecast) `days` ahead: noise² · (7/days + 1/weeks). */
+export function ownVariance(days: number, noise: number, historyDays: number): number {
+  return noise ** 2 * (7 / Math.max(days, 1) + 1 / Math.max(1, historyDays / 7));
+}
+
+/** sd of log(actual / forecast) of the cumulative spend `days` ahead (≥ 1). */
+export function logSd(days: number, noise: number, historyDays: number, scale = POOLED_SCALE): number {
+  return Math.sqrt(scale ** 2 * (days / 365) + ownVariance(days, noise, historyDays));
+}
+
+/** Standard normal CDF (Abramowitz & Stegun 26.2.17, |error| < 7.5e-8). */
+export function normalCdf(z: number): number {
+  const t = 1 / (1 + 0.2316419 * Math.abs(z));
+  const poly =
+    t * (0.31938153 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
+  const tail = Math.exp((-z * z) / 2) * 0.3989422804014327 * poly;
+  return z >= 0 ? 1 - tail : tail;
+}
+
+/** z of the 90th percentile of the standard normal: P10–P90 is ±Z90 sd. */
+export const Z90 = 1.2815515655446004;
