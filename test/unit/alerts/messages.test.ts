@@ -220,7 +220,7 @@ describe('Block Kit → HTML preview', () => {
 
     // Assess
     expect(html).toContain(
-      '<div class="bk-header">🔴 Payments will run out of AI budget around 28 Apr</div>',
+      '<div class="bk-header"><span class="bk-dot" style="background:#b3261e"></span> Payments will run out of AI budget around 28 Apr</div>',
     );
     expect(html).toContain('<img class="bk-chart" src="data:image/png;base64,AAAA"');
     expect(html).toContain('<a class="bk-button" href="https://console.anthropic.com/settings/limits">');
