@@ -50,10 +50,21 @@ export function parseFlags<S extends z.ZodType>(
         : `expected ${min === max ? min : `${min} to ${max}`} ${names}, got ${parsed.positionals.length}`,
     );
   }
-  const result = schema.safeParse(parsed.values);
+  const result = schema.safeParse(parsed.values, { reportInput: true });
   if (!result.success) {
     throw new CliUsageError(
-      result.error.issues.map((i) => `--${i.path.map(String).join('.') || '?'}: ${i.message}`).join('\n'),
+      result.error.issues
+        .map((i) => {
+          const name = `--${i.path.map(String).join('.') || '?'}`;
+          // A missing flag reads "expected string, received undefined" in zod's words: say what to do.
+          if (i.code === 'invalid_type' && i.input === undefined)
+            return `${name}: is required (e.g. ${name} ${spec[String(i.path[0])]?.type === 'boolean' ? '' : 'VALUE'})`.replace(
+              ' )',
+              ')',
+            );
+          return `${name}: ${i.message}`;
+        })
+        .join('\n'),
     );
   }
   return { flags: result.data, positionals: parsed.positionals };

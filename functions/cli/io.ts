@@ -8,10 +8,20 @@ export interface CliIO {
   readonly interactive: boolean;
 }
 
+export interface FlagHelp {
+  /** `--as-of YYYY-MM-DD`, `TEAM` */
+  readonly flag: string;
+  readonly meaning: string;
+  /** What applies without the flag ("yesterday (UTC)"); absent for required ones. */
+  readonly default?: string;
+}
+
 export interface CommandModule {
   /** One line for `burnwatch help`. */
   readonly summary: string;
   readonly usage: string;
+  /** Each flag (and positional) with what it means and its default, for `--help`. */
+  readonly help?: ReadonlyArray<FlagHelp>;
   /** Returns the exit code. Throwing `CliUsageError` prints it and exits 1. */
   run(argv: readonly string[], io: CliIO): Promise<number>;
 }

@@ -1,7 +1,7 @@
 import { ConfigError } from '../core/config/load.js';
 import { commands } from './commands/registry.js';
 import { CliUsageError } from './flags.js';
-import type { CliIO } from './io.js';
+import type { CliIO, CommandModule } from './io.js';
 
 /** Runs one CLI invocation and returns its exit code (used by tests without spawning). */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
@@ -17,7 +17,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   }
   const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(`${command.summary}\n\nUsage: ${command.usage}`);
+    io.out(`${command.summary}\n\nUsage: ${command.usage}${flagTable(command.help)}`);
     return 0;
   }
   try {
@@ -33,6 +33,16 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     }
     throw err;
   }
+}
+
+/** The flags of a command as aligned lines: flag, meaning, default. */
+export function flagTable(help: CommandModule['help']): string {
+  if (!help?.length) return '';
+  const width = Math.max(...help.map((h) => h.flag.length));
+  const lines = help.map(
+    (h) => `  ${h.flag.padEnd(width)}  ${h.meaning}${h.default ? ` (default: ${h.default})` : ''}`,
+  );
+  return `\n\nFlags:\n${lines.join('\n')}`;
 }
 
 async function helpText(): Promise<string> {

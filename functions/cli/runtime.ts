@@ -34,8 +34,11 @@ export interface OpenedStore {
   readonly tableName: string;
   /** Stops DynamoDB Local if this process started it. */
   close(): Promise<void>;
-  /** Drops and recreates the table; refuses (CliUsageError) on anything but a local DynamoDB. */
-  reset(): Promise<void>;
+  /**
+   * Drops and recreates the table. Refuses (CliUsageError) on anything but a local DynamoDB unless
+   * `allowRemote`, and then only for a table named explicitly with BURNWATCH_TABLE.
+   */
+  reset(opts?: { allowRemote?: boolean }): Promise<void>;
 }
 
 /** Deletes the table (when it exists) and creates it again, empty. */
@@ -76,10 +79,14 @@ export async function openStore(
       endpoint,
       tableName,
       close: async () => client.destroy(),
-      reset: async () => {
-        if (!local)
+      reset: async (opts = {}) => {
+        if (!local && !opts.allowRemote)
           throw new CliUsageError(
-            `BURNWATCH_DYNAMODB_ENDPOINT=${endpoint} is not a DynamoDB on this machine; the demo only resets a local table (unset it to use DynamoDB Local)`,
+            `BURNWATCH_DYNAMODB_ENDPOINT=${endpoint} is not a DynamoDB on this machine, and the demo writes synthetic data into a fresh table: unset it to use DynamoDB Local, or pass --allow-remote with BURNWATCH_TABLE naming a table it may reset`,
+          );
+        if (!local && !io.env.BURNWATCH_TABLE)
+          throw new CliUsageError(
+            '--allow-remote: set BURNWATCH_TABLE to the table the demo may drop and recreate (never the default "burnwatch")',
           );
         await recreateTable(client, tableName);
       },

@@ -14,6 +14,13 @@ export function shortDate(day: IsoDay, ref?: IsoDay): string {
 
 export const usd = (n: number) => formatUsd(usdToMicros(n));
 
+/** "1 day", "3 days". */
+export const dayCount = (n: number) => `${n} day${Math.abs(n) === 1 ? '' : 's'}`;
+
+/** "247 days before year end", "1 day before year end", "at year end". */
+export const beforeYearEnd = (daysEarly: number) =>
+  daysEarly <= 0 ? 'at year end' : `${dayCount(daysEarly)} before year end`;
+
 /** A source as people know it: the vendor's name, and the source id when it is not just the vendor. */
 export function sourceLabel(s: Pick<SourceCompleteness, 'source' | 'vendor'>): string {
   const name = vendorName(s.vendor);
@@ -25,7 +32,7 @@ export function dataNotes(r: Pick<BurnReport, 'sources' | 'asOf'>): string[] {
   return r.sources
     .filter((s) => s.estimatedDays > 0)
     .map((s) => {
-      const days = `${s.estimatedDays} day${s.estimatedDays === 1 ? '' : 's'} estimated`;
+      const days = `${dayCount(s.estimatedDays)} estimated`;
       return s.completeThrough
         ? `${sourceLabel(s)} data through ${shortDate(s.completeThrough, r.asOf)} (${days})`
         : `${sourceLabel(s)}: no complete data this year (${days})`;
@@ -64,14 +71,14 @@ function outlookOnly(r: BurnReport): string {
   const budget = usd(r.budgetUsd);
   const ex = o.exhaustionDate;
   if (r.spentToDateUsd > r.budgetUsd) {
-    return `${r.name} has spent ${usd(r.spentToDateUsd)}, over its ${budget} budget (${r.percentUsed}%), with ${r.daysRemaining} days of the year left; heading for ${usd(o.yearEndUsd.p50)}.`;
+    return `${r.name} has spent ${usd(r.spentToDateUsd)}, over its ${budget} budget (${r.percentUsed}%), with ${dayCount(r.daysRemaining)} of the year left; heading for ${usd(o.yearEndUsd.p50)}.`;
   }
   if (ex.p50) {
     const range =
       o.method === 'forecast'
         ? ` (P10 ${shortDate(ex.p10 ?? ex.p50, r.asOf)}, P90 ${ex.p90 ? shortDate(ex.p90, r.asOf) : 'after year end'})`
         : '';
-    const early = o.daysEarly !== null ? `, ${o.daysEarly} days before year end` : '';
+    const early = o.daysEarly !== null ? `, ${beforeYearEnd(o.daysEarly)}` : '';
     return `${r.name} will exhaust its ${budget} budget around ${shortDate(ex.p50, r.asOf)}${range}${early}.`;
   }
   const band = o.method === 'forecast' ? ` (P10 ${usd(o.yearEndUsd.p10)}, P90 ${usd(o.yearEndUsd.p90)})` : '';

@@ -100,6 +100,24 @@ export const alertsCommand: CommandModule = {
     '(default burnwatch-report/alerts.html) and no alert state is written.',
     'Exit code 3 when a delivery failed (it is retried on the next run).',
   ].join('\n'),
+  help: [
+    {
+      flag: '--config FILE',
+      meaning: 'the config file',
+      default: 'burnwatch.config.json in the current directory',
+    },
+    {
+      flag: '--as-of YYYY-MM-DD',
+      meaning: 'the day to report as of (UTC)',
+      default: 'yesterday, the last whole day',
+    },
+    {
+      flag: '--dry-run',
+      meaning: 'show what would go out; send and record nothing',
+      default: 'send when SLACK_BOT_TOKEN is set',
+    },
+    { flag: '--html FILE', meaning: 'where the preview is written', default: 'burnwatch-report/alerts.html' },
+  ],
   async run(argv, io) {
     const { flags } = parseFlags(
       argv,

@@ -17,6 +17,20 @@ const flagsSchema = z.object({
 export const burnCommand: CommandModule = {
   summary: "A team's burn: YTD spend, budget, % used, year-end outlook, by vendor (what /burn answers)",
   usage: 'burnwatch burn [TEAM] [--json] [--config FILE] [--as-of YYYY-MM-DD]',
+  help: [
+    { flag: 'TEAM', meaning: 'one team id (or unallocated)', default: 'every team, in one table' },
+    { flag: '--json', meaning: 'print the burn report (burnReportSchema) as JSON', default: 'text' },
+    {
+      flag: '--config FILE',
+      meaning: 'the config file',
+      default: 'burnwatch.config.json in the current directory',
+    },
+    {
+      flag: '--as-of YYYY-MM-DD',
+      meaning: 'the day to report as of (UTC)',
+      default: 'yesterday, the last whole day',
+    },
+  ],
   async run(argv, io) {
     const { flags, positionals } = parseFlags(
       argv,

@@ -18,6 +18,7 @@ export function configJsonSchema(): Record<string, unknown> {
 export const configSchemaCommand: CommandModule = {
   summary: 'Print (or write with --out) the JSON Schema of burnwatch.config.json',
   usage: 'burnwatch config-schema [--out FILE]',
+  help: [{ flag: '--out FILE', meaning: 'write the JSON Schema to FILE', default: 'print it' }],
   async run(argv, io) {
     const { flags } = parseFlags(
       argv,

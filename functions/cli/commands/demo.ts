@@ -31,6 +31,8 @@ const flagsSchema = z.object({
   out: z.string().min(1, 'must name a directory').optional(),
   config: z.string().min(1).optional(),
   seed: flag.positiveInt.optional(),
+  'allow-remote': z.boolean().optional(),
+  persist: z.boolean().optional(),
 });
 
 /**
@@ -60,7 +62,30 @@ function progressOver(bar: ReturnType<typeof progress>, sources: number) {
 
 export const demoCommand: CommandModule = {
   summary: 'Run the whole job on embedded defaults: DynamoDB Local, a synthetic org, a local HTML report',
-  usage: 'burnwatch demo [--as-of YYYY-MM-DD] [--out DIR] [--config FILE] [--seed N]',
+  usage:
+    'burnwatch demo [--as-of YYYY-MM-DD] [--out DIR] [--config FILE] [--seed N] [--persist] [--allow-remote]',
+  help: [
+    { flag: '--as-of YYYY-MM-DD', meaning: 'the day the synthetic year is shown as of', default: DEMO_AS_OF },
+    { flag: '--out DIR', meaning: 'where the report (index.html) is written', default: 'burnwatch-report' },
+    {
+      flag: '--config FILE',
+      meaning: 'an org to simulate instead of the example',
+      default: 'burnwatch.config.example.json',
+    },
+    { flag: '--seed N', meaning: 'the synthetic data seed (same seed, same numbers)', default: '42' },
+    {
+      flag: '--persist',
+      meaning:
+        'keep the store in .burnwatch/dynamodb so burn, report and alerts can query it afterwards (takes a few minutes: DynamoDB Local writes slowly to disk)',
+      default: 'in memory, about half a minute',
+    },
+    {
+      flag: '--allow-remote',
+      meaning:
+        'run against a non-local BURNWATCH_DYNAMODB_ENDPOINT; the demo resets the table named by BURNWATCH_TABLE, which must then be set',
+      default: 'DynamoDB Local only',
+    },
+  ],
   async run(argv, io) {
     const { flags } = parseFlags(
       argv,
@@ -69,6 +94,8 @@ export const demoCommand: CommandModule = {
         out: { type: 'string' },
         config: { type: 'string' },
         seed: { type: 'string' },
+        'allow-remote': { type: 'boolean' },
+        persist: { type: 'boolean' },
       },
       flagsSchema,
     );
@@ -79,13 +106,14 @@ export const demoCommand: CommandModule = {
       : parseConfigText(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
     const fy = fiscalYearOf(config.fiscalYear, asOf);
     io.err(
-      `burnwatch demo: ${config.organization.name}, ${fy.label} (${fy.start} → ${fy.end}), as of ${asOf}`,
+      `burnwatch demo: ${config.organization.name}, ${fy.label} (${fy.start} → ${fy.end}), as of ${asOf}. ${flags.persist ? 'With --persist it takes a few minutes (DynamoDB Local on disk).' : 'It takes about half a minute (a minute on a busy 2-core machine).'}`,
     );
 
-    const opened = await openStore(io);
+    // In memory unless asked: DynamoDB Local's on-disk store writes about ten times slower.
+    const opened = await openStore(io, { inMemory: !flags.persist });
     try {
       // The demo replays the same story every time: it starts from an empty local table.
-      await opened.reset();
+      await opened.reset({ allowRemote: flags['allow-remote'] === true });
       const clock = (hhmm: string): Clock => ({ now: () => new Date(`${addDays(asOf, 1)}T${hhmm}:00Z`) });
       const org = new SyntheticOrg({ config, seed: flags.seed, faults: demoFaults(config, asOf) });
       const connectors = org.connectors();

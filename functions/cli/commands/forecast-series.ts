@@ -32,6 +32,17 @@ export const forecastSeriesCommand: CommandModule = {
   summary: 'Forecast a date,cost_usd CSV as of one or more dates (the forecast JSON contract)',
   usage:
     'burnwatch forecast-series --csv FILE --budget USD --fy-start YYYY-MM-DD --as-of D1[,D2,...] [--holidays us|none] [--json]',
+  help: [
+    { flag: '--csv FILE', meaning: 'a date,cost_usd file, one row per day' },
+    { flag: '--budget USD', meaning: 'the annual budget' },
+    { flag: '--fy-start YYYY-MM-DD', meaning: 'the first day of the fiscal year' },
+    {
+      flag: '--as-of D1[,D2,...]',
+      meaning: 'the days to forecast as of (each uses only rows on or before it)',
+    },
+    { flag: '--holidays us|none', meaning: 'the holiday calendar treated like weekends', default: 'us' },
+    { flag: '--json', meaning: 'print the forecast contract, one object per as-of day', default: 'a table' },
+  ],
   async run(argv, io) {
     const { flags } = parseFlags(
       argv,

@@ -17,6 +17,19 @@ const flagsSchema = z.object({
 export const forecastCommand: CommandModule = {
   summary: 'Forecast every team from the store; store the snapshots and the summaries /burn reads',
   usage: 'burnwatch forecast [--config FILE] [--as-of YYYY-MM-DD] [--json]',
+  help: [
+    {
+      flag: '--config FILE',
+      meaning: 'the config file',
+      default: 'burnwatch.config.json in the current directory',
+    },
+    {
+      flag: '--as-of YYYY-MM-DD',
+      meaning: 'the day to report as of (UTC)',
+      default: 'yesterday, the last whole day',
+    },
+    { flag: '--json', meaning: 'print the forecast contract per team as JSON', default: 'a table' },
+  ],
   async run(argv, io) {
     const { flags } = parseFlags(
       argv,

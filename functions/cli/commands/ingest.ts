@@ -103,6 +103,26 @@ export const ingestCommand: CommandModule = {
     'holes, provisional and suspect days, last fetch, last error; it exits 2 when a source has',
     'missing or suspect days (for monitoring), 0 when every source is complete.',
   ].join('\n'),
+  help: [
+    {
+      flag: '--config FILE',
+      meaning: 'the config file',
+      default: 'burnwatch.config.json in the current directory',
+    },
+    {
+      flag: '--from YYYY-MM-DD --to YYYY-MM-DD',
+      meaning: 're-pull exactly this range',
+      default: 'every day not yet delivered, plus the trailing window',
+    },
+    { flag: '--source ID', meaning: 'one source only', default: 'every enabled source' },
+    { flag: '--status', meaning: 'show coverage per source instead of ingesting', default: 'ingest' },
+    { flag: '--json', meaning: 'with --status: print it as JSON', default: 'a table' },
+    {
+      flag: '--as-of YYYY-MM-DD',
+      meaning: 'with --status: coverage of the fiscal year up to this day',
+      default: 'yesterday',
+    },
+  ],
   async run(argv, io) {
     const { flags } = parseFlags(
       argv,

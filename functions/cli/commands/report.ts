@@ -21,13 +21,22 @@ export const reportCommand: CommandModule = {
   usage: [
     'burnwatch report [--as-of YYYY-MM-DD] [--out DIR] [--config FILE]',
     '',
-    '  --as-of   the day the report is as of (default: yesterday, UTC)',
-    '  --out     the directory index.html is written to (default: burnwatch-report)',
-    '  --config  the config file (default: burnwatch.config.json)',
-    '',
     'Reads any store (DynamoDB Local after the demo or an ingest, or BURNWATCH_DYNAMODB_ENDPOINT);',
     'writes nothing to it. One self-contained file: opens offline, no scripts.',
   ].join('\n'),
+  help: [
+    {
+      flag: '--as-of YYYY-MM-DD',
+      meaning: 'the day to report as of (UTC)',
+      default: 'yesterday, the last whole day',
+    },
+    { flag: '--out DIR', meaning: 'the directory index.html is written to', default: 'burnwatch-report' },
+    {
+      flag: '--config FILE',
+      meaning: 'the config file',
+      default: 'burnwatch.config.json in the current directory',
+    },
+  ],
   async run(argv, io) {
     const { flags } = parseFlags(
       argv,

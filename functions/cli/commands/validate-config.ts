@@ -8,6 +8,9 @@ import type { CommandModule } from '../io.js';
 export const validateConfigCommand: CommandModule = {
   summary: 'Check a config file; list every problem as `path: message`',
   usage: 'burnwatch validate-config FILE',
+  help: [
+    { flag: 'FILE', meaning: 'the config file to check; exits 1 listing every problem as path: message' },
+  ],
   async run(argv, io) {
     const { positionals } = parseFlags(argv, {}, z.object({}), {
       positionals: { min: 1, max: 1, names: 'FILE' },

@@ -160,12 +160,13 @@ export function digestMessage(opts: {
   }
   if (blocks.length < maxBlocks) flush();
   else shown -= chunk.length;
-  const footer: string[] = [];
-  if (shown < rows.length) footer.push(`…and ${rows.length - shown} more teams (see \`burnwatch burn\`)`);
+  // One line each: context elements render side by side, which would run the sentences together.
+  const notes: string[] = [];
+  if (shown < rows.length) notes.push(`…and ${rows.length - shown} more teams (see \`burnwatch burn\`)`);
   if (opts.unallocatedUsd && opts.unallocatedUsd > 0)
-    footer.push(`${usd(opts.unallocatedUsd)} this year matched no team (unallocated): fix attribution rules`);
-  footer.push('burnwatch weekly digest · forecasts from daily vendor usage');
-  blocks.push(context(...footer));
+    notes.push(`${usd(opts.unallocatedUsd)} this year matched no team (unallocated): fix attribution rules.`);
+  if (notes.length) blocks.push(context(notes.join('\n')));
+  blocks.push(context('burnwatch weekly digest · forecasts from daily vendor usage'));
   const top = rows[0];
   return {
     text: `Weekly AI spend digest for ${opts.organization}: ${summary}.${top && top.severity !== 'ok' ? ` Riskiest: ${top.report.name}.` : ''}`,

@@ -1,4 +1,4 @@
-import { shortDate, usd } from '../burn-text.js';
+import { beforeYearEnd, shortDate, usd } from '../burn-text.js';
 import { diffDays, type IsoDay } from '../dates.js';
 import { formatUsdCompact } from '../money.js';
 import {
@@ -95,7 +95,7 @@ function budgetSentence(f: BudgetFacts): string {
       f.method === 'forecast'
         ? ` (P10 ${shortDate(ex.p10 ?? ex.p50, f.asOf)}, P90 ${ex.p90 ? shortDate(ex.p90, f.asOf) : 'after year end'})`
         : '';
-    const early = f.daysEarly !== null ? `, *${f.daysEarly} days before year end*` : '';
+    const early = f.daysEarly !== null ? `, *${beforeYearEnd(f.daysEarly)}*` : '';
     return `${team} will exhaust its ${budget} budget around *${shortDate(ex.p50, f.asOf)}*${range}${early}.`;
   }
   const share = Math.round((f.yearEndUsd.p50 / f.budgetUsd) * 100);

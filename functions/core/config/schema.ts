@@ -267,7 +267,10 @@ export function crossReferenceProblems(raw: unknown): Array<{ path: (string | nu
       if (typeof team === 'string' && team !== UNALLOCATED_TEAM && !teamIds.has(team)) {
         problems.push({
           path: ['sources', i, 'attribution', j, 'team'],
-          message: `unknown team "${team}"; add it under teams or use one of: ${[...teamIds].join(', ')}`,
+          message:
+            teamIds.size > 0
+              ? `unknown team "${team}"; add it under teams or use one of: ${[...teamIds].join(', ')}`
+              : `unknown team "${team}"; there are no teams yet: add one under teams with this id`,
         });
       }
     });

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { type BurnReport, burnReportSchema } from '../burn-report.js';
-import { dataNotes, outlookSentence, shortDate, statusLabel, usd } from '../burn-text.js';
+import { dataNotes, dayCount, outlookSentence, shortDate, statusLabel, usd } from '../burn-text.js';
 import { type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
 
 /** The fields of Slack's slash-command POST that /burn uses (application/x-www-form-urlencoded). */
@@ -172,7 +172,7 @@ function overview(r: BurnReport, access: Access): SlackBlock[] {
     `*Spent (${r.fiscalYear.label})*\n${usd(r.spentToDateUsd)}${r.percentUsed === null ? '' : ` · ${r.percentUsed}%`}`,
     `*Budget*\n${r.budgetUsd === null ? '—' : usd(r.budgetUsd)}`,
     `*Year-end forecast*\n${usd(o.yearEndUsd.p50)}${band}`,
-    `*Runs out*\n${o.exhaustionDate.p50 ? `${shortDate(o.exhaustionDate.p50, r.asOf)}${o.daysEarly !== null ? ` (${o.daysEarly} days early)` : ''}` : 'not this year'}`,
+    `*Runs out*\n${o.exhaustionDate.p50 ? `${shortDate(o.exhaustionDate.p50, r.asOf)}${o.daysEarly !== null && o.daysEarly > 0 ? ` (${dayCount(o.daysEarly)} early)` : ''}` : 'not this year'}`,
   ];
   if (o.probabilityOfExhaustion !== null)
     fields.push(`*Chance of running out*\n${Math.round(o.probabilityOfExhaustion * 100)}%`);
