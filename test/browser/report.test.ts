@@ -50,6 +50,7 @@ async function check(file: string, width: number) {
       .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
       .map((el) => el.tagName.toLowerCase())
       .slice(0, 5),
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point (what a reader sees).
     text: document.body.innerText,
   }));
   const png = await page.screenshot({ fullPage: true });

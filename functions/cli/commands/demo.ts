@@ -2,7 +2,6 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
-import { BLOCK_KIT_CSS } from '../../core/alerts/block-kit-html.js';
 import { outlookSentence, usd } from '../../core/burn-text.js';
 import { parseConfigText } from '../../core/config/load.js';
 import type { BurnwatchConfig } from '../../core/config/schema.js';
