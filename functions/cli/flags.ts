@@ -84,3 +84,17 @@ export const flag = {
     .transform(Number)
     .refine((n) => n > 0, 'must be greater than 0'),
 } as const;
+
+/** `--help` lines shared by the commands that take these flags. */
+export const COMMON_HELP = {
+  config: {
+    flag: '--config FILE',
+    meaning: 'the config file',
+    default: 'burnwatch.config.json in the current directory',
+  },
+  asOf: {
+    flag: '--as-of YYYY-MM-DD',
+    meaning: 'the day to report as of (UTC)',
+    default: 'yesterday, the last whole day',
+  },
+} as const;

@@ -14,7 +14,7 @@ import { runDailyJob } from '../../core/daily-job.js';
 import { addDays, type IsoDay, utcDayOf } from '../../core/dates.js';
 import { type Store, systemClock } from '../../core/ports.js';
 import { engineForecaster, type TeamForecaster } from '../../core/team-reports.js';
-import { flag, parseFlags } from '../flags.js';
+import { COMMON_HELP, flag, parseFlags } from '../flags.js';
 import type { CliIO, CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
 
@@ -101,16 +101,8 @@ export const alertsCommand: CommandModule = {
     'Exit code 3 when a delivery failed (it is retried on the next run).',
   ].join('\n'),
   help: [
-    {
-      flag: '--config FILE',
-      meaning: 'the config file',
-      default: 'burnwatch.config.json in the current directory',
-    },
-    {
-      flag: '--as-of YYYY-MM-DD',
-      meaning: 'the day to report as of (UTC)',
-      default: 'yesterday, the last whole day',
-    },
+    COMMON_HELP.config,
+    COMMON_HELP.asOf,
     {
       flag: '--dry-run',
       meaning: 'show what would go out; send and record nothing',

@@ -3,7 +3,7 @@ import { dataNotes, outlookSentence, shortDate, statusLabel, usd } from '../../c
 import { addDays, utcDayOf } from '../../core/dates.js';
 import { systemClock } from '../../core/ports.js';
 import { forecastTeamBurns, reportedTeams } from '../../core/team-reports.js';
-import { CliUsageError, flag, parseFlags } from '../flags.js';
+import { CliUsageError, COMMON_HELP, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
 import { renderBurnTable, renderDataNotes, renderTable } from '../table.js';
@@ -20,16 +20,8 @@ export const burnCommand: CommandModule = {
   help: [
     { flag: 'TEAM', meaning: 'one team id (or unallocated)', default: 'every team, in one table' },
     { flag: '--json', meaning: 'print the burn report (burnReportSchema) as JSON', default: 'text' },
-    {
-      flag: '--config FILE',
-      meaning: 'the config file',
-      default: 'burnwatch.config.json in the current directory',
-    },
-    {
-      flag: '--as-of YYYY-MM-DD',
-      meaning: 'the day to report as of (UTC)',
-      default: 'yesterday, the last whole day',
-    },
+    COMMON_HELP.config,
+    COMMON_HELP.asOf,
   ],
   async run(argv, io) {
     const { flags, positionals } = parseFlags(

@@ -3,7 +3,7 @@ import { runForecastJob } from '../../core/daily-job.js';
 import { addDays, utcDayOf } from '../../core/dates.js';
 import { systemClock } from '../../core/ports.js';
 import { engineForecaster } from '../../core/team-reports.js';
-import { flag, parseFlags } from '../flags.js';
+import { COMMON_HELP, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
 import { renderBurnTable, renderDataNotes } from '../table.js';
@@ -18,16 +18,8 @@ export const forecastCommand: CommandModule = {
   summary: 'Forecast every team from the store; store the snapshots and the summaries /burn reads',
   usage: 'burnwatch forecast [--config FILE] [--as-of YYYY-MM-DD] [--json]',
   help: [
-    {
-      flag: '--config FILE',
-      meaning: 'the config file',
-      default: 'burnwatch.config.json in the current directory',
-    },
-    {
-      flag: '--as-of YYYY-MM-DD',
-      meaning: 'the day to report as of (UTC)',
-      default: 'yesterday, the last whole day',
-    },
+    COMMON_HELP.config,
+    COMMON_HELP.asOf,
     { flag: '--json', meaning: 'print the forecast contract per team as JSON', default: 'a table' },
   ],
   async run(argv, io) {

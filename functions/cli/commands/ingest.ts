@@ -10,7 +10,7 @@ import { type SourceCoverage, summarizeCoverage } from '../../core/ingest/covera
 import { coverageWindow, type IngestOutcome, runIngest } from '../../core/ingest/run-ingest.js';
 import { type Clock, systemClock, type UsageStore } from '../../core/ports.js';
 import { vendorOfSource } from '../../core/team-reports.js';
-import { CliUsageError, flag, parseFlags } from '../flags.js';
+import { CliUsageError, COMMON_HELP, flag, parseFlags } from '../flags.js';
 import { type CommandModule, progress } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
 import { renderTable } from '../table.js';
@@ -104,11 +104,7 @@ export const ingestCommand: CommandModule = {
     'missing or suspect days (for monitoring), 0 when every source is complete.',
   ].join('\n'),
   help: [
-    {
-      flag: '--config FILE',
-      meaning: 'the config file',
-      default: 'burnwatch.config.json in the current directory',
-    },
+    COMMON_HELP.config,
     {
       flag: '--from YYYY-MM-DD --to YYYY-MM-DD',
       meaning: 're-pull exactly this range',

@@ -6,7 +6,7 @@ import { systemClock } from '../../core/ports.js';
 import { reportInput } from '../../core/report/report-data.js';
 import { renderReportHtml } from '../../core/report/report-html.js';
 import { computeTeamBurns, engineForecaster } from '../../core/team-reports.js';
-import { flag, parseFlags } from '../flags.js';
+import { COMMON_HELP, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
 
@@ -25,17 +25,9 @@ export const reportCommand: CommandModule = {
     'writes nothing to it. One self-contained file: opens offline, no scripts.',
   ].join('\n'),
   help: [
-    {
-      flag: '--as-of YYYY-MM-DD',
-      meaning: 'the day to report as of (UTC)',
-      default: 'yesterday, the last whole day',
-    },
+    COMMON_HELP.asOf,
     { flag: '--out DIR', meaning: 'the directory index.html is written to', default: 'burnwatch-report' },
-    {
-      flag: '--config FILE',
-      meaning: 'the config file',
-      default: 'burnwatch.config.json in the current directory',
-    },
+    COMMON_HELP.config,
   ],
   async run(argv, io) {
     const { flags } = parseFlags(
