@@ -162,7 +162,7 @@ function teamLine(r: BurnReport): string {
 
 const RISK = { critical: 0, warning: 1, ok: 2 } as const;
 
-function overview(r: BurnReport, access: Access): SlackBlock[] {
+function overview(r: BurnReport, access: Access, share: boolean): SlackBlock[] {
   const o = r.outlook;
   const band =
     o.method === 'forecast'
@@ -199,8 +199,9 @@ function overview(r: BurnReport, access: Access): SlackBlock[] {
       }`,
     ),
   ];
-  // Per-person figures only for viewers config.privacy allows; listed by name, not ranked.
-  if (access.perPerson && r.people && r.people.overCap.length > 0) {
+  // Per-person figures only for viewers config.privacy allows, listed by name, not ranked, and never in
+  // an answer posted to the channel (`share`): everyone there would see them (issue 13).
+  if (access.perPerson && !share && r.people && r.people.overCap.length > 0) {
     const people = [...r.people.overCap].sort((a, b) => a.user.localeCompare(b.user));
     blocks.push(
       section(
@@ -358,7 +359,7 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
       share,
     );
   }
-  const blocks = view === 'overview' ? overview(report, access) : detail(report, view);
+  const blocks = view === 'overview' ? overview(report, access, share) : detail(report, view);
   return reply(outlookSentence(report), blocks, share);
 }
 

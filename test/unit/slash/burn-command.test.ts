@@ -124,6 +124,28 @@ describe('/burn authorization', () => {
     const allowed = textOf(await ask('UFINOPS', 'payments'));
     expect(allowed).toMatch(/amy@corp.example \$1,600, zed@corp.example \$1,900/);
   });
+
+  it('never puts per-person lines in an answer shared to the channel, even for a viewer allowed them (issue 13)', async () => {
+    // Prepare: the stored summaries have people over the cap; UFINOPS may see per-person figures.
+    const asked = [
+      'payments share',
+      'payments vendors share',
+      'payments models share',
+      'payments trend share',
+    ];
+    // Act
+    const shared = await Promise.all(asked.map((text) => ask('UFINOPS', text)));
+    const privately = await ask('UFINOPS', 'payments');
+    // Assess: every shared answer goes to the channel without a single name or personal figure
+    for (const r of shared) {
+      expect(r.response_type).toBe('in_channel');
+      expect(JSON.stringify(r)).not.toMatch(
+        /amy@corp\.example|zed@corp\.example|\$1,600|\$1,900|per-engineer cap/,
+      );
+    }
+    expect(privately.response_type).toBe('ephemeral');
+    expect(textOf(privately)).toMatch(/amy@corp.example \$1,600, zed@corp.example \$1,900/);
+  });
 });
 
 describe('/burn answers', () => {
