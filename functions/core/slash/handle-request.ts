@@ -59,7 +59,7 @@ export type DeferReason = 'cold-start' | 'secret-slow' | 'answer-slow';
  * signing secret was at hand) can never make burnwatch post anywhere.
  */
 export const deferredRequestSchema = z.object({
-  rawBody: z.string().max(MAX_BODY_BYTES * 2),
+  rawBody: z.string().max(MAX_BODY_BYTES),
   timestamp: z.string().max(20).optional(),
   signature: z.string().max(200).optional(),
 });
