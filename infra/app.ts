@@ -17,6 +17,7 @@ import { BurnwatchStack } from './stacks/burnwatch-stack.js';
  * | `burnwatch:alarmEmails` | comma-separated emails subscribed to the alert topic |
  * | `burnwatch:secrets` | `create` (default: empty secrets to fill) or `import` (secrets exist) |
  * | `burnwatch:removalPolicy` | `retain` (default) or `destroy` (table, secrets, key, logs) |
+ * | `burnwatch:slashConcurrency` | reserved concurrency of the slash function (default 10) |
  */
 const contextSchema = z.object({
   'burnwatch:config': z.string().min(1).optional(),
@@ -36,6 +37,17 @@ const contextSchema = z.object({
     .pipe(z.array(z.email('must be comma-separated email addresses'))),
   'burnwatch:secrets': z.enum(['create', 'import']).default('create'),
   'burnwatch:removalPolicy': z.enum(['retain', 'destroy']).default('retain'),
+  // `-c` gives strings, cdk.json numbers.
+  'burnwatch:slashConcurrency': z
+    .union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number').transform(Number)])
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1, 'must be at least 1')
+        .max(1000, 'must be at most 1000 (10 is plenty for /burn)'),
+    )
+    .optional(),
 });
 
 const app = new App();
@@ -77,6 +89,9 @@ new BurnwatchStack(app, ctx['burnwatch:stackName'], {
     secrets: ctx['burnwatch:secrets'],
     removalPolicy:
       ctx['burnwatch:removalPolicy'] === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    ...(ctx['burnwatch:slashConcurrency'] !== undefined
+      ? { slashReservedConcurrency: ctx['burnwatch:slashConcurrency'] }
+      : {}),
   },
 });
 

@@ -26,6 +26,11 @@ export class IngestFailedError extends Error {
 
 export interface IngestDeps {
   readonly config: BurnwatchConfig;
+  /**
+   * The one source this function pulls (`BURNWATCH_SOURCE`: the stack deploys one function per source,
+   * each allowed to read only that vendor's key). An event naming another source is refused.
+   */
+  readonly onlySource?: string;
   readonly store: UsageStore;
   readonly secret: (name: string) => Promise<string>;
   readonly clock: Clock;
@@ -41,7 +46,12 @@ export function createIngestHandler(deps: IngestDeps) {
       throw new IngestFailedError(
         `bad ingest event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`,
       );
-    const { source, from, to } = parsed.data;
+    const { from, to } = parsed.data;
+    if (deps.onlySource && parsed.data.source && parsed.data.source !== deps.onlySource)
+      throw new IngestFailedError(
+        `this function ingests source "${deps.onlySource}" only (it may read no other vendor's key); invoke the ingest function of "${parsed.data.source}" instead (stack output IngestFunctions)`,
+      );
+    const source = parsed.data.source ?? deps.onlySource;
     const sources = deps.config.sources.filter(
       (s) => s.enabled && s.type !== 'import' && (!source || s.id === source),
     );
@@ -85,6 +95,7 @@ function buildHandler() {
   const store = new DynamoStore(createDocumentClient(new DynamoDBClient({})), { tableName: env.tableName });
   return createIngestHandler({
     config: loadBundledConfig(env.configFile),
+    ...(env.source ? { onlySource: env.source } : {}),
     store,
     secret: async (name) => {
       const value = await getSecret(name, { maxAge: 300 });

@@ -16,11 +16,12 @@ import type { BurnwatchConfig } from '../core/config/schema.js';
  * | `BURNWATCH_CONFIG_FILE` | all | the validated config bundled beside the handler; relative paths resolve against `LAMBDA_TASK_ROOT` (default `burnwatch.config.json`) |
  * | `SLACK_BOT_TOKEN_SECRET` | forecast, slash | *name* of the Secrets Manager secret holding the Slack bot token (`xoxb-…`) |
  * | `SLACK_SIGNING_SECRET_SECRET` | slash | *name* of the Secrets Manager secret holding the Slack signing secret |
+ * | `BURNWATCH_SOURCE` | ingest | the one source this ingest function pulls (the stack deploys one function per source, so each reads only its own vendor's key); unset, it ingests every enabled source or the one the event names |
  * | `CHART_WASM_FILE`, `CHART_FONT_FILE` | forecast | resvg's wasm and the chart font, bundled beside the handler (pass to `createPngRenderer({ wasmPath, fontPaths })`) |
  * | `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`, `POWERTOOLS_LOG_LEVEL` | all | read by Powertools itself (see functions/shared/metrics.ts) |
  *
  * Vendor API keys: each source's `secretName` in the bundled config names its Secrets Manager secret
- * (the stack requires it for sources that need a key and grants the ingest Lambda read on exactly those).
+ * (the stack requires it for sources that need a key and grants each source's ingest Lambda read on that one).
  * Secrets are fetched at run time (e.g. Powertools `getSecret`, which caches), never put in env vars.
  */
 
@@ -40,6 +41,7 @@ export const ENV = {
   slackSigningSecretSecret: 'SLACK_SIGNING_SECRET_SECRET',
   chartWasmFile: 'CHART_WASM_FILE',
   chartFontFile: 'CHART_FONT_FILE',
+  source: 'BURNWATCH_SOURCE',
 } as const;
 
 /** The Lambda environment is missing a variable or holds a bad value (a deployment problem, not user input). */
@@ -61,7 +63,12 @@ const commonEnv = z.object({
   [ENV.configFile]: z.string().min(1).default(BUNDLED_FILES.config),
 });
 
-const ingestEnvSchema = commonEnv;
+const ingestEnvSchema = commonEnv.extend({
+  [ENV.source]: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a source id from the config (the CDK stack sets it)')
+    .optional(),
+});
 const forecastEnvSchema = commonEnv.extend({
   [ENV.topicArn]: required('the SNS alert topic ARN').regex(
     /^arn:aws[a-z-]*:sns:/,
@@ -76,15 +83,20 @@ const slashEnvSchema = commonEnv.extend({
   [ENV.slackBotTokenSecret]: secretName('the Slack bot token'),
 });
 
-/** The ingest Lambda's environment. */
-export interface IngestEnv {
+interface CommonEnv {
   readonly tableName: string;
   /** Absolute path of the bundled config. */
   readonly configFile: string;
 }
 
+/** The ingest Lambda's environment. */
+export interface IngestEnv extends CommonEnv {
+  /** The one source this function ingests (one function per source in the stack). */
+  readonly source?: string;
+}
+
 /** The forecast+alert Lambda's environment. */
-export interface ForecastEnv extends IngestEnv {
+export interface ForecastEnv extends CommonEnv {
   readonly topicArn: string;
   readonly slackBotTokenSecret: string;
   /** Absolute paths of the chart renderer's wasm and font. */
@@ -93,7 +105,7 @@ export interface ForecastEnv extends IngestEnv {
 }
 
 /** The slash-command Lambda's environment. */
-export interface SlashEnv extends IngestEnv {
+export interface SlashEnv extends CommonEnv {
   readonly slackSigningSecretSecret: string;
   readonly slackBotTokenSecret: string;
 }
@@ -113,7 +125,11 @@ export function resolveBundledFile(path: string, env: Env = process.env): string
 /** Reads the ingest Lambda's environment; throws `LambdaConfigError` naming each bad variable. */
 export function loadIngestEnv(env: Env = process.env): IngestEnv {
   const e = parseEnv(ingestEnvSchema, env, 'ingest');
-  return { tableName: e.TABLE_NAME, configFile: resolveBundledFile(e.BURNWATCH_CONFIG_FILE, env) };
+  return {
+    tableName: e.TABLE_NAME,
+    configFile: resolveBundledFile(e.BURNWATCH_CONFIG_FILE, env),
+    ...(e.BURNWATCH_SOURCE ? { source: e.BURNWATCH_SOURCE } : {}),
+  };
 }
 
 /** Reads the forecast+alert Lambda's environment; throws `LambdaConfigError` naming each bad variable. */

@@ -37,3 +37,20 @@ export const SOURCE_DATA_AGE_HOURS = { name: 'SourceDataAgeHours', dimension: 's
  * stack alarms on any non-zero sum within an hour.
  */
 export const ALERT_DELIVERY_FAILURES = { name: 'AlertDeliveryFailures' } as const;
+
+/**
+ * Emitted by the slash Lambda once per rejected request (a Function URL anyone can call): count 1
+ * with the dimension `reason`, one of `REJECTION_REASONS` in functions/core/slash/handle-request.ts
+ * (`bad-signature`, `stale-timestamp`, `missing-headers`, `malformed-signature`, `body-too-large`,
+ * `malformed-payload`, `wrong-method`), so each reason is its own CloudWatch metric. The stack alarms
+ * on the sum of the signature reasons (`SIGNATURE_REJECTIONS`) over 5 minutes.
+ */
+export const SLASH_REJECTED_REQUESTS = { name: 'SlashRejectedRequests', dimension: 'reason' } as const;
+
+/**
+ * Emitted by the slash Lambda whenever something inside burnwatch failed (Secrets Manager, DynamoDB,
+ * the self-invoke, the POST to `response_url`) and the asker got "burnwatch could not answer" or no
+ * answer: count 1, dimension `service` only (the failing stage and the cause are in the log line
+ * beside it). The stack alarms on any.
+ */
+export const SLASH_FAILURES = { name: 'SlashFailures' } as const;

@@ -1,28 +1,86 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import * as z from 'zod';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
+import { createSelfInvoker, deferredEventSchema } from '../adapters/lambda/self-invoke.js';
+import { createResponseUrlPoster } from '../adapters/slack-api/response-url.js';
 import { createUserGroupMembers } from '../adapters/slack-api/user-groups.js';
-import { handleSlashRequest, type SlashRequestDeps } from '../core/slash/handle-request.js';
+import { systemClock } from '../core/ports.js';
+import { couldNotAnswer } from '../core/slash/burn-command.js';
+import {
+  type DeferredDeps,
+  type DeferredOutcome,
+  handleSlashRequest,
+  runDeferredRequest,
+  type SlashHttpResponse,
+  type SlashRequestDeps,
+} from '../core/slash/handle-request.js';
 import { loadBundledConfig, loadSlashEnv } from '../shared/lambda-config.js';
+import { SLASH_FAILURES, SLASH_REJECTED_REQUESTS } from '../shared/metrics.js';
 
-/** The `/burn` Lambda behind a Function URL: maps the event to the core request handler. */
-export function createSlashHandler(deps: SlashRequestDeps) {
-  return async (event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> => {
+/** The fields of a Function URL event (payload format 2.0) the handler reads. */
+const functionUrlEventSchema = z.object({
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
+  requestContext: z.object({ http: z.object({ method: z.string() }) }),
+});
+
+/** An event that is neither a Function URL request nor a deferred job: a deployment mistake. */
+export class SlashEventError extends Error {
+  override readonly name = 'SlashEventError';
+  readonly code = 'SLASH_EVENT_INVALID';
+}
+
+export type SlashHandlerDeps = SlashRequestDeps & DeferredDeps;
+
+/**
+ * The `/burn` Lambda: a Function URL request is answered (or acknowledged and deferred); a deferred
+ * job (the event the function sent itself) is worked out and posted to `response_url`. Whatever
+ * fails while answering a request, the caller gets an ephemeral "could not answer", never a 502.
+ */
+export function createSlashHandler(deps: SlashHandlerDeps) {
+  return async (event: unknown): Promise<SlashHttpResponse | DeferredOutcome> => {
+    const deferred = deferredEventSchema.safeParse(event);
+    if (deferred.success) return runDeferredRequest(deferred.data.burnwatchDeferred, deps);
+    const request = functionUrlEventSchema.safeParse(event);
+    if (!request.success)
+      throw new SlashEventError(
+        'the slash function takes Function URL requests and its own deferred jobs; this event is neither',
+      );
     const headers: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v;
-    return handleSlashRequest(
-      { headers, body: event.body ?? '', isBase64Encoded: event.isBase64Encoded },
-      deps,
-    );
+    for (const [k, v] of Object.entries(request.data.headers ?? {})) headers[k.toLowerCase()] = v;
+    try {
+      return await handleSlashRequest(
+        {
+          method: request.data.requestContext.http.method,
+          headers,
+          body: request.data.body ?? '',
+          isBase64Encoded: request.data.isBase64Encoded,
+        },
+        deps,
+      );
+    } catch (err) {
+      deps.onFailure?.('answer', err);
+      return {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(couldNotAnswer()),
+      };
+    }
   };
 }
 
 /** Composition root, built on the first invocation of a cold start (so tests can import this module). */
 function buildHandler() {
-  const logger = new Logger({ serviceName: 'burnwatch-slash' });
+  const logger = new Logger();
+  const metrics = new Metrics();
   const env = loadSlashEnv();
+  const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
+  if (!functionName) throw new Error('AWS_LAMBDA_FUNCTION_NAME is not set (the Lambda runtime sets it)');
   const config = loadBundledConfig(env.configFile);
   const store = new DynamoStore(createDocumentClient(new DynamoDBClient({})), { tableName: env.tableName });
   const secret = async (name: string): Promise<string> => {
@@ -30,18 +88,43 @@ function buildHandler() {
     if (typeof value !== 'string' || value === '') throw new Error(`secret ${name} is empty or not a string`);
     return value;
   };
-  return createSlashHandler({
+  const invokeSelf = createSelfInvoker(new LambdaClient({}), functionName);
+  // Until this container has answered once, its secret, Slack and DynamoDB connections are cold.
+  let warm = false;
+  const handler = createSlashHandler({
     config,
     summaries: store,
     groupMembers: createUserGroupMembers({ token: () => secret(env.slackBotTokenSecret) }),
     signingSecret: () => secret(env.slackSigningSecretSecret),
-    nowSeconds: () => Math.floor(Date.now() / 1000),
-    onReject: (reason) => logger.warn('rejected /burn request', { reason }),
+    clock: systemClock,
+    mustDefer: () => !warm,
+    defer: async (request, reason) => {
+      await invokeSelf(request);
+      logger.info('deferred /burn answer to response_url', { reason });
+    },
+    postResponse: createResponseUrlPoster(),
+    onReject: (reason) => {
+      const m = metrics.singleMetric();
+      m.addDimension(SLASH_REJECTED_REQUESTS.dimension, reason);
+      m.addMetric(SLASH_REJECTED_REQUESTS.name, MetricUnit.Count, 1);
+      logger.warn('rejected /burn request', { reason });
+    },
+    onFailure: (stage, cause) => {
+      metrics.singleMetric().addMetric(SLASH_FAILURES.name, MetricUnit.Count, 1);
+      logger.error('burnwatch could not answer /burn', { stage, error: cause as Error });
+    },
   });
+  return async (event: unknown) => {
+    try {
+      return await handler(event);
+    } finally {
+      warm = true;
+    }
+  };
 }
 
-let built: ReturnType<typeof createSlashHandler> | undefined;
-export const handler = (event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> => {
+let built: ReturnType<typeof buildHandler> | undefined;
+export const handler = (event: unknown): Promise<SlashHttpResponse | DeferredOutcome> => {
   built ??= buildHandler();
   return built(event);
 };

@@ -21,18 +21,35 @@ import {
   LAMBDA_NODE_TARGET,
 } from '../bundling.js';
 
-/** DynamoDB actions the store uses to read (no Scan: no access pattern scans, see docs/storage.md). */
-export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
-/** DynamoDB actions the store uses to write (idempotent upserts, deletes of revised lines, conditional state). */
-export const TABLE_WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-] as const;
+/**
+ * The item-level DynamoDB actions burnwatch's code calls, by function (see functions/adapters/dynamo/:
+ * `reads.ts` BatchGetItem and Query, `dynamo-store.ts` GetItem and PutItem, `source-day-writer.ts`
+ * UpdateItem and BatchWriteItem for put and delete requests alike). Nothing scans, and nothing calls
+ * DeleteItem: a revised line is deleted inside a BatchWriteItem. A function gets exactly its list.
+ */
+export const TABLE_ACTIONS = {
+  /** `/burn`: team summaries (BatchGetItem), read only. */
+  slash: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+  /** Forecast+alert: reads usage; PutItem for forecast snapshots, team summaries and alert state. */
+  forecast: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
+  /** Ingest: the crash-safe replacement of source-days (docs/storage.md). */
+  ingest: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:BatchWriteItem',
+  ],
+} as const satisfies Record<string, readonly `dynamodb:${string}`[]>;
 
-/** Table access a function gets: `read` for query-only functions, `readWrite` for the ones that store. */
-export type TableAccess = 'read' | 'readWrite';
+/** An item-level DynamoDB action a function may be granted. */
+export type TableAction = (typeof TABLE_ACTIONS)[keyof typeof TABLE_ACTIONS][number];
+const READ_ONLY: ReadonlySet<string> = new Set([
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+]);
 
 /** Props of {@link AppFunction}. */
 export interface AppFunctionProps {
@@ -71,6 +88,13 @@ export interface AppFunctionProps {
   readonly deadLetterQueue?: sqs.IQueue;
   /** Retries of failed asynchronous invocations. @default 2 */
   readonly retryAttempts?: number;
+  /** How long an asynchronous invocation may wait in Lambda's queue (throttled, retried). @default 6 hours */
+  readonly maxEventAge?: Duration;
+  /**
+   * Concurrent executions reserved for (and the most allowed to) this function; a flood then cannot take
+   * the account's concurrency from the others, and throttles instead. @default none (unreserved)
+   */
+  readonly reservedConcurrentExecutions?: number;
   /** X-Ray active tracing. @default true */
   readonly tracing?: boolean;
   /** Extra environment variables (never secret values: secrets are bound by name). @default none */
@@ -91,7 +115,7 @@ export interface AppFunctionProps {
  *
  * @example
  * const fn = new AppFunction(this, 'Slash', { entry, serviceName: 'burnwatch-slash', description: '/burn' });
- * fn.bindTable(table, 'read');
+ * fn.bindTable(table, TABLE_ACTIONS.slash);
  */
 export class AppFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
@@ -125,6 +149,8 @@ export class AppFunction extends Construct {
       tracing: (props.tracing ?? true) ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       deadLetterQueue: props.deadLetterQueue,
       retryAttempts: props.retryAttempts ?? 2,
+      maxEventAge: props.maxEventAge,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       depsLockFilePath: props.depsLockFilePath,
       environment: {
         NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
@@ -158,13 +184,15 @@ export class AppFunction extends Construct {
     });
   }
 
-  /** Sets `TABLE_NAME` and grants exactly the item-level actions the access needs (and the key, if any). */
-  bindTable(table: dynamodb.ITable, access: TableAccess): this {
+  /**
+   * Sets `TABLE_NAME` and grants exactly these item-level actions on the table (and use of its key:
+   * decrypt for a read-only list, encrypt and decrypt once any write is in it).
+   */
+  bindTable(table: dynamodb.ITable, actions: readonly TableAction[]): this {
     this.function.addEnvironment(ENV.tableName, table.tableName);
-    const actions = access === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS];
     table.grant(this.role, ...actions);
     if (table.encryptionKey) {
-      if (access === 'read') table.encryptionKey.grantDecrypt(this.role);
+      if (actions.every((a) => READ_ONLY.has(a))) table.encryptionKey.grantDecrypt(this.role);
       else table.encryptionKey.grantEncryptDecrypt(this.role);
     }
     return this;

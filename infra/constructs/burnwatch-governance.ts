@@ -17,14 +17,17 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import type { BurnwatchConfig, SourceConfig } from '../../functions/core/config/schema.js';
+import { SIGNATURE_REJECTIONS } from '../../functions/core/slash/handle-request.js';
 import { BUNDLED_FILES, ENV } from '../../functions/shared/lambda-config.js';
 import {
   ALERT_DELIVERY_FAILURES,
   METRICS_NAMESPACE,
   SERVICE_NAMES,
+  SLASH_FAILURES,
+  SLASH_REJECTED_REQUESTS,
   SOURCE_DATA_AGE_HOURS,
 } from '../../functions/shared/metrics.js';
-import { AppFunction } from './app-function.js';
+import { AppFunction, TABLE_ACTIONS } from './app-function.js';
 
 /** Whether the stack creates the Secrets Manager secrets (empty, to be filled) or uses existing ones by name. */
 export type SecretsMode = 'create' | 'import';
@@ -82,6 +85,20 @@ export interface BurnwatchGovernanceProps {
    * @default resolved from node_modules (@resvg/resvg-wasm, dejavu-fonts-ttf)
    */
   readonly chartAssets?: { readonly wasm: string; readonly font: string };
+  /**
+   * Concurrent executions reserved for the slash function, which is also its ceiling: a flood of
+   * requests to its public URL throttles there instead of taking the concurrency ingest and forecast
+   * need. Deferred answers (its async self-invocations) share it and wait in Lambda's queue when it is
+   * full. Reserving takes this many from the account's unreserved pool, which must keep 100.
+   * @default 10
+   */
+  readonly slashReservedConcurrency?: number;
+  /**
+   * Requests rejected for their signature (bad, stale, missing or malformed) within 5 minutes that
+   * raise the alarm. Slack itself never sends one unless the signing secret is wrong or a clock is off.
+   * @default 50
+   */
+  readonly slashRejectionAlarmThreshold?: number;
   /** X-Ray active tracing on every function. @default true */
   readonly tracing?: boolean;
   /** The npm lockfile beside the node_modules holding esbuild. @default found from the current directory */
@@ -126,7 +143,11 @@ export class BurnwatchGovernance extends Construct {
   readonly table: dynamodb.Table;
   readonly key: kms.Key;
   readonly topic: sns.Topic;
-  readonly ingest: AppFunction;
+  /**
+   * One ingest function per scheduled source (source id → function), each with its own role: a
+   * vendor's key is readable only by the function that pulls that vendor.
+   */
+  readonly ingest: ReadonlyMap<string, AppFunction>;
   readonly forecast: AppFunction;
   readonly slash: AppFunction;
   readonly slashUrl: lambda.FunctionUrl;
@@ -144,6 +165,16 @@ export class BurnwatchGovernance extends Construct {
     };
     const secretsMode = props.secrets ?? 'create';
     const sources = scheduledSources(config);
+    const slashConcurrency = props.slashReservedConcurrency ?? 10;
+    if (!Number.isInteger(slashConcurrency) || slashConcurrency < 1)
+      throw new Error(
+        `slashReservedConcurrency: must be a whole number of at least 1 (got ${slashConcurrency}); 10 is plenty for /burn`,
+      );
+    const rejectionThreshold = props.slashRejectionAlarmThreshold ?? 50;
+    if (!Number.isInteger(rejectionThreshold) || rejectionThreshold < 1)
+      throw new Error(
+        `slashRejectionAlarmThreshold: must be a whole number of at least 1 (got ${rejectionThreshold}) rejected requests per 5 minutes`,
+      );
 
     this.key = new kms.Key(this, 'Key', {
       description:
@@ -231,22 +262,29 @@ export class BurnwatchGovernance extends Construct {
     const ingestDlq = this.deadLetterQueue('IngestDlq');
     const forecastDlq = this.deadLetterQueue('ForecastDlq');
 
-    this.ingest = new AppFunction(this, 'Ingest', {
-      ...common,
-      entry: entries.ingest,
-      serviceName: SERVICE_NAMES.ingest,
-      description: 'burnwatch: pull one source’s usage and cost into DynamoDB (event {source, from?, to?})',
-      // Backfilling a fiscal year from a slow vendor API takes minutes; the daily trailing window far less.
-      timeout: Duration.minutes(15),
-      deadLetterQueue: ingestDlq,
-    });
-    this.ingest.bindTable(this.table, 'readWrite');
-    for (const [name, s] of vendorSecrets) this.ingest.bindSecret(undefined, s, name);
-    if (sources.some((s) => s.type === 'bedrock')) {
-      this.ingest.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['ce:GetCostAndUsage'], resources: ['*'] }),
-      );
+    const ingest = new Map<string, AppFunction>();
+    for (const source of sources) {
+      const fn = new AppFunction(this, `Ingest-${source.id}`, {
+        ...common,
+        entry: entries.ingest,
+        serviceName: SERVICE_NAMES.ingest,
+        description: `burnwatch: pull source ${source.id} (${source.type}) into DynamoDB (event {from?, to?})`,
+        // Backfilling a fiscal year from a slow vendor API takes minutes; the daily trailing window far less.
+        timeout: Duration.minutes(15),
+        deadLetterQueue: ingestDlq,
+        environment: { ...common.environment, [ENV.source]: source.id },
+      });
+      fn.bindTable(this.table, TABLE_ACTIONS.ingest);
+      const secretOfSource = source.secretName ? vendorSecrets.get(source.secretName) : undefined;
+      if (source.secretName && secretOfSource) fn.bindSecret(undefined, secretOfSource, source.secretName);
+      if (source.type === 'bedrock') {
+        fn.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ actions: ['ce:GetCostAndUsage'], resources: ['*'] }),
+        );
+      }
+      ingest.set(source.id, fn);
     }
+    this.ingest = ingest;
 
     this.forecast = new AppFunction(this, 'Forecast', {
       ...common,
@@ -267,7 +305,7 @@ export class BurnwatchGovernance extends Construct {
         [ENV.chartFontFile]: BUNDLED_FILES.chartFont,
       },
     });
-    this.forecast.bindTable(this.table, 'readWrite');
+    this.forecast.bindTable(this.table, TABLE_ACTIONS.forecast);
     this.forecast.bindTopic(this.topic);
     this.forecast.bindSecret(ENV.slackBotTokenSecret, slackBotToken, slackNames.botToken);
 
@@ -276,24 +314,43 @@ export class BurnwatchGovernance extends Construct {
       entry: entries.slash,
       serviceName: SERVICE_NAMES.slash,
       description: 'burnwatch: answer Slack /burn (reads pre-aggregated team summaries only)',
-      // Slack gives up after 3 s; a longer timeout would only hide a slow dependency.
+      // Slack gives up after 3 s, which the handler keeps to by deferring; a deferred answer (its own
+      // async invocation) has until this timeout to reach response_url.
       timeout: Duration.seconds(10),
+      reservedConcurrentExecutions: slashConcurrency,
+      // A deferred answer is not retried (a second attempt could post twice); one that waits longer
+      // than Slack's 5-minute signature window is dropped by the worker anyway.
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(5),
     });
-    this.slash.bindTable(this.table, 'read');
+    this.slash.bindTable(this.table, TABLE_ACTIONS.slash);
     this.slash.bindSecret(ENV.slackSigningSecretSecret, slackSigningSecret, slackNames.signingSecret);
     // User-group membership decides who may see which team.
     this.slash.bindSecret(ENV.slackBotTokenSecret, slackBotToken, slackNames.botToken);
+    // Deferring = invoking itself asynchronously. A separate policy, not the role's default one: the
+    // function depends on its default policy, so granting its own ARN there would be a cycle.
+    new iam.Policy(this, 'SlashSelfInvoke', {
+      roles: [this.slash.role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.slash.function.functionArn],
+        }),
+      ],
+    });
 
     // Slack cannot sign with AWS credentials; the handler verifies Slack's HMAC signature on every request.
     this.slashUrl = this.slash.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 
     const ingestSchedule = props.ingestSchedule ?? events.Schedule.cron({ minute: '0', hour: '5' });
     for (const source of sources) {
+      const fn = ingest.get(source.id);
+      if (!fn) continue;
       new events.Rule(this, `IngestSchedule-${source.id}`, {
         description: `burnwatch: daily ingest of source ${source.id}`,
         schedule: ingestSchedule,
         targets: [
-          new targets.LambdaFunction(this.ingest.function, {
+          new targets.LambdaFunction(fn.function, {
             event: events.RuleTargetInput.fromObject({ source: source.id }),
             deadLetterQueue: ingestDlq,
             retryAttempts: 2,
@@ -321,6 +378,7 @@ export class BurnwatchGovernance extends Construct {
     });
 
     this.addAlarms(sources, config.alerts.staleAfterHours, { ingestDlq, forecastDlq });
+    this.addSlashAlarms(rejectionThreshold);
     this.suppressExpectedFindings(
       sources,
       secretsMode,
@@ -357,13 +415,18 @@ export class BurnwatchGovernance extends Construct {
     staleAfterHours: number,
     dlqs: { ingestDlq: sqs.Queue; forecastDlq: sqs.Queue },
   ): void {
-    for (const [name, fn] of [
-      ['Ingest', this.ingest],
-      ['Forecast', this.forecast],
-      ['Slash', this.slash],
-    ] as const) {
-      this.alarm(`${name}Errors`, {
-        alarmDescription: `burnwatch: the ${name.toLowerCase()} Lambda failed (see its log group)`,
+    const functions: Array<[string, string, AppFunction]> = [
+      ...[...this.ingest].map(([id, fn]): [string, string, AppFunction] => [
+        `IngestErrors-${id}`,
+        `ingest Lambda of source ${id}`,
+        fn,
+      ]),
+      ['ForecastErrors', 'forecast Lambda', this.forecast],
+      ['SlashErrors', 'slash Lambda', this.slash],
+    ];
+    for (const [id, what, fn] of functions) {
+      this.alarm(id, {
+        alarmDescription: `burnwatch: the ${what} failed (see its log group)`,
         metric: fn.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: 1,
         evaluationPeriods: 1,
@@ -425,6 +488,63 @@ export class BurnwatchGovernance extends Construct {
     });
   }
 
+  /** `/burn` under flood: throttles, the rate of bad signatures, and any internal failure. */
+  private addSlashAlarms(rejectionThreshold: number): void {
+    const period = Duration.minutes(5);
+    this.alarm('SlashThrottles', {
+      alarmDescription:
+        "burnwatch: /burn requests were throttled at the slash function's reserved concurrency (a flood, or raise slashReservedConcurrency)",
+      metric: this.slash.function.metricThrottles({ period, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // One metric per reason (SLASH_REJECTED_REQUESTS); the alarm sums the signature reasons.
+    const usingMetrics = Object.fromEntries(
+      SIGNATURE_REJECTIONS.map((reason, i) => [
+        `r${i}`,
+        new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: SLASH_REJECTED_REQUESTS.name,
+          dimensionsMap: { service: SERVICE_NAMES.slash, [SLASH_REJECTED_REQUESTS.dimension]: reason },
+          statistic: 'Sum',
+          period,
+        }),
+      ]),
+    );
+    this.alarm('SlashRejectedSignatures', {
+      alarmDescription: `burnwatch: ${rejectionThreshold} or more /burn requests in 5 minutes failed Slack's signature check (a flood, a wrong signing secret or a clock off)`,
+      metric: new cloudwatch.MathExpression({
+        expression: Object.keys(usingMetrics)
+          .map((k) => `FILL(${k}, 0)`)
+          .join(' + '),
+        usingMetrics,
+        period,
+        label: 'requests rejected for their signature',
+      }),
+      threshold: rejectionThreshold,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.alarm('SlashFailures', {
+      alarmDescription:
+        'burnwatch: /burn could not answer (Secrets Manager, DynamoDB, the deferral or response_url failed; see the slash log group)',
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: SLASH_FAILURES.name,
+        dimensionsMap: { service: SERVICE_NAMES.slash },
+        statistic: 'Sum',
+        period,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
   /** cdk-nag findings that are deliberate here, each acknowledged on the one resource with the reason. */
   private suppressExpectedFindings(
     sources: readonly SourceConfig[],
@@ -433,10 +553,14 @@ export class BurnwatchGovernance extends Construct {
     tracing: boolean,
     tableCmk: boolean,
   ): void {
-    const bedrock = sources.some((s) => s.type === 'bedrock');
     const imported = (names: readonly string[]) => (secretsMode === 'import' ? [...new Set(names)] : []);
     const functions = [
-      { fn: this.ingest, ce: bedrock, secrets: imported(sources.flatMap((s) => s.secretName ?? [])) },
+      ...sources.flatMap((s) => {
+        const fn = this.ingest.get(s.id);
+        return fn
+          ? [{ fn, ce: s.type === 'bedrock', secrets: imported(s.secretName ? [s.secretName] : []) }]
+          : [];
+      }),
       { fn: this.forecast, ce: false, secrets: imported([slackNames.botToken]) },
       { fn: this.slash, ce: false, secrets: imported([slackNames.botToken, slackNames.signingSecret]) },
     ];

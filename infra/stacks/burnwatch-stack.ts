@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { BurnwatchGovernance, type BurnwatchGovernanceProps } from '../constructs/burnwatch-governance.js';
 
@@ -21,9 +21,17 @@ export class BurnwatchStack extends Stack {
     });
     new CfnOutput(this, 'TableName', { value: g.table.tableName });
     new CfnOutput(this, 'AlertTopicArn', { value: g.topic.topicArn });
-    new CfnOutput(this, 'IngestFunctionName', {
-      value: g.ingest.function.functionName,
-      description: 'Invoke with {"source":"ID","from":"YYYY-MM-DD","to":"YYYY-MM-DD"} to backfill',
+    // `source=function-name` pairs, space-separated (one ingest function per source): easy to loop over in a shell.
+    new CfnOutput(this, 'IngestFunctions', {
+      value:
+        g.ingest.size === 0
+          ? 'none'
+          : Fn.join(
+              ' ',
+              [...g.ingest].map(([source, fn]) => Fn.join('=', [source, fn.function.functionName])),
+            ),
+      description:
+        'source=function pairs; invoke one with {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"} to backfill it',
     });
     new CfnOutput(this, 'ForecastFunctionName', { value: g.forecast.function.functionName });
   }

@@ -1,10 +1,13 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createDocumentClient, DynamoStore } from '../../functions/adapters/dynamo/dynamo-store.js';
 import { startLocalDynamo } from '../../functions/adapters/dynamo/local-dynamodb.js';
 import { ensureTable } from '../../functions/adapters/dynamo/table.js';
-import { createSlashServer } from '../../functions/cli/commands/serve-slack.js';
 import { computeBurnReport } from '../../functions/core/burn-report.js';
 import { parseConfig } from '../../functions/core/config/load.js';
 import { addDays, eachDay } from '../../functions/core/dates.js';
@@ -14,20 +17,30 @@ import { signSlackRequest } from '../../functions/core/slash/verify-signature.js
 import { aTotal } from '../helpers/builders.js';
 
 /**
- * 2,000 signed /burn requests at 50 concurrent over loopback: the real handler (signature check,
- * authorization, one BatchGetItem on DynamoDB Local, Block Kit) beside a no-op server measured the
- * same way in the same run. DynamoDB Local holds 200 teams × 2 fiscal years of forecast snapshots and
- * each team's summary.
+ * `/burn` over loopback, each server in its own process (the load generator is this process):
+ * `burnwatch serve-slack` (the Lambda's handler: signature check, authorization, one BatchGetItem on
+ * DynamoDB Local, Block Kit) and a no-op HTTP server as the baseline, both measured in the same run.
+ *
+ * 1. Baseline: 2,000 signed requests at 50 concurrent.
+ * 2. Flood: 2,000 requests with bad signatures (fresh timestamps and well-formed `v0=` signatures, so
+ *    each costs a full HMAC before its 401) at 100 concurrent, with 200 valid requests interleaved
+ *    (one in every eleven), the same schedule sent to the no-op server.
+ *
+ * DynamoDB Local holds 200 teams × 2 fiscal years of forecast snapshots and each team's summary.
  */
 const TEAMS = 200;
 const REQUESTS = 2000;
 const CONCURRENCY = 50;
+const FLOOD_BAD = 2000;
+const FLOOD_CONCURRENCY = 100;
+const VALID_EVERY = 11;
 const SECRET = 'bench-signing-secret';
+const repo = join(import.meta.dirname, '..', '..');
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const teamId = (i: number) => `team-${String(i).padStart(3, '0')}`;
 const managerId = (i: number) => `UMGR${String(i).padStart(4, '0')}`;
-const config = parseConfig({
+const configJson = {
   organization: { name: 'Bench' },
   fiscalYear: { startMonth: 1, startDay: 1 },
   teams: Array.from({ length: TEAMS }, (_, i) => ({
@@ -37,7 +50,8 @@ const config = parseConfig({
     managers: { slackUserIds: [managerId(i)] },
   })),
   finance: { slackChannel: '#finance', slackUserIds: ['UFINANCE1'] },
-});
+};
+const config = parseConfig(configJson);
 
 async function seed(store: DynamoStore) {
   const asOf = '2026-11-23';
@@ -66,84 +80,215 @@ async function seed(store: DynamoStore) {
   await Promise.all(writes);
 }
 
-async function measure(url: string): Promise<{ p50: number; p99: number; errors: number; seconds: number }> {
-  const latencies: number[] = [];
-  let errors = 0;
+type Kind = 'valid' | 'bad';
+interface Sample {
+  readonly kind: Kind;
+  readonly ms: number;
+  readonly status: number;
+}
+
+function validRequest(i: number) {
+  const asFinance = i % 5 === 0;
+  const team = teamId((i * 37) % TEAMS);
+  const body = new URLSearchParams({
+    command: '/burn',
+    text: asFinance ? `${team} vendors` : team,
+    user_id: asFinance ? 'UFINANCE1' : managerId((i * 37) % TEAMS),
+  }).toString();
+  const ts = String(Math.floor(Date.now() / 1000));
+  return {
+    body,
+    headers: { 'x-slack-request-timestamp': ts, 'x-slack-signature': signSlackRequest(SECRET, ts, body) },
+  };
+}
+
+/** A forged request: right shape, fresh timestamp, a signature no secret produced. */
+function badRequest(i: number) {
+  const body = new URLSearchParams({
+    command: '/burn',
+    text: `team-${i % 7}`,
+    user_id: 'UATTACKER1',
+  }).toString();
+  const ts = String(Math.floor(Date.now() / 1000));
+  return {
+    body,
+    headers: {
+      'x-slack-request-timestamp': ts,
+      'x-slack-signature': `v0=${randomBytes(32).toString('hex')}`,
+    },
+  };
+}
+
+/** Sends the schedule with `concurrency` workers; latency of each request, by kind. */
+async function measure(url: string, schedule: readonly Kind[], concurrency: number) {
+  const samples: Sample[] = [];
   let next = 0;
   const t0 = performance.now();
   const worker = async () => {
-    while (next < REQUESTS) {
+    while (next < schedule.length) {
       const i = next++;
-      const asFinance = i % 5 === 0;
-      const team = teamId((i * 37) % TEAMS);
-      const body = new URLSearchParams({
-        command: '/burn',
-        text: asFinance ? `${team} vendors` : team,
-        user_id: asFinance ? 'UFINANCE1' : managerId((i * 37) % TEAMS),
-      }).toString();
-      const ts = String(Math.floor(Date.now() / 1000));
+      const kind = schedule[i] ?? 'valid';
+      const req = kind === 'valid' ? validRequest(i) : badRequest(i);
       const start = performance.now();
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'x-slack-request-timestamp': ts, 'x-slack-signature': signSlackRequest(SECRET, ts, body) },
-        body,
-      });
+      const res = await fetch(url, { method: 'POST', headers: req.headers, body: req.body });
       await res.text();
-      latencies.push(performance.now() - start);
-      if (res.status !== 200) errors++;
+      samples.push({ kind, ms: performance.now() - start, status: res.status });
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const seconds = (performance.now() - t0) / 1000;
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-  return { p50: q(0.5), p99: q(0.99), errors, seconds };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { samples, seconds: (performance.now() - t0) / 1000 };
 }
 
-const listen = (server: Server) =>
-  new Promise<string>((r) =>
-    server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)),
-  );
+interface Row {
+  readonly name: string;
+  readonly n: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly rate: number;
+  readonly wrong: number;
+}
+function row(
+  name: string,
+  samples: readonly Sample[],
+  seconds: number,
+  expected: (s: Sample) => boolean,
+): Row {
+  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const q = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))] ?? 0;
+  return {
+    name,
+    n: samples.length,
+    p50: q(0.5),
+    p99: q(0.99),
+    rate: samples.length / seconds,
+    wrong: samples.filter((s) => !expected(s)).length,
+  };
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+/** Starts a server process and resolves once it prints `ready` on stderr; its output is drained. */
+function startProcess(args: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let seen = '';
+    child.stdout?.resume();
+    child.stderr?.on('data', (c: Buffer) => {
+      if (seen.length < 10_000) seen += c.toString();
+      if (seen.includes(ready)) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${seen}`)));
+  });
+}
+
+const NOOP_SERVER = `
+const http = require('node:http');
+http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"text":"ok"}'));
+}).listen(Number(process.env.PORT), '127.0.0.1', () => process.stderr.write('no-op listening\\n'));
+`;
 
 const local = await startLocalDynamo();
+const children: ChildProcess[] = [];
 try {
   await ensureTable(local.client, 'bench-slash');
   const store = new DynamoStore(createDocumentClient(local.client), { tableName: 'bench-slash' });
   console.log(`Seeding ${TEAMS} teams × 2 fiscal years (summaries and weekly forecast snapshots)…`);
   await seed(store);
-  const real = createSlashServer({
-    config,
-    summaries: store,
-    groupMembers: async () => [],
-    signingSecret: async () => SECRET,
-    nowSeconds: () => Math.floor(Date.now() / 1000),
-  });
-  const noop = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"text":"ok"}'));
-  });
-  const realUrl = await listen(real);
-  const noopUrl = await listen(noop);
-  // Warm both (JIT, client connection pool) so neither pays set-up costs in its measured run.
-  await measure(realUrl);
-  await measure(noopUrl);
-  const noopStats = await measure(noopUrl);
-  const realStats = await measure(realUrl);
-  real.close();
-  noop.close();
-  const row = (name: string, s: typeof realStats) =>
-    `${name.padEnd(26)}${s.p50.toFixed(1).padStart(9)}${s.p99.toFixed(1).padStart(9)}${(REQUESTS / s.seconds).toFixed(0).padStart(9)}${String(s.errors).padStart(8)}`;
-  console.log(`\n${REQUESTS} signed requests, ${CONCURRENCY} concurrent, loopback`);
-  console.log(
-    `${'handler'.padEnd(26)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'req/s'.padStart(9)}${'errors'.padStart(8)}`,
+  const dir = mkdtempSync(join(tmpdir(), 'burnwatch-bench-slash-'));
+  writeFileSync(join(dir, 'burnwatch.config.json'), JSON.stringify(configJson));
+  const [realPort, noopPort] = [await freePort(), await freePort()];
+  children.push(
+    await startProcess(
+      [
+        join(repo, 'functions/cli/bin.mjs'),
+        'serve-slack',
+        '--port',
+        String(realPort),
+        '--config',
+        join(dir, 'burnwatch.config.json'),
+      ],
+      {
+        BURNWATCH_SLACK_SIGNING_SECRET: SECRET,
+        BURNWATCH_DYNAMODB_ENDPOINT: local.endpoint,
+        BURNWATCH_TABLE: 'bench-slash',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+      'Serving /burn on',
+    ),
+    await startProcess(['-e', NOOP_SERVER], { PORT: String(noopPort) }, 'no-op listening'),
   );
-  console.log(row('no-op HTTP handler', noopStats));
-  console.log(row('/burn (DynamoDB Local)', realStats));
-  const ratio = realStats.p99 / Math.max(noopStats.p99, 0.001);
-  console.log(
-    `\np99 ${realStats.p99.toFixed(1)} ms (target < 300 ms): ${realStats.p99 < 300 ? 'PASS' : 'MISS'}`,
+  const realUrl = `http://127.0.0.1:${realPort}/`;
+  const noopUrl = `http://127.0.0.1:${noopPort}/`;
+  const allValid: Kind[] = Array.from({ length: REQUESTS }, () => 'valid');
+  // One valid request in every eleven: 2,000 bad signatures and 200 valid requests.
+  const flood: Kind[] = Array.from({ length: (FLOOD_BAD * VALID_EVERY) / (VALID_EVERY - 1) }, (_, i) =>
+    i % VALID_EVERY === VALID_EVERY - 1 ? 'valid' : 'bad',
   );
-  console.log(`p99 ${ratio.toFixed(2)}× the no-op's (target ≤ 3×): ${ratio <= 3 ? 'PASS' : 'MISS'}`);
+  // Warm both (JIT, connection pools, the server's DynamoDB client) so neither pays set-up in its runs.
+  await measure(realUrl, allValid, CONCURRENCY);
+  await measure(noopUrl, allValid, CONCURRENCY);
+  await measure(realUrl, flood, FLOOD_CONCURRENCY);
+
+  const noopBase = await measure(noopUrl, allValid, CONCURRENCY);
+  const realBase = await measure(realUrl, allValid, CONCURRENCY);
+  const noopFlood = await measure(noopUrl, flood, FLOOD_CONCURRENCY);
+  const realFlood = await measure(realUrl, flood, FLOOD_CONCURRENCY);
+  const ok = (s: Sample) => s.status === 200;
+  const rejected = (s: Sample) => s.status === 401;
+  const rows = [
+    row('no-op, valid only', noopBase.samples, noopBase.seconds, ok),
+    row('/burn, valid only (baseline)', realBase.samples, realBase.seconds, ok),
+    row('no-op, flood schedule', noopFlood.samples, noopFlood.seconds, ok),
+    row(
+      '/burn flood: bad signatures',
+      realFlood.samples.filter((s) => s.kind === 'bad'),
+      realFlood.seconds,
+      rejected,
+    ),
+    row(
+      '/burn flood: valid interleaved',
+      realFlood.samples.filter((s) => s.kind === 'valid'),
+      realFlood.seconds,
+      ok,
+    ),
+  ];
+  const fmt = (r: Row) =>
+    `${r.name.padEnd(32)}${String(r.n).padStart(6)}${r.p50.toFixed(1).padStart(9)}${r.p99.toFixed(1).padStart(9)}${r.rate.toFixed(0).padStart(9)}${String(r.wrong).padStart(8)}`;
+  console.log(
+    `\nEach server in its own process, loopback. Baseline: ${REQUESTS} signed requests, ${CONCURRENCY} concurrent.` +
+      `\nFlood: ${FLOOD_BAD} bad signatures + ${flood.length - FLOOD_BAD} valid interleaved, ${FLOOD_CONCURRENCY} concurrent (req/s: of that kind, over the whole schedule).`,
+  );
+  console.log(
+    `${'case'.padEnd(32)}${'n'.padStart(6)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'req/s'.padStart(9)}${'wrong'.padStart(8)}`,
+  );
+  for (const r of rows) console.log(fmt(r));
+  console.log(
+    '(wrong: answers other than 200 for valid requests and the no-op, other than 401 for bad signatures)',
+  );
+  const [noopRow, baseRow, noopFloodRow, badRow, validFloodRow] = rows as [Row, Row, Row, Row, Row];
+  const ratio = (a: number, b: number) => a / Math.max(b, 0.001);
+  console.log(
+    `\nbaseline /burn p99 ${baseRow.p99.toFixed(1)} ms (target < 300 ms): ${baseRow.p99 < 300 ? 'PASS' : 'MISS'}`,
+  );
+  console.log(
+    `baseline /burn p99 ${ratio(baseRow.p99, noopRow.p99).toFixed(2)}× the no-op's (target ≤ 3×): ${ratio(baseRow.p99, noopRow.p99) <= 3 ? 'PASS' : 'MISS'}`,
+  );
+  console.log(
+    `flood: rejection p99 ${ratio(badRow.p99, noopFloodRow.p99).toFixed(2)}× the no-op's under the same schedule; valid p99 ${ratio(validFloodRow.p99, baseRow.p99).toFixed(2)}× the /burn baseline's (target < 3 s, Slack's limit: ${validFloodRow.p99 < 3000 ? 'PASS' : 'MISS'})`,
+  );
 } finally {
+  for (const c of children) c.kill('SIGTERM');
   await local.stop();
 }

@@ -136,6 +136,19 @@ describe('Lambda environment loaders', () => {
     });
   });
 
+  it('tells an ingest function its one source, and names a bad BURNWATCH_SOURCE', () => {
+    expect(
+      loadIngestEnv({ TABLE_NAME: 't', BURNWATCH_CONFIG_FILE: '/c.json', BURNWATCH_SOURCE: 'openai' }),
+    ).toEqual({
+      tableName: 't',
+      configFile: '/c.json',
+      source: 'openai',
+    });
+    expect(() => loadIngestEnv({ TABLE_NAME: 't', BURNWATCH_SOURCE: 'Open AI' })).toThrow(
+      /BURNWATCH_SOURCE: must be a source id from the config/,
+    );
+  });
+
   it('reads back the bundled config exactly as validated at synth time', () => {
     const config = exampleConfig();
     const dir = dirWith({ 'burnwatch.config.json': config });

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SIGNATURE_REJECTIONS } from '../../functions/core/slash/handle-request.js';
 import { loadBundledConfig } from '../../functions/shared/lambda-config.js';
+import { TABLE_ACTIONS } from '../../infra/constructs/app-function.js';
 import { scheduledSources, staleWindow } from '../../infra/constructs/burnwatch-governance.js';
 import { exampleConfig, logicalId, type Synthesized, synthBurnwatch } from './synth.js';
 
@@ -29,10 +31,14 @@ const resourcesFor = (statements: Statement[], action: string) =>
     statements.filter((st) => actionsOf([st]).includes(action)).flatMap((st) => [st.Resource].flat()),
   );
 
+/** `Ingest-my-source` → the logical id prefix CDK gives that construct's resources. */
+const ingestPrefix = (sourceId: string) => `BurnwatchIngest${sourceId.replace(/[^A-Za-z0-9]/g, '')}`;
+
 describe('BurnwatchGovernance with the example config (secrets created)', () => {
   let s: Synthesized;
   const config = exampleConfig();
   const scheduled = scheduledSources(config);
+  const ingestPrefixes = scheduled.map((src) => ingestPrefix(src.id));
 
   beforeAll(() => {
     s = synthBurnwatch({ alertEmails: ['finops@example.com'] });
@@ -61,9 +67,9 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
 
   it('runs every function on Node.js 22 / arm64 with source maps, tracing and the Powertools environment', () => {
     const fns = s.template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(fns)).toHaveLength(3);
+    expect(Object.keys(fns)).toHaveLength(scheduled.length + 2);
     for (const [service, prefix] of [
-      ['burnwatch-ingest', 'BurnwatchIngest'],
+      ...ingestPrefixes.map((p) => ['burnwatch-ingest', p]),
       ['burnwatch-forecast', 'BurnwatchForecast'],
       ['burnwatch-slash', 'BurnwatchSlash'],
     ]) {
@@ -174,18 +180,22 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
     rmSync(smokeRoot, { recursive: true, force: true });
   });
 
-  it('schedules the ingest function once per enabled, non-import source with {source: id}, daily at 05:00 UTC', () => {
+  it('deploys one ingest function per enabled, non-import source, told its source, scheduled with {source: id} daily at 05:00 UTC', () => {
     const rules = s.template.findResources('AWS::Events::Rule', {
       Properties: { ScheduleExpression: 'cron(0 5 * * ? *)' },
     });
     expect(Object.keys(rules)).toHaveLength(scheduled.length);
     for (const source of scheduled) {
+      s.template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ BURNWATCH_SOURCE: source.id }) },
+        Timeout: 900,
+      });
       s.template.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: 'cron(0 5 * * ? *)',
         State: 'ENABLED',
         Targets: [
           Match.objectLike({
-            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^BurnwatchIngestFunction'), 'Arn'] },
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${ingestPrefix(source.id)}Function`), 'Arn'] },
             Input: JSON.stringify({ source: source.id }),
             DeadLetterConfig: {
               Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^BurnwatchIngestDlq'), 'Arn'] },
@@ -209,10 +219,13 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
   });
 
   it('sends failed scheduled invocations to a dead-letter queue after two retries; the slash function has none', () => {
-    for (const prefix of ['BurnwatchIngest', 'BurnwatchForecast']) {
+    for (const [prefix, dlq] of [
+      ...ingestPrefixes.map((p) => [p, 'BurnwatchIngest']),
+      ['BurnwatchForecast', 'BurnwatchForecast'],
+    ]) {
       s.template.hasResourceProperties('AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: Match.anyValue() }) },
-        DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${prefix}Dlq`), 'Arn'] } },
+        LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp(`^${prefix}Logs`) } },
+        DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${dlq}Dlq`), 'Arn'] } },
       });
       s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: { Ref: Match.stringLikeRegexp(`^${prefix}Function`) },
@@ -224,6 +237,12 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
         logicalId(s.template, 'AWS::Lambda::Function', 'BurnwatchSlashFunction')
       ];
     expect(slash?.Properties.DeadLetterConfig).toBeUndefined();
+    // Its async invocations are its own deferred answers: never retried (no double post), dropped after 5 minutes.
+    s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^BurnwatchSlashFunction') },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 300,
+    });
     s.template.resourcePropertiesCountIs(
       'AWS::SQS::Queue',
       { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 },
@@ -277,24 +296,26 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
   });
 
   it('keeps logs for three months', () => {
-    s.template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 3);
+    s.template.resourcePropertiesCountIs(
+      'AWS::Logs::LogGroup',
+      { RetentionInDays: 90 },
+      scheduled.length + 2,
+    );
   });
 
-  it('alarms on function errors, dead letters, stale sources and alert delivery failures, all to the topic', () => {
+  it('alarms on function errors, dead letters, stale sources, alert delivery failures and /burn, all to the topic', () => {
     const alarms = s.template.findResources('AWS::CloudWatch::Alarm');
-    expect(Object.keys(alarms)).toHaveLength(3 + 2 + scheduled.length + 1);
+    expect(Object.keys(alarms)).toHaveLength(scheduled.length + 2 + 2 + scheduled.length + 1 + 3);
     for (const alarm of Object.values(alarms)) {
       expect(alarm.Properties.AlarmActions).toEqual([
         { Ref: logicalId(s.template, 'AWS::SNS::Topic', 'BurnwatchAlertTopic') },
       ]);
     }
-    for (const fn of ['Ingest', 'Forecast', 'Slash']) {
+    for (const prefix of [...ingestPrefixes, 'BurnwatchForecast', 'BurnwatchSlash']) {
       s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'Errors',
         Namespace: 'AWS/Lambda',
-        Dimensions: [
-          { Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp(`^Burnwatch${fn}Function`) } },
-        ],
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp(`^${prefix}Function`) } }],
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
@@ -330,14 +351,16 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
     });
   });
 
-  it('lets the slash function only read the table (no write, no scan) and only the Slack secrets', () => {
+  it('lets the slash function only read the table, read the Slack secrets and invoke itself (to defer)', () => {
     const statements = statementsOf(s, 'BurnwatchSlashFunction');
     const actions = actionsOf(statements);
-    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
-      'dynamodb:BatchGetItem',
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-    ]);
+    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([...TABLE_ACTIONS.slash].sort());
+    expect(actions.filter((a) => a.startsWith('lambda:'))).toEqual(['lambda:InvokeFunction']);
+    expect(resourcesFor(statements, 'lambda:InvokeFunction')).toBe(
+      JSON.stringify([
+        { 'Fn::GetAtt': [logicalId(s.template, 'AWS::Lambda::Function', 'BurnwatchSlashFunction'), 'Arn'] },
+      ]),
+    );
     expect(actions).not.toContain('sns:Publish');
     expect(actions.some((a) => a.startsWith('ce:'))).toBe(false);
     const secrets = resourcesFor(statements, 'secretsmanager:GetSecretValue');
@@ -346,29 +369,149 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
     expect(secrets).not.toMatch(/SourceSecret/);
   });
 
-  it('lets ingest write the table, read only its sources’ secrets and call Cost Explorer (bedrock source)', () => {
-    const statements = statementsOf(s, 'BurnwatchIngestFunction');
-    const actions = actionsOf(statements);
-    expect(actions).toEqual(
-      expect.arrayContaining(['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'ce:GetCostAndUsage']),
-    );
-    expect(actions).not.toContain('dynamodb:Scan');
-    expect(actions).not.toContain('sns:Publish');
-    const secrets = resourcesFor(statements, 'secretsmanager:GetSecretValue');
-    expect(secrets).not.toMatch(/Slack/);
-    expect(secrets.match(/BurnwatchSourceSecret/g)).toHaveLength(
-      new Set(scheduled.flatMap((x) => x.secretName ?? [])).size,
-    );
+  it.each(scheduledSources(exampleConfig()).map((src) => [src.id, src.type] as const))(
+    'lets the ingest function of %s (%s) use exactly the ingest table actions, its own key and nothing else',
+    (id, type) => {
+      const statements = statementsOf(s, `${ingestPrefix(id)}Function`);
+      const actions = actionsOf(statements);
+      expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(
+        [...TABLE_ACTIONS.ingest].sort(),
+      );
+      expect(actions).not.toContain('sns:Publish');
+      expect(actions.some((a) => a.startsWith('lambda:'))).toBe(false);
+      const secrets = statements
+        .filter((st) => actionsOf([st]).includes('secretsmanager:GetSecretValue'))
+        .flatMap((st) => [st.Resource].flat());
+      const source = scheduled.find((x) => x.id === id);
+      if (source?.secretName) {
+        expect(secrets).toEqual([
+          { Ref: logicalId(s.template, 'AWS::SecretsManager::Secret', `BurnwatchSourceSecret${id}`) },
+        ]);
+      } else expect(secrets).toEqual([]);
+      expect(actions.includes('ce:GetCostAndUsage')).toBe(type === 'bedrock');
+    },
+  );
+
+  it("lets no function read another source's key", () => {
+    const fns = Object.keys(s.template.findResources('AWS::Lambda::Function'));
+    for (const source of scheduled.filter((x) => x.secretName)) {
+      const secretId = logicalId(
+        s.template,
+        'AWS::SecretsManager::Secret',
+        `BurnwatchSourceSecret${source.id}`,
+      );
+      const readers = fns.filter((fn) =>
+        resourcesFor(statementsOf(s, fn), 'secretsmanager:GetSecretValue').includes(`"${secretId}"`),
+      );
+      expect(readers, source.id).toEqual([
+        logicalId(s.template, 'AWS::Lambda::Function', `${ingestPrefix(source.id)}Function`),
+      ]);
+    }
   });
 
-  it('lets forecast write the table, publish to the topic and read the Slack bot token only', () => {
+  it('lets forecast read, PutItem (snapshots, summaries, alert state), publish and read the Slack bot token only', () => {
     const statements = statementsOf(s, 'BurnwatchForecastFunction');
     const actions = actionsOf(statements);
-    expect(actions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:Query', 'sns:Publish']));
+    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(
+      [...TABLE_ACTIONS.forecast].sort(),
+    );
+    for (const never of ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'])
+      expect(actions).not.toContain(never);
+    expect(actions).toContain('sns:Publish');
     expect(actions.some((a) => a.startsWith('ce:'))).toBe(false);
     expect(resourcesFor(statements, 'secretsmanager:GetSecretValue')).toMatch(
       /^\[\{"Ref":"BurnwatchSlackBotToken[0-9A-F]+"\}\]$/,
     );
+  });
+
+  it('grants nothing Scan, DeleteItem or a DynamoDB wildcard anywhere', () => {
+    const all = Object.values(s.template.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      actionsOf(p.Properties.PolicyDocument.Statement as Statement[]),
+    );
+    expect(all.filter((a) => /^dynamodb:(Scan|DeleteItem|\*|.*\*)$/.test(a))).toEqual([]);
+  });
+
+  it('reserves 10 concurrent executions for the slash function and none for the others', () => {
+    const fns = s.template.findResources('AWS::Lambda::Function');
+    const reserved = Object.entries(fns)
+      .filter(([, fn]) => fn.Properties.ReservedConcurrentExecutions !== undefined)
+      .map(([id, fn]) => [id.replace(/[0-9A-F]{8}$/, ''), fn.Properties.ReservedConcurrentExecutions]);
+    expect(reserved).toEqual([['BurnwatchSlashFunction', 10]]);
+  });
+
+  it('alarms on /burn throttles, on the rate of signature rejections (one metric per reason) and on any internal failure', () => {
+    const slashFn = { Ref: logicalId(s.template, 'AWS::Lambda::Function', 'BurnwatchSlashFunction') };
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Throttles',
+      Dimensions: [{ Name: 'FunctionName', Value: slashFn }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    const rejections = Object.values(
+      s.template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { AlarmDescription: Match.stringLikeRegexp("failed Slack's signature check") },
+      }),
+    );
+    expect(rejections).toHaveLength(1);
+    const alarm = rejections[0]?.Properties as {
+      Threshold: number;
+      Metrics: Array<{
+        Expression?: string;
+        MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] }; Stat: string; Period: number };
+      }>;
+    };
+    expect(alarm.Threshold).toBe(50);
+    expect(alarm.Metrics.find((m) => m.Expression)?.Expression).toBe(
+      'FILL(r0, 0) + FILL(r1, 0) + FILL(r2, 0) + FILL(r3, 0)',
+    );
+    expect(
+      alarm.Metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat] : [])).map((m) => [
+        m.Metric.MetricName,
+        m.Metric.Dimensions,
+        m.Stat,
+        m.Period,
+      ]),
+    ).toEqual(
+      SIGNATURE_REJECTIONS.map((reason) => [
+        'SlashRejectedRequests',
+        [
+          { Name: 'reason', Value: reason },
+          { Name: 'service', Value: 'burnwatch-slash' },
+        ],
+        'Sum',
+        300,
+      ]),
+    );
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Burnwatch',
+      MetricName: 'SlashFailures',
+      Dimensions: [{ Name: 'service', Value: 'burnwatch-slash' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('outputs every ingest function as source=name pairs', () => {
+    s.template.hasOutput('IngestFunctions', {
+      Value: {
+        'Fn::Join': [
+          ' ',
+          scheduled.map((src) => ({
+            'Fn::Join': [
+              '=',
+              [
+                src.id,
+                { Ref: logicalId(s.template, 'AWS::Lambda::Function', `${ingestPrefix(src.id)}Function`) },
+              ],
+            ],
+          })),
+        ],
+      },
+    });
   });
 });
 
@@ -399,9 +542,13 @@ describe('BurnwatchGovernance with imported secrets, a customer-managed table ke
   });
 
   it('does not grant Cost Explorer without a bedrock source', () => {
-    expect(actionsOf(statementsOf(s, 'BurnwatchIngestFunction')).some((a) => a.startsWith('ce:'))).toBe(
-      false,
-    );
+    for (const src of scheduledSources(exampleConfig()).filter((x) => x.type !== 'bedrock'))
+      expect(
+        actionsOf(statementsOf(s, `${ingestPrefix(src.id)}Function`)).some((a) => a.startsWith('ce:')),
+      ).toBe(false);
+    expect(
+      Object.keys(s.template.findResources('AWS::Lambda::Function')).some((id) => id.includes('bedrock')),
+    ).toBe(false);
   });
 });
 
@@ -410,5 +557,36 @@ describe('staleWindow', () => {
     expect(staleWindow(48)).toEqual({ periodHours: 1, periods: 48 });
     expect(staleWindow(168)).toEqual({ periodHours: 1, periods: 168 });
     expect(staleWindow(720)).toEqual({ periodHours: 5, periods: 144 });
+  });
+});
+
+describe('BurnwatchGovernance /burn flood settings', () => {
+  it('takes the slash function’s reserved concurrency and the rejection alarm threshold as props', () => {
+    const s = synthBurnwatch({ slashReservedConcurrency: 25, slashRejectionAlarmThreshold: 5 });
+
+    s.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'burnwatch-slash' }) },
+      ReservedConcurrentExecutions: 25,
+    });
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp(
+        "^burnwatch: 5 or more /burn requests in 5 minutes failed Slack's signature",
+      ),
+      Threshold: 5,
+    });
+  });
+
+  it.each([
+    [
+      { slashReservedConcurrency: 0 },
+      /slashReservedConcurrency: must be a whole number of at least 1 \(got 0\)/,
+    ],
+    [{ slashReservedConcurrency: 2.5 }, /slashReservedConcurrency: must be a whole number/],
+    [
+      { slashRejectionAlarmThreshold: -1 },
+      /slashRejectionAlarmThreshold: must be a whole number of at least 1/,
+    ],
+  ])('rejects %j naming the prop', (props, message) => {
+    expect(() => synthBurnwatch(props)).toThrow(message);
   });
 });

@@ -24,8 +24,8 @@ export interface Synthesized {
 }
 
 /**
- * Synthesizes one BurnwatchStack (bundling the three handlers with the local esbuild). Slow-ish (about a
- * second per handler), so each test file calls it once in `beforeAll` and shares the result.
+ * Synthesizes one BurnwatchStack (bundling every handler with the local esbuild). Slow-ish (about a
+ * second per function), so each test file calls it once in `beforeAll` and shares the result.
  */
 export function synthBurnwatch(overrides: Partial<BurnwatchGovernanceProps> = {}): Synthesized {
   // The feature flags cdk.json gives `cdk synth`, so tests assert what actually deploys.

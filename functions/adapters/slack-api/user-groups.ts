@@ -30,8 +30,14 @@ export function createUserGroupMembers(opts: {
   return async (groupId) => {
     const hit = cache.get(groupId);
     if (hit && now() - hit.at < ttl) return hit.members;
-    const res = await doFetch(`${base}usergroups.users.list?usergroup=${encodeURIComponent(groupId)}`, {
-      headers: { authorization: `Bearer ${await opts.token()}` },
+    // Form-encoded POST, as Slack's WebClient sends every method (the token in the header, never the URL).
+    const res = await doFetch(`${base}usergroups.users.list`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await opts.token()}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ usergroup: groupId }).toString(),
       signal: AbortSignal.timeout(1500),
     });
     const body = usersListResponse.safeParse(await res.json().catch(() => undefined));

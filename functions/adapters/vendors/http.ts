@@ -105,11 +105,70 @@ function credentialsOf(init: RequestInit): string[] {
   return out;
 }
 
-/** `text` with every credential replaced by `[redacted]`. */
-export function scrub(text: string, secrets: readonly string[]): string {
+const REDACTED = '[redacted]';
+/** A run this long of a credential's characters is a piece of it (a vendor that cut its own echo mid-key). */
+const MIN_FRAGMENT = 12;
+/** How much of a vendor's error body an error message quotes (after redaction). */
+export const ERROR_BODY_EXCERPT = 200;
+
+/** The forms a credential takes when a server echoes it: as sent, JSON-escaped (`\/`), URL-encoded. */
+function echoedForms(secret: string): string[] {
+  return [
+    ...new Set([
+      secret,
+      secret.replaceAll('/', '\\/'),
+      encodeURIComponent(secret),
+      JSON.stringify(secret).slice(1, -1),
+    ]),
+  ];
+}
+
+/** Every echoed form of every credential replaced, over the whole text (cheap on large bodies). */
+function redactWhole(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join('[redacted]');
+  for (const s of secrets) if (s) for (const form of echoedForms(s)) out = out.split(form).join(REDACTED);
   return out;
+}
+
+/** Runs of `MIN_FRAGMENT` or more characters of a credential replaced (for short texts: quadratic-ish). */
+function redactFragments(text: string, secrets: readonly string[]): string {
+  const long = secrets.filter((s) => s.length >= MIN_FRAGMENT);
+  if (long.length === 0) return text;
+  const within = (piece: string) => long.some((s) => s.includes(piece));
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    if (i + MIN_FRAGMENT <= text.length && within(text.slice(i, i + MIN_FRAGMENT))) {
+      let end = i + MIN_FRAGMENT;
+      while (end < text.length && within(text.slice(i, end + 1))) end++;
+      out += REDACTED;
+      i = end;
+    } else {
+      out += text[i];
+      i++;
+    }
+  }
+  return out;
+}
+
+/**
+ * `text` (an error message, a zod problem) with every credential, and any piece of one, replaced by
+ * `[redacted]`. For texts of a few hundred characters; use {@link redactedExcerpt} for response bodies.
+ */
+export function scrub(text: string, secrets: readonly string[]): string {
+  return redactFragments(redactWhole(text, secrets), secrets);
+}
+
+/**
+ * The first `max` characters of an upstream body for an error message, redacted BEFORE it is cut: a
+ * key echoed across the cut would otherwise survive as a prefix no exact match finds (issue 13: a key
+ * at character 180 of a body cut at 200 showed 20 of its characters). Pieces of a key the vendor cut
+ * itself are removed from the excerpt too.
+ */
+export function redactedExcerpt(text: string, secrets: readonly string[], max = ERROR_BODY_EXCERPT): string {
+  // Pieces are looked for a key's length past the cut, so one straddling it is removed whole first.
+  const reach = Math.max(0, ...secrets.map((s) => s.length));
+  return redactFragments(redactWhole(text, secrets).slice(0, max + reach), secrets).slice(0, max);
 }
 
 /** A validated body plus the response headers (for Link-header paging). */
@@ -208,9 +267,9 @@ export async function requestJsonWithHeaders<S extends z.ZodType>(
     }
     if (!res.ok) {
       if (opts.onStatus?.(res.status, text) === 'end') return 'end';
-      // Vendors echo request details in errors; keep it short and never with a credential.
+      // Vendors echo request details (keys included) in errors: redact the whole body, then cut it.
       throw new VendorHttpError(
-        `${where(site)}: HTTP ${res.status} ${scrub(text.slice(0, 200), secrets)}`,
+        `${where(site)}: HTTP ${res.status} ${redactedExcerpt(text, secrets)}`,
         res.status,
       );
     }

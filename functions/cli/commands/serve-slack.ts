@@ -1,53 +1,172 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import * as z from 'zod';
+import { createResponseUrlPoster } from '../../adapters/slack-api/response-url.js';
+import { systemClock } from '../../core/ports.js';
 import {
+  type DeferredDeps,
+  type DeferredRequest,
   handleSlashRequest,
+  isSlackResponseUrl,
   MAX_BODY_BYTES,
+  runDeferredRequest,
   type SlashRequestDeps,
 } from '../../core/slash/handle-request.js';
 import { CliUsageError, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
 
-/** Reads a body, stopping once past the limit (the handler then answers 413; nothing more is buffered). */
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    chunks.push(buf);
-    size += buf.length;
-    if (size > MAX_BODY_BYTES) break;
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
+/**
+ * After a body is found too large, up to this much more is read and discarded so the client can
+ * finish sending and read the 413 (a bigger upload is cut off).
+ */
+const DRAIN_LIMIT_BYTES = 1024 * 1024;
 
-/** The `/burn` handler behind node:http, the same core the Lambda runs. */
-export function createSlashServer(deps: SlashRequestDeps): Server {
-  return createServer(async (req, res) => {
-    try {
-      if (req.method !== 'POST') {
-        res.writeHead(405, { allow: 'POST' }).end();
+/**
+ * Reads a body up to the limit. Past it, nothing more is kept (the handler answers 413 from the
+ * first `MAX_BODY_BYTES + 1` bytes) and the rest is drained in the background up to `DRAIN_LIMIT_BYTES`.
+ */
+function readBody(req: IncomingMessage): Promise<{ body: string; tooLarge: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (done) {
+        if (size > DRAIN_LIMIT_BYTES) req.destroy();
         return;
       }
-      const headers: Record<string, string | undefined> = {};
-      for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v[0] : v;
-      const out = await handleSlashRequest({ headers, body: await readBody(req) }, deps);
-      res.writeHead(out.statusCode, out.headers).end(out.body);
-    } catch (err) {
-      process.stderr.write(`serve-slack: ${err instanceof Error ? err.message : String(err)}\n`);
-      if (!res.headersSent) res.writeHead(500).end();
-    }
+      chunks.push(chunk);
+      if (size > MAX_BODY_BYTES) {
+        done = true;
+        resolve({ body: Buffer.concat(chunks).toString('utf8'), tooLarge: true });
+      }
+    });
+    req.on('end', () => {
+      if (!done) resolve({ body: Buffer.concat(chunks).toString('utf8'), tooLarge: false });
+    });
+    req.on('error', (err) => {
+      if (!done) reject(err);
+    });
   });
 }
 
-const flagsSchema = z.object({ port: flag.positiveInt, config: z.string().min(1).optional() });
+/** Loopback response URLs (a local fake Slack) besides Slack's own. */
+export function isLocalOrSlackResponseUrl(url: string): boolean {
+  if (isSlackResponseUrl(url)) return true;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** Options of {@link createSlashServer}. */
+export type SlashServerDeps = Omit<SlashRequestDeps, 'defer'> &
+  Partial<Pick<DeferredDeps, 'postResponse' | 'responseUrlAllowed'>> & {
+    /** Called when a deferred request was handled (tests wait on it). */
+    readonly onDeferred?: (outcome: Awaited<ReturnType<typeof runDeferredRequest>> | Error) => void;
+  };
+
+/**
+ * The `/burn` handler behind node:http, the same core the Lambda runs, deferred path included: a
+ * request the handler hands off is worked out in the background of this process and POSTed to its
+ * `response_url` (Slack's, or a loopback one for local tests), as the Lambda's async self-invoke does.
+ */
+export function createSlashServer(deps: SlashServerDeps): Server {
+  const worker: DeferredDeps = {
+    ...deps,
+    postResponse: deps.postResponse ?? createResponseUrlPoster(),
+    responseUrlAllowed: deps.responseUrlAllowed ?? isLocalOrSlackResponseUrl,
+  };
+  const defer = async (request: DeferredRequest) => {
+    setImmediate(() => {
+      runDeferredRequest(request, worker).then(
+        (outcome) => deps.onDeferred?.(outcome),
+        (err: unknown) => deps.onDeferred?.(err instanceof Error ? err : new Error(String(err))),
+      );
+    });
+  };
+  const requestDeps: SlashRequestDeps = { ...deps, defer };
+  const server = createServer(async (req, res) => {
+    try {
+      const headers: Record<string, string | undefined> = {};
+      for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v[0] : v;
+      const read = req.method === 'POST' ? await readBody(req) : { body: '', tooLarge: false };
+      const out = await handleSlashRequest({ method: req.method, headers, body: read.body }, requestDeps);
+      // A body left unread (too large, or not a POST) would be taken for the next request on a
+      // kept-alive connection: close it, and say so, so the client opens a new one.
+      const close = read.tooLarge || req.method !== 'POST';
+      res
+        .writeHead(out.statusCode, close ? { ...out.headers, connection: 'close' } : out.headers)
+        .end(out.body);
+    } catch (err) {
+      process.stderr.write(`serve-slack: ${err instanceof Error ? err.message : String(err)}\n`);
+      if (!res.headersSent) res.writeHead(500, { connection: 'close' }).end();
+    }
+  });
+  return server;
+}
+
+const flagsSchema = z.object({
+  port: z
+    .string({ error: 'is required (e.g. --port 3000)' })
+    .regex(/^\d{1,5}$/, 'must be an integer from 1 to 65535')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 65535, 'must be an integer from 1 to 65535'),
+  config: z.string().min(1).optional(),
+  defer: z.boolean().optional(),
+  'answer-within': flag.positiveInt.optional(),
+});
+
+/** Listens on 127.0.0.1:port, turning the server's 'error' event into an error naming the port. */
+export function listen(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (err.code === 'EADDRINUSE')
+        reject(
+          new CliUsageError(
+            `--port: port ${port} is already in use on 127.0.0.1; stop what is using it or pick another port`,
+          ),
+        );
+      else if (err.code === 'EACCES')
+        reject(
+          new CliUsageError(
+            `--port: port ${port} needs privileges to listen on (ports below 1024 do); pick a port from 1024 to 65535`,
+          ),
+        );
+      else
+        reject(new CliUsageError(`--port: cannot listen on 127.0.0.1:${port} (${err.code ?? err.message})`));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, '127.0.0.1');
+  });
+}
 
 export const serveSlackCommand: CommandModule = {
   summary: 'Serve /burn on a local HTTP server (the Lambda handler, for a real Slack app or tests)',
-  usage: 'burnwatch serve-slack --port N [--config FILE]   (needs BURNWATCH_SLACK_SIGNING_SECRET)',
+  usage:
+    'burnwatch serve-slack --port N [--config FILE] [--defer] [--answer-within MS]   (needs BURNWATCH_SLACK_SIGNING_SECRET)\n' +
+    '  --defer             answer every request through its response_url, as a cold Lambda does\n' +
+    '  --answer-within MS  hand the answer to response_url when it takes longer than MS (default 1200)',
   async run(argv, io) {
-    const { flags } = parseFlags(argv, { port: { type: 'string' }, config: { type: 'string' } }, flagsSchema);
+    const { flags } = parseFlags(
+      argv,
+      {
+        port: { type: 'string' },
+        config: { type: 'string' },
+        defer: { type: 'boolean' },
+        'answer-within': { type: 'string' },
+      },
+      flagsSchema,
+    );
     const signingSecret = io.env.BURNWATCH_SLACK_SIGNING_SECRET;
     if (!signingSecret) {
       throw new CliUsageError(
@@ -57,26 +176,44 @@ export const serveSlackCommand: CommandModule = {
     const { config } = loadConfigFile(io, flags.config);
     const opened = await openStore(io);
     const token = io.env.SLACK_BOT_TOKEN;
-    const server = createSlashServer({
-      config,
-      summaries: opened.store,
-      groupMembers: token
-        ? (await import('../../adapters/slack-api/user-groups.js')).createUserGroupMembers({
-            token: async () => token,
-            ...(io.env.SLACK_API_URL ? { slackApiUrl: io.env.SLACK_API_URL } : {}),
-          })
-        : async () => [],
-      signingSecret: async () => signingSecret,
-      nowSeconds: () => Math.floor(Date.now() / 1000),
-      onReject: (reason) => io.err(`rejected request: ${reason}`),
-    });
-    await new Promise<void>((resolve) => server.listen(flags.port, '127.0.0.1', resolve));
-    io.err(
-      `Serving /burn on http://127.0.0.1:${flags.port}/ (Ctrl-C to stop)${token ? '' : '; no SLACK_BOT_TOKEN, so user groups in the config match nobody'}`,
-    );
-    await new Promise<void>((resolve) => process.once('SIGINT', resolve));
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await opened.close();
+    try {
+      const server = createSlashServer({
+        config,
+        summaries: opened.store,
+        groupMembers: token
+          ? (await import('../../adapters/slack-api/user-groups.js')).createUserGroupMembers({
+              token: async () => token,
+              ...(io.env.SLACK_API_URL ? { slackApiUrl: io.env.SLACK_API_URL } : {}),
+            })
+          : async () => [],
+        signingSecret: async () => signingSecret,
+        clock: systemClock,
+        mustDefer: () => flags.defer === true,
+        ...(flags['answer-within'] ? { answerBudgetMs: flags['answer-within'] } : {}),
+        onReject: (reason) => io.err(`rejected request: ${reason}`),
+        onFailure: (stage, cause) =>
+          io.err(`could not answer (${stage}): ${cause instanceof Error ? cause.message : String(cause)}`),
+        onDeferred: (outcome) =>
+          io.err(
+            outcome instanceof Error
+              ? `deferred answer failed: ${outcome.message}`
+              : `deferred answer: ${outcome.status}${'response' in outcome ? ` (${outcome.response})` : ''}`,
+          ),
+      });
+      await listen(server, flags.port);
+      // Errors after start-up (e.g. out of file descriptors) are reported, never an unhandled event.
+      server.on('error', (err) => io.err(`serve-slack: ${err.message}`));
+      io.err(
+        `Serving /burn on http://127.0.0.1:${flags.port}/ (Ctrl-C to stop)${token ? '' : '; no SLACK_BOT_TOKEN, so user groups in the config match nobody'}`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    } finally {
+      await opened.close();
+    }
     return 0;
   },
 };

@@ -58,9 +58,20 @@ const statusEmoji = (r: BurnReport) =>
     ? ':white_circle:'
     : STATUS_EMOJI[r.outlook.status];
 
+/**
+ * A user-group lookup failed and the answer would have been a refusal: the asker may well be allowed,
+ * so they get "could not answer, try again" (and the cause is logged), not a wrong "you can't see it".
+ */
+export class AccessLookupError extends Error {
+  override readonly name = 'AccessLookupError';
+  readonly code = 'SLASH_ACCESS_LOOKUP';
+}
+
 /** Who is asking, resolved once per request: only the user groups the config names are looked up. */
 class Viewer {
   private readonly memo = new Map<string, Promise<boolean>>();
+  /** Lookups that failed (Slack down, token unreadable, missing usergroups:read). */
+  readonly failures: { groupId: string; cause: unknown }[] = [];
   constructor(
     readonly userId: string,
     private readonly groupMembers: SlashDeps['groupMembers'],
@@ -69,13 +80,16 @@ class Viewer {
   prefetch(groupIds: Iterable<string>): void {
     for (const g of groupIds) {
       if (!this.memo.has(g)) {
-        // A failed lookup (Slack down, missing usergroups:read) counts as "not a member": the asker
-        // gets the polite refusal rather than an error, and membership is never granted by mistake.
+        // A failed lookup (Slack down, missing usergroups:read) never grants membership; it is
+        // remembered so a refusal it may have caused becomes "try again" instead (AccessLookupError).
         this.memo.set(
           g,
           this.groupMembers(g).then(
             (members) => members.includes(this.userId),
-            () => false,
+            (cause: unknown) => {
+              this.failures.push({ groupId: g, cause });
+              return false;
+            },
           ),
         );
       }
@@ -143,6 +157,24 @@ function helpText(access: Access, config: BurnwatchConfig): string {
   ].join('\n');
 }
 
+/** What the asker sees when something inside burnwatch failed (the cause is logged, never shown). */
+export function couldNotAnswer(): SlashResponse {
+  return reply(
+    'burnwatch could not answer, try again',
+    [section('burnwatch could not answer just now, try again in a minute. (The cause is in its logs.)')],
+    false,
+  );
+}
+
+/** The immediate acknowledgement of an answer that follows through `response_url`. */
+export function workingOnIt(): SlashResponse {
+  return reply(
+    'Working on it…',
+    [context(':hourglass_flowing_sand: Working on it; the answer follows here.')],
+    false,
+  );
+}
+
 function reply(text: string, blocks: SlackBlock[], share: boolean): SlashResponse {
   return {
     response_type: share ? 'in_channel' : 'ephemeral',
@@ -162,7 +194,7 @@ function teamLine(r: BurnReport): string {
 
 const RISK = { critical: 0, warning: 1, ok: 2 } as const;
 
-function overview(r: BurnReport, access: Access): SlackBlock[] {
+function overview(r: BurnReport, access: Access, share: boolean): SlackBlock[] {
   const o = r.outlook;
   const band =
     o.method === 'forecast'
@@ -199,8 +231,9 @@ function overview(r: BurnReport, access: Access): SlackBlock[] {
       }`,
     ),
   ];
-  // Per-person figures only for viewers config.privacy allows; listed by name, not ranked.
-  if (access.perPerson && r.people && r.people.overCap.length > 0) {
+  // Per-person figures only for viewers config.privacy allows, listed by name, not ranked, and never in
+  // an answer posted to the channel (`share`): everyone there would see them (issue 13).
+  if (access.perPerson && !share && r.people && r.people.overCap.length > 0) {
     const people = [...r.people.overCap].sort((a, b) => a.user.localeCompare(b.user));
     blocks.push(
       section(
@@ -257,32 +290,47 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
   const viewer = new Viewer(payload.user_id, deps.groupMembers);
   const access = await accessOf(viewer, config);
   const [first, second, ...rest] = words;
+  /** A refusal stands only if every lookup that could have changed it succeeded. */
+  const refuse = (response: SlashResponse): SlashResponse => {
+    if (viewer.failures.length === 0) return response;
+    const groups = viewer.failures.map((f) => f.groupId).join(', ');
+    throw new AccessLookupError(
+      `user-group lookup failed for ${groups}; cannot tell what ${payload.user_id} may see`,
+      {
+        cause: viewer.failures[0]?.cause,
+      },
+    );
+  };
 
   if (first?.toLowerCase() === 'help' || rest.length > 0) {
     return reply('burnwatch /burn help', [section(helpText(access, config))], false);
   }
   if (access.teams.length === 0) {
-    return reply(
-      'You are not set up to see AI spend yet.',
-      [
-        section(
-          `You're not set up to see any team's AI spend yet. A team's managers and finance can; ask in ${config.finance.slackChannel} to be added.`,
-        ),
-      ],
-      false,
+    return refuse(
+      reply(
+        'You are not set up to see AI spend yet.',
+        [
+          section(
+            `You're not set up to see any team's AI spend yet. A team's managers and finance can; ask in ${config.finance.slackChannel} to be added.`,
+          ),
+        ],
+        false,
+      ),
     );
   }
 
   if (!first || first.toLowerCase() === 'all') {
     if (first && !access.finance) {
-      return reply(
-        '/burn all is for finance.',
-        [
-          section(
-            `\`/burn all\` is for finance. Your teams: ${access.teams.map((t) => `\`${t}\``).join(', ')}.`,
-          ),
-        ],
-        false,
+      return refuse(
+        reply(
+          '/burn all is for finance.',
+          [
+            section(
+              `\`/burn all\` is for finance. Your teams: ${access.teams.map((t) => `\`${t}\``).join(', ')}.`,
+            ),
+          ],
+          false,
+        ),
       );
     }
     const teams = access.teams;
@@ -332,14 +380,16 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
     );
   }
   if (!access.teams.includes(team)) {
-    return reply(
-      `You can't see ${teamName(config, team)}'s AI spend.`,
-      [
-        section(
-          `Sorry, *${teamName(config, team)}*'s AI spend is visible to its managers and finance. Your teams: ${access.teams.map((t) => `\`${t}\``).join(', ')}. Ask in ${config.finance.slackChannel} if you need access.`,
-        ),
-      ],
-      false,
+    return refuse(
+      reply(
+        `You can't see ${teamName(config, team)}'s AI spend.`,
+        [
+          section(
+            `Sorry, *${teamName(config, team)}*'s AI spend is visible to its managers and finance. Your teams: ${access.teams.map((t) => `\`${t}\``).join(', ')}. Ask in ${config.finance.slackChannel} if you need access.`,
+          ),
+        ],
+        false,
+      ),
     );
   }
   const view = (second?.toLowerCase() ?? 'overview') as View;
@@ -358,7 +408,7 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
       share,
     );
   }
-  const blocks = view === 'overview' ? overview(report, access) : detail(report, view);
+  const blocks = view === 'overview' ? overview(report, access, share) : detail(report, view);
   return reply(outlookSentence(report), blocks, share);
 }
 

@@ -4,6 +4,7 @@ import { parseConfig } from '../../../functions/core/config/load.js';
 import { eachDay } from '../../../functions/core/dates.js';
 import { fiscalYearOf } from '../../../functions/core/fiscal-calendar.js';
 import {
+  AccessLookupError,
   answerBurnCommand,
   type SlashDeps,
   type SlashPayload,
@@ -91,18 +92,26 @@ describe('/burn authorization', () => {
     expect(textOf(r)).toMatch(/not set up to see any team's AI spend yet.*#finance/);
   });
 
-  it('treats a failed user-group lookup as no membership, not an error', async () => {
+  it('never grants access on a failed user-group lookup, and turns the refusal it would cause into "try again"', async () => {
+    // Prepare: Slack's usergroups.users.list fails (down, token unreadable, missing scope)
     const broken: SlashDeps = {
       ...deps,
       groupMembers: async () => Promise.reject(new Error('missing_scope')),
     };
-    const r = await answerBurnCommand({ command: '/burn', user_id: 'USRCHLEAD', text: 'search' }, broken);
-    expect(textOf(r)).toMatch(/not set up to see any team's AI spend/);
+    // Act
+    const member = answerBurnCommand({ command: '/burn', user_id: 'USRCHLEAD', text: 'search' }, broken);
     const manager = await answerBurnCommand(
       { command: '/burn', user_id: 'UPAYMGR', text: 'payments' },
       broken,
     );
+    // Assess: the group member is not refused (they may be allowed) but cannot be answered either;
+    // a manager named by user ID is answered as usual.
+    await expect(member).rejects.toThrow(AccessLookupError);
+    await expect(member).rejects.toMatchObject({ cause: new Error('missing_scope') });
     expect(manager.text).toMatch(/^Payments will exhaust/);
+    await expect(
+      answerBurnCommand({ command: '/burn', user_id: 'UPAYMGR', text: 'search' }, broken),
+    ).rejects.toThrow(/user-group lookup failed for SFINANCE, SSEARCHLEADS/);
   });
 
   it('keeps /burn all for finance', async () => {
@@ -123,6 +132,28 @@ describe('/burn authorization', () => {
     expect(textOf(await ask('UPAYMGR', 'payments'))).not.toContain('amy@corp.example');
     const allowed = textOf(await ask('UFINOPS', 'payments'));
     expect(allowed).toMatch(/amy@corp.example \$1,600, zed@corp.example \$1,900/);
+  });
+
+  it('never puts per-person lines in an answer shared to the channel, even for a viewer allowed them (issue 13)', async () => {
+    // Prepare: the stored summaries have people over the cap; UFINOPS may see per-person figures.
+    const asked = [
+      'payments share',
+      'payments vendors share',
+      'payments models share',
+      'payments trend share',
+    ];
+    // Act
+    const shared = await Promise.all(asked.map((text) => ask('UFINOPS', text)));
+    const privately = await ask('UFINOPS', 'payments');
+    // Assess: every shared answer goes to the channel without a single name or personal figure
+    for (const r of shared) {
+      expect(r.response_type).toBe('in_channel');
+      expect(JSON.stringify(r)).not.toMatch(
+        /amy@corp\.example|zed@corp\.example|\$1,600|\$1,900|per-engineer cap/,
+      );
+    }
+    expect(privately.response_type).toBe('ephemeral');
+    expect(textOf(privately)).toMatch(/amy@corp.example \$1,600, zed@corp.example \$1,900/);
   });
 });
 
