@@ -293,6 +293,9 @@ export class BurnwatchGovernance extends Construct {
       description: 'burnwatch: forecast every team, store snapshots, send alerts and the weekly digest',
       timeout: Duration.minutes(5),
       deadLetterQueue: forecastDlq,
+      // One invocation at a time: the alert ledger's run id is the as-of day, so a second invocation
+      // of the same day is always a retry of the first, never a concurrent sender (docs/deploy.md).
+      reservedConcurrentExecutions: 1,
       bundledFiles: {
         [BUNDLED_FILES.chartWasm]:
           props.chartAssets?.wasm ?? require.resolve('@resvg/resvg-wasm/index_bg.wasm'),

@@ -431,12 +431,15 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
     expect(all.filter((a) => /^dynamodb:(Scan|DeleteItem|\*|.*\*)$/.test(a))).toEqual([]);
   });
 
-  it('reserves 10 concurrent executions for the slash function and none for the others', () => {
+  it('reserves 10 concurrent executions for the slash function, 1 for the forecast job (its alert ledger relies on it) and none for the others', () => {
     const fns = s.template.findResources('AWS::Lambda::Function');
     const reserved = Object.entries(fns)
       .filter(([, fn]) => fn.Properties.ReservedConcurrentExecutions !== undefined)
       .map(([id, fn]) => [id.replace(/[0-9A-F]{8}$/, ''), fn.Properties.ReservedConcurrentExecutions]);
-    expect(reserved).toEqual([['BurnwatchSlashFunction', 10]]);
+    expect(reserved.sort()).toEqual([
+      ['BurnwatchForecastFunction', 1],
+      ['BurnwatchSlashFunction', 10],
+    ]);
   });
 
   it('alarms on /burn throttles, on the rate of signature rejections (one metric per reason) and on any internal failure', () => {
