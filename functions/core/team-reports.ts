@@ -35,12 +35,17 @@ export function reportedTeams(config: BurnwatchConfig): ReportedTeam[] {
   ];
 }
 
-/** Forecasts one team's daily spend; absent → the burn report uses the trailing run-rate outlook. */
+/**
+ * Forecasts one team's daily spend; absent → the burn report uses the trailing run-rate outlook.
+ * `daily` includes the estimated spend of days a source has not delivered; `estimated` says how much
+ * of it is estimated and how uncertain that is (ForecastInput.estimated).
+ */
 export type TeamForecaster = (input: {
   team: ReportedTeam;
   daily: DailySpend[];
   fiscalYear: FiscalYear;
   asOf: IsoDay;
+  estimated?: { readonly usd: number; readonly sdUsd: number };
 }) => Forecast | undefined;
 
 export interface TeamBurn {
@@ -103,8 +108,9 @@ export async function readCoverage(
 /**
  * Reads every team's day aggregates for the fiscal year of `asOf` (one query per team, no scans) and
  * computes its burn report: spend to date from stored days, and an outlook whose input fills the days
- * a source has not delivered with estimates (and whose band widens by their uncertainty), so missing
- * data never reads as zero spend.
+ * a source has not delivered with estimates, handed to the forecaster with their uncertainty (so the
+ * band, P(exhaustion) and the exhaustion dates all carry it), so missing data never reads as zero
+ * spend.
  */
 export async function computeTeamBurns(opts: {
   config: BurnwatchConfig;
@@ -130,11 +136,20 @@ export async function computeTeamBurns(opts: {
       holidays,
       settings: alertSettingsFor(config, team.id),
     });
+    const estimated = estimateOf(completeness);
     const raw =
       team.budgetUsd !== null
-        ? opts.forecaster?.({ team, daily: withEstimates(daily, completeness), fiscalYear: fy, asOf })
+        ? opts.forecaster?.({
+            team,
+            daily: withEstimates(daily, completeness),
+            fiscalYear: fy,
+            asOf,
+            ...(estimated ? { estimated } : {}),
+          })
         : undefined;
-    const forecast = raw && widenForEstimates(raw, completeness, daily);
+    // Spent to date is what is stored; the estimates are in the outlook only.
+    const forecast =
+      raw && estimated ? { ...raw, spentToDateUsd: round2(daily.reduce((a, d) => a + d.usd, 0)) } : raw;
     const report = computeBurnReport({
       team: team.id,
       name: team.name,
@@ -160,26 +175,13 @@ export function withEstimates(daily: readonly DailySpend[], c: TeamCompleteness)
   return [...byDay].sort(([a], [b]) => (a < b ? -1 : 1)).map(([date, usd]) => ({ date, usd }));
 }
 
-const Z90 = 1.2816;
-
-/**
- * The forecast with the estimates' uncertainty added to its band (in quadrature, at P10 and P90 of
- * the year end and of every cumulative band point), and spent-to-date as stored, not as estimated.
- */
-export function widenForEstimates(f: Forecast, c: TeamCompleteness, stored: readonly DailySpend[]): Forecast {
-  if (c.estimatedDaily.size === 0) return f;
-  const extra = Z90 * c.estimateSdUsd;
-  const widen = <T extends { p10: number; p50: number; p90: number }>(q: T): T => ({
-    ...q,
-    p10: round2(Math.max(0, q.p50 - Math.hypot(q.p50 - q.p10, extra))),
-    p90: round2(q.p50 + Math.hypot(q.p90 - q.p50, extra)),
-  });
-  return {
-    ...f,
-    spentToDateUsd: round2(stored.reduce((a, d) => a + d.usd, 0)),
-    yearEndUsd: widen(f.yearEndUsd),
-    band: f.band.map(widen),
-  };
+/** The estimated part of the forecast's input and its standard deviation; undefined when none. */
+function estimateOf(c: TeamCompleteness): { usd: number; sdUsd: number } | undefined {
+  if (c.estimatedDaily.size === 0) return undefined;
+  // The sum of the days filled in, not the rounded per-source total: exactly what `daily` gained.
+  let usd = 0;
+  for (const v of c.estimatedDaily.values()) usd += v;
+  return { usd, sdUsd: c.estimateSdUsd };
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -189,7 +191,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
  * and the company holidays from config (the built-in calendar plus the days listed).
  */
 export function engineForecaster(config: BurnwatchConfig): TeamForecaster {
-  return ({ team, daily, fiscalYear, asOf }) => {
+  return ({ team, daily, fiscalYear, asOf, estimated }) => {
     if (team.budgetUsd === null) return undefined;
     const settings = alertSettingsFor(config, team.id);
     return forecastSpend(
@@ -199,6 +201,7 @@ export function engineForecaster(config: BurnwatchConfig): TeamForecaster {
         fiscalYear,
         asOf,
         holidays: companyHolidays(config.holidayCalendar, fiscalYear.start, fiscalYear.end, config.holidays),
+        ...(estimated ? { estimated } : {}),
       },
       { criticalProbability: settings.criticalProbability, warningProbability: settings.warningProbability },
     );

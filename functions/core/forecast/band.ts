@@ -71,3 +71,104 @@ export function normalCdf(z: number): number {
 
 /** z of the 90th percentile of the standard normal: P10–P90 is ±Z90 sd. */
 export const Z90 = 1.2815515655446004;
+
+/**
+ * Estimated spend to date (ForecastInput.estimated): days a source has not delivered are in the
+ * series at their expected spend, but that spend is a guess with its own standard deviation, and it
+ * moves every outcome of the year by the same amount. So spend to date is taken as stored + E and
+ * integrated over E with Gauss–Hermite nodes: each node is one possible spend to date with its weight,
+ * and the spread of the rest of the year (the log-normal above) is added to each. Seven nodes
+ * integrate a polynomial of degree 13 exactly; P(exhaustion) is smooth in E, and where E dominates
+ * the near-term band its quantiles are resolved to about a node.
+ */
+const HERMITE_NODES: ReadonlyArray<readonly [z: number, weight: number]> = [
+  [-3.7504397177257425, 0.000548268855972217],
+  [-2.366759410734541, 0.03075712396758652],
+  [-1.1544053947399682, 0.2401231786050127],
+  [0, 0.45714285714285724],
+  [1.1544053947399682, 0.2401231786050127],
+  [2.366759410734541, 0.03075712396758652],
+  [3.7504397177257425, 0.000548268855972217],
+];
+
+/** One possible spend to date and its probability. */
+export interface SpendNode {
+  readonly spent: number;
+  readonly weight: number;
+}
+
+/**
+ * The possible spends to date: `spent` (the series' spend, estimates at their expected value) alone
+ * when nothing is estimated or the estimate is exact; else stored + E at the Gauss–Hermite nodes.
+ * E has the estimate's mean and sd but is log-normal rather than normal: spend is never negative, and
+ * a normal floored at $0 would raise the mean whenever the sd is a large part of the estimate (a long
+ * outage of an erratic source), while the log-normal keeps both moments and is the normal's twin when
+ * the sd is small.
+ */
+export function spendNodes(
+  spent: number,
+  estimated?: { readonly usd: number; readonly sdUsd: number },
+): SpendNode[] {
+  const sd = estimated?.sdUsd ?? 0;
+  // The estimate is part of the series' spend; more than all of it would be a caller's error.
+  const usd = Math.min(estimated?.usd ?? 0, spent);
+  if (!Number.isFinite(sd) || !Number.isFinite(usd) || sd <= 0 || usd <= 0) return [{ spent, weight: 1 }];
+  const logVar = Math.log1p((sd / usd) ** 2);
+  const logMean = Math.log(usd) - logVar / 2;
+  const stored = spent - usd;
+  return HERMITE_NODES.map(([z, weight]) => ({
+    spent: stored + Math.exp(logMean + Math.sqrt(logVar) * z),
+    weight,
+  }));
+}
+
+/**
+ * P(C ≥ budget) where C = spend to date (a node) + the forecast spend ahead × exp(sd · Z).
+ * A node already at or over the budget counts as exhausted.
+ */
+export function exceedProbability(
+  nodes: readonly SpendNode[],
+  budget: number,
+  forecast: number,
+  sd: number,
+): number {
+  let p = 0;
+  for (const { spent, weight } of nodes) {
+    const need = budget - spent;
+    p += weight * (need <= 0 ? 1 : forecast <= 0 ? 0 : 1 - normalCdf(Math.log(need / forecast) / sd));
+  }
+  return p;
+}
+
+/**
+ * The quantile at z (in sd of the standard normal) of C = spend to date + forecast × exp(sd · Z):
+ * closed form for one node, else the root of the mixture's CDF, which lies between the nodes' own
+ * quantiles (bisection to a tenth of a cent).
+ */
+export function cumulativeQuantile(
+  nodes: readonly SpendNode[],
+  forecast: number,
+  sd: number,
+  z: number,
+): number {
+  const own = nodes.map((node) => node.spent + forecast * Math.exp(z * sd));
+  if (own.length === 1) return own[0] ?? 0;
+  const target = normalCdf(z);
+  const cdf = (c: number) => {
+    let p = 0;
+    for (const { spent, weight } of nodes) {
+      const ahead = c - spent;
+      if (ahead <= 0) continue;
+      p += weight * (forecast <= 0 ? 1 : normalCdf(Math.log(ahead / forecast) / sd));
+    }
+    return p;
+  };
+  let lo = Math.min(...own);
+  let hi = Math.max(...own);
+  for (let i = 0; i < 60 && hi - lo > 1e-3; i++) {
+    const mid = (lo + hi) / 2;
+    if (cdf(mid) < target) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}

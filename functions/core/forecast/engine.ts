@@ -1,5 +1,5 @@
 import { addDays, type IsoDay } from '../dates.js';
-import { logSd, normalCdf, weeklyNoise, Z90 } from './band.js';
+import { cumulativeQuantile, exceedProbability, logSd, spendNodes, weeklyNoise, Z90 } from './band.js';
 import { type Combination, combineMembers } from './combination.js';
 import { type PreparedSeries, prepareSeries } from './series.js';
 import type { Forecast, ForecastInput, ForecastStatus } from './types.js';
@@ -51,26 +51,21 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
   const confidence: Forecast['confidence'] = history < 28 ? 'low' : 'normal';
   const future = N - n;
   const point = combination.cumulative;
+  // Spend to date: `spent` exactly, or stored + an estimate with its own uncertainty (band.ts).
+  const nodes = spendNodes(spent, input.estimated);
   // Quantile qz (in sd) of cumulative spend to day t after as-of (t = 0: the day after).
   const cumAt = (t: number, qz: number) =>
-    spent + (point[t] ?? 0) * Math.exp(qz * logSd(t + 1, noise, history));
+    cumulativeQuantile(nodes, point[t] ?? 0, logSd(t + 1, noise, history), qz);
   const r = (v: number) => Math.round(v * 100) / 100;
 
   // P(exhausted by day t) = P(C(t) ≥ budget); cumulative spend never falls, so neither may this.
-  const need = budgetUsd - spent;
-  const alreadyOver = need < 0;
-  const exhaustedBy = (t: number) => {
-    const p = point[t] ?? 0;
-    if (p <= 0) return 0;
-    return 1 - normalCdf(Math.log(need / p) / logSd(t + 1, noise, history));
-  };
+  // Exactly at the budget counts as exhausted: the next day with any spend exceeds it.
+  const alreadyOver = budgetUsd - spent < 0;
+  const exhaustedBy = (t: number) =>
+    exceedProbability(nodes, budgetUsd, point[t] ?? 0, logSd(t + 1, noise, history));
   let probability = alreadyOver ? 1 : 0;
   const firstDay = { p10: -1, p50: -1, p90: -1 };
-  if (!alreadyOver && need === 0 && future > 0) {
-    // Exactly at the budget: the next day with any spend exceeds it.
-    probability = 1;
-    firstDay.p10 = firstDay.p50 = firstDay.p90 = 0;
-  } else if (!alreadyOver) {
+  if (!alreadyOver) {
     for (let t = 0; t < future; t++) {
       probability = Math.max(probability, exhaustedBy(t));
       if (firstDay.p10 < 0 && probability >= 0.1) firstDay.p10 = t;
@@ -111,7 +106,7 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
     yearEndUsd:
       future > 0
         ? { p10: r(cumAt(last, -Z90)), p50: r(cumAt(last, 0)), p90: r(cumAt(last, Z90)) }
-        : { p10: r(spent), p50: r(spent), p90: r(spent) },
+        : { p10: r(cumAt(0, -Z90)), p50: r(cumAt(0, 0)), p90: r(cumAt(0, Z90)) },
     exhaustionDate: alreadyOver
       ? { p10: crossed, p50: crossed, p90: crossed }
       : { p10: exDate(firstDay.p10), p50: exDate(firstDay.p50), p90: exDate(firstDay.p90) },

@@ -16,6 +16,14 @@ export interface ForecastInput {
   /** Company holidays / shutdowns, treated like weekend days. */
   readonly holidays?: readonly IsoDay[];
   /**
+   * The part of `daily`'s spend to date that is an estimate, not delivered data (days a source has not
+   * delivered, filled in `daily` at their expected spend; functions/core/completeness.ts), and the
+   * standard deviation of that estimate. The engine takes spend to date as stored + E with
+   * E ~ N(usd, sdUsd) (never below $0), so the band, P(exhaustion) and the exhaustion dates carry the
+   * estimate's uncertainty. Absent or sdUsd 0: the spend to date is taken as exact.
+   */
+  readonly estimated?: { readonly usd: number; readonly sdUsd: number };
+  /**
    * Accepted for compatibility: the forecast used to be a seeded Monte Carlo. It is analytic now
    * (issue 20), so the same input gives byte-identical output whatever the seed.
    */

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { addDays, eachDay } from '../../../../functions/core/dates.js';
 import { fiscalYearFromStart } from '../../../../functions/core/fiscal-calendar.js';
-import { combineMembers, cumulativePath, MEMBERS } from '../../../../functions/core/forecast/combination.js';
+import {
+  combineMembers,
+  cumulativePath,
+  MEMBERS,
+  type Member,
+} from '../../../../functions/core/forecast/combination.js';
 import { prepareSeries } from '../../../../functions/core/forecast/series.js';
 import type { DailySpend } from '../../../../functions/core/forecast/types.js';
 import { hashSeed, mulberry32, normal } from '../../../../functions/core/random.js';
@@ -70,6 +75,37 @@ describe('forecast combination', () => {
     // Assess
     expect(weightOf(g, 'regime-trend')).toBeGreaterThan(0.6);
     expect(weightOf(f, 'recent-level') + weightOf(f, 'half-year-level')).toBeGreaterThan(0.5);
+  });
+
+  it('judges a member by its typical error, so the few origins that straddle a break do not decide', () => {
+    // Prepare: a steady team and two members built on the recent level. One is right except at three
+    // origins 10–12 weeks back (as every member is, around a step or a pause), 40% high there; the
+    // other is 8% high at every origin. Under the mean squared error the second would win.
+    const s = prepareSeries({
+      daily: series(200, () => 1000),
+      budgetUsd: 1e6,
+      fiscalYear: fy,
+      asOf: '2026-07-19',
+    });
+    const recent = MEMBERS[0];
+    if (!recent) throw new Error('no recent-level member');
+    const offAt = new Set([s.n - 70, s.n - 77, s.n - 84]);
+    const scaled = (factor: (o: number) => number): Member => ({
+      name: '',
+      fit: (series, o, regime) => {
+        const p = recent.fit(series, o, regime);
+        return { ...p, level: p.level * factor(o) };
+      },
+    });
+    const members = [
+      { ...scaled((o) => (offAt.has(o) ? 1.4 : 1)), name: 'usually-right' },
+      { ...scaled(() => 1.08), name: 'always-8%-high' },
+    ];
+    // Act
+    const c = combineMembers(s, members);
+    // Assess
+    expect(c.origins).toBe(24);
+    expect(weightOf(c, 'usually-right')).toBeGreaterThan(0.8);
   });
 
   it('accumulates a damped path: week w runs at level × exp(growth × (φ + … + φ^(w+1)))', () => {
