@@ -8,7 +8,7 @@ import type { TeamDaySourceTotal } from './ports.js';
 /**
  * Unknown is not zero. For each source a team spends with, the days that source has not delivered
  * (an outage, an expired key, a paused schedule, a backfill still running) are estimated from the
- * team's own recent level with that source, with an uncertainty that widens the forecast band; a
+ * team's own recent level with that source, with an uncertainty the forecast integrates over; a
  * team whose material sources are too far behind is `incomplete`: never "on track", never recovered.
  */
 
@@ -40,7 +40,7 @@ export interface TeamCompleteness {
   readonly estimatedUsd: number;
   /** Estimated spend per day, all sources together, for the forecast's input. */
   readonly estimatedDaily: ReadonlyMap<IsoDay, number>;
-  /** Standard deviation of the estimated total (USD): added to the band's spread. */
+  /** Standard deviation of the estimated total (USD): the forecast's uncertainty about it. */
   readonly estimateSdUsd: number;
 }
 
