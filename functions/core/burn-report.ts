@@ -52,6 +52,11 @@ export const burnReportSchema = z.object({
   estimatedUsd: z.number().default(0),
   /** null for the `unallocated` team, which has no budget. */
   budgetUsd: z.number().nullable(),
+  /** The recorded change that set `budgetUsd` (null: the config's budget). */
+  budgetChange: z
+    .object({ from: isoDay, by: z.string(), reason: z.string(), at: z.string() })
+    .nullable()
+    .default(null),
   spentToDateUsd: z.number(),
   /** Spent ÷ budget × 100, one decimal; null without a budget. */
   percentUsed: z.number().nullable(),
@@ -92,6 +97,7 @@ export interface BurnReportInput {
   readonly forecast?: Forecast;
   /** Which days are estimated; without it every day is taken as delivered. */
   readonly completeness?: TeamCompleteness;
+  readonly budgetChange?: { from: IsoDay; by: string; reason: string; at: string };
   readonly now: Date;
 }
 
@@ -252,6 +258,14 @@ export function computeBurnReport(input: BurnReportInput): BurnReport {
     asOf,
     dataThrough: dataDays.at(-1) ?? null,
     budgetUsd: budget,
+    budgetChange: input.budgetChange
+      ? {
+          from: input.budgetChange.from,
+          by: input.budgetChange.by,
+          reason: input.budgetChange.reason,
+          at: input.budgetChange.at,
+        }
+      : null,
     spentToDateUsd: spentUsd,
     percentUsed: budget ? Math.round((spentUsd / budget) * 1000) / 10 : null,
     remainingUsd: budget !== null ? round2(budget - spentUsd) : null,

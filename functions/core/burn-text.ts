@@ -39,6 +39,13 @@ export function dataNotes(r: Pick<BurnReport, 'sources' | 'asOf'>): string[] {
     });
 }
 
+/** "Budget $300,000 from 1 Mar (set by U0FIN: hiring plan approved)", when a recorded change set it. */
+export function budgetNote(r: Pick<BurnReport, 'budgetChange' | 'budgetUsd' | 'asOf'>): string | undefined {
+  const c = r.budgetChange;
+  if (!c || r.budgetUsd === null) return undefined;
+  return `Budget ${usd(r.budgetUsd)} from ${shortDate(c.from, r.asOf)} (set by ${c.by}: ${c.reason})`;
+}
+
 /**
  * The status people read: "incomplete data" where missing data could hide a problem, and
  * "unallocated" for spend no rule matched (it has no budget to be on track against).

@@ -157,7 +157,20 @@ export interface StateStore {
   listStates(scope: string, prefix: string): Promise<Array<{ key: string } & Versioned<unknown>>>;
 }
 
-export type Store = UsageStore & SnapshotStore & StateStore;
+/** Kinds of team records kept with their history: budget changes and planned changes. */
+export type TeamRecordKind = 'budget' | 'plan';
+
+/**
+ * Team records decided by people (budget changes, planned changes): written once under an id, listed
+ * per team; a record is never deleted, a later write of the same id supersedes it (a removed plan
+ * keeps who removed it and when). Owners validate with zod.
+ */
+export interface TeamRecordStore {
+  putTeamRecord(team: string, kind: TeamRecordKind, id: string, record: unknown): Promise<void>;
+  listTeamRecords(team: string, kind: TeamRecordKind): Promise<unknown[]>;
+}
+
+export type Store = UsageStore & SnapshotStore & StateStore & TeamRecordStore;
 
 /** Injected time, so forecasts and staleness checks are testable. */
 export interface Clock {

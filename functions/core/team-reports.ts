@@ -1,3 +1,4 @@
+import { type BudgetChange, type BudgetInForce, budgetsInForce } from './budgets.js';
 import { type BurnReport, computeBurnReport, dailyMicros } from './burn-report.js';
 import { assessCompleteness, type TeamCompleteness } from './completeness.js';
 import {
@@ -13,7 +14,13 @@ import type { DailySpend, Forecast } from './forecast/types.js';
 import { companyHolidays } from './holidays.js';
 import { type SourceCoverage, summarizeCoverage } from './ingest/coverage.js';
 import { microsToUsd } from './money.js';
-import { type SourceDayManifest, systemClock, type TeamDaySourceTotal, type UsageStore } from './ports.js';
+import {
+  type SourceDayManifest,
+  systemClock,
+  type TeamDaySourceTotal,
+  type TeamRecordStore,
+  type UsageStore,
+} from './ports.js';
 
 /** A team as reported: every configured team plus `unallocated` (no budget). */
 export interface ReportedTeam {
@@ -21,16 +28,25 @@ export interface ReportedTeam {
   readonly name: string;
   readonly budgetUsd: number | null;
   readonly headcount?: number;
+  /** The recorded change that set the budget in force, when not the config's. */
+  readonly budgetChange?: BudgetChange;
 }
 
-export function reportedTeams(config: BurnwatchConfig): ReportedTeam[] {
+export function reportedTeams(
+  config: BurnwatchConfig,
+  budgets: ReadonlyMap<string, BudgetInForce> = new Map(),
+): ReportedTeam[] {
   return [
-    ...config.teams.map((t) => ({
-      id: t.id,
-      name: t.name,
-      budgetUsd: t.annualBudgetUsd,
-      headcount: t.headcount,
-    })),
+    ...config.teams.map((t) => {
+      const budget = budgets.get(t.id);
+      return {
+        id: t.id,
+        name: t.name,
+        budgetUsd: budget?.usd ?? t.annualBudgetUsd,
+        headcount: t.headcount,
+        ...(budget?.change ? { budgetChange: budget.change } : {}),
+      };
+    }),
     { id: UNALLOCATED_TEAM, name: 'Unallocated', budgetUsd: null },
   ];
 }
@@ -114,7 +130,7 @@ export async function readCoverage(
  */
 export async function computeTeamBurns(opts: {
   config: BurnwatchConfig;
-  store: UsageStore;
+  store: UsageStore & TeamRecordStore;
   asOf: IsoDay;
   now: Date;
   forecaster?: TeamForecaster;
@@ -122,7 +138,8 @@ export async function computeTeamBurns(opts: {
 }): Promise<OrgBurns> {
   const { config, asOf } = opts;
   const fy = fiscalYearOf(config.fiscalYear, asOf);
-  const teams = reportedTeams(config).filter((t) => !opts.teams || opts.teams.includes(t.id));
+  const budgets = await budgetsInForce(config, opts.store, asOf);
+  const teams = reportedTeams(config, budgets).filter((t) => !opts.teams || opts.teams.includes(t.id));
   const { coverage, manifests } = await readCoverage(config, opts.store, asOf);
   const holidays = new Set(companyHolidays(config.holidayCalendar, fy.start, fy.end, config.holidays));
   const burns: TeamBurn[] = [];
@@ -155,6 +172,7 @@ export async function computeTeamBurns(opts: {
       name: team.name,
       budgetUsd: team.budgetUsd,
       headcount: team.headcount,
+      ...(team.budgetChange ? { budgetChange: team.budgetChange } : {}),
       fiscalYear: fy,
       asOf,
       totals,
@@ -211,7 +229,7 @@ export function engineForecaster(config: BurnwatchConfig): TeamForecaster {
 /** Every team's (or the listed teams') burn as of `asOf`, with the forecast engine's outlook. */
 export function forecastTeamBurns(
   config: BurnwatchConfig,
-  store: UsageStore,
+  store: UsageStore & TeamRecordStore,
   asOf: IsoDay,
   opts: { teams?: readonly string[]; now?: Date } = {},
 ): Promise<OrgBurns> {

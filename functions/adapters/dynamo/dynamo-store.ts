@@ -15,6 +15,7 @@ import {
   type SourceDayWrite,
   type Store,
   type TeamDaySourceTotal,
+  type TeamRecordKind,
   type Versioned,
 } from '../../core/ports.js';
 import type { UsageRecord } from '../../core/usage.js';
@@ -232,6 +233,18 @@ export class DynamoStore implements Store {
       result.set(parsed.pk.slice('TEAM#'.length), JSON.parse(parsed.doc));
     }
     return result;
+  }
+
+  async putTeamRecord(team: string, kind: TeamRecordKind, id: string, record: unknown): Promise<void> {
+    await this.putDoc(keys.teamPk(team), keys.teamRecordSk(kind, id), kind, record);
+  }
+
+  async listTeamRecords(team: string, kind: TeamRecordKind): Promise<unknown[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':pk': keys.teamPk(team), ':p': keys.teamRecordSk(kind, '') },
+    });
+    return items.map((i) => JSON.parse(docItem.parse(i).doc));
   }
 
   private async putDoc(pk: string, sk: string, type: string, value: unknown): Promise<void> {

@@ -15,6 +15,8 @@ export const keys = {
   teamDayRange: (from: IsoDay, to: IsoDay) => [`DAY#${from}`, `DAY#${to}#\uffff`] as const,
   forecastSk: (asOf: IsoDay) => `FORECAST#${asOf}`,
   summarySk: () => 'SUMMARY',
+  /** `BUDGET#{id}` / `PLAN#{id}`: budget changes and planned changes in the team's partition. */
+  teamRecordSk: (kind: 'budget' | 'plan', id: string) => `${kind.toUpperCase()}#${id}`,
   statePk: (scope: string) => `STATE#${scope}`,
   stateSk: (key: string) => key,
   sourcePk: (source: string) => `SOURCE#${source}`,

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { dataNotes, outlookSentence, shortDate, statusLabel, usd } from '../../core/burn-text.js';
+import { budgetNote, dataNotes, outlookSentence, shortDate, statusLabel, usd } from '../../core/burn-text.js';
 import { addDays, utcDayOf } from '../../core/dates.js';
 import { systemClock } from '../../core/ports.js';
 import { forecastTeamBurns, reportedTeams } from '../../core/team-reports.js';
@@ -88,6 +88,8 @@ export const burnCommand: CommandModule = {
               r.byVendor.map((v) => [v.vendor, usd(v.usd), `${Math.round(v.share * 100)}%`]),
             ),
           );
+          const budget = budgetNote(r);
+          if (budget) io.out(`\n${budget}.`);
           const notes = dataNotes(r);
           if (notes.length)
             io.out(

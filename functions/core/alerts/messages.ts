@@ -150,7 +150,7 @@ function budgetMessage(f: BudgetFacts, sev: Severity, ctx: MessageContext): Slac
       : `${compact(f.yearEndUsd.p50)} (trailing 28-day run-rate)`;
   const fields = [
     `*Spent*\n${usd(f.spentToDateUsd)} (${f.percentUsed}%)`,
-    `*Budget*\n${usd(f.budgetUsd)}`,
+    `*Budget*\n${f.budgetNote ? escapeMrkdwn(f.budgetNote) : usd(f.budgetUsd)}`,
     `*Year-end forecast*\n${yearEnd}`,
     `*Chance of running out*\n${f.probabilityOfExhaustion === null ? (f.exhaustionDate.p50 ? 'likely (run-rate)' : '—') : pct(f.probabilityOfExhaustion)}`,
     `*Main driver*\n${driverText(f)}`,

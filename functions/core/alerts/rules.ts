@@ -1,5 +1,5 @@
 import type { BurnReport } from '../burn-report.js';
-import { dataNotes } from '../burn-text.js';
+import { budgetNote, dataNotes } from '../burn-text.js';
 import type { AlertSettings } from '../config/schema.js';
 import { addDays, diffDays, eachDay, type IsoDay, monthOf } from '../dates.js';
 import { type Micros, microsToUsd } from '../money.js';
@@ -147,6 +147,7 @@ export function evaluateBudget(
     vendors: vendorsOf(report),
     dataStatus: report.dataStatus,
     dataNotes: dataNotes(report),
+    ...(budgetNote(report) ? { budgetNote: budgetNote(report) } : {}),
   };
   return {
     team: report.team,

@@ -3,13 +3,7 @@ import { burnupChartInput } from '../chart/burnup-data.js';
 import { renderBurnupSvg } from '../chart/burnup-svg.js';
 import { alertSettingsFor, type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
 import { dayOfWeek, diffDays, type IsoDay } from '../dates.js';
-import {
-  type Clock,
-  ConditionalWriteConflictError,
-  type SnapshotStore,
-  type StateStore,
-  type UsageStore,
-} from '../ports.js';
+import { type Clock, ConditionalWriteConflictError, type Store } from '../ports.js';
 import type { CoverageOfSource, TeamBurn } from '../team-reports.js';
 import { AlertStateLedger } from './alert-state-ledger.js';
 import type { AlertPublisher, SlackSender } from './delivery.js';
@@ -43,7 +37,7 @@ const DEFAULT_LEASE_MS = 15 * 60_000;
 
 export interface AlertRunDeps {
   readonly config: BurnwatchConfig;
-  readonly store: UsageStore & SnapshotStore & StateStore;
+  readonly store: Store;
   /** The one clock: as-of evaluation time, claim times and leases. */
   readonly clock: Clock;
   /** Absent: no Slack deliveries (only SNS, or nothing). */

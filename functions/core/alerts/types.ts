@@ -44,6 +44,8 @@ export interface BudgetFacts {
   readonly dataStatus: 'complete' | 'estimated' | 'incomplete';
   /** "OpenAI data through 27 Nov (3 days estimated)", one per source behind. */
   readonly dataNotes: readonly string[];
+  /** Where the budget comes from when a recorded change set it ("from 1 Mar, set by …: …"). */
+  readonly budgetNote?: string;
 }
 
 /** An identity that drove a spike; `person: true` (a user email) is shown only to allowed viewers. */

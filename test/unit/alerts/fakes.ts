@@ -12,6 +12,7 @@ import {
   type SourceDayManifest,
   type Store,
   type TeamDaySourceTotal,
+  type TeamRecordKind,
   type Versioned,
 } from '../../../functions/core/ports.js';
 import type { UsageRecord } from '../../../functions/core/usage.js';
@@ -61,6 +62,16 @@ export class MemoryStore implements Store {
   }
   async getTeamSummaries(teams: readonly string[]) {
     return new Map(teams.filter((t) => this.summaries.has(t)).map((t) => [t, this.summaries.get(t)]));
+  }
+  readonly records = new Map<string, unknown>();
+  async putTeamRecord(team: string, kind: TeamRecordKind, id: string, record: unknown) {
+    this.records.set(`${team}|${kind}|${id}`, JSON.parse(JSON.stringify(record)));
+  }
+  async listTeamRecords(team: string, kind: TeamRecordKind) {
+    return [...this.records]
+      .filter(([k]) => k.startsWith(`${team}|${kind}|`))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, v]) => v);
   }
   async getState(scope: string, key: string): Promise<Versioned<unknown> | undefined> {
     const s = this.states.get(`${scope}|${key}`);

@@ -1,0 +1,134 @@
+import * as z from 'zod';
+import { budgetChanges, budgetInForce, newBudgetChange } from '../../core/budgets.js';
+import { shortDate, usd } from '../../core/burn-text.js';
+import { addDays, utcDayOf } from '../../core/dates.js';
+import { fiscalYearOf } from '../../core/fiscal-calendar.js';
+import { systemClock } from '../../core/ports.js';
+import { CliUsageError, COMMON_HELP, flag, parseFlags } from '../flags.js';
+import type { CommandModule } from '../io.js';
+import { loadConfigFile, openStore } from '../runtime.js';
+import { renderTable } from '../table.js';
+
+const flagsSchema = z.object({
+  config: z.string().min(1).optional(),
+  from: flag.day.optional(),
+  reason: z.string().min(1, 'say why the budget changes (it is kept with the change)').max(500).optional(),
+  by: z.string().min(1).optional(),
+  json: z.boolean().optional(),
+});
+
+export const budgetCommand: CommandModule = {
+  summary: "Change a team's budget (kept with who, when and why) or list the history; no redeploy",
+  usage: [
+    'burnwatch budget set TEAM USD --reason TEXT [--from YYYY-MM-DD] [--by NAME] [--config FILE]',
+    'burnwatch budget history [TEAM] [--json] [--config FILE]',
+    '',
+    'The config seeds each budget; a change applies from --from on (within its fiscal year) and the',
+    'next forecast, alert and report use it. Changes are never overwritten: the history keeps them all.',
+  ].join('\n'),
+  help: [
+    { flag: 'TEAM', meaning: 'the team id' },
+    { flag: 'USD', meaning: 'the new annual budget, e.g. 300000' },
+    { flag: '--reason TEXT', meaning: 'why (required for set; kept with the change)' },
+    { flag: '--from YYYY-MM-DD', meaning: 'the first day the budget applies', default: 'today (UTC)' },
+    { flag: '--by NAME', meaning: 'who is changing it', default: 'the USER environment variable' },
+    { flag: '--json', meaning: 'history as JSON', default: 'a table' },
+    COMMON_HELP.config,
+  ],
+  async run(argv, io) {
+    const { flags, positionals } = parseFlags(
+      argv,
+      {
+        config: { type: 'string' },
+        from: { type: 'string' },
+        reason: { type: 'string' },
+        by: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      flagsSchema,
+      { positionals: { min: 1, max: 3, names: 'set TEAM USD | history [TEAM]' } },
+    );
+    const [action, teamArg, amount] = positionals;
+    const { config } = loadConfigFile(io, flags.config);
+    const teamOf = (id: string | undefined) => {
+      const team = config.teams.find((t) => t.id === id);
+      if (!team)
+        throw new CliUsageError(
+          `TEAM: ${id ? `unknown team "${id}"` : 'missing'}; teams in the config: ${config.teams.map((t) => t.id).join(', ')}`,
+        );
+      return team;
+    };
+    const now = systemClock.now();
+    if (action === 'set') {
+      const team = teamOf(teamArg);
+      const annualUsd = flag.positiveUsd.safeParse(amount ?? '');
+      if (!annualUsd.success)
+        throw new CliUsageError(
+          `USD: ${annualUsd.error.issues[0]?.message ?? 'must be an amount'} (e.g. 300000)`,
+        );
+      if (!flags.reason)
+        throw new CliUsageError('--reason: is required (e.g. --reason "Q3 hiring plan approved")');
+      const from = flags.from ?? utcDayOf(now);
+      const change = newBudgetChange({
+        team: team.id,
+        annualUsd: annualUsd.data,
+        from,
+        reason: flags.reason,
+        by: flags.by ?? io.env.USER ?? 'cli',
+        at: now.toISOString(),
+      });
+      const opened = await openStore(io);
+      try {
+        await opened.store.putTeamRecord(team.id, 'budget', change.id, change);
+      } finally {
+        await opened.close();
+      }
+      io.out(
+        `${team.name}: annual budget ${usd(change.annualUsd)} from ${shortDate(from)} ${from.slice(0, 4)} (was ${usd(team.annualBudgetUsd)} in the config). Recorded; the next forecast and alerts use it.`,
+      );
+      return 0;
+    }
+    if (action === 'history') {
+      const teams = teamArg ? [teamOf(teamArg)] : config.teams;
+      const opened = await openStore(io, { quiet: flags.json });
+      try {
+        const today = addDays(utcDayOf(now), -1);
+        const fy = fiscalYearOf(config.fiscalYear, today);
+        const rows = [];
+        for (const t of teams) {
+          const changes = await budgetChanges(opened.store, t.id);
+          const inForce = budgetInForce(t.annualBudgetUsd, changes, today, fy);
+          rows.push({
+            team: t.id,
+            name: t.name,
+            configUsd: t.annualBudgetUsd,
+            inForceUsd: inForce.usd,
+            changes,
+          });
+        }
+        if (flags.json) io.out(JSON.stringify(rows, null, 2));
+        else
+          io.out(
+            renderTable(
+              ['Team', 'Budget', 'From', 'By', 'When', 'Why'],
+              rows.flatMap((r) => [
+                [r.name, usd(r.configUsd), '(config)', '', '', ''],
+                ...r.changes.map((c) => [
+                  r.name,
+                  usd(c.annualUsd),
+                  c.from,
+                  c.by,
+                  c.at.slice(0, 16).replace('T', ' '),
+                  c.reason,
+                ]),
+              ]),
+            ),
+          );
+        return 0;
+      } finally {
+        await opened.close();
+      }
+    }
+    throw new CliUsageError(`unknown action "${action}"; use set or history`);
+  },
+};

@@ -1,0 +1,117 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createDocumentClient, DynamoStore } from '../../../functions/adapters/dynamo/dynamo-store.js';
+import { eachDay } from '../../../functions/core/dates.js';
+import { usdToMicros } from '../../../functions/core/money.js';
+import { aRecord } from '../../helpers/builders.js';
+import { runCliCaptured } from '../../helpers/cli.js';
+import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { replaceDays } from '../../helpers/store-reads.js';
+
+const dynamo = useLocalDynamo();
+
+describe('budgets live in the store', () => {
+  it('a budget change via the CLI changes the next burn and alert, and the history lists it', async () => {
+    // Prepare: Payments spends $2,000 a day; the config's $900k budget is comfortable.
+    const dir = mkdtempSync(join(tmpdir(), 'burnwatch-budget-'));
+    const config = join(dir, 'burnwatch.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        organization: { name: 'Acme' },
+        fiscalYear: { startMonth: 1, startDay: 1 },
+        teams: [{ id: 'payments', name: 'Payments', annualBudgetUsd: 900_000, slackChannel: 'C0PAYMENTS' }],
+        sources: [{ id: 'anthropic', type: 'anthropic', secretName: 'burnwatch/anthropic' }],
+        finance: { slackChannel: 'C0FINANCE' },
+      }),
+    );
+    const env = { BURNWATCH_DYNAMODB_ENDPOINT: dynamo.endpoint, BURNWATCH_TABLE: 'budget-cli', USER: 'dana' };
+    const table = new DynamoStore(createDocumentClient(dynamo.client), { tableName: 'budget-cli' });
+    await runCliCaptured(['burn', '--config', config, '--as-of', '2026-03-31'], { env, cwd: dir }); // creates the table
+    const days = eachDay('2026-01-01', '2026-03-31');
+    await replaceDays(
+      table,
+      'anthropic',
+      days,
+      days.map((date) => aRecord({ date, costMicros: usdToMicros(2_000) })),
+    );
+    const before = JSON.parse(
+      (
+        await runCliCaptured(['burn', 'payments', '--json', '--config', config, '--as-of', '2026-03-31'], {
+          env,
+          cwd: dir,
+        })
+      ).out,
+    );
+
+    // Act: finance cuts the budget to $400k from 1 March.
+    const set = await runCliCaptured(
+      [
+        'budget',
+        'set',
+        'payments',
+        '400000',
+        '--from',
+        '2026-03-01',
+        '--reason',
+        'Q2 cost review',
+        '--config',
+        config,
+      ],
+      { env, cwd: dir },
+    );
+    const after = JSON.parse(
+      (
+        await runCliCaptured(['burn', 'payments', '--json', '--config', config, '--as-of', '2026-03-31'], {
+          env,
+          cwd: dir,
+        })
+      ).out,
+    );
+    const alerts = await runCliCaptured(
+      ['alerts', '--dry-run', '--config', config, '--as-of', '2026-03-31', '--html', join(dir, 'a.html')],
+      { env, cwd: dir },
+    );
+    const history = await runCliCaptured(['budget', 'history', 'payments', '--json', '--config', config], {
+      env,
+      cwd: dir,
+    });
+
+    // Assess
+    expect(before).toMatchObject({ budgetUsd: 900_000, budgetChange: null, outlook: { status: 'ok' } });
+    expect(set.code).toBe(0);
+    expect(set.out).toMatch(/Payments: annual budget \$400,000 from 1 Mar 2026 \(was \$900,000/);
+    expect(after).toMatchObject({
+      budgetUsd: 400_000,
+      budgetChange: { from: '2026-03-01', by: 'dana', reason: 'Q2 cost review' },
+      outlook: { status: 'critical' },
+    });
+    expect(alerts.out).toMatch(/ENTER payments\/budget/);
+    expect(alerts.out).toMatch(/\$400,000/);
+    expect(alerts.out).toMatch(/set by dana: Q2 cost review/);
+    const [row] = JSON.parse(history.out);
+    expect(row).toMatchObject({ team: 'payments', configUsd: 900_000, inForceUsd: 400_000 });
+    expect(row.changes).toEqual([
+      expect.objectContaining({
+        annualUsd: 400_000,
+        from: '2026-03-01',
+        by: 'dana',
+        reason: 'Q2 cost review',
+      }),
+    ]);
+  });
+
+  it('refuses a change without a reason or for an unknown team, naming the fix', async () => {
+    const env = { BURNWATCH_DYNAMODB_ENDPOINT: dynamo.endpoint, BURNWATCH_TABLE: 'budget-cli-2' };
+    const args = ['--config', 'burnwatch.config.example.json'];
+    const noReason = await runCliCaptured(['budget', 'set', 'payments', '300000', ...args], { env });
+    const unknown = await runCliCaptured(['budget', 'set', 'nope', '300000', '--reason', 'x', ...args], {
+      env,
+    });
+    expect(noReason.code).toBe(1);
+    expect(noReason.err).toMatch(/--reason: is required/);
+    expect(unknown.err).toMatch(/TEAM: unknown team "nope"; teams in the config: payments/);
+  });
+});
