@@ -3,6 +3,7 @@ import { dataNotes, outlookSentence, shortDate, sourceLabel, statusLabel, usd } 
 import { burnupChartInput } from '../core/chart/burnup-data.js';
 import { renderBurnupSvg } from '../core/chart/burnup-svg.js';
 import type { CoverageOfSource, TeamBurn } from '../core/team-reports.js';
+import { vendorDisplayName } from '../core/vendors.js';
 
 export interface ReportInput {
   readonly organization: string;
@@ -58,7 +59,7 @@ export function renderReportHtml(input: ReportInput): string {
       const vendors = r.byVendor
         .map(
           (v) =>
-            `<tr><td>${esc(v.vendor)}</td><td class="n">${usd(v.usd)}</td><td class="n">${Math.round(v.share * 100)}%</td></tr>`,
+            `<tr><td>${esc(vendorDisplayName(v.vendor))}</td><td class="n">${usd(v.usd)}</td><td class="n">${Math.round(v.share * 100)}%</td></tr>`,
         )
         .join('');
       const models = r.byModel

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { dataNotes, outlookSentence, shortDate, statusLabel, usd } from '../../core/burn-text.js';
 import { addDays, utcDayOf } from '../../core/dates.js';
 import { forecastTeamBurns, reportedTeams } from '../../core/team-reports.js';
+import { vendorDisplayName } from '../../core/vendors.js';
 import { CliUsageError, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
@@ -78,7 +79,11 @@ export const burnCommand: CommandModule = {
           io.out(
             renderTable(
               ['Vendor', 'YTD', 'Share'],
-              r.byVendor.map((v) => [v.vendor, usd(v.usd), `${Math.round(v.share * 100)}%`]),
+              r.byVendor.map((v) => [
+                vendorDisplayName(v.vendor),
+                usd(v.usd),
+                `${Math.round(v.share * 100)}%`,
+              ]),
             ),
           );
           const notes = dataNotes(r);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import * as z from 'zod';
+import { dropFolderFromEnv } from '../../adapters/imports/drop-folder-env.js';
 import { createLocalSecrets } from '../../adapters/secrets/local-secrets.js';
 import { connectorFor } from '../../adapters/vendors/connectors.js';
 import { shortDate, usd } from '../../core/burn-text.js';
@@ -151,7 +152,7 @@ export const ingestCommand: CommandModule = {
     const outcomes: IngestOutcome[] = [];
     for (const s of sources) {
       try {
-        connectors.push(connectorFor(s, secret, today));
+        connectors.push(connectorFor(s, secret, today, { cwd: io.cwd, ...dropFolderFromEnv(io.env) }));
       } catch (err) {
         outcomes.push({
           source: s.id,
@@ -192,9 +193,24 @@ export const ingestCommand: CommandModule = {
       await opened.close();
     }
     io.out(renderIngestTable(outcomes, today));
+    const notes = renderIngestNotes(outcomes);
+    if (notes) io.out(notes);
     return outcomes.some((o) => o.status === 'failed') ? 1 : 0;
   },
 };
+
+/** What the run noticed beyond the table: notes (negative days, fallbacks) and unknown model names. */
+export function renderIngestNotes(outcomes: readonly IngestOutcome[]): string {
+  const lines: string[] = [];
+  for (const o of outcomes) {
+    for (const n of o.notes ?? []) lines.push(`${o.source}: ${n}`);
+    if (o.unknownModels?.length)
+      lines.push(
+        `${o.source}: model names not in the vocabulary (kept as written; add them to functions/core/models.ts): ${o.unknownModels.join(', ')}`,
+      );
+  }
+  return lines.join('\n');
+}
 
 export function renderIngestTable(outcomes: readonly IngestOutcome[], today: IsoDay): string {
   return renderTable(

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { isIsoDay } from '../dates.js';
 import { fiscalCalendarProblem } from '../fiscal-calendar.js';
 import { HOLIDAY_CALENDARS } from '../holidays.js';
+import { VENDOR_ID_PATTERN, VENDOR_ID_RULE } from '../vendors.js';
 
 /**
  * The one burnwatch config file (`burnwatch.config.json`). Every field a user writes is validated
@@ -106,11 +107,21 @@ export const sourceSchema = z.discriminatedUnion(
       .object({
         ...sourceBase,
         type: z.literal('import'),
-        /** Path to a CSV or JSON file in the documented import format. */
-        path: z.string().min(1),
-        vendor: z.string().min(1).default('other'),
+        /** A CSV or JSON file in the documented import format, or a folder of them (CLI). */
+        path: z.string().min(1).optional(),
+        /**
+         * Read the files under `imports/<source id>/` in the stack's import bucket instead (the daily
+         * ingest Lambda, or the CLI with BURNWATCH_IMPORT_BUCKET set).
+         */
+        drop: z.boolean().optional(),
+        /** The vendor the spend is from: shown in every breakdown and alert (`gemini` → "Gemini"). */
+        vendor: z.string().regex(VENDOR_ID_PATTERN, VENDOR_ID_RULE).default('other'),
       })
-      .strict(),
+      .strict()
+      .refine((s) => (s.path !== undefined) !== (s.drop === true), {
+        error: "give either path (a local file or folder) or drop: true (the stack's drop folder), not both",
+        path: ['path'],
+      }),
   ],
   { error: 'must be one of anthropic, openai, cursor, copilot, bedrock, import' },
 );
