@@ -66,6 +66,8 @@ export interface VendorUsageLine {
   readonly charge?: ChargeKind;
   readonly costMicros: Micros;
   readonly tokens?: TokenCounts;
+  /** What was consumed besides tokens, where the vendor counts it: seats, AI credits, requests. */
+  readonly quantity?: { readonly value: number; readonly unit: string };
   readonly outcomes?: OutcomeCounts;
   /** The vendor says this day may still change (AWS `Estimated`, today's partial data). */
   readonly provisional: boolean;

@@ -65,6 +65,9 @@ export const lineItem = z.object({
   charge: z.enum(CHARGE_KINDS).optional(),
   costMicros: micros,
   tokens: tokensSchema.optional(),
+  quantity: z
+    .object({ value: z.union([z.bigint(), z.number()]).transform(Number), unit: z.string() })
+    .optional(),
   outcomes: z.record(z.string(), count).optional(),
   provisional: z.boolean(),
   billable: z.boolean(),
@@ -170,6 +173,7 @@ export function lineToItem(
     charge: line.charge,
     costMicros: line.costMicros,
     tokens: line.tokens,
+    quantity: line.quantity,
     outcomes: line.outcomes,
     provisional: line.provisional,
     billable: isBillable(line),
@@ -195,6 +199,7 @@ export function contentHash(rows: readonly UsageRecord[]): string {
           r.modelTier ?? null,
           r.costMicros,
           r.tokens ?? null,
+          r.quantity ?? null,
           r.outcomes ?? null,
           r.provisional,
           isBillable(r),

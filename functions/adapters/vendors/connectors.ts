@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { SourceConfig } from '../../core/config/schema.js';
 import type { Connector } from '../../core/ingest/connector.js';
+import type { SeatHistory } from '../../core/ingest/seat-history.js';
 import { localImportReader } from '../imports/local-files.js';
 import { createAnthropicConnector } from './anthropic.js';
 import { costExplorerClient, createBedrockConnector } from './bedrock.js';
@@ -22,6 +23,8 @@ export class MissingDropFolderError extends Error {
 export interface ConnectorDeps {
   /** The stack's drop folder of an import source (`drop: true`); absent where there is no bucket. */
   readonly dropFolder?: (sourceId: string) => ImportReader;
+  /** Burnwatch's stored seat snapshots of a Copilot source (exact seat history from install on). */
+  readonly seatHistory?: (sourceId: string) => SeatHistory;
   /** What a relative import `path` is relative to (the CLI's working directory). @default process.cwd() */
   readonly cwd?: string;
 }
@@ -71,6 +74,9 @@ export function connectorFor(
         sourceId: source.id,
         organization: source.organization,
         seatPriceUsdPerMonth: source.seatPriceUsdPerMonth,
+        aiCreditsFrom: source.aiCreditsFrom,
+        aiCreditsPerUser: source.aiCreditsPerUser,
+        ...(deps.seatHistory ? { seatHistory: deps.seatHistory(source.id) } : {}),
         token: key,
         baseUrl: source.baseUrl,
         today,

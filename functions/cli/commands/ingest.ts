@@ -9,6 +9,7 @@ import { addDays, type IsoDay, utcDayOf } from '../../core/dates.js';
 import type { Connector, DayRange } from '../../core/ingest/connector.js';
 import { type SourceCoverage, summarizeCoverage } from '../../core/ingest/coverage.js';
 import { coverageWindow, type IngestOutcome, runIngest } from '../../core/ingest/run-ingest.js';
+import { createSeatHistory } from '../../core/ingest/seat-history.js';
 import { type Clock, systemClock, type UsageStore } from '../../core/ports.js';
 import { vendorOfSource } from '../../core/team-reports.js';
 import { CliUsageError, flag, parseFlags } from '../flags.js';
@@ -147,12 +148,18 @@ export const ingestCommand: CommandModule = {
     }
     const today = utcDayOf(clock.now());
     const secret = createLocalSecrets(io.env, join(io.cwd, '.burnwatch', 'secrets.json'));
+    const opened = await openStore(io);
+    const deps = {
+      cwd: io.cwd,
+      ...dropFolderFromEnv(io.env),
+      seatHistory: (id: string) => createSeatHistory(opened.store, id),
+    };
     // A source without a connector is reported as failed, like any other source that cannot run.
     const connectors: Connector[] = [];
     const outcomes: IngestOutcome[] = [];
     for (const s of sources) {
       try {
-        connectors.push(connectorFor(s, secret, today, { cwd: io.cwd, ...dropFolderFromEnv(io.env) }));
+        connectors.push(connectorFor(s, secret, today, deps));
       } catch (err) {
         outcomes.push({
           source: s.id,
@@ -171,7 +178,6 @@ export const ingestCommand: CommandModule = {
         });
       }
     }
-    const opened = await openStore(io);
     try {
       const bars = new Map<string, ReturnType<typeof progress>>();
       outcomes.unshift(

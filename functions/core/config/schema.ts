@@ -91,6 +91,13 @@ export const sourceSchema = z.discriminatedUnion(
         organization: z.string().min(1, 'must be the GitHub organization login'),
         /** Flat seat price per month, accrued per day to the seat's team. */
         seatPriceUsdPerMonth: z.number().nonnegative().default(19),
+        /**
+         * First day billed in AI credits (GitHub moved Copilot to them on 2026-06-01); days before it
+         * are read as premium requests. null: a legacy plan still billed in premium requests.
+         */
+        aiCreditsFrom: isoDay.nullable().default('2026-06-01'),
+        /** AI credits per seated user (one call per user and day; not for enterprise-owned orgs). */
+        aiCreditsPerUser: z.boolean().default(false),
       })
       .strict(),
     z
