@@ -3,7 +3,13 @@ import { addDays, eachDay, type IsoDay } from '../../core/dates.js';
 import type { Connector, DayRange, UsageFetch } from '../../core/ingest/connector.js';
 import { centsNumberToMicros, centsStringToMicros } from '../../core/money.js';
 import { addTokenCounts, lineKey, type OutcomeCounts, type VendorUsageLine } from '../../core/usage.js';
-import { checkPageLimit, type HttpOptions, requestJson } from './http.js';
+import {
+  ANALYTICS_BETA,
+  analyticsCostLines,
+  analyticsCostPage,
+  analyticsCostQuery,
+} from './anthropic-analytics.js';
+import { checkPageLimit, type HttpOptions, requestJson, VendorHttpError } from './http.js';
 
 /**
  * Anthropic Admin API cost report (`GET /v1/organizations/cost_report`): USD per UTC day, grouped by
@@ -126,6 +132,14 @@ export interface AnthropicOptions extends HttpOptions {
   readonly includeClaudeCode?: boolean;
   /** Also pull token counts from the messages usage report (detail lines). @default true */
   readonly includeMessagesUsage?: boolean;
+  /**
+   * The money of record: `analytics` (the Usage and Cost Analytics API, per workspace, API key, model
+   * and service tier; where the organization lacks it, the legacy cost report instead, with a note)
+   * or `cost-report` (the legacy report). @default 'cost-report'
+   */
+  readonly costSource?: 'analytics' | 'cost-report';
+  /** Rows per page of the analytics API. @default 1000 */
+  readonly analyticsPageSize?: number;
 }
 
 type Headers = Record<string, string>;
@@ -339,6 +353,38 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
     return out;
   };
 
+  /**
+   * Cost from the analytics API. It returns rows only for groups with cost, no empty day buckets, so
+   * it affirms no day: a day without rows is "nothing returned" (coverage confirms it on a later run),
+   * and `answeredDays` stays undefined. Undefined too when the organization lacks the API (403/404 on
+   * the first page): then the legacy cost report answers, and the run says so.
+   */
+  const analyticsCost = async (
+    range: DayRange,
+    headers: Headers,
+    http: AnthropicOptions,
+  ): Promise<UsageFetch | undefined> => {
+    const query = analyticsCostQuery(range, Math.min(1000, Math.max(1, opts.analyticsPageSize ?? 1000)));
+    const url = `${base}/v1/organizations/analytics/cost`;
+    const rows: z.infer<typeof analyticsCostPage>['data'] = [];
+    try {
+      for await (const body of pages(
+        http,
+        url,
+        query,
+        { ...headers, 'anthropic-beta': ANALYTICS_BETA },
+        analyticsCostPage,
+        'analytics/cost',
+      ))
+        rows.push(...body.data);
+    } catch (err) {
+      if (rows.length === 0 && err instanceof VendorHttpError && (err.status === 403 || err.status === 404))
+        return undefined;
+      throw err;
+    }
+    return { lines: analyticsCostLines(rows, range, provisional) };
+  };
+
   return {
     sourceId: opts.sourceId,
     vendor: 'anthropic',
@@ -350,10 +396,18 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
         'user-agent': 'burnwatch/1.0 (AI spend governance)',
         accept: 'application/json',
       };
-      const { lines, answeredDays } = await costReport(range, headers, http);
+      const analytics =
+        opts.costSource === 'analytics' ? await analyticsCost(range, headers, http) : undefined;
+      const notes =
+        opts.costSource === 'analytics' && !analytics
+          ? [
+              'the Usage and Cost Analytics API is not available to this organization (HTTP 403/404); used the legacy cost report',
+            ]
+          : [];
+      const { lines, answeredDays } = analytics ?? (await costReport(range, headers, http));
       if (opts.includeMessagesUsage !== false) lines.push(...(await messagesUsage(range, headers, http)));
       if (opts.includeClaudeCode !== false) lines.push(...(await claudeCode(range, headers, http)));
-      return { lines, answeredDays };
+      return { lines, ...(answeredDays ? { answeredDays } : {}), ...(notes.length ? { notes } : {}) };
     },
   };
 }

@@ -59,6 +59,7 @@ export function connectorFor(
         baseUrl: source.baseUrl,
         today,
         includeClaudeCode: source.includeClaudeCode,
+        costSource: source.costSource,
       });
     case 'bedrock':
       // AWS credentials come from the environment (Lambda role, CLI profile), not a secret.

@@ -80,7 +80,19 @@ export const sourceSchema = z.discriminatedUnion(
   'type',
   [
     z
-      .object({ ...sourceBase, type: z.literal('anthropic'), includeClaudeCode: z.boolean().default(true) })
+      .object({
+        ...sourceBase,
+        type: z.literal('anthropic'),
+        includeClaudeCode: z.boolean().default(true),
+        /**
+         * Where cost comes from: `analytics` (the Usage and Cost Analytics API, per workspace, API key,
+         * model and service tier; falls back to the cost report where the organization lacks it) or
+         * `cost-report` (the legacy report, per workspace and description).
+         */
+        costSource: z
+          .enum(['analytics', 'cost-report'], { error: 'must be analytics or cost-report' })
+          .default('cost-report'),
+      })
       .strict(),
     z.object({ ...sourceBase, type: z.literal('openai') }).strict(),
     z.object({ ...sourceBase, type: z.literal('cursor') }).strict(),
