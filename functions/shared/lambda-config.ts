@@ -16,6 +16,7 @@ import type { BurnwatchConfig } from '../core/config/schema.js';
  * | `BURNWATCH_CONFIG_FILE` | all | the validated config bundled beside the handler; relative paths resolve against `LAMBDA_TASK_ROOT` (default `burnwatch.config.json`) |
  * | `SLACK_BOT_TOKEN_SECRET` | forecast, slash | *name* of the Secrets Manager secret holding the Slack bot token (`xoxb-…`) |
  * | `SLACK_SIGNING_SECRET_SECRET` | slash | *name* of the Secrets Manager secret holding the Slack signing secret |
+ * | `BURNWATCH_IMPORT_BUCKET` | ingest, export | the stack's data bucket: import drop folders under `imports/<source id>/`, the daily FOCUS export under `focus/` |
  * | `CHART_WASM_FILE`, `CHART_FONT_FILE` | forecast | resvg's wasm and the chart font, bundled beside the handler (pass to `createPngRenderer({ wasmPath, fontPaths })`) |
  * | `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`, `POWERTOOLS_LOG_LEVEL` | all | read by Powertools itself (see functions/shared/metrics.ts) |
  *
@@ -40,6 +41,8 @@ export const ENV = {
   slackSigningSecretSecret: 'SLACK_SIGNING_SECRET_SECRET',
   chartWasmFile: 'CHART_WASM_FILE',
   chartFontFile: 'CHART_FONT_FILE',
+  /** The stack's import/export bucket (infra/constructs/data-exchange.ts): ingest reads `imports/`, export writes `focus/`. */
+  dataBucket: 'BURNWATCH_IMPORT_BUCKET',
 } as const;
 
 /** The Lambda environment is missing a variable or holds a bad value (a deployment problem, not user input). */
@@ -75,6 +78,24 @@ const slashEnvSchema = commonEnv.extend({
   [ENV.slackSigningSecretSecret]: secretName('the Slack signing secret'),
   [ENV.slackBotTokenSecret]: secretName('the Slack bot token'),
 });
+
+const exportEnvSchema = commonEnv.extend({
+  [ENV.dataBucket]: required('the name of the bucket the FOCUS export is written to'),
+});
+
+/** The export Lambda's environment; throws `LambdaConfigError` naming each bad variable. */
+export function loadExportEnv(env: Env = process.env): {
+  tableName: string;
+  configFile: string;
+  bucket: string;
+} {
+  const e = parseEnv(exportEnvSchema, env, 'export');
+  return {
+    tableName: e.TABLE_NAME,
+    configFile: resolveBundledFile(e.BURNWATCH_CONFIG_FILE, env),
+    bucket: e.BURNWATCH_IMPORT_BUCKET,
+  };
+}
 
 /** The ingest Lambda's environment. */
 export interface IngestEnv {
