@@ -5,7 +5,7 @@ import * as z from 'zod';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
 import { s3ObjectWriter } from '../adapters/exports/s3-object-writer.js';
 import type { BurnwatchConfig } from '../core/config/schema.js';
-import { addDays, type IsoDay, isIsoDay, utcDayOf } from '../core/dates.js';
+import { addDays, type IsoDay, isIsoDay, lastDayOfMonth, minDay, utcDayOf } from '../core/dates.js';
 import { exportFocus } from '../core/focus/export.js';
 import { type Clock, systemClock, type UsageStore } from '../core/ports.js';
 import { loadBundledConfig, loadExportEnv } from '../shared/lambda-config.js';
@@ -51,8 +51,7 @@ export function createExportHandler(deps: ExportDeps) {
       );
     const yesterday = addDays(parsed.data.asOf ?? utcDayOf(deps.clock.now()), -1);
     const month = parsed.data.month ?? yesterday.slice(0, 7);
-    const last = addDays(`${addDays(`${month}-28`, 7).slice(0, 7)}-01`, -1);
-    const range = { from: `${month}-01`, to: last < yesterday ? last : yesterday };
+    const range = { from: `${month}-01`, to: minDay(lastDayOfMonth(month), yesterday) };
     if (range.to < range.from) throw new ExportFailedError(`month ${month} has not started yet`);
     const result = await exportFocus(deps.store, deps.config, range);
     const key = focusObjectKey(month);

@@ -61,11 +61,13 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
 
   it('runs every function on Node.js 22 / arm64 with source maps, tracing and the Powertools environment', () => {
     const fns = s.template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(fns)).toHaveLength(3);
+    expect(Object.keys(fns)).toHaveLength(4);
     for (const [service, prefix] of [
       ['burnwatch-ingest', 'BurnwatchIngest'],
       ['burnwatch-forecast', 'BurnwatchForecast'],
       ['burnwatch-slash', 'BurnwatchSlash'],
+      // The FOCUS export (infra/constructs/data-exchange.ts, test/infra/data-exchange.test.ts).
+      ['burnwatch-export', 'BurnwatchDataExchangeExport'],
     ]) {
       s.template.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: Match.absent(),
@@ -227,7 +229,7 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
     s.template.resourcePropertiesCountIs(
       'AWS::SQS::Queue',
       { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 },
-      2,
+      3, // ingest, forecast and the FOCUS export
     );
   });
 
@@ -277,12 +279,13 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
   });
 
   it('keeps logs for three months', () => {
-    s.template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 3);
+    s.template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 4);
   });
 
   it('alarms on function errors, dead letters, stale sources and alert delivery failures, all to the topic', () => {
     const alarms = s.template.findResources('AWS::CloudWatch::Alarm');
-    expect(Object.keys(alarms)).toHaveLength(3 + 2 + scheduled.length + 1);
+    // … and the FOCUS export's errors (test/infra/data-exchange.test.ts).
+    expect(Object.keys(alarms)).toHaveLength(3 + 2 + scheduled.length + 1 + 1);
     for (const alarm of Object.values(alarms)) {
       expect(alarm.Properties.AlarmActions).toEqual([
         { Ref: logicalId(s.template, 'AWS::SNS::Topic', 'BurnwatchAlertTopic') },

@@ -1,5 +1,5 @@
 import type { SourceConfig } from '../config/schema.js';
-import { addDays, type IsoDay } from '../dates.js';
+import { addDays, type IsoDay, lastDayOfMonth } from '../dates.js';
 import { resolveModel } from '../models.js';
 import { microsToDecimalString } from '../money.js';
 import { isBillable, type UsageRecord } from '../usage.js';
@@ -75,7 +75,6 @@ export function focusRows(
     const correction = r.charge === 'refund';
     const sub = subAccount(r, source);
     const month = r.date.slice(0, 7);
-    const nextMonth = addDays(`${month}-28`, 7).slice(0, 7);
     const skuId = `${r.vendor}/${r.modelId ?? r.lineItem}`;
     const identities = Object.entries(r.identities)
       .filter(([k]) => k !== 'userEmail')
@@ -85,7 +84,7 @@ export function focusRows(
       BillingAccountName: `${opts.organization} (${vendorName})`,
       BillingCurrency: 'USD',
       BillingPeriodStart: at(`${month}-01`),
-      BillingPeriodEnd: at(`${nextMonth}-01`),
+      BillingPeriodEnd: at(addDays(lastDayOfMonth(month), 1)),
       ChargeCategory: category,
       ChargeClass: correction ? 'Correction' : null,
       ChargeDescription: r.lineItem,
