@@ -146,7 +146,8 @@ export class BurnwatchDataExchange extends Construct {
         : [
             {
               id: 'AwsSolutions-IAM5[Resource::*]',
-              reason: 'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level permissions.',
+              reason:
+                'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level permissions.',
             },
           ]),
     );

@@ -26,5 +26,10 @@ export class BurnwatchStack extends Stack {
       description: 'Invoke with {"source":"ID","from":"YYYY-MM-DD","to":"YYYY-MM-DD"} to backfill',
     });
     new CfnOutput(this, 'ForecastFunctionName', { value: g.forecast.function.functionName });
+    new CfnOutput(this, 'ImportBucketName', {
+      value: g.dataExchange.bucket.bucketName,
+      description:
+        'Drop import files under imports/<source id>/ (sources with drop: true); the FOCUS export is under focus/',
+    });
   }
 }
