@@ -268,6 +268,29 @@ export const configSchema = z
   });
 
 /**
+ * Each vendor's base URL shape (docs/ingest.md "Base URLs"): OpenAI's includes the API version
+ * (`https://api.openai.com/v1`), the others are the origin (a proxy may add a path prefix), and
+ * burnwatch adds `/v1/…` itself for Anthropic.
+ */
+function baseUrlProblem(type: unknown, baseUrl: unknown): string | undefined {
+  if (typeof baseUrl !== 'string' || !URL.canParse(baseUrl)) return undefined;
+  const path = new URL(baseUrl).pathname.replace(/\/+$/, '');
+  if (type === 'openai' && !path.endsWith('/v1'))
+    return `must end in /v1 for OpenAI (e.g. "https://api.openai.com/v1"; got path "${path || '/'}")`;
+  if ((type === 'anthropic' || type === 'cursor' || type === 'copilot') && /\/v\d+$/.test(path))
+    return `must be the bare origin for ${type} (e.g. "${DEFAULT_BASE_URLS[type]}"): burnwatch adds the API path itself, so "${path}" would be sent twice`;
+  return undefined;
+}
+
+/** The vendors' own base URLs (what each connector uses when `baseUrl` is not set). */
+export const DEFAULT_BASE_URLS = {
+  anthropic: 'https://api.anthropic.com',
+  openai: 'https://api.openai.com/v1',
+  cursor: 'https://api.cursor.com',
+  copilot: 'https://api.github.com',
+} as const;
+
+/**
  * Checks between fields (duplicate ids, rules naming unknown teams, threshold order). Works on loosely
  * typed input too, so `parseConfig` can report these alongside field errors in one pass.
  */
@@ -292,6 +315,8 @@ export function crossReferenceProblems(raw: unknown): Array<{ path: (string | nu
         problems.push({ path: ['sources', i, 'id'], message: `duplicate source id "${id}"` });
       sourceIds.add(id);
     }
+    const problem = baseUrlProblem(obj(s).type, obj(s).baseUrl);
+    if (problem) problems.push({ path: ['sources', i, 'baseUrl'], message: problem });
     arr(obj(s).attribution).forEach((rule, j) => {
       const team = obj(rule).team;
       if (typeof team === 'string' && team !== UNALLOCATED_TEAM && !teamIds.has(team)) {
