@@ -9,10 +9,10 @@ describe('BurnwatchDataExchange: the import drop folder and the daily FOCUS expo
   let s: Synthesized;
   beforeAll(() => {
     const example = exampleConfig();
-    // The example config plus an import source that reads the drop folder.
+    // The example config with its drop-folder import (disabled there) enabled.
     const config = parseConfig({
       ...example,
-      sources: [...example.sources, { id: 'gemini', type: 'import', vendor: 'gemini', drop: true }],
+      sources: example.sources.map((src) => (src.id === 'gemini' ? { ...src, enabled: true } : src)),
     });
     s = synthBurnwatch({ config });
   });

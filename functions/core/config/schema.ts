@@ -277,7 +277,8 @@ function baseUrlProblem(type: unknown, baseUrl: unknown): string | undefined {
   const path = new URL(baseUrl).pathname.replace(/\/+$/, '');
   if (type === 'openai' && !path.endsWith('/v1'))
     return `must end in /v1 for OpenAI (e.g. "https://api.openai.com/v1"; got path "${path || '/'}")`;
-  if ((type === 'anthropic' || type === 'cursor' || type === 'copilot') && /\/v\d+$/.test(path))
+  // GitHub Enterprise Server's API root is `/api/v3`, so GitHub's is not checked here.
+  if ((type === 'anthropic' || type === 'cursor') && /\/v\d+$/.test(path))
     return `must be the bare origin for ${type} (e.g. "${DEFAULT_BASE_URLS[type]}"): burnwatch adds the API path itself, so "${path}" would be sent twice`;
   return undefined;
 }
