@@ -44,6 +44,15 @@ function consumed(r: UsageRecord): { quantity: number; unit: string } {
   return { quantity: 1, unit: 'Charges' };
 }
 
+/**
+ * Identities that name a person: user emails, and on Copilot an `account` that is a user's login
+ * (an individually assigned seat, per-user AI credits) rather than the organization.
+ */
+function isPersonal(kind: string, value: string, source: SourceConfig | undefined): boolean {
+  if (kind === 'userEmail') return true;
+  return kind === 'account' && source?.type === 'copilot' && value !== source.organization;
+}
+
 interface Keyed {
   readonly key: string;
   readonly row: Record<string, string | null>;
@@ -54,7 +63,8 @@ interface Keyed {
 /**
  * FOCUS 1.2 rows of stored usage: one per source, day, team, sub-account, charge and model, from
  * the billable lines only (detail lines repeat money already billed). Per-person identities (user
- * emails) are left out and their lines summed, so the export carries no figures about people.
+ * emails, Copilot logins) are left out and their lines summed, so the export carries no figures
+ * about people.
  * Costs are exact decimals of the stored micro-dollars; burnwatch has no vendor price lists, so
  * list, contracted, effective and billed cost are the same amount.
  */
@@ -77,7 +87,7 @@ export function focusRows(
     const month = r.date.slice(0, 7);
     const skuId = `${r.vendor}/${r.modelId ?? r.lineItem}`;
     const identities = Object.entries(r.identities)
-      .filter(([k]) => k !== 'userEmail')
+      .filter(([k, v]) => !isPersonal(k, v, source))
       .sort(([a], [b]) => (a < b ? -1 : 1));
     const row: Record<string, string | null> = {
       BillingAccountId: `${r.vendor}:${r.source}`,

@@ -60,6 +60,15 @@ const records = named([
     costMicros: 7_500_000n,
   }),
   aRecord({
+    source: 'copilot',
+    vendor: 'copilot',
+    identities: { account: 'octo-dana', githubTeam: 'payments' },
+    lineItem: 'Copilot AI Credits (GPT-5 mini)',
+    model: 'GPT-5 mini',
+    quantity: { value: 50, unit: 'Credits' },
+    costMicros: 500_000n,
+  }),
+  aRecord({
     source: 'gemini',
     vendor: 'gemini',
     identities: { project: 'p' },
@@ -96,8 +105,8 @@ describe('FOCUS 1.2 rows (issue 16)', () => {
 
   it('carries sub-account, quantity and unit, SKU and model details and team tags; no person', () => {
     const rows = focusRows(records, { organization: 'Acme', sources: config.sources });
-    // 8 lines: the detail line is left out, and Cursor's two people are one row.
-    expect(rows).toHaveLength(6);
+    // 9 lines: the detail line is left out, and Cursor's two people are one row.
+    expect(rows).toHaveLength(7);
     const by = (desc: string) => rows.find((r) => r.ChargeDescription === desc) as FocusRow;
     expect(by('Claude Sonnet 4.6 Usage - Output Tokens')).toMatchObject({
       BilledCost: '12.34',
@@ -118,6 +127,12 @@ describe('FOCUS 1.2 rows (issue 16)', () => {
         '{"x_ModelId":"claude-sonnet-4-6","x_ModelFamily":"Claude Sonnet","x_ModelTier":"mid"}',
     });
     expect(JSON.stringify(rows)).not.toMatch(/dana|eli@/);
+    // A Copilot login is a person too; the organization is not.
+    expect(rows.filter((r) => r.Tags?.includes('"burnwatch/account":"acme"'))).toHaveLength(1);
+    const userCredits = rows.find(
+      (r) => r.Tags?.includes('"burnwatch/githubTeam":"payments"') && r.x_ModelId === 'gpt-5-mini',
+    );
+    expect(userCredits).toMatchObject({ BilledCost: '0.5', ConsumedQuantity: '50' });
     expect(by('Copilot seats')).toMatchObject({
       ChargeCategory: 'Purchase',
       ChargeFrequency: 'Recurring',
