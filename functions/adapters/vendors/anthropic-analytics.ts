@@ -54,15 +54,24 @@ export const analyticsCostPage = z.object({
   next_page: z.string().nullable().optional(),
 });
 
-/** The query for a day range, identical on every page but for `page`. */
-export function analyticsCostQuery(range: DayRange, limit: number): URLSearchParams {
+/**
+ * `starting_at`/`ending_at` for a day range in 1-day buckets, `limit` and `group_by[]`: the query of
+ * the Admin API's reports (`bucket_width`) and of the analytics API (`time_bucket_width`), identical
+ * on every page but for `page`.
+ */
+export function dayQuery(
+  range: DayRange,
+  limit: number,
+  groupBy: readonly string[],
+  widthParam: 'bucket_width' | 'time_bucket_width' = 'bucket_width',
+): URLSearchParams {
   const query = new URLSearchParams({
     starting_at: `${range.from}T00:00:00Z`,
     ending_at: `${addDays(range.to, 1)}T00:00:00Z`,
-    time_bucket_width: '1d',
+    [widthParam]: '1d',
     limit: String(limit),
   });
-  for (const g of ANALYTICS_GROUP_BY) query.append('group_by[]', g);
+  for (const g of groupBy) query.append('group_by[]', g);
   return query;
 }
 

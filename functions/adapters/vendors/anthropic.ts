@@ -5,9 +5,10 @@ import { centsNumberToMicros, centsStringToMicros } from '../../core/money.js';
 import { addTokenCounts, lineKey, type OutcomeCounts, type VendorUsageLine } from '../../core/usage.js';
 import {
   ANALYTICS_BETA,
+  ANALYTICS_GROUP_BY,
   analyticsCostLines,
   analyticsCostPage,
-  analyticsCostQuery,
+  dayQuery,
 } from './anthropic-analytics.js';
 import { checkPageLimit, type HttpOptions, requestJson, VendorHttpError } from './http.js';
 
@@ -169,18 +170,6 @@ async function* pages<S extends z.ZodType<{ has_more: boolean; next_page?: strin
     if (!body.has_more || !body.next_page) return;
     page = body.next_page;
   }
-}
-
-/** `starting_at`/`ending_at` for a day range, `bucket_width=1d`. */
-function dayQuery(range: DayRange, limit: number, groupBy: readonly string[]): URLSearchParams {
-  const query = new URLSearchParams({
-    starting_at: `${range.from}T00:00:00Z`,
-    ending_at: `${addDays(range.to, 1)}T00:00:00Z`,
-    bucket_width: '1d',
-    limit: String(limit),
-  });
-  for (const g of groupBy) query.append('group_by[]', g);
-  return query;
 }
 
 /**
@@ -364,7 +353,9 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
     headers: Headers,
     http: AnthropicOptions,
   ): Promise<UsageFetch | undefined> => {
-    const query = analyticsCostQuery(range, Math.min(1000, Math.max(1, opts.analyticsPageSize ?? 1000)));
+    const rowsPerPage = Math.min(1000, Math.max(1, opts.analyticsPageSize ?? 1000));
+    // The analytics API names the bucket width `time_bucket_width`; the legacy reports `bucket_width`.
+    const query = dayQuery(range, rowsPerPage, ANALYTICS_GROUP_BY, 'time_bucket_width');
     const url = `${base}/v1/organizations/analytics/cost`;
     const rows: z.infer<typeof analyticsCostPage>['data'] = [];
     try {
