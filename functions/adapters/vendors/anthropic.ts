@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { addDays, eachDay, type IsoDay } from '../../core/dates.js';
+import { eachDay, type IsoDay } from '../../core/dates.js';
 import type { Connector, DayRange, UsageFetch } from '../../core/ingest/connector.js';
 import { centsNumberToMicros, centsStringToMicros } from '../../core/money.js';
 import { addTokenCounts, lineKey, type OutcomeCounts, type VendorUsageLine } from '../../core/usage.js';
