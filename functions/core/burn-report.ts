@@ -8,6 +8,7 @@ import {
 import { addDays, diffDays, eachDay, type IsoDay, isIsoDay } from './dates.js';
 import { daysElapsed, daysRemaining, type FiscalYear } from './fiscal-calendar.js';
 import type { Forecast } from './forecast/types.js';
+import { canonicalModelId } from './models.js';
 import { type Micros, microsToCentsNumber, microsToUsd, usdToMicros } from './money.js';
 import type { TeamDaySourceTotal } from './ports.js';
 
@@ -208,8 +209,12 @@ export function computeBurnReport(input: BurnReportInput): BurnReport {
   let prs = 0;
   for (const r of rows) {
     vendorMicros.set(r.vendor, (vendorMicros.get(r.vendor) ?? 0n) + r.costMicros);
-    for (const [model, m] of Object.entries(r.byModel))
+    // Canonical ids again at read time, so rows stored before the vocabulary (or before a new
+    // spelling was added to it) merge with the rest.
+    for (const [name, m] of Object.entries(r.byModel)) {
+      const model = canonicalModelId(name);
       modelMicros.set(model, (modelMicros.get(model) ?? 0n) + m);
+    }
     prs += r.outcomes.pullRequests ?? 0;
   }
   const share = (m: Micros) => (spent > 0n ? Math.round((Number(m) / Number(spent)) * 1000) / 1000 : 0);

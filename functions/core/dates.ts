@@ -70,6 +70,12 @@ export function monthOf(day: IsoDay): string {
   return day.slice(0, 7);
 }
 
+/** The last day of the month `YYYY-MM`. */
+export function lastDayOfMonth(month: string): IsoDay {
+  const days = daysInMonth(Number(month.slice(0, 4)), Number(month.slice(5, 7)));
+  return `${month}-${String(days).padStart(2, '0')}`;
+}
+
 export function minDay(a: IsoDay, b: IsoDay): IsoDay {
   return a <= b ? a : b;
 }

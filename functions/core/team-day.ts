@@ -28,7 +28,8 @@ export function summarizeTeamDay(
     tokens.cacheWrite += l.tokens?.cacheWrite ?? 0;
     if (!isBillable(l)) continue;
     cost += l.costMicros;
-    const model = l.model ?? l.lineItem;
+    // The canonical model where the ingest found one (core/models.ts); else what the vendor wrote.
+    const model = l.modelId ?? l.model ?? l.lineItem;
     byModel[model] = (byModel[model] ?? 0n) + l.costMicros;
   }
   return {

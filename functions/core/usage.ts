@@ -1,9 +1,10 @@
 import type { IdentityKind } from './config/schema.js';
 import type { IsoDay } from './dates.js';
+import type { ModelTier } from './models.js';
 import type { Micros } from './money.js';
+import type { Vendor } from './vendors.js';
 
-export const VENDORS = ['anthropic', 'openai', 'cursor', 'copilot', 'bedrock', 'other'] as const;
-export type Vendor = (typeof VENDORS)[number];
+export type { Vendor } from './vendors.js';
 
 /** Identities a vendor row carries; attribution rules match on these. */
 export type Identities = Partial<Record<IdentityKind, string>>;
@@ -48,10 +49,25 @@ export interface VendorUsageLine {
   readonly identities: Identities;
   /** What was bought: a model, a SKU, a cost-report description ("Claude Sonnet 4.6 Usage - Output Tokens"). */
   readonly lineItem: string;
-  /** Model name where the vendor gives one (for the by-model breakdown). */
+  /** Model name as the vendor spells it, where it gives one. */
   readonly model?: string;
+  /**
+   * The canonical model (core/models.ts), set by the ingest from `model` (or a line item that names
+   * a model): by-model views group on it. An unknown spelling is kept verbatim here, without family
+   * and tier.
+   */
+  readonly modelId?: string;
+  readonly modelFamily?: string;
+  readonly modelTier?: ModelTier;
+  /**
+   * A credit (a grant or promotion) or a refund (a correction of earlier spend): a negative amount,
+   * marked so it is never mistaken for usage. Absent on usage lines.
+   */
+  readonly charge?: ChargeKind;
   readonly costMicros: Micros;
   readonly tokens?: TokenCounts;
+  /** What was consumed besides tokens, where the vendor counts it: seats, AI credits, requests. */
+  readonly quantity?: { readonly value: number; readonly unit: string };
   readonly outcomes?: OutcomeCounts;
   /** The vendor says this day may still change (AWS `Estimated`, today's partial data). */
   readonly provisional: boolean;
@@ -61,6 +77,9 @@ export interface VendorUsageLine {
    */
   readonly billable?: boolean;
 }
+
+export const CHARGE_KINDS = ['credit', 'refund'] as const;
+export type ChargeKind = (typeof CHARGE_KINDS)[number];
 
 /** Whether a line's cost counts as spend (the money of record), or is detail priced elsewhere. */
 export function isBillable(line: Pick<VendorUsageLine, 'billable'>): boolean {
@@ -73,14 +92,17 @@ export interface UsageRecord extends VendorUsageLine {
   readonly team: string;
 }
 
-/** Stable key of a line within (source, day, team): identities in a fixed order, then the line item. */
-export function lineKey(line: Pick<VendorUsageLine, 'identities' | 'lineItem'>): string {
+/**
+ * Stable key of a line within (source, day, team): identities in a fixed order, then the line item,
+ * then the charge kind of a credit or refund (so it never merges into the usage it offsets).
+ */
+export function lineKey(line: Pick<VendorUsageLine, 'identities' | 'lineItem' | 'charge'>): string {
   const ids = Object.entries(line.identities)
     .filter(([, v]) => v !== undefined && v !== '')
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
-  return `${ids || '-'}#${line.lineItem}`;
+  return `${ids || '-'}#${line.lineItem}${line.charge ? `#${line.charge}` : ''}`;
 }
 
 /** The user a line is about, if any: per-person data that only allowed viewers may see. */

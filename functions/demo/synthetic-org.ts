@@ -4,7 +4,8 @@ import { fiscalYearOf } from '../core/fiscal-calendar.js';
 import { companyHolidays } from '../core/holidays.js';
 import type { Connector, DayRange } from '../core/ingest/connector.js';
 import { hashSeed, mulberry32, normal } from '../core/random.js';
-import type { Vendor, VendorUsageLine } from '../core/usage.js';
+import type { VendorUsageLine } from '../core/usage.js';
+import type { ConnectorVendor as Vendor } from '../core/vendors.js';
 
 /**
  * A synthetic organisation's AI spend, shaped after what real orgs report: weekday rhythm, holidays,

@@ -4,12 +4,14 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
-import { connectorFor } from '../adapters/vendors/connectors.js';
+import { dropFolderFromEnv } from '../adapters/imports/drop-folder-env.js';
+import { type ConnectorDeps, connectorFor } from '../adapters/vendors/connectors.js';
 import type { BurnwatchConfig } from '../core/config/schema.js';
 import { isIsoDay, utcDayOf } from '../core/dates.js';
 import { sourceDataAgeHours } from '../core/ingest/data-age.js';
 import { type IngestOutcome, runIngest } from '../core/ingest/run-ingest.js';
-import { type Clock, systemClock, type UsageStore } from '../core/ports.js';
+import { createSeatHistory } from '../core/ingest/seat-history.js';
+import { type Clock, type StateStore, systemClock, type UsageStore } from '../core/ports.js';
 import { loadBundledConfig, loadIngestEnv } from '../shared/lambda-config.js';
 import { SOURCE_DATA_AGE_HOURS } from '../shared/metrics.js';
 
@@ -31,7 +33,10 @@ export interface IngestDeps {
    * each allowed to read only that vendor's key). An event naming another source is refused.
    */
   readonly onlySource?: string;
-  readonly store: UsageStore;
+  /** Usage, and the state store that keeps Copilot's daily seat snapshots. */
+  readonly store: UsageStore & StateStore;
+  /** The stack's drop folder of import sources (`drop: true`), when the stack has an import bucket. */
+  readonly connectorDeps?: ConnectorDeps;
   readonly secret: (name: string) => Promise<string>;
   readonly clock: Clock;
   readonly reportAge: (source: string, hours: number) => void;
@@ -53,7 +58,7 @@ export function createIngestHandler(deps: IngestDeps) {
       );
     const source = parsed.data.source ?? deps.onlySource;
     const sources = deps.config.sources.filter(
-      (s) => s.enabled && s.type !== 'import' && (!source || s.id === source),
+      (s) => s.enabled && (s.type !== 'import' || s.drop === true) && (!source || s.id === source),
     );
     if (source && sources.length === 0)
       throw new IngestFailedError(`no enabled source "${source}" in the bundled config`);
@@ -62,7 +67,12 @@ export function createIngestHandler(deps: IngestDeps) {
     const outcomes = await runIngest({
       config: deps.config,
       store: deps.store,
-      connectors: sources.map((s) => connectorFor(s, deps.secret, today)),
+      connectors: sources.map((s) =>
+        connectorFor(s, deps.secret, today, {
+          ...deps.connectorDeps,
+          seatHistory: (id) => createSeatHistory(deps.store, id),
+        }),
+      ),
       clock: deps.clock,
       ...(from && to ? { range: { from, to } } : {}),
       // Leave a minute for the last writes, the metrics and the failure report.
@@ -97,6 +107,7 @@ function buildHandler() {
     config: loadBundledConfig(env.configFile),
     ...(env.source ? { onlySource: env.source } : {}),
     store,
+    connectorDeps: dropFolderFromEnv(process.env),
     secret: async (name) => {
       const value = await getSecret(name, { maxAge: 300 });
       if (typeof value !== 'string' || value === '')

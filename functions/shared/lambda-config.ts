@@ -17,6 +17,7 @@ import type { BurnwatchConfig } from '../core/config/schema.js';
  * | `SLACK_BOT_TOKEN_SECRET` | forecast, slash | *name* of the Secrets Manager secret holding the Slack bot token (`xoxb-…`) |
  * | `SLACK_SIGNING_SECRET_SECRET` | slash | *name* of the Secrets Manager secret holding the Slack signing secret |
  * | `BURNWATCH_SOURCE` | ingest | the one source this ingest function pulls (the stack deploys one function per source, so each reads only its own vendor's key); unset, it ingests every enabled source or the one the event names |
+ * | `BURNWATCH_IMPORT_BUCKET` | ingest, export | the stack's data bucket: import drop folders under `imports/<source id>/`, the daily FOCUS export under `focus/` |
  * | `CHART_WASM_FILE`, `CHART_FONT_FILE` | forecast | resvg's wasm and the chart font, bundled beside the handler (pass to `createPngRenderer({ wasmPath, fontPaths })`) |
  * | `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`, `POWERTOOLS_LOG_LEVEL` | all | read by Powertools itself (see functions/shared/metrics.ts) |
  *
@@ -42,6 +43,8 @@ export const ENV = {
   chartWasmFile: 'CHART_WASM_FILE',
   chartFontFile: 'CHART_FONT_FILE',
   source: 'BURNWATCH_SOURCE',
+  /** The stack's import/export bucket (infra/constructs/data-exchange.ts): ingest reads `imports/`, export writes `focus/`. */
+  dataBucket: 'BURNWATCH_IMPORT_BUCKET',
 } as const;
 
 /** The Lambda environment is missing a variable or holds a bad value (a deployment problem, not user input). */
@@ -82,6 +85,24 @@ const slashEnvSchema = commonEnv.extend({
   [ENV.slackSigningSecretSecret]: secretName('the Slack signing secret'),
   [ENV.slackBotTokenSecret]: secretName('the Slack bot token'),
 });
+
+const exportEnvSchema = commonEnv.extend({
+  [ENV.dataBucket]: required('the name of the bucket the FOCUS export is written to'),
+});
+
+/** The export Lambda's environment; throws `LambdaConfigError` naming each bad variable. */
+export function loadExportEnv(env: Env = process.env): {
+  tableName: string;
+  configFile: string;
+  bucket: string;
+} {
+  const e = parseEnv(exportEnvSchema, env, 'export');
+  return {
+    tableName: e.TABLE_NAME,
+    configFile: resolveBundledFile(e.BURNWATCH_CONFIG_FILE, env),
+    bucket: e.BURNWATCH_IMPORT_BUCKET,
+  };
+}
 
 interface CommonEnv {
   readonly tableName: string;

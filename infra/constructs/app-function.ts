@@ -32,6 +32,8 @@ export const TABLE_ACTIONS = {
   slash: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
   /** Forecast+alert: reads usage; PutItem for forecast snapshots, team summaries and alert state. */
   forecast: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
+  /** The daily FOCUS export: reads usage only. */
+  export: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
   /** Ingest: the crash-safe replacement of source-days (docs/storage.md). */
   ingest: [
     'dynamodb:GetItem',

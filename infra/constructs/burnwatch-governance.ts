@@ -28,6 +28,7 @@ import {
   SOURCE_DATA_AGE_HOURS,
 } from '../../functions/shared/metrics.js';
 import { AppFunction, TABLE_ACTIONS } from './app-function.js';
+import { BurnwatchDataExchange } from './data-exchange.js';
 
 /** Whether the stack creates the Secrets Manager secrets (empty, to be filled) or uses existing ones by name. */
 export type SecretsMode = 'create' | 'import';
@@ -37,6 +38,8 @@ export interface BurnwatchEntries {
   readonly ingest: string;
   readonly forecast: string;
   readonly slash: string;
+  /** The daily FOCUS export (infra/constructs/data-exchange.ts). */
+  readonly export: string;
 }
 
 /** Props of {@link BurnwatchGovernance}. */
@@ -112,6 +115,7 @@ const DEFAULT_ENTRIES: BurnwatchEntries = {
   ingest: repoFile('functions/ingest/handler.ts'),
   forecast: repoFile('functions/forecast/handler.ts'),
   slash: repoFile('functions/slash/handler.ts'),
+  export: repoFile('functions/export/handler.ts'),
 };
 
 /** Source types that need a vendor API key from Secrets Manager (bedrock uses the Lambda's IAM role). */
@@ -123,11 +127,12 @@ export const SOURCE_TYPES_WITH_KEYS: ReadonlySet<SourceConfig['type']> = new Set
 ]);
 
 /**
- * Sources the stack schedules: enabled ones, except `import` sources, whose file lives on the machine
- * running the CLI (load those with `burnwatch ingest --source ID`).
+ * Sources the stack schedules: enabled ones, except `import` sources with a `path`, whose file lives
+ * on the machine running the CLI (load those with `burnwatch ingest --source ID`); imports with
+ * `drop: true` read the stack's drop folder and are scheduled like any vendor.
  */
 export function scheduledSources(config: BurnwatchConfig): SourceConfig[] {
-  return config.sources.filter((s) => s.enabled && s.type !== 'import');
+  return config.sources.filter((s) => s.enabled && (s.type !== 'import' || s.drop === true));
 }
 
 /**
@@ -151,6 +156,8 @@ export class BurnwatchGovernance extends Construct {
   readonly forecast: AppFunction;
   readonly slash: AppFunction;
   readonly slashUrl: lambda.FunctionUrl;
+  /** The import drop folders and the daily FOCUS export (issue 16). */
+  readonly dataExchange: BurnwatchDataExchange;
   /** Every alarm the construct created (each notifies the topic). */
   readonly alarms: cloudwatch.Alarm[] = [];
 
@@ -382,6 +389,22 @@ export class BurnwatchGovernance extends Construct {
 
     this.addAlarms(sources, config.alerts.staleAfterHours, { ingestDlq, forecastDlq });
     this.addSlashAlarms(rejectionThreshold);
+    // Issue 16: the data bucket (import drop folders, FOCUS export) and the export Lambda, in their
+    // own construct; it grants each drop-folder source's ingest function read on its own folder only.
+    this.dataExchange = new BurnwatchDataExchange(this, 'DataExchange', {
+      table: this.table,
+      importReaders: config.sources.flatMap((s) => {
+        const fn = s.type === 'import' && s.drop === true ? this.ingest.get(s.id) : undefined;
+        return fn ? [{ sourceId: s.id, fn }] : [];
+      }),
+      topic: this.topic,
+      entry: entries.export,
+      config,
+      removalPolicy,
+      logRetention: common.logRetention,
+      tracing: props.tracing,
+      depsLockFilePath: props.depsLockFilePath,
+    });
     this.suppressExpectedFindings(
       sources,
       secretsMode,

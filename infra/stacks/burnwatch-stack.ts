@@ -34,5 +34,10 @@ export class BurnwatchStack extends Stack {
         'source=function pairs; invoke one with {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"} to backfill it',
     });
     new CfnOutput(this, 'ForecastFunctionName', { value: g.forecast.function.functionName });
+    new CfnOutput(this, 'ImportBucketName', {
+      value: g.dataExchange.bucket.bucketName,
+      description:
+        'Drop import files under imports/<source id>/ (sources with drop: true); the FOCUS export is under focus/',
+    });
   }
 }

@@ -67,11 +67,14 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
 
   it('runs every function on Node.js 22 / arm64 with source maps, tracing and the Powertools environment', () => {
     const fns = s.template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(fns)).toHaveLength(scheduled.length + 2);
+    // One ingest function per scheduled source, forecast, slash and the FOCUS export.
+    expect(Object.keys(fns)).toHaveLength(scheduled.length + 3);
     for (const [service, prefix] of [
       ...ingestPrefixes.map((p) => ['burnwatch-ingest', p]),
       ['burnwatch-forecast', 'BurnwatchForecast'],
       ['burnwatch-slash', 'BurnwatchSlash'],
+      // The FOCUS export (infra/constructs/data-exchange.ts, test/infra/data-exchange.test.ts).
+      ['burnwatch-export', 'BurnwatchDataExchangeExport'],
     ]) {
       s.template.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: Match.absent(),
@@ -246,7 +249,7 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
     s.template.resourcePropertiesCountIs(
       'AWS::SQS::Queue',
       { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 },
-      2,
+      3, // ingest, forecast and the FOCUS export
     );
   });
 
@@ -299,13 +302,14 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
     s.template.resourcePropertiesCountIs(
       'AWS::Logs::LogGroup',
       { RetentionInDays: 90 },
-      scheduled.length + 2,
+      scheduled.length + 3,
     );
   });
 
   it('alarms on function errors, dead letters, stale sources, alert delivery failures and /burn, all to the topic', () => {
     const alarms = s.template.findResources('AWS::CloudWatch::Alarm');
-    expect(Object.keys(alarms)).toHaveLength(scheduled.length + 2 + 2 + scheduled.length + 1 + 3);
+    // … and the FOCUS export's errors (test/infra/data-exchange.test.ts).
+    expect(Object.keys(alarms)).toHaveLength(scheduled.length + 2 + 2 + scheduled.length + 1 + 3 + 1);
     for (const alarm of Object.values(alarms)) {
       expect(alarm.Properties.AlarmActions).toEqual([
         { Ref: logicalId(s.template, 'AWS::SNS::Topic', 'BurnwatchAlertTopic') },

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { IsoDay } from '../../core/dates.js';
+import { MODEL_TIERS } from '../../core/models.js';
 import {
   DAY_STATUSES,
   type SourceDayManifest,
   type TeamDaySourceTotal,
   VENDOR_ANSWERS,
 } from '../../core/ports.js';
-import { isBillable, lineKey, type UsageRecord, VENDORS } from '../../core/usage.js';
+import { CHARGE_KINDS, isBillable, lineKey, type UsageRecord } from '../../core/usage.js';
+import { VENDOR_ID_PATTERN } from '../../core/vendors.js';
 import { keys } from './keys.js';
 
 /**
@@ -19,6 +21,8 @@ import { keys } from './keys.js';
 
 /** The generation of items and manifests written before generations existed. */
 export const LEGACY_GENERATION = '';
+
+const vendorId = z.string().regex(VENDOR_ID_PATTERN);
 
 /** Integers come back as bigint (see `createDocumentClient`); counts are narrowed to number here. */
 const micros = z.bigint();
@@ -37,7 +41,7 @@ export const teamDayItem = z.object({
   date: z.string(),
   source: z.string(),
   generation: z.string().default(LEGACY_GENERATION),
-  vendor: z.enum(VENDORS),
+  vendor: vendorId,
   costMicros: micros,
   byModel: z.record(z.string(), micros),
   tokens: tokensSchema,
@@ -51,12 +55,19 @@ export const lineItem = z.object({
   date: z.string(),
   source: z.string(),
   team: z.string(),
-  vendor: z.enum(VENDORS),
+  vendor: vendorId,
   identities: z.record(z.string(), z.string()),
   lineItem: z.string(),
   model: z.string().optional(),
+  modelId: z.string().optional(),
+  modelFamily: z.string().optional(),
+  modelTier: z.enum(MODEL_TIERS).optional(),
+  charge: z.enum(CHARGE_KINDS).optional(),
   costMicros: micros,
   tokens: tokensSchema.optional(),
+  quantity: z
+    .object({ value: z.union([z.bigint(), z.number()]).transform(Number), unit: z.string() })
+    .optional(),
   outcomes: z.record(z.string(), count).optional(),
   provisional: z.boolean(),
   billable: z.boolean(),
@@ -156,8 +167,13 @@ export function lineToItem(
     identities: line.identities,
     lineItem: line.lineItem,
     model: line.model,
+    modelId: line.modelId,
+    modelFamily: line.modelFamily,
+    modelTier: line.modelTier,
+    charge: line.charge,
     costMicros: line.costMicros,
     tokens: line.tokens,
+    quantity: line.quantity,
     outcomes: line.outcomes,
     provisional: line.provisional,
     billable: isBillable(line),
@@ -178,8 +194,12 @@ export function contentHash(rows: readonly UsageRecord[]): string {
           lineKey(r),
           r.vendor,
           r.model ?? null,
+          r.modelId ?? null,
+          r.modelFamily ?? null,
+          r.modelTier ?? null,
           r.costMicros,
           r.tokens ?? null,
+          r.quantity ?? null,
           r.outcomes ?? null,
           r.provisional,
           isBillable(r),

@@ -1,9 +1,16 @@
 import * as z from 'zod';
-import { addDays, eachDay, type IsoDay } from '../../core/dates.js';
+import { eachDay, type IsoDay } from '../../core/dates.js';
 import type { Connector, DayRange, UsageFetch } from '../../core/ingest/connector.js';
 import { centsNumberToMicros, centsStringToMicros } from '../../core/money.js';
 import { addTokenCounts, lineKey, type OutcomeCounts, type VendorUsageLine } from '../../core/usage.js';
-import { checkPageLimit, type HttpOptions, requestJson } from './http.js';
+import {
+  ANALYTICS_BETA,
+  ANALYTICS_GROUP_BY,
+  analyticsCostLines,
+  analyticsCostPage,
+  dayQuery,
+} from './anthropic-analytics.js';
+import { checkPageLimit, type HttpOptions, requestJson, VendorHttpError } from './http.js';
 
 /**
  * Anthropic Admin API cost report (`GET /v1/organizations/cost_report`): USD per UTC day, grouped by
@@ -126,6 +133,14 @@ export interface AnthropicOptions extends HttpOptions {
   readonly includeClaudeCode?: boolean;
   /** Also pull token counts from the messages usage report (detail lines). @default true */
   readonly includeMessagesUsage?: boolean;
+  /**
+   * The money of record: `analytics` (the Usage and Cost Analytics API, per workspace, API key, model
+   * and service tier; where the organization lacks it, the legacy cost report instead, with a note)
+   * or `cost-report` (the legacy report). @default 'cost-report'
+   */
+  readonly costSource?: 'analytics' | 'cost-report';
+  /** Rows per page of the analytics API. @default 1000 */
+  readonly analyticsPageSize?: number;
 }
 
 type Headers = Record<string, string>;
@@ -155,18 +170,6 @@ async function* pages<S extends z.ZodType<{ has_more: boolean; next_page?: strin
     if (!body.has_more || !body.next_page) return;
     page = body.next_page;
   }
-}
-
-/** `starting_at`/`ending_at` for a day range, `bucket_width=1d`. */
-function dayQuery(range: DayRange, limit: number, groupBy: readonly string[]): URLSearchParams {
-  const query = new URLSearchParams({
-    starting_at: `${range.from}T00:00:00Z`,
-    ending_at: `${addDays(range.to, 1)}T00:00:00Z`,
-    bucket_width: '1d',
-    limit: String(limit),
-  });
-  for (const g of groupBy) query.append('group_by[]', g);
-  return query;
 }
 
 /**
@@ -339,6 +342,40 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
     return out;
   };
 
+  /**
+   * Cost from the analytics API. It returns rows only for groups with cost, no empty day buckets, so
+   * it affirms no day: a day without rows is "nothing returned" (coverage confirms it on a later run),
+   * and `answeredDays` stays undefined. Undefined too when the organization lacks the API (403/404 on
+   * the first page): then the legacy cost report answers, and the run says so.
+   */
+  const analyticsCost = async (
+    range: DayRange,
+    headers: Headers,
+    http: AnthropicOptions,
+  ): Promise<UsageFetch | undefined> => {
+    const rowsPerPage = Math.min(1000, Math.max(1, opts.analyticsPageSize ?? 1000));
+    // The analytics API names the bucket width `time_bucket_width`; the legacy reports `bucket_width`.
+    const query = dayQuery(range, rowsPerPage, ANALYTICS_GROUP_BY, 'time_bucket_width');
+    const url = `${base}/v1/organizations/analytics/cost`;
+    const rows: z.infer<typeof analyticsCostPage>['data'] = [];
+    try {
+      for await (const body of pages(
+        http,
+        url,
+        query,
+        { ...headers, 'anthropic-beta': ANALYTICS_BETA },
+        analyticsCostPage,
+        'analytics/cost',
+      ))
+        rows.push(...body.data);
+    } catch (err) {
+      if (rows.length === 0 && err instanceof VendorHttpError && (err.status === 403 || err.status === 404))
+        return undefined;
+      throw err;
+    }
+    return { lines: analyticsCostLines(rows, range, provisional) };
+  };
+
   return {
     sourceId: opts.sourceId,
     vendor: 'anthropic',
@@ -350,10 +387,18 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
         'user-agent': 'burnwatch/1.0 (AI spend governance)',
         accept: 'application/json',
       };
-      const { lines, answeredDays } = await costReport(range, headers, http);
+      const analytics =
+        opts.costSource === 'analytics' ? await analyticsCost(range, headers, http) : undefined;
+      const notes =
+        opts.costSource === 'analytics' && !analytics
+          ? [
+              'the Usage and Cost Analytics API is not available to this organization (HTTP 403/404); used the legacy cost report',
+            ]
+          : [];
+      const { lines, answeredDays } = analytics ?? (await costReport(range, headers, http));
       if (opts.includeMessagesUsage !== false) lines.push(...(await messagesUsage(range, headers, http)));
       if (opts.includeClaudeCode !== false) lines.push(...(await claudeCode(range, headers, http)));
-      return { lines, answeredDays };
+      return { lines, ...(answeredDays ? { answeredDays } : {}), ...(notes.length ? { notes } : {}) };
     },
   };
 }

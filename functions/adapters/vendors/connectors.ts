@@ -1,10 +1,13 @@
+import { resolve } from 'node:path';
 import type { SourceConfig } from '../../core/config/schema.js';
 import type { Connector } from '../../core/ingest/connector.js';
+import type { SeatHistory } from '../../core/ingest/seat-history.js';
+import { localImportReader } from '../imports/local-files.js';
 import { createAnthropicConnector } from './anthropic.js';
 import { costExplorerClient, createBedrockConnector } from './bedrock.js';
 import { createCopilotConnector } from './copilot.js';
 import { createCursorConnector } from './cursor.js';
-import { createFileImportConnector } from './file-import.js';
+import { createFileImportConnector, type ImportReader } from './file-import.js';
 import { createOpenAiConnector } from './openai.js';
 
 export class MissingSecretNameError extends Error {
@@ -12,11 +15,26 @@ export class MissingSecretNameError extends Error {
   readonly code = 'SECRET_NAME_MISSING';
 }
 
+export class MissingDropFolderError extends Error {
+  override readonly name = 'MissingDropFolderError';
+  readonly code = 'DROP_FOLDER_MISSING';
+}
+
+export interface ConnectorDeps {
+  /** The stack's drop folder of an import source (`drop: true`); absent where there is no bucket. */
+  readonly dropFolder?: (sourceId: string) => ImportReader;
+  /** Burnwatch's stored seat snapshots of a Copilot source (exact seat history from install on). */
+  readonly seatHistory?: (sourceId: string) => SeatHistory;
+  /** What a relative import `path` is relative to (the CLI's working directory). @default process.cwd() */
+  readonly cwd?: string;
+}
+
 /** A connector for one configured source, its key read through `secret` when first needed. */
 export function connectorFor(
   source: SourceConfig,
   secret: (name: string) => Promise<string>,
   today: string,
+  deps: ConnectorDeps = {},
 ): Connector {
   const key = () => {
     if (!source.secretName)
@@ -24,8 +42,16 @@ export function connectorFor(
     return secret(source.secretName);
   };
   switch (source.type) {
-    case 'import':
-      return createFileImportConnector({ sourceId: source.id, path: source.path });
+    case 'import': {
+      const read = source.path
+        ? localImportReader(source.id, resolve(deps.cwd ?? process.cwd(), source.path))
+        : deps.dropFolder?.(source.id);
+      if (!read)
+        throw new MissingDropFolderError(
+          `source "${source.id}": drop: true reads the stack's import bucket; set BURNWATCH_IMPORT_BUCKET (the stack output ImportBucketName) or give a path`,
+        );
+      return createFileImportConnector({ sourceId: source.id, vendor: source.vendor, read });
+    }
     case 'anthropic':
       return createAnthropicConnector({
         sourceId: source.id,
@@ -33,6 +59,7 @@ export function connectorFor(
         baseUrl: source.baseUrl,
         today,
         includeClaudeCode: source.includeClaudeCode,
+        costSource: source.costSource,
       });
     case 'bedrock':
       // AWS credentials come from the environment (Lambda role, CLI profile), not a secret.
@@ -48,6 +75,9 @@ export function connectorFor(
         sourceId: source.id,
         organization: source.organization,
         seatPriceUsdPerMonth: source.seatPriceUsdPerMonth,
+        aiCreditsFrom: source.aiCreditsFrom,
+        aiCreditsPerUser: source.aiCreditsPerUser,
+        ...(deps.seatHistory ? { seatHistory: deps.seatHistory(source.id) } : {}),
         token: key,
         baseUrl: source.baseUrl,
         today,

@@ -1,22 +1,25 @@
 import * as z from 'zod';
 import { daysInMonth, eachDay, type IsoDay } from '../../core/dates.js';
 import type { Connector, DayRange, UsageFetch } from '../../core/ingest/connector.js';
+import type { SeatAssignment, SeatHistory } from '../../core/ingest/seat-history.js';
 import { roundDiv, usdNumberToMicros } from '../../core/money.js';
-import { lineKey, type VendorUsageLine } from '../../core/usage.js';
+import type { VendorUsageLine } from '../../core/usage.js';
 import {
   checkPageLimit,
   type HttpOptions,
   nextLink,
   requestJson,
   requestJsonWithHeaders,
+  VendorHttpError,
   VendorResponseError,
 } from './http.js';
 
 /**
  * GitHub Copilot: seats (`GET /orgs/{org}/copilot/billing/seats`, an object `{total_seats, seats}`)
- * accrued per day at the configured monthly price to the team that assigned the seat, and metered
- * premium requests (`GET /organizations/{org}/settings/billing/premium_request/usage?year&month&day`,
- * `netAmount` in dollars), which GitHub reports for the organization, not per team.
+ * accrued per day at the configured monthly price to the team that assigned the seat (from burnwatch's
+ * daily seat snapshots where it has them), and metered use per day: AI credits
+ * (`GET /organizations/{org}/settings/billing/ai_credit/usage?year&month&day[&user]`) from the day
+ * the plan moved to them, premium requests (`…/premium_request/usage`) before; `netAmount` in dollars.
  */
 const seatsPage = z.object({
   total_seats: z.number({ error: 'expected a number of seats' }).int().nonnegative().optional(),
@@ -35,16 +38,39 @@ const seatsPage = z.object({
     }),
   ),
 });
-const premiumUsage = z.object({
+/**
+ * Billing usage for one day: `premium_request/usage` (legacy plans) and `ai_credit/usage` (Copilot's
+ * usage-based billing from 2026-06-01) answer the same item shape; `netAmount` (after discounts, in
+ * dollars) is the spend.
+ */
+const billingUsage = z.object({
   usageItems: z.array(
     z.object({
       product: z.string(),
       sku: z.string(),
-      model: z.string().optional(),
+      model: z
+        .string()
+        .nullable()
+        .optional()
+        .transform((m) => m ?? undefined),
+      unitType: z.string().optional(),
+      netQuantity: z.number({ error: 'expected a quantity' }).optional(),
       netAmount: z.number({ error: 'expected a number of dollars' }),
     }),
   ),
 });
+type BillingItem = z.infer<typeof billingUsage>['usageItems'][number];
+
+/** The day GitHub moved Copilot's metered use to AI credits. */
+export const AI_CREDITS_START: IsoDay = '2026-06-01';
+
+/** FOCUS-style count units for what a line consumed. */
+function unitOf(unitType: string | undefined): string {
+  if (!unitType) return 'Units';
+  if (/credit/i.test(unitType)) return 'Credits';
+  if (/request/i.test(unitType)) return 'Requests';
+  return unitType.charAt(0).toUpperCase() + unitType.slice(1);
+}
 
 export interface CopilotOptions extends HttpOptions {
   readonly sourceId: string;
@@ -57,9 +83,25 @@ export interface CopilotOptions extends HttpOptions {
   /** Seats per page (GitHub: default 50, max 100). @default 100 */
   readonly perPage?: number;
   readonly maxPages?: number;
+  /**
+   * The first day billed in AI credits (from it, `ai_credit/usage`; before it, premium requests);
+   * null for a legacy plan still billed in premium requests. @default AI_CREDITS_START
+   */
+  readonly aiCreditsFrom?: IsoDay | null;
+  /** AI credits per seated user (one call per user and day) instead of for the organization. */
+  readonly aiCreditsPerUser?: boolean;
+  /** Burnwatch's stored daily seat snapshots; without it every day is rebuilt from today's list. */
+  readonly seatHistory?: SeatHistory;
 }
 
 type SeatRow = z.infer<typeof seatsPage>['seats'][number];
+
+const toAssignment = (s: SeatRow): SeatAssignment => ({
+  login: s.assignee?.login ?? 'unknown',
+  team: s.assigning_team?.slug ?? null,
+  createdOn: s.created_at.slice(0, 10),
+  ...(s.pending_cancellation_date ? { cancelOn: s.pending_cancellation_date.slice(0, 10) } : {}),
+});
 
 export function createCopilotConnector(opts: CopilotOptions): Connector {
   const base = (opts.baseUrl ?? 'https://api.github.com').replace(/\/$/, '');
@@ -106,6 +148,114 @@ export function createCopilotConnector(opts: CopilotOptions): Connector {
     return seats;
   };
 
+  const billingItems = async (
+    endpoint: 'premium_request' | 'ai_credit',
+    day: IsoDay,
+    user: string | undefined,
+    headers: Record<string, string>,
+    http: HttpOptions,
+  ): Promise<BillingItem[]> => {
+    const [y, m, d] = day.split('-').map(Number);
+    const who = user ? `&user=${encodeURIComponent(user)}` : '';
+    const site = { source: opts.sourceId, endpoint: `billing/${endpoint}/usage`, page: 1 };
+    try {
+      const usage = await requestJson(
+        `${base}/organizations/${org}/settings/billing/${endpoint}/usage?year=${y}&month=${m}&day=${d}${who}`,
+        { headers },
+        billingUsage,
+        site,
+        http,
+      );
+      return usage === 'end' ? [] : usage.usageItems;
+    } catch (err) {
+      // Enterprise-owned organizations may not filter by user: say what to change.
+      if (user && err instanceof VendorHttpError && err.status === 403)
+        throw new VendorHttpError(
+          `${err.message}; this organization cannot report AI credits per user, set aiCreditsPerUser: false`,
+          403,
+          { cause: err },
+        );
+      throw err;
+    }
+  };
+
+  /** One line per SKU and model of a day's billing items, net amount as spend. */
+  const itemLines = (
+    items: readonly BillingItem[],
+    day: IsoDay,
+    identities: VendorUsageLine['identities'],
+    suffix = '',
+  ): VendorUsageLine[] => {
+    const byKey = new Map<string, VendorUsageLine>();
+    for (const item of items) {
+      // Several models share a SKU: one line per SKU and model.
+      const lineItem = `${item.sku}${item.model ? ` (${item.model})` : ''}${suffix}`;
+      const prev = byKey.get(lineItem);
+      const micros = usdNumberToMicros(item.netAmount);
+      const quantity = item.netQuantity ?? 0;
+      byKey.set(lineItem, {
+        date: day,
+        vendor: 'copilot',
+        identities,
+        lineItem,
+        ...(item.model ? { model: item.model } : {}),
+        costMicros: (prev?.costMicros ?? 0n) + micros,
+        quantity: { value: (prev?.quantity?.value ?? 0) + quantity, unit: unitOf(item.unitType) },
+        provisional: opts.today !== undefined && day >= opts.today,
+      });
+    }
+    return [...byKey.values()];
+  };
+
+  /**
+   * AI credits of one day. Per user (one call per seated user, `user=`) where asked, each user's
+   * lines carrying the login and the seat's team; what the organization's answer has beyond the
+   * users' sum stays on the organization, so the day's total is the organization's, exactly.
+   */
+  const aiCredits = async (
+    day: IsoDay,
+    seats: readonly SeatAssignment[],
+    headers: Record<string, string>,
+    http: HttpOptions,
+  ): Promise<VendorUsageLine[]> => {
+    const orgLines = itemLines(await billingItems('ai_credit', day, undefined, headers, http), day, {
+      account: opts.organization,
+    });
+    if (!opts.aiCreditsPerUser) return orgLines;
+    const userLines: VendorUsageLine[] = [];
+    for (const seat of [...seats].sort((a, b) => (a.login < b.login ? -1 : 1))) {
+      const items = await billingItems('ai_credit', day, seat.login, headers, http);
+      userLines.push(
+        ...itemLines(items, day, { account: seat.login, ...(seat.team ? { githubTeam: seat.team } : {}) }),
+      );
+    }
+    const rest: VendorUsageLine[] = [];
+    for (const o of orgLines) {
+      const users = userLines.filter((u) => u.lineItem === o.lineItem);
+      const left = o.costMicros - users.reduce((a, u) => a + u.costMicros, 0n);
+      if (left < 0n)
+        throw new VendorResponseError(
+          `${opts.sourceId} billing/ai_credit/usage ${day}: the users' ${o.lineItem} exceeds the organization's by ${-left} micro-dollars (usage changed while paging?); re-run the ingest`,
+        );
+      if (left > 0n)
+        rest.push({
+          ...o,
+          lineItem: `${o.lineItem} not attributed to a seat`,
+          costMicros: left,
+          quantity: {
+            value: (o.quantity?.value ?? 0) - users.reduce((a, u) => a + (u.quantity?.value ?? 0), 0),
+            unit: o.quantity?.unit ?? 'Credits',
+          },
+        });
+    }
+    const unknownUser = userLines.find((u) => !orgLines.some((o) => o.lineItem === u.lineItem));
+    if (unknownUser)
+      throw new VendorResponseError(
+        `${opts.sourceId} billing/ai_credit/usage ${day}: ${unknownUser.identities.account} has ${unknownUser.lineItem}, which the organization's answer lacks; re-run the ingest`,
+      );
+    return [...userLines, ...rest];
+  };
+
   return {
     sourceId: opts.sourceId,
     vendor: 'copilot',
@@ -116,19 +266,29 @@ export function createCopilotConnector(opts: CopilotOptions): Connector {
         accept: 'application/vnd.github+json',
         'x-github-api-version': '2022-11-28',
       };
-      const seats = await seatList(headers, http);
+      const current = (await seatList(headers, http)).map(toAssignment);
+      const days = eachDay(range.from, range.to);
+      const history = opts.seatHistory
+        ? await opts.seatHistory.seatsByDay(opts.today ?? range.to, current, days)
+        : undefined;
       const priceMicros = usdNumberToMicros(opts.seatPriceUsdPerMonth);
+      const aiCreditsFrom = opts.aiCreditsFrom === undefined ? AI_CREDITS_START : opts.aiCreditsFrom;
       const lines: VendorUsageLine[] = [];
-      for (const day of eachDay(range.from, range.to)) {
+      const notes = new Set<string>();
+      for (const day of days) {
         const provisional = opts.today !== undefined && day >= opts.today;
+        const known = history?.get(day);
+        if (known?.basis === 'rebuilt')
+          notes.add(
+            'seats before the first stored seat snapshot are rebuilt from the earliest list (approximate)',
+          );
         // A seat costs price ÷ days-in-month each day it is assigned (created on or before, not yet cancelled).
+        const seats = (known?.seats ?? current).filter(
+          (s) => s.createdOn <= day && !(s.cancelOn && s.cancelOn < day),
+        );
         const perTeam = new Map<string, number>();
         for (const s of seats) {
-          if (s.created_at.slice(0, 10) > day) continue;
-          if (s.pending_cancellation_date && s.pending_cancellation_date < day) continue;
-          const who = s.assigning_team?.slug
-            ? `team:${s.assigning_team.slug}`
-            : `user:${s.assignee?.login ?? 'unknown'}`;
+          const who = s.team ? `team:${s.team}` : `user:${s.login}`;
           perTeam.set(who, (perTeam.get(who) ?? 0) + 1);
         }
         const dim = BigInt(daysInMonth(Number(day.slice(0, 4)), Number(day.slice(5, 7))));
@@ -139,42 +299,24 @@ export function createCopilotConnector(opts: CopilotOptions): Connector {
             identities: who.startsWith('team:') ? { githubTeam: who.slice(5) } : { account: who.slice(5) },
             lineItem: 'Copilot seats',
             costMicros: roundDiv(BigInt(count) * priceMicros, dim),
+            quantity: { value: count, unit: 'Seats' },
             provisional,
           });
         }
-        // Premium requests for the day (organization level).
-        const [y, m, d] = day.split('-').map(Number);
-        const usage = await requestJson(
-          `${base}/organizations/${org}/settings/billing/premium_request/usage?year=${y}&month=${m}&day=${d}`,
-          { headers },
-          premiumUsage,
-          { source: opts.sourceId, endpoint: 'billing/premium_request/usage', page: 1 },
-          http,
-        );
-        if (usage === 'end') continue;
-        const byKey = new Map<string, VendorUsageLine>();
-        for (const item of usage.usageItems) {
-          const line: VendorUsageLine = {
-            date: day,
-            vendor: 'copilot',
-            identities: { account: opts.organization },
-            lineItem: item.sku,
-            ...(item.model ? { model: item.model } : {}),
-            costMicros: usdNumberToMicros(item.netAmount),
-            provisional,
-          };
-          const k = lineKey(line) + (item.model ?? '');
-          const prev = byKey.get(k);
-          byKey.set(k, prev ? { ...prev, costMicros: prev.costMicros + line.costMicros } : line);
-        }
-        for (const l of byKey.values()) {
-          // Several models share a SKU: keep one line per SKU and model.
-          lines.push(l.model ? { ...l, lineItem: `${l.lineItem} (${l.model})` } : l);
-        }
+        // Metered use: AI credits from the day the plan moved to them, premium requests before (or
+        // on a legacy plan). Exactly one of the two is asked per day, so they never double count.
+        if (aiCreditsFrom !== null && day >= aiCreditsFrom)
+          lines.push(...(await aiCredits(day, seats, headers, http)));
+        else
+          lines.push(
+            ...itemLines(await billingItems('premium_request', day, undefined, headers, http), day, {
+              account: opts.organization,
+            }),
+          );
       }
-      // The seat list and each day's premium-request answer cover every day asked for: a day
-      // without lines is an org without seats or premium use that day, as the vendor said.
-      return { lines, answeredDays: new Set(eachDay(range.from, range.to)) };
+      // The seat list and each day's billing answer cover every day asked for: a day without lines
+      // is an org without seats or metered use that day, as the vendor said.
+      return { lines, answeredDays: new Set(days), ...(notes.size ? { notes: [...notes] } : {}) };
     },
   };
 }

@@ -1,20 +1,23 @@
-import { readFile } from 'node:fs/promises';
 import * as z from 'zod';
 import { isIsoDay } from '../../core/dates.js';
 import type { Connector, DayRange, UsageFetch } from '../../core/ingest/connector.js';
 import { usdStringToMicros } from '../../core/money.js';
-import { type Identities, lineKey, type VendorUsageLine } from '../../core/usage.js';
+import { type ChargeKind, type Identities, lineKey, type VendorUsageLine } from '../../core/usage.js';
+import type { Vendor } from '../../core/vendors.js';
 
 /**
- * Spend from any other vendor, from a CSV or JSON file (docs/ingest.md). Columns / fields:
- * `date` (YYYY-MM-DD, UTC), `cost_usd` (a decimal amount, read exactly), and optionally `workspace`,
- * `project`, `api_key`, `user_email`, `tag`, `github_team`, `account` (identities for the attribution
- * rules), `line_item`, `model`, `input_tokens`, `output_tokens`. Every bad row is reported, by line.
+ * Spend from any other vendor, from CSV or JSON files (docs/ingest.md). Columns / fields:
+ * `date` (YYYY-MM-DD, UTC), `cost_usd` (a decimal amount, read exactly), and optionally `charge`
+ * (`usage`, the default; `credit` or `refund` for a negative amount), `workspace`, `project`,
+ * `api_key`, `user_email`, `tag`, `github_team`, `account` (identities for the attribution rules),
+ * `line_item`, `model`, `input_tokens`, `output_tokens`. Every bad row of every file is reported, by
+ * file and line, and nothing is stored while any row is bad.
  */
+const DECIMAL = /^-?\d+(\.\d+)?$/;
 const amount = z
   .union([z.string(), z.number()])
-  .transform((v) => String(v))
-  .pipe(z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative amount such as 12.50'));
+  .transform((v) => String(v).trim())
+  .pipe(z.string().regex(DECIMAL, 'must be a decimal amount such as 12.50 (or -12.50 for a credit)'));
 const count = z
   .union([z.string(), z.number()])
   .optional()
@@ -24,26 +27,55 @@ const text = z
   .string()
   .optional()
   .transform((v) => (v === '' ? undefined : v));
-const row = z.object({
-  date: z.string().refine(isIsoDay, 'must be a calendar day written YYYY-MM-DD'),
-  cost_usd: amount,
-  workspace: text,
-  project: text,
-  api_key: text,
-  user_email: text,
-  tag: text,
-  github_team: text,
-  account: text,
-  line_item: text,
-  model: text,
-  input_tokens: count,
-  output_tokens: count,
-});
+const row = z
+  .object({
+    date: z.string().refine(isIsoDay, 'must be a calendar day written YYYY-MM-DD'),
+    cost_usd: amount,
+    charge: z
+      .enum(['', 'usage', 'credit', 'refund'], { error: 'must be usage, credit or refund' })
+      .optional()
+      .transform((v) => (v === 'credit' || v === 'refund' ? v : undefined)),
+    workspace: text,
+    project: text,
+    api_key: text,
+    user_email: text,
+    tag: text,
+    github_team: text,
+    account: text,
+    line_item: text,
+    model: text,
+    input_tokens: count,
+    output_tokens: count,
+  })
+  .superRefine((r, ctx) => {
+    const negative = r.cost_usd.startsWith('-') && /[1-9]/.test(r.cost_usd);
+    if (negative && !r.charge)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cost_usd'],
+        message: `${r.cost_usd} is negative: mark the line charge=credit or charge=refund, or give the amount as spent`,
+      });
+    if (r.charge && !negative)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cost_usd'],
+        message: `a ${r.charge} must be a negative amount such as -12.50 (got ${r.cost_usd})`,
+      });
+  });
 
 export class ImportFileError extends Error {
   override readonly name = 'ImportFileError';
   readonly code = 'IMPORT_INVALID';
 }
+
+/** One file of an import: its name (for error messages: a path, or `s3://bucket/key`) and its text. */
+export interface ImportDocument {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** Reads every file an import source has now (a local file or folder, or the stack's drop folder). */
+export type ImportReader = () => Promise<ImportDocument[]>;
 
 /** CSV with a header row; quoted cells may contain commas. */
 function parseCsv(text: string): Array<{ line: number; values: Record<string, string> }> {
@@ -67,34 +99,42 @@ function parseCsv(text: string): Array<{ line: number; values: Record<string, st
   return out;
 }
 
-export function createFileImportConnector(opts: { sourceId: string; path: string }): Connector {
+/** The rows of one document, each with where it is (`file line 3`, `file [2]`). */
+function rowsOf(doc: ImportDocument): Array<{ where: string; values: unknown }> {
+  const isJson = /\.json$/i.test(doc.name) || doc.text.trimStart().startsWith('[');
+  if (!isJson)
+    return parseCsv(doc.text).map((r) => ({ where: `${doc.name} line ${r.line}`, values: r.values }));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(doc.text);
+  } catch (err) {
+    throw new ImportFileError(`${doc.name}: not valid JSON (${(err as Error).message})`);
+  }
+  if (!Array.isArray(parsed)) throw new ImportFileError(`${doc.name}: expected a JSON array of rows`);
+  return parsed.map((values, i) => ({ where: `${doc.name} [${i}]`, values }));
+}
+
+const CHARGE_LINE_ITEM: Record<ChargeKind, string> = { credit: 'Credit', refund: 'Refund' };
+
+export function createFileImportConnector(opts: {
+  sourceId: string;
+  /** The vendor the configured `vendor` names (`gemini`); every line carries it. @default 'other' */
+  vendor?: Vendor;
+  read: ImportReader;
+}): Connector {
+  const vendor = opts.vendor ?? 'other';
   return {
     sourceId: opts.sourceId,
-    vendor: 'other',
+    vendor,
     async fetchUsage(range: DayRange): Promise<UsageFetch> {
-      const raw = await readFile(opts.path, 'utf8').catch((err: Error) => {
-        throw new ImportFileError(`${opts.sourceId}: cannot read ${opts.path} (${err.message})`);
-      });
-      const isJson = /\.json$/i.test(opts.path) || raw.trimStart().startsWith('[');
-      let rows: Array<{ line: number; values: unknown }>;
-      if (isJson) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(raw);
-        } catch (err) {
-          throw new ImportFileError(`${opts.path}: not valid JSON (${(err as Error).message})`);
-        }
-        if (!Array.isArray(parsed)) throw new ImportFileError(`${opts.path}: expected a JSON array of rows`);
-        rows = parsed.map((values, i) => ({ line: i, values }));
-      } else rows = parseCsv(raw);
+      const docs = await opts.read();
       const problems: string[] = [];
       const byKey = new Map<string, VendorUsageLine>();
-      for (const r of rows) {
+      for (const r of docs.flatMap(rowsOf)) {
         const result = row.safeParse(r.values);
-        const where = isJson ? `[${r.line}]` : `line ${r.line}`;
         if (!result.success) {
           for (const issue of result.error.issues)
-            problems.push(`${where}: ${issue.path.join('.') || 'row'}: ${issue.message}`);
+            problems.push(`${r.where}: ${issue.path.join('.') || 'row'}: ${issue.message}`);
           continue;
         }
         const v = result.data;
@@ -112,10 +152,11 @@ export function createFileImportConnector(opts: { sourceId: string; path: string
         );
         const line: VendorUsageLine = {
           date: v.date,
-          vendor: 'other',
+          vendor,
           identities,
-          lineItem: v.line_item ?? v.model ?? 'imported',
+          lineItem: v.line_item ?? (v.charge ? CHARGE_LINE_ITEM[v.charge] : (v.model ?? 'imported')),
           ...(v.model ? { model: v.model } : {}),
+          ...(v.charge ? { charge: v.charge } : {}),
           costMicros: usdStringToMicros(v.cost_usd),
           tokens: { input: v.input_tokens ?? 0, output: v.output_tokens ?? 0 },
           provisional: false,
@@ -125,7 +166,9 @@ export function createFileImportConnector(opts: { sourceId: string; path: string
         byKey.set(k, prev ? { ...prev, costMicros: prev.costMicros + line.costMicros } : line);
       }
       if (problems.length)
-        throw new ImportFileError(`${opts.path}: ${problems.length} bad row(s)\n  ${problems.join('\n  ')}`);
+        throw new ImportFileError(
+          `${opts.sourceId}: ${problems.length} bad row(s)\n  ${problems.join('\n  ')}`,
+        );
       // A file lists the days it has; a day it leaves out is "nothing returned", not proof of zero.
       return { lines: [...byKey.values()] };
     },

@@ -3,6 +3,7 @@ import { budgetNote, dataNotes, outlookSentence, shortDate, statusLabel, usd } f
 import { addDays, utcDayOf } from '../../core/dates.js';
 import { systemClock } from '../../core/ports.js';
 import { forecastTeamBurns, reportedTeams } from '../../core/team-reports.js';
+import { vendorDisplayName } from '../../core/vendors.js';
 import { CliUsageError, COMMON_HELP, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
@@ -85,7 +86,11 @@ export const burnCommand: CommandModule = {
           io.out(
             renderTable(
               ['Vendor', 'YTD', 'Share'],
-              r.byVendor.map((v) => [v.vendor, usd(v.usd), `${Math.round(v.share * 100)}%`]),
+              r.byVendor.map((v) => [
+                vendorDisplayName(v.vendor),
+                usd(v.usd),
+                `${Math.round(v.share * 100)}%`,
+              ]),
             ),
           );
           const budget = budgetNote(r);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import * as z from 'zod';
+import { dropFolderFromEnv } from '../../adapters/imports/drop-folder-env.js';
 import { createLocalSecrets } from '../../adapters/secrets/local-secrets.js';
 import { connectorFor } from '../../adapters/vendors/connectors.js';
 import { shortDate, usd } from '../../core/burn-text.js';
@@ -8,6 +9,7 @@ import { addDays, type IsoDay, utcDayOf } from '../../core/dates.js';
 import type { Connector, DayRange } from '../../core/ingest/connector.js';
 import { type SourceCoverage, summarizeCoverage } from '../../core/ingest/coverage.js';
 import { coverageWindow, type IngestOutcome, runIngest } from '../../core/ingest/run-ingest.js';
+import { createSeatHistory } from '../../core/ingest/seat-history.js';
 import { type Clock, systemClock, type UsageStore } from '../../core/ports.js';
 import { vendorOfSource } from '../../core/team-reports.js';
 import { CliUsageError, COMMON_HELP, flag, parseFlags } from '../flags.js';
@@ -162,12 +164,18 @@ export const ingestCommand: CommandModule = {
     }
     const today = utcDayOf(clock.now());
     const secret = createLocalSecrets(io.env, join(io.cwd, '.burnwatch', 'secrets.json'));
+    const opened = await openStore(io);
+    const deps = {
+      cwd: io.cwd,
+      ...dropFolderFromEnv(io.env),
+      seatHistory: (id: string) => createSeatHistory(opened.store, id),
+    };
     // A source without a connector is reported as failed, like any other source that cannot run.
     const connectors: Connector[] = [];
     const outcomes: IngestOutcome[] = [];
     for (const s of sources) {
       try {
-        connectors.push(connectorFor(s, secret, today));
+        connectors.push(connectorFor(s, secret, today, deps));
       } catch (err) {
         outcomes.push({
           source: s.id,
@@ -186,7 +194,6 @@ export const ingestCommand: CommandModule = {
         });
       }
     }
-    const opened = await openStore(io);
     try {
       const bars = new Map<string, ReturnType<typeof progress>>();
       outcomes.unshift(
@@ -208,9 +215,24 @@ export const ingestCommand: CommandModule = {
       await opened.close();
     }
     io.out(renderIngestTable(outcomes, today));
+    const notes = renderIngestNotes(outcomes);
+    if (notes) io.out(notes);
     return outcomes.some((o) => o.status === 'failed') ? 1 : 0;
   },
 };
+
+/** What the run noticed beyond the table: notes (negative days, fallbacks) and unknown model names. */
+export function renderIngestNotes(outcomes: readonly IngestOutcome[]): string {
+  const lines: string[] = [];
+  for (const o of outcomes) {
+    for (const n of o.notes ?? []) lines.push(`${o.source}: ${n}`);
+    if (o.unknownModels?.length)
+      lines.push(
+        `${o.source}: model names not in the vocabulary (kept as written; add them to functions/core/models.ts): ${o.unknownModels.join(', ')}`,
+      );
+  }
+  return lines.join('\n');
+}
 
 export function renderIngestTable(outcomes: readonly IngestOutcome[], today: IsoDay): string {
   return renderTable(

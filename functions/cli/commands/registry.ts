@@ -7,6 +7,7 @@ export const commands: Record<string, () => Promise<CommandModule>> = {
   forecast: async () => (await import('./forecast.js')).forecastCommand,
   'forecast-series': async () => (await import('./forecast-series.js')).forecastSeriesCommand,
   alerts: async () => (await import('./alerts.js')).alertsCommand,
+  export: async () => (await import('./export.js')).exportCommand,
   burn: async () => (await import('./burn.js')).burnCommand,
   report: async () => (await import('./report.js')).reportCommand,
   budget: async () => (await import('./budget.js')).budgetCommand,

@@ -2,6 +2,7 @@ import type { BurnReport } from '../burn-report.js';
 import { budgetNote, dataNotes } from '../burn-text.js';
 import type { AlertSettings } from '../config/schema.js';
 import { addDays, diffDays, eachDay, type IsoDay, monthOf } from '../dates.js';
+import { canonicalModelId } from '../models.js';
 import { type Micros, microsToUsd } from '../money.js';
 import type { TeamDaySourceTotal } from '../ports.js';
 import type { CoverageOfSource } from '../team-reports.js';
@@ -84,7 +85,7 @@ export function mainDriver(totals: readonly TeamDaySourceTotal[], asOf: IsoDay):
   const vendor = vendors[0];
   if (!vendor) return undefined;
   const modelsOf = (t: TeamDaySourceTotal): Iterable<[string, Micros]> =>
-    t.vendor === vendor ? Object.entries(t.byModel) : [];
+    t.vendor === vendor ? Object.entries(t.byModel).map(([m, v]) => [canonicalModelId(m), v]) : [];
   const recentModels = sumBy(totals, recentFrom, asOf, modelsOf);
   const priorModels = sumBy(totals, priorFrom, priorTo, modelsOf);
   const model = [...recentModels.keys()].sort(
@@ -175,7 +176,8 @@ const IDENTITY_ORDER = [
 
 /** The identity with the most cost among `lines` (preferring lines of `model`). */
 function topIdentity(lines: readonly UsageRecord[], model?: string): SpikeIdentity | undefined {
-  const pool = model && lines.some((l) => l.model === model) ? lines.filter((l) => l.model === model) : lines;
+  const named = (l: UsageRecord) => canonicalModelId(l.modelId ?? l.model ?? l.lineItem) === model;
+  const pool = model && lines.some(named) ? lines.filter(named) : lines;
   const sums = new Map<string, { kind: string; value: string; micros: Micros }>();
   for (const l of pool) {
     const kind = IDENTITY_ORDER.find((k) => l.identities[k]);

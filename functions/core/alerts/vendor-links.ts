@@ -1,3 +1,5 @@
+import { vendorDisplayName } from '../vendors.js';
+
 /** Where each vendor's spend limits are set: the "what to do" links in alerts. */
 export interface SpendLimitLink {
   readonly vendor: string;
@@ -39,13 +41,5 @@ export function spendLimitLink(
   }
 }
 
-export const VENDOR_NAMES: Readonly<Record<string, string>> = {
-  anthropic: 'Anthropic',
-  openai: 'OpenAI',
-  cursor: 'Cursor',
-  copilot: 'GitHub Copilot',
-  bedrock: 'AWS Bedrock',
-  other: 'Other',
-};
-
-export const vendorName = (vendor: string) => VENDOR_NAMES[vendor] ?? vendor;
+/** A vendor's display name (core/vendors.ts: also the vendors an import names, such as Gemini). */
+export const vendorName = (vendor: string) => vendorDisplayName(vendor);

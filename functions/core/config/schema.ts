@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { isIsoDay } from '../dates.js';
 import { fiscalCalendarProblem } from '../fiscal-calendar.js';
 import { HOLIDAY_CALENDARS } from '../holidays.js';
+import { VENDOR_ID_PATTERN, VENDOR_ID_RULE } from '../vendors.js';
 
 /**
  * The one burnwatch config file (`burnwatch.config.json`). Every field a user writes is validated
@@ -79,7 +80,19 @@ export const sourceSchema = z.discriminatedUnion(
   'type',
   [
     z
-      .object({ ...sourceBase, type: z.literal('anthropic'), includeClaudeCode: z.boolean().default(true) })
+      .object({
+        ...sourceBase,
+        type: z.literal('anthropic'),
+        includeClaudeCode: z.boolean().default(true),
+        /**
+         * Where cost comes from: `analytics` (the Usage and Cost Analytics API, per workspace, API key,
+         * model and service tier; falls back to the cost report where the organization lacks it) or
+         * `cost-report` (the legacy report, per workspace and description).
+         */
+        costSource: z
+          .enum(['analytics', 'cost-report'], { error: 'must be analytics or cost-report' })
+          .default('cost-report'),
+      })
       .strict(),
     z.object({ ...sourceBase, type: z.literal('openai') }).strict(),
     z.object({ ...sourceBase, type: z.literal('cursor') }).strict(),
@@ -90,6 +103,13 @@ export const sourceSchema = z.discriminatedUnion(
         organization: z.string().min(1, 'must be the GitHub organization login'),
         /** Flat seat price per month, accrued per day to the seat's team. */
         seatPriceUsdPerMonth: z.number().nonnegative().default(19),
+        /**
+         * First day billed in AI credits (GitHub moved Copilot to them on 2026-06-01); days before it
+         * are read as premium requests. null: a legacy plan still billed in premium requests.
+         */
+        aiCreditsFrom: isoDay.nullable().default('2026-06-01'),
+        /** AI credits per seated user (one call per user and day; not for enterprise-owned orgs). */
+        aiCreditsPerUser: z.boolean().default(false),
       })
       .strict(),
     z
@@ -106,11 +126,21 @@ export const sourceSchema = z.discriminatedUnion(
       .object({
         ...sourceBase,
         type: z.literal('import'),
-        /** Path to a CSV or JSON file in the documented import format. */
-        path: z.string().min(1),
-        vendor: z.string().min(1).default('other'),
+        /** A CSV or JSON file in the documented import format, or a folder of them (CLI). */
+        path: z.string().min(1).optional(),
+        /**
+         * Read the files under `imports/<source id>/` in the stack's import bucket instead (the daily
+         * ingest Lambda, or the CLI with BURNWATCH_IMPORT_BUCKET set).
+         */
+        drop: z.boolean().optional(),
+        /** The vendor the spend is from: shown in every breakdown and alert (`gemini` → "Gemini"). */
+        vendor: z.string().regex(VENDOR_ID_PATTERN, VENDOR_ID_RULE).default('other'),
       })
-      .strict(),
+      .strict()
+      .refine((s) => (s.path !== undefined) !== (s.drop === true), {
+        error: "give either path (a local file or folder) or drop: true (the stack's drop folder), not both",
+        path: ['path'],
+      }),
   ],
   { error: 'must be one of anthropic, openai, cursor, copilot, bedrock, import' },
 );
@@ -238,6 +268,30 @@ export const configSchema = z
   });
 
 /**
+ * Each vendor's base URL shape (docs/ingest.md "Base URLs"): OpenAI's includes the API version
+ * (`https://api.openai.com/v1`), the others are the origin (a proxy may add a path prefix), and
+ * burnwatch adds `/v1/…` itself for Anthropic.
+ */
+function baseUrlProblem(type: unknown, baseUrl: unknown): string | undefined {
+  if (typeof baseUrl !== 'string' || !URL.canParse(baseUrl)) return undefined;
+  const path = new URL(baseUrl).pathname.replace(/\/+$/, '');
+  if (type === 'openai' && !path.endsWith('/v1'))
+    return `must end in /v1 for OpenAI (e.g. "https://api.openai.com/v1"; got path "${path || '/'}")`;
+  // GitHub Enterprise Server's API root is `/api/v3`, so GitHub's is not checked here.
+  if ((type === 'anthropic' || type === 'cursor') && /\/v\d+$/.test(path))
+    return `must be the bare origin for ${type} (e.g. "${DEFAULT_BASE_URLS[type]}"): burnwatch adds the API path itself, so "${path}" would be sent twice`;
+  return undefined;
+}
+
+/** The vendors' own base URLs (what each connector uses when `baseUrl` is not set). */
+export const DEFAULT_BASE_URLS = {
+  anthropic: 'https://api.anthropic.com',
+  openai: 'https://api.openai.com/v1',
+  cursor: 'https://api.cursor.com',
+  copilot: 'https://api.github.com',
+} as const;
+
+/**
  * Checks between fields (duplicate ids, rules naming unknown teams, threshold order). Works on loosely
  * typed input too, so `parseConfig` can report these alongside field errors in one pass.
  */
@@ -262,6 +316,8 @@ export function crossReferenceProblems(raw: unknown): Array<{ path: (string | nu
         problems.push({ path: ['sources', i, 'id'], message: `duplicate source id "${id}"` });
       sourceIds.add(id);
     }
+    const problem = baseUrlProblem(obj(s).type, obj(s).baseUrl);
+    if (problem) problems.push({ path: ['sources', i, 'baseUrl'], message: problem });
     arr(obj(s).attribution).forEach((rule, j) => {
       const team = obj(rule).team;
       if (typeof team === 'string' && team !== UNALLOCATED_TEAM && !teamIds.has(team)) {

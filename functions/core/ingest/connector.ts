@@ -1,5 +1,6 @@
 import type { IsoDay } from '../dates.js';
-import type { Vendor, VendorUsageLine } from '../usage.js';
+import type { VendorUsageLine } from '../usage.js';
+import type { Vendor } from '../vendors.js';
 
 /** Inclusive UTC day range. */
 export interface DayRange {
@@ -18,6 +19,8 @@ export interface DayRange {
 export interface UsageFetch {
   readonly lines: VendorUsageLine[];
   readonly answeredDays?: ReadonlySet<IsoDay>;
+  /** What the connector wants the run report to say (a fallback it took), never an error. */
+  readonly notes?: readonly string[];
 }
 
 /**

@@ -2,7 +2,7 @@ import { attributeLines, createAttributor } from '../attribution.js';
 import type { BurnwatchConfig } from '../config/schema.js';
 import { addDays, eachDay, type IsoDay, utcDayOf } from '../dates.js';
 import { fiscalYearOf } from '../fiscal-calendar.js';
-import { type Micros, microsToCentsNumber } from '../money.js';
+import { formatUsd, type Micros, microsToCentsNumber } from '../money.js';
 import { type Clock, type SourceDayManifest, systemClock, type UsageStore } from '../ports.js';
 import { type Connector, type DayRange, SourceOutOfTimeError } from './connector.js';
 import {
@@ -14,6 +14,8 @@ import {
   type SourceCoverage,
   summarizeCoverage,
 } from './coverage.js';
+import { withCanonicalModels } from './model-vocabulary.js';
+import { negativeTeamDays } from './negative-days.js';
 
 /** What one source's run did. */
 export interface IngestOutcome {
@@ -37,6 +39,13 @@ export interface IngestOutcome {
   readonly healedDays: number;
   /** The source's coverage of `range` after the run. */
   readonly coverage?: SourceCoverage;
+  /** Model names the vocabulary (core/models.ts) does not know: kept as written, listed to be added. */
+  readonly unknownModels?: readonly string[];
+  /**
+   * What the run noticed and stored as it is: the connector's notes (a fallback it took) and every
+   * team-day that credits or refunds took below zero.
+   */
+  readonly notes?: readonly string[];
   readonly error?: string;
 }
 
@@ -116,13 +125,16 @@ async function ingestSource(
   const provisional = new Set<IsoDay>();
   const unmatched = new Map<string, Micros>();
   let error: string | undefined;
+  const unknownModels = new Set<string>();
+  const notes: string[] = [];
   opts.onProgress?.(sourceId, 0, due.length);
   for (const chunk of chunkRuns(due, opts.chunkDays ?? 31)) {
     const days = eachDay(chunk.from, chunk.to);
     try {
       if (signal?.aborted) throw new SourceOutOfTimeError(sourceId);
       const fetched = await connector.fetchUsage(chunk, signal);
-      const { records: attributed, summary } = attributeLines(sourceId, fetched.lines, attribute);
+      const named = withCanonicalModels(fetched.lines);
+      const { records: attributed, summary } = attributeLines(sourceId, named.lines, attribute);
       const answers = dayAnswers(days, attributed, fetched.answeredDays);
       const at = clock.now().toISOString();
       await opts.store.writeSourceDays(
@@ -138,6 +150,12 @@ async function ingestSource(
       unallocated += summary.unallocatedMicros;
       for (const r of attributed) if (r.provisional) provisional.add(r.date);
       for (const [who, m] of summary.unmatched) unmatched.set(who, (unmatched.get(who) ?? 0n) + m);
+      for (const name of named.unknown) unknownModels.add(name);
+      notes.push(...(fetched.notes ?? []));
+      for (const d of negativeTeamDays(attributed))
+        notes.push(
+          `${d.date}: ${d.team}'s day is ${formatUsd(d.micros, { cents: true })} (credits or refunds exceed its usage); stored as negative`,
+        );
       done += days.length;
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
@@ -170,6 +188,8 @@ async function ingestSource(
     provisionalDays: provisional.size,
     healedDays: [...holesBefore].filter((d) => !coverage.undelivered.has(d)).length,
     coverage,
+    ...(unknownModels.size ? { unknownModels: [...unknownModels].sort() } : {}),
+    ...(notes.length ? { notes: [...new Set(notes)] } : {}),
     ...(error ? { error } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { burnupChartInput } from '../chart/burnup-data.js';
 import { renderBurnupSvg } from '../chart/burnup-svg.js';
 import type { IsoDay } from '../dates.js';
 import type { CoverageOfSource, TeamBurn } from '../team-reports.js';
+import { vendorDisplayName } from '../vendors.js';
 
 /** One alert rule's standing for a team, from its lifecycle state. */
 export interface AlertHistoryRow {
@@ -183,7 +184,7 @@ function teamSection(b: TeamBurn): string {
   const vendors = r.byVendor
     .map(
       (v) =>
-        `<tr><td>${esc(v.vendor)}</td><td class="n">${usd(v.usd)}</td><td class="n">${Math.round(v.share * 100)}%</td></tr>`,
+        `<tr><td>${esc(vendorDisplayName(v.vendor))}</td><td class="n">${usd(v.usd)}</td><td class="n">${Math.round(v.share * 100)}%</td></tr>`,
     )
     .join('');
   const models = r.byModel

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { type BurnReport, burnReportSchema } from '../burn-report.js';
 import { dataNotes, dayCount, outlookSentence, shortDate, statusLabel, usd } from '../burn-text.js';
 import { type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
+import { vendorDisplayName } from '../vendors.js';
 
 /** The fields of Slack's slash-command POST that /burn uses (application/x-www-form-urlencoded). */
 export const slashPayloadSchema = z.object({
@@ -226,7 +227,7 @@ function overview(r: BurnReport, access: Access, share: boolean): SlackBlock[] {
       `*By vendor*: ${
         r.byVendor
           .slice(0, 6)
-          .map((v) => `${v.vendor} ${usd(v.usd)} (${Math.round(v.share * 100)}%)`)
+          .map((v) => `${vendorDisplayName(v.vendor)} ${usd(v.usd)} (${Math.round(v.share * 100)}%)`)
           .join(' · ') || 'no spend yet'
       }`,
     ),
@@ -254,7 +255,7 @@ function detail(r: BurnReport, view: Exclude<View, 'overview'>): SlackBlock[] {
     view === 'vendors'
       ? r.byVendor.map(
           (v) =>
-            `${v.vendor.padEnd(12)} ${usd(v.usd).padStart(12)}  ${String(Math.round(v.share * 100)).padStart(3)}%`,
+            `${vendorDisplayName(v.vendor).padEnd(14)} ${usd(v.usd).padStart(12)}  ${String(Math.round(v.share * 100)).padStart(3)}%`,
         )
       : view === 'models'
         ? r.byModel.map((m) => `${m.model.slice(0, 32).padEnd(32)} ${usd(m.usd).padStart(12)}`)

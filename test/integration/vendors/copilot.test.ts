@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createCopilotConnector } from '../../../functions/adapters/vendors/copilot.js';
 import { parseConfig } from '../../../functions/core/config/load.js';
 import { runIngest } from '../../../functions/core/ingest/run-ingest.js';
+import { createSeatHistory, type SeatHistory } from '../../../functions/core/ingest/seat-history.js';
+import { roundDiv } from '../../../functions/core/money.js';
 import type { UsageStore } from '../../../functions/core/ports.js';
 import {
   type CopilotFault,
@@ -47,6 +49,14 @@ interface Run {
   perPage?: number;
   totalSeats?: number | null;
   linkOrigin?: string;
+  /** @default null: a legacy plan billed in premium requests (the tests before AI credits) */
+  aiCreditsFrom?: string | null;
+  aiCredits?: (day: string, user?: string) => Array<{ model: string; credits: number }>;
+  aiCreditsPerUser?: boolean;
+  refuseUserFilter?: boolean;
+  seatHistory?: SeatHistory;
+  /** The run's clock. @default 2026-07-01T06:00:00Z */
+  now?: string;
 }
 const short = { from: '2026-06-01', to: '2026-06-03' };
 
@@ -66,6 +76,8 @@ async function ingest(store: UsageStore, r: Run = {}) {
     faults: r.faults ?? {},
     ...(r.totalSeats !== undefined ? { totalSeats: r.totalSeats } : {}),
     ...(r.linkOrigin ? { linkOrigin: r.linkOrigin } : {}),
+    ...(r.aiCredits ? { aiCredits: r.aiCredits } : {}),
+    ...(r.refuseUserFilter ? { refuseUserFilter: true } : {}),
   });
   try {
     const connector = createCopilotConnector({
@@ -78,15 +90,24 @@ async function ingest(store: UsageStore, r: Run = {}) {
       random: () => 0.1,
       timeoutMs: 200,
       ...(r.perPage ? { perPage: r.perPage } : {}),
+      aiCreditsFrom: r.aiCreditsFrom === undefined ? null : r.aiCreditsFrom,
+      ...(r.aiCreditsPerUser ? { aiCreditsPerUser: true } : {}),
+      ...(r.seatHistory ? { seatHistory: r.seatHistory } : {}),
+      ...(r.now ? { today: r.now.slice(0, 10) } : {}),
     });
     const [outcome] = await runIngest({
       config,
       store,
       connectors: [connector],
       range: r.range ?? short,
-      clock: { now: () => new Date('2026-07-01T06:00:00Z') },
+      clock: { now: () => new Date(r.now ?? '2026-07-01T06:00:00Z') },
     });
-    return { outcome, requests: server.requests(), seatUrls: server.seatUrls() };
+    return {
+      outcome,
+      requests: server.requests(),
+      seatUrls: server.seatUrls(),
+      billingUrls: server.billingUrls(),
+    };
   } finally {
     await server.close();
   }
@@ -220,4 +241,165 @@ describe('Copilot connector over loopback into DynamoDB Local', () => {
       expect(await everything(store)).toEqual(before);
     },
   );
+
+  it('moves from premium requests to AI credits on 1 Jun: every day billed once, none twice (issue 16)', async () => {
+    // Prepare: the org's plan changed on 1 Jun. GitHub still answers premium requests for June (the
+    // legacy meter) and AI credits for May (nothing): burnwatch must ask each day exactly one.
+    const { store } = await dynamo.newStore();
+    const range = { from: '2026-05-29', to: '2026-06-03' };
+    // Act
+    const { outcome, billingUrls } = await ingest(store, {
+      range,
+      aiCreditsFrom: '2026-06-01',
+      netAmount: 4.04,
+      aiCredits: (day) => (day >= '2026-06-01' ? [{ model: 'Claude Sonnet 4.6', credits: 750 }] : []),
+    });
+    // Assess
+    expect(outcome?.status).toBe('ok');
+    expect(billingUrls).toEqual([
+      'premium_request 2026-05-29',
+      'premium_request 2026-05-30',
+      'premium_request 2026-05-31',
+      'ai_credit 2026-06-01',
+      'ai_credit 2026-06-02',
+      'ai_credit 2026-06-03',
+    ]);
+    const org = await store.teamDailyTotals('unallocated', range.from, range.to);
+    // May has 31 days ($39 ÷ 31 a seat, each individually assigned seat a line), June 30; metered: $4.04 of premium requests, then $7.50 of credits.
+    const seatDay = (day: string) => (day < '2026-06-01' ? 30n * roundDiv(39_000_000n, 31n) : 30n * SEAT_DAY);
+    expect(org.map((t) => [t.date, t.costMicros - seatDay(t.date)])).toEqual([
+      ['2026-05-29', 4_040_000n],
+      ['2026-05-30', 4_040_000n],
+      ['2026-05-31', 4_040_000n],
+      ['2026-06-01', 7_500_000n],
+      ['2026-06-02', 7_500_000n],
+      ['2026-06-03', 7_500_000n],
+    ]);
+    const [credits] = (await store.teamLines('copilot', '2026-06-02', 'unallocated')).filter(
+      (l) => l.lineItem !== 'Copilot seats',
+    );
+    expect(credits).toMatchObject({
+      lineItem: 'Copilot AI Credits (Claude Sonnet 4.6)',
+      modelId: 'claude-sonnet-4-6',
+      quantity: { value: 750, unit: 'Credits' },
+      costMicros: 7_500_000n,
+    });
+  });
+
+  it('attributes AI credits per user to the seat’s team, the rest to the organization, summing to it exactly', async () => {
+    const { store } = await dynamo.newStore();
+    const day = { from: '2026-06-10', to: '2026-06-10' };
+    const few: Seat[] = [
+      { login: 'ana', team: 'payments', createdAt: '2026-01-05' },
+      { login: 'bo', team: null, createdAt: '2026-01-05' },
+    ];
+    const { outcome, billingUrls } = await ingest(store, {
+      range: day,
+      seats: few,
+      aiCreditsFrom: '2026-06-01',
+      aiCreditsPerUser: true,
+      aiCredits: (_d, user) => [
+        { model: 'GPT-5 mini', credits: user === 'ana' ? 120 : user === 'bo' ? 30 : 175.5 },
+      ],
+    });
+    expect(outcome?.status).toBe('ok');
+    expect(billingUrls).toEqual([
+      'ai_credit 2026-06-10',
+      'ai_credit 2026-06-10 ana',
+      'ai_credit 2026-06-10 bo',
+    ]);
+    const payments = await store.teamLines('copilot', '2026-06-10', 'payments');
+    expect(payments.find((l) => l.identities.account === 'ana')).toMatchObject({
+      identities: { account: 'ana', githubTeam: 'payments' },
+      costMicros: 1_200_000n,
+    });
+    const rest = (await store.teamLines('copilot', '2026-06-10', 'unallocated')).filter(
+      (l) => l.lineItem !== 'Copilot seats',
+    );
+    expect(rest.map((l) => [l.identities.account, l.costMicros]).sort()).toEqual([
+      ['acme', 255_000n],
+      ['bo', 300_000n],
+    ]);
+  });
+
+  it('says to turn per-user AI credits off when GitHub refuses the user filter', async () => {
+    const { store } = await dynamo.newStore();
+    const { outcome } = await ingest(store, {
+      range: { from: '2026-06-10', to: '2026-06-10' },
+      seats: [{ login: 'ana', team: 'payments', createdAt: '2026-01-05' }],
+      aiCreditsFrom: '2026-06-01',
+      aiCreditsPerUser: true,
+      refuseUserFilter: true,
+      aiCredits: () => [{ model: 'GPT-5', credits: 10 }],
+    });
+    expect(outcome?.status).toBe('failed');
+    expect(outcome?.error).toMatch(/HTTP 403 .*cannot filter usage by user.*set aiCreditsPerUser: false/);
+  });
+
+  it.each([
+    ['429', { 3: '429' }, 'ok'],
+    ['500', { 3: '500' }, 'ok'],
+    ['slow', { 3: 'slow' }, 'ok'],
+    ['truncated', { 3: 'truncated' }, /billing\/ai_credit\/usage page 1: response is not valid JSON/],
+    [
+      'malformed',
+      { 3: 'malformed' },
+      /billing\/ai_credit\/usage page 1: usageItems\[0\]\.netAmount: expected a number of dollars/,
+    ],
+  ] as const)(
+    'AI credits: on %s it stores exactly what was served or fails and keeps the store',
+    async (_f, faults, expected) => {
+      const { store } = await dynamo.newStore();
+      const r = { aiCreditsFrom: '2026-06-01', aiCredits: () => [{ model: 'GPT-5', credits: 404 }] };
+      await ingest(store, { ...r, netAmount: 1 });
+      const before = await everything(store);
+      // Requests 1–2: seat pages; 3: the first day's AI credits.
+      const { outcome } = await ingest(store, {
+        ...r,
+        aiCredits: () => [{ model: 'GPT-5', credits: 505 }],
+        faults,
+        waits: [],
+      });
+      if (expected === 'ok') {
+        expect(outcome?.status).toBe('ok');
+        expect(await money(store, 'unallocated')).toBe(3n * (30n * SEAT_DAY + 5_050_000n));
+      } else {
+        expect(outcome?.status).toBe('failed');
+        expect(outcome?.error).toMatch(expected);
+        expect(await everything(store)).toEqual(before);
+      }
+    },
+  );
+
+  it('keeps each day’s seats as burnwatch saw them that day, from the day it was installed', async () => {
+    // Prepare: installed 1 Jun, when ana's seat came from payments; on 2 Jun it moved to the search team.
+    const { store } = await dynamo.newStore();
+    const history = createSeatHistory(store, 'copilot');
+    const ana = (team: string) => [{ login: 'ana', team, createdAt: '2026-01-05' }];
+    const days = { from: '2026-05-31', to: '2026-06-02' };
+    await ingest(store, {
+      seats: ana('payments'),
+      seatHistory: history,
+      range: days,
+      now: '2026-06-01T06:00:00Z',
+    });
+    // Act: the next day's run (seat moved) re-pulls all three days.
+    const { outcome } = await ingest(store, {
+      seats: ana('search'),
+      seatHistory: history,
+      range: days,
+      now: '2026-06-02T06:00:00Z',
+    });
+    // Assess: 1 Jun stays with payments (its snapshot); 2 Jun is search's; 31 May predates the first
+    // snapshot and is rebuilt from it (approximate, and said so).
+    expect(outcome?.error).toBeUndefined();
+    const payments = await store.teamDailyTotals('payments', days.from, days.to);
+    expect(payments.map((t) => t.date)).toEqual(['2026-05-31', '2026-06-01']);
+    const search = await store.teamLines('copilot', '2026-06-02', 'unallocated');
+    const seatLines = search.filter((l) => l.lineItem === 'Copilot seats');
+    expect(seatLines.map((l) => l.identities)).toEqual([{ githubTeam: 'search' }]);
+    expect(outcome?.notes).toEqual([
+      'seats before the first stored seat snapshot are rebuilt from the earliest list (approximate)',
+    ]);
+  });
 });

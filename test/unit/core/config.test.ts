@@ -149,4 +149,37 @@ describe('config', () => {
   it('reports a JSON syntax error as a problem with the file', () => {
     expect(() => parseConfigText('{"teams": [', 'x.json')).toThrow(/\(file\): is not valid JSON/);
   });
+
+  it.each([
+    ['openai', 'https://api.openai.com', /sources\[0\]\.baseUrl: must end in \/v1 for OpenAI/],
+    [
+      'anthropic',
+      'https://api.anthropic.com/v1',
+      /sources\[0\]\.baseUrl: must be the bare origin for anthropic \(e\.g\. "https:\/\/api\.anthropic\.com"\)/,
+    ],
+    ['cursor', 'https://api.cursor.com/v1/', /must be the bare origin for cursor/],
+  ])('names the fix for a %s base URL of the wrong shape (%s)', (type, baseUrl, message) => {
+    const raw = { ...minimal(), sources: [{ id: 's', type, baseUrl }] };
+    expect(problems(raw).join('\n')).toMatch(message);
+  });
+
+  it('accepts base URLs of the documented shapes, proxies with a path prefix included', () => {
+    const sources = [
+      { id: 'a', type: 'anthropic', baseUrl: 'https://llm-proxy.corp/anthropic' },
+      { id: 'o', type: 'openai', baseUrl: 'http://127.0.0.1:8080/v1' },
+      { id: 'c', type: 'copilot', organization: 'acme', baseUrl: 'https://api.github.com/' },
+      { id: 'i', type: 'import', vendor: 'gemini', drop: true },
+    ];
+    expect(problems({ ...minimal(), sources })).toEqual([]);
+  });
+
+  it('asks an import for either a path or the drop folder, and a vendor id', () => {
+    const both = { ...minimal(), sources: [{ id: 'i', type: 'import', path: 'x.csv', drop: true }] };
+    expect(problems(both).join('\n')).toMatch(/sources\[0\]\.path: give either path .* or drop: true/);
+    const badVendor = {
+      ...minimal(),
+      sources: [{ id: 'i', type: 'import', path: 'x.csv', vendor: 'Google Gemini' }],
+    };
+    expect(problems(badVendor).join('\n')).toMatch(/sources\[0\]\.vendor: must be a vendor id in lowercase/);
+  });
 });

@@ -1,11 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { localImportReader } from '../../../functions/adapters/imports/local-files.js';
 import {
   createFileImportConnector,
   ImportFileError,
 } from '../../../functions/adapters/vendors/file-import.js';
+import { sumMicros } from '../../../functions/core/money.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'burnwatch-import-'));
 const file = (name: string, text: string) => {
@@ -14,6 +16,12 @@ const file = (name: string, text: string) => {
   return path;
 };
 const range = { from: '2026-03-01', to: '2026-03-31' };
+const importer = (path: string, vendor?: string) =>
+  createFileImportConnector({
+    sourceId: 'x',
+    read: localImportReader('x', path),
+    ...(vendor ? { vendor } : {}),
+  });
 
 describe('CSV/JSON import', () => {
   it('reads CSV rows exactly, with identities for attribution, inside the window only', async () => {
@@ -21,14 +29,13 @@ describe('CSV/JSON import', () => {
       'ok.csv',
       'date,cost_usd,project,line_item,model,input_tokens\n2026-03-02,12.345678,gemini-pay,"Gemini 2.5 Pro, output",gemini-2.5-pro,1000\n2026-03-02,0.000001,gemini-pay,"Gemini 2.5 Pro, output",gemini-2.5-pro,\n2026-04-01,99,gemini-pay,x,,\n',
     );
-    const { lines, answeredDays } = await createFileImportConnector({ sourceId: 'gemini', path }).fetchUsage(
-      range,
-    );
+    const { lines, answeredDays } = await importer(path).fetchUsage(range);
     expect(lines).toHaveLength(1);
     // A file has no per-day buckets: a day it leaves out is not affirmed as zero.
     expect(answeredDays).toBeUndefined();
     expect(lines[0]).toMatchObject({
       date: '2026-03-02',
+      vendor: 'other',
       identities: { project: 'gemini-pay' },
       lineItem: 'Gemini 2.5 Pro, output',
       costMicros: 12_345_679n,
@@ -40,19 +47,51 @@ describe('CSV/JSON import', () => {
       'ok.json',
       JSON.stringify([{ date: '2026-03-05', cost_usd: 7.5, user_email: 'a@corp.com' }]),
     );
-    const [line] = (await createFileImportConnector({ sourceId: 'x', path }).fetchUsage(range)).lines;
+    const [line] = (await importer(path).fetchUsage(range)).lines;
     expect(line).toMatchObject({ costMicros: 7_500_000n, identities: { userEmail: 'a@corp.com' } });
+  });
+
+  it('puts the configured vendor on every line (issue 16: a Gemini import is not "Other")', async () => {
+    const path = file('gemini.csv', 'date,cost_usd,project\n2026-03-02,10,gemini-pay\n');
+    const connector = importer(path, 'gemini');
+    const { lines } = await connector.fetchUsage(range);
+    expect(connector.vendor).toBe('gemini');
+    expect(lines.map((l) => l.vendor)).toEqual(['gemini']);
+  });
+
+  it('keeps a refund and a credit as negative lines of their own that reduce the day exactly', async () => {
+    const path = file(
+      'refund.csv',
+      'date,cost_usd,charge,project,line_item\n2026-03-02,100.00,,p,Gemini API\n2026-03-02,-12.34,refund,p,Gemini API\n2026-03-02,-0.01,credit,p,\n',
+    );
+    const { lines } = await importer(path, 'gemini').fetchUsage(range);
+    expect(lines.map((l) => [l.lineItem, l.charge, l.costMicros])).toEqual([
+      ['Gemini API', undefined, 100_000_000n],
+      ['Gemini API', 'refund', -12_340_000n],
+      ['Credit', 'credit', -10_000n],
+    ]);
+    expect(sumMicros(lines.map((l) => l.costMicros))).toBe(87_650_000n);
+  });
+
+  it('reads every CSV and JSON file of a folder, in name order, naming the file of each bad row', async () => {
+    const folder = join(dir, 'drop');
+    mkdirSync(folder);
+    writeFileSync(join(folder, '2026-03.csv'), 'date,cost_usd\n2026-03-01,5\n');
+    writeFileSync(join(folder, '2026-04.json'), JSON.stringify([{ date: '2026-03-09', cost_usd: 'x' }]));
+    writeFileSync(join(folder, 'README.txt'), 'not read');
+    await expect(importer(folder).fetchUsage(range)).rejects.toThrow(
+      /1 bad row\(s\)\n {2}.*2026-04\.json \[0\]: cost_usd: must be a decimal amount/,
+    );
   });
 
   it('reports every bad row by line and imports nothing', async () => {
     const path = file(
       'bad.csv',
-      'date,cost_usd\n2026-03-01,5\n2026-02-30,5\n2026-03-03,-2\n2026-03-04,abc\n',
+      'date,cost_usd,charge\n2026-03-01,5,\n2026-02-30,5,\n2026-03-03,-2,\n2026-03-04,abc,\n2026-03-05,3,refund\n2026-03-06,-1,rebate\n',
     );
-    const run = createFileImportConnector({ sourceId: 'x', path }).fetchUsage(range);
-    await expect(run).rejects.toBeInstanceOf(ImportFileError);
-    await expect(createFileImportConnector({ sourceId: 'x', path }).fetchUsage(range)).rejects.toThrow(
-      /3 bad row\(s\)[\s\S]*line 3: date: must be a calendar day[\s\S]*line 4: cost_usd: must be a non-negative amount[\s\S]*line 5: cost_usd/,
+    await expect(importer(path).fetchUsage(range)).rejects.toBeInstanceOf(ImportFileError);
+    await expect(importer(path).fetchUsage(range)).rejects.toThrow(
+      /5 bad row\(s\)[\s\S]*line 3: date: must be a calendar day[\s\S]*line 4: cost_usd: -2 is negative: mark the line charge=credit or charge=refund[\s\S]*line 5: cost_usd[\s\S]*line 6: cost_usd: a refund must be a negative amount[\s\S]*line 7: charge: must be usage, credit or refund/,
     );
   });
 });
