@@ -14,7 +14,13 @@ import {
 } from '../../core/ingest/connector.js';
 import { usdStringToMicros } from '../../core/money.js';
 import type { VendorUsageLine } from '../../core/usage.js';
-import { checkPageLimit, firstProblem, VendorHttpError, VendorResponseError } from './http.js';
+import {
+  checkPageLimit,
+  firstProblem,
+  redactedExcerpt,
+  VendorHttpError,
+  VendorResponseError,
+} from './http.js';
 
 /**
  * AWS Bedrock spend from Cost Explorer `GetCostAndUsage`: DAILY, filtered to the configured services,
@@ -80,7 +86,7 @@ export function createBedrockConnector(opts: BedrockOptions): Connector {
           );
         } catch (err) {
           if (signal?.aborted) throw new SourceOutOfTimeError(site);
-          throw sdkFailure(site, err);
+          throw sdkFailure(site, err, await credentialSecrets(opts.client));
         }
         const parsed = ceResponse.safeParse(out);
         if (!parsed.success) throw new VendorResponseError(`${site}: ${firstProblem(parsed.error)}`);
@@ -114,17 +120,28 @@ export function createBedrockConnector(opts: BedrockOptions): Connector {
  * What the SDK threw, named by call site like the HTTP connectors' errors: a body that is not JSON
  * (cut off) is a bad response; anything else (retries exhausted, access denied) a transport failure.
  */
-function sdkFailure(site: string, err: unknown): Error {
+function sdkFailure(site: string, err: unknown, secrets: readonly string[]): Error {
   const e = err instanceof Error ? err : new Error(String(err));
+  // The SDK's message can carry what the endpoint (or a proxy) sent back, credentials included:
+  // redacted before it is cut, like every vendor body (http.ts).
+  const detail = redactedExcerpt(e.message.split('\n')[0] ?? '', secrets);
   if (e.name === 'SyntaxError') {
-    return new VendorResponseError(`${site}: response is not valid JSON (${e.message.split('\n')[0]})`, {
-      cause: e,
-    });
+    return new VendorResponseError(`${site}: response is not valid JSON (${detail})`, { cause: e });
   }
   const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return new VendorHttpError(`${site}: ${e.name}${status ? ` (HTTP ${status})` : ''}: ${e.message}`, status, {
+  return new VendorHttpError(`${site}: ${e.name}${status ? ` (HTTP ${status})` : ''}: ${detail}`, status, {
     cause: e,
   });
+}
+
+/** The client's credentials as strings to redact (none when they cannot be resolved). */
+async function credentialSecrets(client: CostExplorerClient): Promise<string[]> {
+  try {
+    const c = await client.config.credentials();
+    return [c.accessKeyId, c.secretAccessKey, c.sessionToken ?? ''].filter((x) => x.length >= 8);
+  } catch {
+    return [];
+  }
 }
 
 export interface CostExplorerClientOptions {

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { isIsoDay } from '../../core/dates.js';
 import type { Connector, DayRange, UsageFetch } from '../../core/ingest/connector.js';
+import { locateJsonSyntaxError } from '../../core/json-syntax.js';
 import { usdStringToMicros } from '../../core/money.js';
 import { type ChargeKind, type Identities, lineKey, type VendorUsageLine } from '../../core/usage.js';
 import type { Vendor } from '../../core/vendors.js';
@@ -104,12 +105,13 @@ function rowsOf(doc: ImportDocument): Array<{ where: string; values: unknown }> 
   const isJson = /\.json$/i.test(doc.name) || doc.text.trimStart().startsWith('[');
   if (!isJson)
     return parseCsv(doc.text).map((r) => ({ where: `${doc.name} line ${r.line}`, values: r.values }));
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(doc.text);
-  } catch (err) {
-    throw new ImportFileError(`${doc.name}: not valid JSON (${(err as Error).message})`);
-  }
+  // Node's JSON.parse message quotes the text around the error (people's emails): name the position.
+  const problem = locateJsonSyntaxError(doc.text);
+  if (problem)
+    throw new ImportFileError(
+      `${doc.name}: not valid JSON at line ${problem.line}, column ${problem.column} (${problem.message})`,
+    );
+  const parsed: unknown = JSON.parse(doc.text);
   if (!Array.isArray(parsed)) throw new ImportFileError(`${doc.name}: expected a JSON array of rows`);
   return parsed.map((values, i) => ({ where: `${doc.name} [${i}]`, values }));
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { locateJsonSyntaxError } from '../json-syntax.js';
 import { type BurnwatchConfig, configSchema, crossReferenceProblems } from './schema.js';
 
 /** One problem with a config, as `path: message` (e.g. `teams[2].annualBudgetUsd: must be a positive number`). */
@@ -71,12 +72,14 @@ export function parseConfig(raw: unknown, source = 'config'): BurnwatchConfig {
 
 /** Parse config text (JSON). A syntax error is reported with its position. */
 export function parseConfigText(text: string, source = 'config'): BurnwatchConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new ConfigError(source, [{ path: '(file)', message: `is not valid JSON: ${detail}` }]);
-  }
-  return parseConfig(raw, source);
+  // Named by position, never quoted: Node's JSON.parse message would quote the text around it.
+  const problem = locateJsonSyntaxError(text);
+  if (problem)
+    throw new ConfigError(source, [
+      {
+        path: '(file)',
+        message: `is not valid JSON at line ${problem.line}, column ${problem.column}: ${problem.message}`,
+      },
+    ]);
+  return parseConfig(JSON.parse(text), source);
 }

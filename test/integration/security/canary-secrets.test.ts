@@ -126,7 +126,8 @@ function project(secretsFile: string): { dir: string; config: string } {
         id: v,
         type: v,
         secretName: `burnwatch/${v}`,
-        baseUrl: baseUrls[v],
+        // OpenAI's base URL includes /v1 (the config checks it); the echo server answers any path.
+        baseUrl: v === 'openai' ? `${baseUrls[v]}/v1` : baseUrls[v],
         ...(v === 'copilot' ? { organization: 'acme', seatPriceUsdPerMonth: 19 } : {}),
       })),
       finance: { slackChannel: '#finance' },

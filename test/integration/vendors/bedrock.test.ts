@@ -125,3 +125,49 @@ describe('Bedrock (Cost Explorer) connector over loopback into DynamoDB Local', 
     },
   );
 });
+
+describe('Cost Explorer errors and credentials', () => {
+  it('never shows a credential an endpoint (or a proxy) echoes back in its error', async () => {
+    // Prepare: an endpoint that answers 400 quoting the request's session token.
+    const { createServer } = await import('node:http');
+    const token = `IQoJb3JpZ2luX2VjE${'x'.repeat(20)}canaryTOKEN1234567890`;
+    const server = createServer((req, res) => {
+      const echoed = String(req.headers['x-amz-security-token'] ?? '');
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' }).end(
+        JSON.stringify({
+          __type: 'UnrecognizedClientException',
+          message: `The security token ${echoed} is invalid`,
+        }),
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    const client = costExplorerClient('us-east-1', {
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: {
+        accessKeyId: 'AKIACANARYKEY0000001',
+        secretAccessKey: 'secretcanary0000000000',
+        sessionToken: token,
+      },
+    });
+    const connector = createBedrockConnector({
+      sourceId: 'bedrock',
+      tagKey: 'team',
+      services: ['Amazon Bedrock'],
+      client,
+    });
+
+    // Act
+    const error = await connector.fetchUsage(range).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    server.close();
+
+    // Assess: the failure is named, and no 8 characters of the token are in it.
+    expect(error?.message).toMatch(
+      /bedrock GetCostAndUsage page 1: UnrecognizedClientException \(HTTP 400\)/,
+    );
+    for (let i = 0; i + 8 <= token.length; i++) expect(error?.message).not.toContain(token.slice(i, i + 8));
+  });
+});
