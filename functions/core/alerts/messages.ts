@@ -157,6 +157,7 @@ function budgetMessage(f: BudgetFacts, sev: Severity, ctx: MessageContext): Slac
   ];
   if (ctx.kind === 'worsen' && ctx.previousExhaustionP50)
     fields.push(`*Previously expected*\n${shortDate(ctx.previousExhaustionP50, f.asOf)}`);
+  if (f.plans?.length) fields.push(`*Plans in this forecast*\n${escapeMrkdwn(f.plans.join('; '))}`);
   if (f.dataNotes.length)
     fields.push(
       `*${f.dataStatus === 'incomplete' ? 'Incomplete data' : 'Estimated data'}*\n${escapeMrkdwn(f.dataNotes.join('; '))}`,
