@@ -34,7 +34,10 @@ export interface BudgetMove {
 }
 
 /** P(year end ≥ budget) from the year-end quantiles. */
-export function chanceOfRunningOut(yearEnd: { p10: number; p50: number; p90: number }, budgetUsd: number): number {
+export function chanceOfRunningOut(
+  yearEnd: { p10: number; p50: number; p90: number },
+  budgetUsd: number,
+): number {
   if (yearEnd.p50 <= 0) return 0;
   const up = Math.log(Math.max(yearEnd.p90, yearEnd.p50 * 1.0001) / yearEnd.p50) / Z90;
   const down = Math.log(yearEnd.p50 / Math.max(yearEnd.p10, 1e-9)) / Z90;
@@ -60,7 +63,9 @@ export function budgetFor(yearEnd: { p10: number; p50: number; p90: number }, p:
  * warning threshold.
  */
 export function suggestMoves(candidates: readonly MoveCandidate[]): BudgetMove[] {
-  const budgeted = candidates.filter((c) => c.report.budgetUsd !== null && c.report.outlook.yearEndUsd.p50 > 0);
+  const budgeted = candidates.filter(
+    (c) => c.report.budgetUsd !== null && c.report.outlook.yearEndUsd.p50 > 0,
+  );
   const spare = new Map<string, number>();
   const need = new Map<string, number>();
   for (const c of budgeted) {

@@ -18,6 +18,7 @@ import {
   type SlashHttpResponse,
   type SlashRequestDeps,
 } from '../core/slash/handle-request.js';
+import { engineForecaster } from '../core/team-reports.js';
 import { loadBundledConfig, loadSlashEnv } from '../shared/lambda-config.js';
 import { SLASH_FAILURES, SLASH_REJECTED_REQUESTS } from '../shared/metrics.js';
 
@@ -94,6 +95,7 @@ function buildHandler() {
   const handler = createSlashHandler({
     config,
     summaries: store,
+    decisions: { store, clock: systemClock, forecaster: engineForecaster(config) },
     groupMembers: createUserGroupMembers({ token: () => secret(env.slackBotTokenSecret) }),
     signingSecret: () => secret(env.slackSigningSecretSecret),
     clock: systemClock,

@@ -11,6 +11,7 @@ import {
   runDeferredRequest,
   type SlashRequestDeps,
 } from '../../core/slash/handle-request.js';
+import { engineForecaster } from '../../core/team-reports.js';
 import { CliUsageError, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
@@ -180,6 +181,7 @@ export const serveSlackCommand: CommandModule = {
       const server = createSlashServer({
         config,
         summaries: opened.store,
+        decisions: { store: opened.store, clock: systemClock, forecaster: engineForecaster(config) },
         groupMembers: token
           ? (await import('../../adapters/slack-api/user-groups.js')).createUserGroupMembers({
               token: async () => token,

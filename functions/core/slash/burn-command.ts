@@ -3,6 +3,7 @@ import { type BurnReport, burnReportSchema } from '../burn-report.js';
 import { dataNotes, dayCount, outlookSentence, shortDate, statusLabel, usd } from '../burn-text.js';
 import { type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
 import { vendorDisplayName } from '../vendors.js';
+import { answerDecision, type DecisionDeps, isDecisionCommand } from './decide-commands.js';
 
 /** The fields of Slack's slash-command POST that /burn uses (application/x-www-form-urlencoded). */
 export const slashPayloadSchema = z.object({
@@ -31,6 +32,8 @@ export interface SlashDeps {
   readonly summaries: { getTeamSummaries(teams: readonly string[]): Promise<Map<string, unknown>> };
   /** Members of a Slack user group (cached by the adapter). */
   readonly groupMembers: (groupId: string) => Promise<readonly string[]>;
+  /** Plans, budgets, what-if and moves (issue 18); absent: those commands answer "not available here". */
+  readonly decisions?: DecisionDeps;
 }
 
 const VIEWS = ['vendors', 'models', 'trend'] as const;
@@ -152,7 +155,16 @@ function helpText(access: Access, config: BurnwatchConfig): string {
     '*/burn* — AI spend by team: spent so far, year-end forecast, when the budget runs out.',
     '• `/burn` — your teams',
     '• `/burn TEAM` — one team; add `vendors`, `models` or `trend` for detail',
-    ...(access.finance ? ['• `/burn all` — every team (finance)'] : []),
+    '• `/burn TEAM plan +20 engineers from 2027-03-01` — a planned change the forecast applies; `/burn TEAM plans` lists them',
+    '• `/burn TEAM what-if sonnet` (or `+5 hires`, `cap 1500`, `without cursor`) — year end before and after, not stored',
+    '• `/burn TEAM budget` — the budget and its history',
+    ...(access.finance
+      ? [
+          '• `/burn all` — every team (finance)',
+          '• `/burn TEAM budget 300000 from 2027-01-01 reason …` — change a budget (finance)',
+          '• `/burn all moves` — suggested budget moves; `/burn all move FROM TO USD reason …` applies one (finance)',
+        ]
+      : []),
     '• add `share` at the end to post the answer in the channel (answers are private by default)',
     `Teams you can see: ${mine}. Ask in ${config.finance.slackChannel} for access.`,
   ].join('\n');
@@ -303,6 +315,45 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
     );
   };
 
+  // Decisions: `/burn TEAM plan|plans|budget|what-if …`, `/burn all moves|move …`.
+  const isAll = first?.toLowerCase() === 'all';
+  if (first && isDecisionCommand(isAll ? 'all' : 'team', second)) {
+    const team = isAll ? undefined : resolveTeam(config, first);
+    if (!isAll && (!team || !access.teams.includes(team)))
+      return refuse(
+        reply(
+          `You can't decide for ${first}.`,
+          [
+            section(
+              `Only a team's managers and finance can plan, ask what-if or see budgets for it. Your teams: ${access.teams.map((t) => `\`${t}\``).join(', ') || 'none'}.`,
+            ),
+          ],
+          false,
+        ),
+      );
+    if (isAll && !access.finance)
+      return refuse(
+        reply('Budget moves are for finance.', [section('`/burn all moves` is for finance.')], false),
+      );
+    if (!deps.decisions)
+      return reply(
+        'Not available here.',
+        [section('Plans, budgets and what-if are not available on this endpoint.')],
+        false,
+      );
+    const answer = await answerDecision(
+      {
+        config,
+        userId: payload.user_id,
+        finance: access.finance,
+        ...(team ? { team, teamName: teamName(config, team) } : {}),
+        words: [second ?? '', ...rest],
+        reports: await loadReports(deps, access.teams),
+      },
+      deps.decisions,
+    );
+    return reply(answer.text, answer.sections.map(section), share);
+  }
   if (first?.toLowerCase() === 'help' || rest.length > 0) {
     return reply('burnwatch /burn help', [section(helpText(access, config))], false);
   }
