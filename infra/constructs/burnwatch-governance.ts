@@ -602,7 +602,8 @@ export class BurnwatchGovernance extends Construct {
           reason: `${starActions.join(' and ')} support no resource-level permissions, so AWS requires "*".`,
         });
       }
-      const writesCmkTable = tableCmk && fn !== this.slash;
+      // Every function writes the table now (slash: the decisions taken in Slack) except the export.
+      const writesCmkTable = tableCmk && fn !== this.dataExchange.exporter;
       if (fn === this.forecast || writesCmkTable) {
         acks.push({
           id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
