@@ -88,6 +88,7 @@ export function unavailableSlack(code: 'not_authed', detail: string): SlackSende
   const fail = (target: string) => Promise.reject(new DeliveryError(code, target, detail));
   return {
     postMessage: (channel) => fail(`slack:${channel}`),
+    updateMessage: (channelId) => fail(`slack:${channelId}`),
     findPosted: () => Promise.resolve(undefined),
     groupMembers: () => Promise.resolve([]),
     uploadImage: (o) => fail(`slack:${o.channelId}`),

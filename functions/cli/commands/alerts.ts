@@ -29,6 +29,7 @@ const flagsSchema = z.object({
 /** Preview mode never posts: it stands in for Slack so destinations are still listed. */
 const previewSlack: SlackSender = {
   postMessage: () => Promise.reject(new Error('preview: nothing is posted')),
+  updateMessage: () => Promise.reject(new Error('preview: nothing is edited')),
   findPosted: () => Promise.resolve(undefined),
   // Groups are listed as such in a preview rather than looked up.
   groupMembers: (groupId) => Promise.resolve([`group:${groupId}`]),

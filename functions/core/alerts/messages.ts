@@ -13,6 +13,7 @@ import {
   section,
   truncate,
 } from './block-kit.js';
+import { type ButtonValue, decisionButtons } from './decision-buttons.js';
 import type {
   AlertCondition,
   AlertFacts,
@@ -23,7 +24,6 @@ import type {
   SpikeFacts,
   StaleFacts,
 } from './types.js';
-import { type ButtonValue, decisionButtons } from './decision-buttons.js';
 import { spendLimitLink, vendorName } from './vendor-links.js';
 
 /**
@@ -168,7 +168,8 @@ function budgetMessage(f: BudgetFacts, sev: Severity, ctx: MessageContext): Slac
     );
   blocks.push(section(`*${LEVEL[sev]}* · ${f.fiscalYearLabel}`, fields.slice(0, 10)));
   if (ctx.kind !== 'recover') {
-    if (ctx.decisions && ctx.audience === 'channel') blocks.push(decisionButtons(ctx.decisions, { budget: true }));
+    if (ctx.decisions && ctx.audience === 'channel')
+      blocks.push(decisionButtons(ctx.decisions, { budget: true }));
     blocks.push(
       section(
         '*What to do:* agree a plan with the team (pause or cap the biggest driver, move agents to cheaper models), then set spend limits at the vendor:',
@@ -211,7 +212,9 @@ function spikeMessage(f: SpikeFacts, ctx: MessageContext): SlackMessage {
         `*Usual day*\n${usd(f.baselineUsd)} (median of 28 days)`,
       ],
     ),
-    ...(ctx.decisions && ctx.audience === 'channel' ? [decisionButtons(ctx.decisions, { budget: false })] : []),
+    ...(ctx.decisions && ctx.audience === 'channel'
+      ? [decisionButtons(ctx.decisions, { budget: false })]
+      : []),
     section(
       '*What to do:* check for a stuck agent or batch job on that key or project; revoke or cap it at the vendor:',
     ),

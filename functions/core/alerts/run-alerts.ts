@@ -3,6 +3,7 @@ import { burnupChartInput } from '../chart/burnup-data.js';
 import { renderBurnupSvg } from '../chart/burnup-svg.js';
 import { alertSettingsFor, type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
 import { dayOfWeek, diffDays, type IsoDay } from '../dates.js';
+import { fiscalYearOf } from '../fiscal-calendar.js';
 import { type Clock, ConditionalWriteConflictError, type Store } from '../ports.js';
 import type { CoverageOfSource, TeamBurn } from '../team-reports.js';
 import { AlertStateLedger } from './alert-state-ledger.js';
@@ -23,6 +24,7 @@ import {
   DIGEST_KEY,
 } from './notice-composer.js';
 import { channelTargets, privateTargets } from './notice-targets.js';
+import { StateStoreThreads } from './notice-threads.js';
 import { NoticeTransport } from './notice-transport.js';
 import { evaluateBudget, evaluateEngineerCap, evaluateSpike, evaluateStaleness } from './rules.js';
 import type { AlertCondition, NoticeKind } from './types.js';
@@ -151,6 +153,10 @@ class AlertRun {
       ...(deps.slack ? { slack: deps.slack } : {}),
       ...(deps.sns ? { sns: deps.sns } : {}),
       chart: async (team) => (await this.chartFor(team)).png,
+      threading: {
+        threads: new StateStoreThreads(deps.store),
+        periodOf: (day) => fiscalYearOf(deps.config.fiscalYear, day).label,
+      },
     });
   }
 
@@ -342,7 +348,8 @@ class AlertRun {
         runId: this.runId,
         clock: this.deps.clock,
         leaseMs: this.deps.leaseMs ?? DEFAULT_LEASE_MS,
-        transport: this.transport.forTeam(team),
+        // A team's alerts share its thread; org-wide notices (stale data, the digest) stand alone.
+        transport: this.transport.forTeam(team, { threaded: team !== ORG_SCOPE }),
         persistence: new AlertStateLedger(this.deps.store, team, key, state, version),
         ...(this.deps.afterStep ? { afterStep: this.deps.afterStep } : {}),
       });

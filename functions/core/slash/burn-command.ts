@@ -72,7 +72,7 @@ export class AccessLookupError extends Error {
 }
 
 /** Who is asking, resolved once per request: only the user groups the config names are looked up. */
-class Viewer {
+export class Viewer {
   private readonly memo = new Map<string, Promise<boolean>>();
   /** Lookups that failed (Slack down, token unreadable, missing usergroups:read). */
   readonly failures: { groupId: string; cause: unknown }[] = [];
@@ -110,14 +110,14 @@ class Viewer {
   }
 }
 
-interface Access {
+export interface Access {
   readonly finance: boolean;
   readonly perPerson: boolean;
   /** Teams this viewer may see, in config order (`unallocated` for finance). */
   readonly teams: readonly string[];
 }
 
-async function accessOf(viewer: Viewer, config: BurnwatchConfig): Promise<Access> {
+export async function accessOf(viewer: Viewer, config: BurnwatchConfig): Promise<Access> {
   viewer.prefetch([
     ...config.finance.slackUserGroupIds,
     ...config.privacy.perPersonVisibleTo.slackUserGroupIds,
@@ -137,7 +137,7 @@ async function accessOf(viewer: Viewer, config: BurnwatchConfig): Promise<Access
   return { finance, perPerson, teams };
 }
 
-const teamName = (config: BurnwatchConfig, id: string) =>
+export const teamName = (config: BurnwatchConfig, id: string) =>
   id === UNALLOCATED_TEAM ? 'Unallocated' : (config.teams.find((t) => t.id === id)?.name ?? id);
 
 /** `Payments` or `payments` or `data-science` → the team id, or undefined. */

@@ -22,7 +22,10 @@ const cond = (severity: AlertCondition['severity'], p50: string | null): AlertCo
 
 describe('acknowledged and snoozed alerts', () => {
   it('an acknowledged alert sends no "materially worse" follow-up, but escalates and recovers as usual', () => {
-    const acked: AlertState = { ...warning, acknowledged: { by: 'UPAYMGR', at: '2026-03-02T10:00:00Z', notice: 'n' } };
+    const acked: AlertState = {
+      ...warning,
+      acknowledged: { by: 'UPAYMGR', at: '2026-03-02T10:00:00Z', notice: 'n' },
+    };
     const worse = decideTransition(acked, cond('warning', '2026-08-01'), '2026-03-20', OPTS);
     const escalated = decideTransition(acked, cond('critical', '2026-07-01'), '2026-03-20', OPTS);
     expect(worse.notice).toBeUndefined();
@@ -34,7 +37,11 @@ describe('acknowledged and snoozed alerts', () => {
 
   it('a snooze holds follow-ups until its last day, then they go out again', () => {
     const snoozed: AlertState = { ...warning, snoozedUntil: '2026-03-21' };
-    expect(decideTransition(snoozed, cond('warning', '2026-08-01'), '2026-03-20', OPTS).notice).toBeUndefined();
-    expect(decideTransition(snoozed, cond('warning', '2026-08-01'), '2026-03-22', OPTS).notice).toBe('worsen');
+    expect(
+      decideTransition(snoozed, cond('warning', '2026-08-01'), '2026-03-20', OPTS).notice,
+    ).toBeUndefined();
+    expect(decideTransition(snoozed, cond('warning', '2026-08-01'), '2026-03-22', OPTS).notice).toBe(
+      'worsen',
+    );
   });
 });

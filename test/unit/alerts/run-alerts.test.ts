@@ -80,10 +80,11 @@ describe('alert delivery', () => {
   });
 
   it('a retry of the run that crashed between Slack accepting and the record resumes at once, without repeating', async () => {
-    // Prepare: write 1 records the intent (claiming the team channel); write 2, its confirm, fails.
+    // Prepare: write 1 records the intent (claiming the team channel), write 2 remembers the team's
+    // thread; write 3, the channel's confirm, fails.
     const store = criticalTeam();
     const { slack, sns, deps: d } = deps(store, { runId: 'daily-job:2026-03-31' });
-    store.failPutStateAt = 2;
+    store.failPutStateAt = 3;
     const crashed = await runDailyJob(d, AS_OF);
     expect(crashed.alerts.problems.join()).toContain('simulated crash');
     expect(slack.posts).toHaveLength(1);
@@ -102,7 +103,7 @@ describe('alert delivery', () => {
     // Prepare
     const store = criticalTeam();
     const { slack, sns, deps: d } = deps(store, { runId: 'run-a' });
-    store.failPutStateAt = 2;
+    store.failPutStateAt = 3; // the team channel's confirm (after the intent and the thread)
     await runDailyJob(d, AS_OF);
 
     // Act: a different run a minute later, and again after the 15-minute lease.
@@ -150,7 +151,8 @@ describe('alert delivery', () => {
     slack.failures.set('*', 'token_revoked');
     let attempts = 0;
     const counting: SlackSender = {
-      findPosted: (channelId, noticeId) => slack.findPosted(channelId, noticeId),
+      findPosted: (...a) => slack.findPosted(...a),
+      updateMessage: (...a) => slack.updateMessage(...a),
       groupMembers: (g) => slack.groupMembers(g),
       uploadImage: (...a) => slack.uploadImage(...a),
       postMessage: (...a: Parameters<RecordingSlack['postMessage']>) => {
