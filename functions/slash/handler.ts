@@ -97,17 +97,18 @@ function buildHandler() {
   const groupMembers = createUserGroupMembers({ token: botToken });
   const forecaster = engineForecaster(config);
   const postResponse = createResponseUrlPoster();
+  const slackApi = createSlackInteractionApi({ token: botToken });
   const handler = createSlashHandler({
     config,
     summaries: store,
-    decisions: { store, clock: systemClock, forecaster },
+    decisions: { store, clock: systemClock, forecaster, announce: slackApi.postMessage },
     interactions: {
       config,
       groupMembers,
       store,
       clock: systemClock,
       forecaster,
-      slack: createSlackInteractionApi({ token: botToken }),
+      slack: slackApi,
       postResponse,
     },
     groupMembers,

@@ -9,8 +9,8 @@ export class SlackInteractionError extends Error {
 }
 
 /**
- * `chat.update` and `views.open` over plain `fetch` (JSON bodies, the bot token in the header), so
- * the slash Lambda needs no Web API client for the two calls its buttons make.
+ * `chat.update`, `views.open` and a plain `chat.postMessage` over plain `fetch` (JSON bodies, the bot token in the header), so
+ * the slash Lambda needs no Web API client for the few calls its buttons and decisions make.
  */
 export function createSlackInteractionApi(opts: {
   token: () => Promise<string>;
@@ -38,5 +38,6 @@ export function createSlackInteractionApi(opts: {
   return {
     updateMessage: (channelId, ts, message) => call('chat.update', { channel: channelId, ts, ...message }),
     openView: (triggerId, view) => call('views.open', { trigger_id: triggerId, view }),
+    postMessage: (channel, text) => call('chat.postMessage', { channel, text, unfurl_links: false }),
   };
 }

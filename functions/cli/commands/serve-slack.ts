@@ -185,26 +185,32 @@ export const serveSlackCommand: CommandModule = {
         ? createUserGroupMembers({ token: async () => token, ...slackApiUrl })
         : async () => [];
       const forecaster = engineForecaster(config);
+      const slackApi = createSlackInteractionApi({
+        token: async () => {
+          if (!token)
+            throw new Error(
+              'SLACK_BOT_TOKEN is not set: alert buttons need it for chat.update and views.open',
+            );
+          return token;
+        },
+        ...slackApiUrl,
+      });
       const server = createSlashServer({
         config,
         summaries: opened.store,
-        decisions: { store: opened.store, clock: systemClock, forecaster },
+        decisions: {
+          store: opened.store,
+          clock: systemClock,
+          forecaster,
+          ...(token ? { announce: slackApi.postMessage } : {}),
+        },
         interactions: {
           config,
           groupMembers,
           store: opened.store,
           clock: systemClock,
           forecaster,
-          slack: createSlackInteractionApi({
-            token: async () => {
-              if (!token)
-                throw new Error(
-                  'SLACK_BOT_TOKEN is not set: alert buttons need it for chat.update and views.open',
-                );
-              return token;
-            },
-            ...slackApiUrl,
-          }),
+          slack: slackApi,
           postResponse: createResponseUrlPoster(),
           responseUrlAllowed: isLocalOrSlackResponseUrl,
         },

@@ -179,7 +179,10 @@ export function fitBlockKit(message: SlackMessage): SlackMessage {
             text: { ...e.text, text: nonEmpty(e.text.text, L.buttonText) },
             action_id: truncate(e.action_id, L.actionId),
           }));
-        return elements.length ? [{ type: 'actions', elements }] : [];
+        // The block id is how the interactivity endpoint finds the buttons it replaces.
+        return elements.length
+          ? [{ type: 'actions', elements, ...(b.block_id ? { block_id: b.block_id } : {}) }]
+          : [];
       }
       default:
         return [b];

@@ -18,6 +18,12 @@ export interface DecisionDeps {
   readonly store: UsageStore & TeamRecordStore;
   readonly clock: Clock;
   readonly forecaster: TeamForecaster;
+  /**
+   * Posts a line to a Slack channel: a budget change or move is announced in each affected team's
+   * channel, so its managers see it where their alerts arrive. Without it the change is only in
+   * `/burn TEAM budget`.
+   */
+  readonly announce?: (channel: string, text: string) => Promise<void>;
 }
 
 export interface DecisionContext {
@@ -189,9 +195,15 @@ async function budgetCommand(
     at: deps.clock.now().toISOString(),
   });
   await deps.store.putTeamRecord(team, 'budget', change.id, change);
+  const unannounced = await announceTo(
+    ctx,
+    deps,
+    [team],
+    `:money_with_wings: <@${ctx.userId}> set *${ctx.teamName ?? team}*'s annual AI budget to *${usd(amount)}* from ${from}: ${reason}.`,
+  );
   return answer(
     `${ctx.teamName ?? team}: budget ${usd(amount)} from ${from}.`,
-    `*${ctx.teamName ?? team}*: annual budget ${usd(amount)} from ${from} (was ${usd(seed)} in the config), set by <@${ctx.userId}>: ${reason}. The next forecast, alerts and reports use it; \`/burn ${team} budget\` shows the history.`,
+    `*${ctx.teamName ?? team}*: annual budget ${usd(amount)} from ${from} (was ${usd(seed)} in the config), set by <@${ctx.userId}>: ${reason}. The next forecast, alerts and reports use it; \`/burn ${team} budget\` shows the history.${unannounced}`,
   );
 }
 
@@ -258,10 +270,36 @@ async function allCommand(
   );
   await deps.store.putTeamRecord(from, 'budget', give.id, give);
   await deps.store.putTeamRecord(to, 'budget', take.id, take);
+  const line = `:money_with_wings: <@${ctx.userId}> moved *${usd(amount)}* of annual AI budget from *${names.get(from)}* (now ${usd(give.annualUsd)}) to *${names.get(to)}* (now ${usd(take.annualUsd)}) from ${day}: ${reason}.`;
+  const unannounced = await announceTo(ctx, deps, [from, to], line);
   return answer(
     `Moved ${usd(amount)} from ${names.get(from)} to ${names.get(to)}.`,
-    `Moved *${usd(amount)}* from *${names.get(from)}* (now ${usd(give.annualUsd)}) to *${names.get(to)}* (now ${usd(take.annualUsd)}), by <@${ctx.userId}>: ${reason}. Both teams' \`/burn … budget\` show it; the next forecast uses it.`,
+    `Moved *${usd(amount)}* from *${names.get(from)}* (now ${usd(give.annualUsd)}) to *${names.get(to)}* (now ${usd(take.annualUsd)}), by <@${ctx.userId}>: ${reason}. Both teams' \`/burn … budget\` show it; the next forecast uses it.${unannounced}`,
   );
+}
+
+/**
+ * Tells each team's channel (where it has one) about a budget change. A channel Slack refuses does
+ * not undo the change: the asker is told which channels did not hear of it.
+ */
+async function announceTo(
+  ctx: DecisionContext,
+  deps: DecisionDeps,
+  teams: readonly string[],
+  line: string,
+): Promise<string> {
+  if (!deps.announce) return '';
+  const missed: string[] = [];
+  for (const team of teams) {
+    const channel = ctx.config.teams.find((t) => t.id === team)?.slackChannel;
+    if (!channel) continue;
+    try {
+      await deps.announce(channel, line);
+    } catch {
+      missed.push(channel.startsWith('#') ? channel : `<#${channel}>`);
+    }
+  }
+  return missed.length ? ` Could not post it in ${missed.join(', ')}; tell them there.` : '';
 }
 
 /** The budget moves for the teams finance sees, from their stored summaries. */

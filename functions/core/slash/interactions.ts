@@ -25,7 +25,7 @@ import { isSlackResponseUrl } from './response-urls.js';
  * may act; anyone else gets an ephemeral refusal and nothing changes.
  */
 
-/** The two Slack Web API calls the buttons make (adapter: adapters/slack-api/interaction-api.ts). */
+/** The Slack Web API calls the buttons and decisions make (adapter: adapters/slack-api/interaction-api.ts). */
 export interface SlackInteractionApi {
   updateMessage(
     channelId: string,
@@ -33,6 +33,8 @@ export interface SlackInteractionApi {
     message: { text: string; blocks: readonly unknown[] },
   ): Promise<void>;
   openView(triggerId: string, view: unknown): Promise<void>;
+  /** A plain message in a channel (budget changes announced to the teams they touch). */
+  postMessage(channel: string, text: string): Promise<void>;
 }
 
 export interface InteractionDeps {
