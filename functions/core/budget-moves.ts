@@ -1,4 +1,6 @@
 import type { BurnReport } from './burn-report.js';
+import { usd } from './burn-text.js';
+import { alertSettingsFor, type BurnwatchConfig } from './config/schema.js';
 import { normalCdf, Z90 } from './forecast/band.js';
 
 /**
@@ -105,4 +107,19 @@ export function suggestMoves(candidates: readonly MoveCandidate[]): BudgetMove[]
     }
   }
   return moves;
+}
+
+/** The budget moves among `reports` (teams with a budget), each donor at its own warning threshold. */
+export function suggestMovesFor(config: BurnwatchConfig, reports: Iterable<BurnReport>): BudgetMove[] {
+  return suggestMoves(
+    [...reports]
+      .filter((r) => r.budgetUsd !== null)
+      .map((r) => ({ report: r, warningProbability: alertSettingsFor(config, r.team).warningProbability })),
+  );
+}
+
+/** One line naming the suggested moves (the weekly digest), or undefined when there are none. */
+export function movesLine(moves: readonly BudgetMove[]): string | undefined {
+  if (moves.length === 0) return undefined;
+  return `Suggested budget moves: ${moves.map((m) => `${usd(m.usd)} ${m.fromName} → ${m.toName}`).join('; ')} (\`/burn all moves\`)`;
 }

@@ -133,6 +133,8 @@ export function digestMessage(opts: {
   asOf: IsoDay;
   rows: readonly DigestRow[];
   unallocatedUsd?: number;
+  /** Lines for finance under the table (suggested budget moves). */
+  notes?: readonly string[];
 }): SlackMessage {
   const rows = sortByRisk(opts.rows);
   const count = (s: Severity) => rows.filter((r) => r.severity === s && !isIncomplete(r)).length;
@@ -165,6 +167,7 @@ export function digestMessage(opts: {
   if (shown < rows.length) notes.push(`…and ${rows.length - shown} more teams (see \`burnwatch burn\`)`);
   if (opts.unallocatedUsd && opts.unallocatedUsd > 0)
     notes.push(`${usd(opts.unallocatedUsd)} this year matched no team (unallocated): fix attribution rules.`);
+  notes.push(...(opts.notes ?? []));
   if (notes.length) blocks.push(context(notes.join('\n')));
   blocks.push(context('burnwatch weekly digest · forecasts from daily vendor usage'));
   const top = rows[0];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { movesLine, suggestMovesFor } from '../budget-moves.js';
 import { burnupChartInput } from '../chart/burnup-data.js';
 import { renderBurnupSvg } from '../chart/burnup-svg.js';
 import { alertSettingsFor, type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
@@ -274,7 +275,20 @@ class AlertRun {
       snapshots: store,
     });
     const notice = composeDigestNotice(
-      digestMessage({ organization: config.organization.name, asOf: this.asOf, rows, unallocatedUsd }),
+      digestMessage({
+        organization: config.organization.name,
+        asOf: this.asOf,
+        rows,
+        unallocatedUsd,
+        notes: [
+          movesLine(
+            suggestMovesFor(
+              config,
+              this.burns.map((b) => b.report),
+            ),
+          ),
+        ].filter((line): line is string => line !== undefined),
+      }),
       this.asOf,
     );
     const { intent, problems } = await this.intentFor(notice);

@@ -1,8 +1,8 @@
-import { type BudgetMove, suggestMoves } from '../budget-moves.js';
+import { suggestMovesFor } from '../budget-moves.js';
 import { budgetChanges, newBudgetChange } from '../budgets.js';
 import type { BurnReport } from '../burn-report.js';
 import { shortDate, usd } from '../burn-text.js';
-import { alertSettingsFor, type BurnwatchConfig } from '../config/schema.js';
+import type { BurnwatchConfig } from '../config/schema.js';
 import { isIsoDay, utcDayOf } from '../dates.js';
 import { allPlans, newPlan, parsePlanText, planLabel, planSchema } from '../plans.js';
 import type { Clock, TeamRecordStore, UsageStore } from '../ports.js';
@@ -216,7 +216,7 @@ async function allCommand(
 ): Promise<DecisionAnswer> {
   if (!ctx.finance) return answer('Budget moves are for finance.');
   if (verb === 'moves') {
-    const moves = suggestMovesFor(ctx);
+    const moves = suggestMovesFor(ctx.config, ctx.reports.values());
     if (moves.length === 0)
       return answer(
         'No budget moves to suggest.',
@@ -302,22 +302,4 @@ async function announceTo(
   return missed.length ? ` Could not post it in ${missed.join(', ')}; tell them there.` : '';
 }
 
-/** The budget moves for the teams finance sees, from their stored summaries. */
-export function suggestMovesFor(ctx: Pick<DecisionContext, 'config' | 'reports'>): BudgetMove[] {
-  return suggestMoves(
-    [...ctx.reports.values()]
-      .filter((r) => r.budgetUsd !== null)
-      .map((r) => ({
-        report: r,
-        warningProbability: alertSettingsFor(ctx.config, r.team).warningProbability,
-      })),
-  );
-}
-
 const pct = (p: number) => `${Math.round(p * 100)}%`;
-
-/** Budget moves suggested as of a day (for the digest). */
-export function movesLine(moves: readonly BudgetMove[]): string | undefined {
-  if (moves.length === 0) return undefined;
-  return `Suggested budget moves: ${moves.map((m) => `${usd(m.usd)} ${m.fromName} → ${m.toName}`).join('; ')} (\`/burn all moves\`)`;
-}

@@ -261,6 +261,26 @@ describe('alert delivery', () => {
     expect(text).toMatch(/year-end \+\$3\d\dk, spent \+\$35k, runs out \d+ days earlier/);
   });
 
+  it("suggests budget moves in finance's digest: from a team far under budget to the one at risk", async () => {
+    // Prepare: Payments ($5k/day on $610k) runs out; Search spends $500/day of $3M.
+    const store = criticalTeam();
+    store.totals.push(...eachDay('2026-01-01', '2026-03-30').map((d) => aTotal(d, 500, { team: 'search' })));
+    const config = aConfig({
+      teams: [
+        { id: 'payments', name: 'Payments', annualBudgetUsd: 610_000, slackChannel: 'C0PAYMENTS' },
+        { id: 'search', name: 'Search', annualBudgetUsd: 3_000_000 },
+      ],
+    });
+    const { slack, deps: d } = deps(store, { config, clock: at('2026-03-31T06:30:00Z') });
+
+    // Act
+    await runDailyJob(d, '2026-03-30');
+
+    // Assess
+    const digest = JSON.stringify(slack.posts.find((p) => p.noticeId.includes('DIGEST'))?.message);
+    expect(digest).toMatch(/Suggested budget moves: \$[\d,]+ Search → Payments/);
+  });
+
   it('applies per-team thresholds to the forecast probability', async () => {
     // Prepare: both teams have a 50% chance of running out; only Search's threshold calls that critical.
     const store = criticalTeam();
