@@ -397,6 +397,7 @@ export class BurnwatchGovernance extends Construct {
         const fn = s.type === 'import' && s.drop === true ? this.ingest.get(s.id) : undefined;
         return fn ? [{ sourceId: s.id, fn }] : [];
       }),
+      reportPublisher: this.forecast,
       topic: this.topic,
       entry: entries.export,
       config,

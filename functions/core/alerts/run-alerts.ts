@@ -6,6 +6,7 @@ import { alertSettingsFor, type BurnwatchConfig, UNALLOCATED_TEAM } from '../con
 import { dayOfWeek, diffDays, type IsoDay } from '../dates.js';
 import { fiscalYearOf } from '../fiscal-calendar.js';
 import { type Clock, ConditionalWriteConflictError, type Store } from '../ports.js';
+import type { PublishedReport } from '../report/report-publisher.js';
 import type { CoverageOfSource, TeamBurn } from '../team-reports.js';
 import { AlertStateLedger } from './alert-state-ledger.js';
 import type { AlertPublisher, SlackSender } from './delivery.js';
@@ -107,10 +108,16 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  */
 export async function runAlerts(
   deps: AlertRunDeps,
-  input: { asOf: IsoDay; burns: readonly TeamBurn[]; coverage: readonly CoverageOfSource[] },
+  input: {
+    asOf: IsoDay;
+    burns: readonly TeamBurn[];
+    coverage: readonly CoverageOfSource[];
+    /** The day's published report, linked from the digest. */
+    report?: PublishedReport;
+  },
 ): Promise<AlertRunResult> {
   const { asOf } = input;
-  const run = new AlertRun(deps, asOf, input.burns);
+  const run = new AlertRun(deps, asOf, input.burns, input.report);
   const conditions = await run.evaluate(input.coverage);
   const notices: NoticeOutcome[] = [];
   const problems: string[] = [];
@@ -148,6 +155,7 @@ class AlertRun {
     private readonly deps: AlertRunDeps,
     private readonly asOf: IsoDay,
     private readonly burns: readonly TeamBurn[],
+    private readonly report: PublishedReport | undefined,
   ) {
     this.runId = deps.runId ?? `run-${randomUUID()}`;
     this.transport = new NoticeTransport({
@@ -288,6 +296,7 @@ class AlertRun {
             ),
           ),
         ].filter((line): line is string => line !== undefined),
+        ...(this.report ? { report: this.report } : {}),
       }),
       this.asOf,
     );
