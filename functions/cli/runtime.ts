@@ -28,6 +28,19 @@ export function loadConfigFile(io: CliIO, path?: string): { config: BurnwatchCon
   return { config: parseConfigText(readFileSync(file, 'utf8'), file), path: file };
 }
 
+/** The configured team a TEAM argument names, or a usage error listing the teams there are. */
+export function configuredTeam(
+  config: BurnwatchConfig,
+  id: string | undefined,
+): BurnwatchConfig['teams'][number] {
+  const team = config.teams.find((t) => t.id === id);
+  if (!team)
+    throw new CliUsageError(
+      `TEAM: ${id ? `unknown team "${id}"` : 'missing'}; teams in the config: ${config.teams.map((t) => t.id).join(', ')}`,
+    );
+  return team;
+}
+
 export interface OpenedStore {
   readonly store: DynamoStore;
   readonly endpoint: string;

@@ -6,7 +6,7 @@ import { fiscalYearOf } from '../../core/fiscal-calendar.js';
 import { systemClock } from '../../core/ports.js';
 import { CliUsageError, COMMON_HELP, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
-import { loadConfigFile, openStore } from '../runtime.js';
+import { configuredTeam, loadConfigFile, openStore } from '../runtime.js';
 import { renderTable } from '../table.js';
 
 const flagsSchema = z.object({
@@ -50,17 +50,9 @@ export const budgetCommand: CommandModule = {
     );
     const [action, teamArg, amount] = positionals;
     const { config } = loadConfigFile(io, flags.config);
-    const teamOf = (id: string | undefined) => {
-      const team = config.teams.find((t) => t.id === id);
-      if (!team)
-        throw new CliUsageError(
-          `TEAM: ${id ? `unknown team "${id}"` : 'missing'}; teams in the config: ${config.teams.map((t) => t.id).join(', ')}`,
-        );
-      return team;
-    };
     const now = systemClock.now();
     if (action === 'set') {
-      const team = teamOf(teamArg);
+      const team = configuredTeam(config, teamArg);
       const annualUsd = flag.positiveUsd.safeParse(amount ?? '');
       if (!annualUsd.success)
         throw new CliUsageError(
@@ -89,7 +81,7 @@ export const budgetCommand: CommandModule = {
       return 0;
     }
     if (action === 'history') {
-      const teams = teamArg ? [teamOf(teamArg)] : config.teams;
+      const teams = teamArg ? [configuredTeam(config, teamArg)] : config.teams;
       const opened = await openStore(io, { quiet: flags.json });
       try {
         const today = addDays(utcDayOf(now), -1);

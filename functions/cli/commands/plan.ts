@@ -3,7 +3,7 @@ import { allPlans, newPlan, type Plan, parsePlanText, planLabel, planSchema } fr
 import { systemClock } from '../../core/ports.js';
 import { CliUsageError, COMMON_HELP, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
-import { loadConfigFile, openStore } from '../runtime.js';
+import { configuredTeam, loadConfigFile, openStore } from '../runtime.js';
 import { renderTable } from '../table.js';
 
 const flagsSchema = z.object({
@@ -46,18 +46,10 @@ export const planCommand: CommandModule = {
     );
     const [action, teamArg, third] = positionals;
     const { config } = loadConfigFile(io, flags.config);
-    const teamOf = (id: string | undefined) => {
-      const team = config.teams.find((t) => t.id === id);
-      if (!team)
-        throw new CliUsageError(
-          `TEAM: ${id ? `unknown team "${id}"` : 'missing'}; teams in the config: ${config.teams.map((t) => t.id).join(', ')}`,
-        );
-      return team;
-    };
     const by = flags.by ?? io.env.USER ?? 'cli';
     const now = systemClock.now().toISOString();
     if (action === 'add') {
-      const team = teamOf(teamArg);
+      const team = configuredTeam(config, teamArg);
       if (!third)
         throw new CliUsageError(
           'TEXT: missing; e.g. burnwatch plan add payments "+20 engineers from 2027-03-01"',
@@ -78,7 +70,7 @@ export const planCommand: CommandModule = {
       return 0;
     }
     if (action === 'remove') {
-      const team = teamOf(teamArg);
+      const team = configuredTeam(config, teamArg);
       if (!third) throw new CliUsageError('ID: missing; `burnwatch plan list TEAM` shows the ids');
       const opened = await openStore(io);
       try {
@@ -98,7 +90,7 @@ export const planCommand: CommandModule = {
       }
     }
     if (action === 'list') {
-      const teams = teamArg ? [teamOf(teamArg)] : config.teams;
+      const teams = teamArg ? [configuredTeam(config, teamArg)] : config.teams;
       const opened = await openStore(io, { quiet: flags.json });
       try {
         const plans: Plan[] = [];
