@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { type BudgetPhasing, budgetPhasingSchema } from './budget-phasing.js';
 import type { BurnwatchConfig } from './config/schema.js';
 import { type IsoDay, isIsoDay } from './dates.js';
 import { type FiscalYear, fiscalYearOf } from './fiscal-calendar.js';
@@ -26,6 +27,8 @@ export const budgetChangeSchema = z.object({
   at: z.string(),
   /** A budget move between teams records one change on each, with the same move id. */
   moveId: z.string().optional(),
+  /** Shares of the annual budget per fiscal quarter; absent: the config's phasing, if any. */
+  phasing: budgetPhasingSchema.optional(),
 });
 export type BudgetChange = z.infer<typeof budgetChangeSchema>;
 
@@ -35,6 +38,8 @@ export interface BudgetInForce {
   /** `config`: the seed; `change`: a recorded change. */
   readonly source: 'config' | 'change';
   readonly change?: BudgetChange;
+  /** Quarter shares in force (the change's, else the config's); absent: not phased. */
+  readonly phasing?: BudgetPhasing;
 }
 
 /** A team's recorded budget changes, oldest first (unreadable records are skipped, not fatal). */
@@ -57,12 +62,16 @@ export function budgetInForce(
   changes: readonly BudgetChange[],
   asOf: IsoDay,
   fy: FiscalYear,
+  seedPhasing?: BudgetPhasing,
 ): BudgetInForce {
   const applicable = changes.filter((c) => c.from <= asOf && c.from >= fy.start);
   const latest = applicable.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).at(-1);
+  // A change without its own phasing keeps the team's shape: a cut is spread as the plan was.
+  const phasing = latest?.phasing ?? seedPhasing;
+  const phased = phasing ? { phasing } : {};
   return latest
-    ? { usd: latest.annualUsd, source: 'change', change: latest }
-    : { usd: seedUsd, source: 'config' };
+    ? { usd: latest.annualUsd, source: 'change', change: latest, ...phased }
+    : { usd: seedUsd, source: 'config', ...phased };
 }
 
 /** The budget in force for every configured team on `asOf` (one query per team). */
@@ -74,7 +83,10 @@ export async function budgetsInForce(
   const fy = fiscalYearOf(config.fiscalYear, asOf);
   const out = new Map<string, BudgetInForce>();
   for (const team of config.teams)
-    out.set(team.id, budgetInForce(team.annualBudgetUsd, await budgetChanges(store, team.id), asOf, fy));
+    out.set(
+      team.id,
+      budgetInForce(team.annualBudgetUsd, await budgetChanges(store, team.id), asOf, fy, team.budgetPhasing),
+    );
   return out;
 }
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { type BudgetPhasing, phasedBudgetView } from './budget-phasing.js';
 import {
   DATA_STATUSES,
   type SourceCompleteness,
@@ -72,6 +73,28 @@ export const burnReportSchema = z.object({
     .object({ from: isoDay, by: z.string(), reason: z.string(), at: z.string() })
     .nullable()
     .default(null),
+  /**
+   * Where the budget is phased by fiscal quarter (config `budgetPhasing` or a change's): each
+   * quarter's budget and spend to as-of, the current quarter, and spend against the phased budget
+   * to date. null when the budget is not phased.
+   */
+  phasing: z
+    .object({
+      quarters: z.array(
+        z.object({
+          label: z.string(),
+          start: isoDay,
+          end: isoDay,
+          budgetUsd: z.number(),
+          spentUsd: z.number(),
+        }),
+      ),
+      current: z.string(),
+      budgetToDateUsd: z.number(),
+      overPhaseUsd: z.number(),
+    })
+    .nullable()
+    .default(null),
   spentToDateUsd: z.number(),
   /** Spent ÷ budget × 100, one decimal; null without a budget. */
   percentUsed: z.number().nullable(),
@@ -113,6 +136,8 @@ export interface BurnReportInput {
   /** Which days are estimated; without it every day is taken as delivered. */
   readonly completeness?: TeamCompleteness;
   readonly budgetChange?: { from: IsoDay; by: string; reason: string; at: string };
+  /** Quarter shares of the budget (percent, Q1 first) when it is phased. */
+  readonly budgetPhasing?: BudgetPhasing;
   readonly plans?: BurnReport['plans'];
   readonly now: Date;
 }
@@ -286,6 +311,10 @@ export function computeBurnReport(input: BurnReportInput): BurnReport {
           at: input.budgetChange.at,
         }
       : null,
+    phasing:
+      budget !== null && input.budgetPhasing
+        ? phasedBudgetView(budget, input.budgetPhasing, fy, asOf, daily)
+        : null,
     plans: input.plans ?? [],
     spentToDateUsd: spentUsd,
     percentUsed: budget ? Math.round((spentUsd / budget) * 1000) / 10 : null,

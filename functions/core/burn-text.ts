@@ -45,11 +45,29 @@ export function planNote(r: Pick<BurnReport, 'plans'>): string | undefined {
   return applied.length ? `Plans in this forecast: ${applied.map((p) => p.label).join('; ')}` : undefined;
 }
 
-/** "Budget $300,000 from 1 Mar (set by U0FIN: hiring plan approved)", when a recorded change set it. */
-export function budgetNote(r: Pick<BurnReport, 'budgetChange' | 'budgetUsd' | 'asOf'>): string | undefined {
+/**
+ * "Budget $300,000 from 1 Mar (set by U0FIN: hiring plan approved)" when a recorded change set it, and
+ * "Q2 budget $90,000, $61,200 spent; $4,100 over the phased budget to date" when it is phased.
+ */
+export function budgetNote(
+  r: Pick<BurnReport, 'budgetChange' | 'budgetUsd' | 'asOf'> & Partial<Pick<BurnReport, 'phasing'>>,
+): string | undefined {
+  if (r.budgetUsd === null) return undefined;
   const c = r.budgetChange;
-  if (!c || r.budgetUsd === null) return undefined;
-  return `Budget ${usd(r.budgetUsd)} from ${shortDate(c.from, r.asOf)} (set by ${c.by}: ${c.reason})`;
+  const parts = c
+    ? [`Budget ${usd(r.budgetUsd)} from ${shortDate(c.from, r.asOf)} (set by ${c.by}: ${c.reason})`]
+    : [];
+  const p = r.phasing;
+  const q = p?.quarters.find((x) => x.label === p.current);
+  if (p && q) {
+    const gap = Math.abs(p.overPhaseUsd);
+    const against =
+      gap < 0.5
+        ? 'on the phased budget to date'
+        : `${usd(gap)} ${p.overPhaseUsd > 0 ? 'over' : 'under'} the phased budget to date`;
+    parts.push(`${q.label} budget ${usd(q.budgetUsd)}, ${usd(q.spentUsd)} spent; ${against}`);
+  }
+  return parts.length ? parts.join('. ') : undefined;
 }
 
 /**

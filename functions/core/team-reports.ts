@@ -1,3 +1,4 @@
+import type { BudgetPhasing } from './budget-phasing.js';
 import { type BudgetChange, type BudgetInForce, budgetsInForce } from './budgets.js';
 import { type BurnReport, computeBurnReport, dailyMicros } from './burn-report.js';
 import { assessCompleteness, type TeamCompleteness } from './completeness.js';
@@ -31,6 +32,8 @@ export interface ReportedTeam {
   readonly headcount?: number;
   /** The recorded change that set the budget in force, when not the config's. */
   readonly budgetChange?: BudgetChange;
+  /** Quarter shares of the budget in force, when it is phased. */
+  readonly budgetPhasing?: BudgetPhasing;
 }
 
 export function reportedTeams(
@@ -46,6 +49,9 @@ export function reportedTeams(
         budgetUsd: budget?.usd ?? t.annualBudgetUsd,
         headcount: t.headcount,
         ...(budget?.change ? { budgetChange: budget.change } : {}),
+        ...((budget?.phasing ?? t.budgetPhasing)
+          ? { budgetPhasing: budget?.phasing ?? t.budgetPhasing }
+          : {}),
       };
     }),
     { id: UNALLOCATED_TEAM, name: 'Unallocated', budgetUsd: null },
@@ -181,6 +187,7 @@ export async function computeTeamBurns(opts: {
       budgetUsd: team.budgetUsd,
       headcount: team.headcount,
       ...(team.budgetChange ? { budgetChange: team.budgetChange } : {}),
+      ...(team.budgetPhasing ? { budgetPhasing: team.budgetPhasing } : {}),
       plans: applied.map(({ plan, forecast }) => ({
         id: plan.id,
         label: planLabel(plan),

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { budgetPhasingSchema } from '../../core/budget-phasing.js';
 import { budgetChanges, budgetInForce, newBudgetChange } from '../../core/budgets.js';
 import { shortDate, usd } from '../../core/burn-text.js';
 import { addDays, utcDayOf } from '../../core/dates.js';
@@ -15,12 +16,17 @@ const flagsSchema = z.object({
   reason: z.string().min(1, 'say why the budget changes (it is kept with the change)').max(500).optional(),
   by: z.string().min(1).optional(),
   json: z.boolean().optional(),
+  phasing: z
+    .string()
+    .transform((text) => text.split(',').map((p) => Number(p.trim())))
+    .pipe(budgetPhasingSchema)
+    .optional(),
 });
 
 export const budgetCommand: CommandModule = {
   summary: "Change a team's budget (kept with who, when and why) or list the history; no redeploy",
   usage: [
-    'burnwatch budget set TEAM USD --reason TEXT [--from YYYY-MM-DD] [--by NAME] [--config FILE]',
+    'burnwatch budget set TEAM USD --reason TEXT [--from YYYY-MM-DD] [--phasing Q1,Q2,Q3,Q4] [--by NAME] [--config FILE]',
     'burnwatch budget history [TEAM] [--json] [--config FILE]',
     '',
     'The config seeds each budget; a change applies from --from on (within its fiscal year) and the',
@@ -31,6 +37,11 @@ export const budgetCommand: CommandModule = {
     { flag: 'USD', meaning: 'the new annual budget, e.g. 300000' },
     { flag: '--reason TEXT', meaning: 'why (required for set; kept with the change)' },
     { flag: '--from YYYY-MM-DD', meaning: 'the first day the budget applies', default: 'today (UTC)' },
+    {
+      flag: '--phasing Q1,Q2,Q3,Q4',
+      meaning: 'percent of the budget per fiscal quarter, adding up to 100 (e.g. 20,30,25,25)',
+      default: "the config's budgetPhasing, else not phased",
+    },
     { flag: '--by NAME', meaning: 'who is changing it', default: 'the USER environment variable' },
     { flag: '--json', meaning: 'history as JSON', default: 'a table' },
     COMMON_HELP.config,
@@ -44,6 +55,7 @@ export const budgetCommand: CommandModule = {
         reason: { type: 'string' },
         by: { type: 'string' },
         json: { type: 'boolean' },
+        phasing: { type: 'string' },
       },
       flagsSchema,
       { positionals: { min: 1, max: 3, names: 'set TEAM USD | history [TEAM]' } },
@@ -68,6 +80,7 @@ export const budgetCommand: CommandModule = {
         reason: flags.reason,
         by: flags.by ?? io.env.USER ?? 'cli',
         at: now.toISOString(),
+        ...(flags.phasing ? { phasing: flags.phasing } : {}),
       });
       const opened = await openStore(io);
       try {
@@ -76,7 +89,7 @@ export const budgetCommand: CommandModule = {
         await opened.close();
       }
       io.out(
-        `${team.name}: annual budget ${usd(change.annualUsd)} from ${shortDate(from)} ${from.slice(0, 4)} (was ${usd(team.annualBudgetUsd)} in the config). Recorded; the next forecast and alerts use it.`,
+        `${team.name}: annual budget ${usd(change.annualUsd)} from ${shortDate(from)} ${from.slice(0, 4)} (was ${usd(team.annualBudgetUsd)} in the config)${change.phasing ? `, phased ${phasingText(change.phasing)} by quarter` : ''}. Recorded; the next forecast and alerts use it.`,
       );
       return 0;
     }
@@ -89,12 +102,13 @@ export const budgetCommand: CommandModule = {
         const rows = [];
         for (const t of teams) {
           const changes = await budgetChanges(opened.store, t.id);
-          const inForce = budgetInForce(t.annualBudgetUsd, changes, today, fy);
+          const inForce = budgetInForce(t.annualBudgetUsd, changes, today, fy, t.budgetPhasing);
           rows.push({
             team: t.id,
             name: t.name,
             configUsd: t.annualBudgetUsd,
             inForceUsd: inForce.usd,
+            phasing: inForce.phasing ?? null,
             changes,
           });
         }
@@ -104,10 +118,17 @@ export const budgetCommand: CommandModule = {
             renderTable(
               ['Team', 'Budget', 'From', 'By', 'When', 'Why'],
               rows.flatMap((r) => [
-                [r.name, usd(r.configUsd), '(config)', '', '', ''],
+                [
+                  r.name,
+                  withPhasing(r.configUsd, configuredTeam(config, r.team).budgetPhasing),
+                  '(config)',
+                  '',
+                  '',
+                  '',
+                ],
                 ...r.changes.map((c) => [
                   r.name,
-                  usd(c.annualUsd),
+                  withPhasing(c.annualUsd, c.phasing),
                   c.from,
                   c.by,
                   c.at.slice(0, 16).replace('T', ' '),
@@ -124,3 +145,12 @@ export const budgetCommand: CommandModule = {
     throw new CliUsageError(`unknown action "${action}"; use set or history`);
   },
 };
+
+/** "20/30/25/25%" */
+function phasingText(phasing: readonly number[]): string {
+  return `${phasing.join('/')}%`;
+}
+
+function withPhasing(annualUsd: number, phasing: readonly number[] | undefined): string {
+  return phasing ? `${usd(annualUsd)} (${phasingText(phasing)})` : usd(annualUsd);
+}

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { budgetPhasingSchema } from '../budget-phasing.js';
 import { isIsoDay } from '../dates.js';
 import { fiscalCalendarProblem } from '../fiscal-calendar.js';
 import { HOLIDAY_CALENDARS } from '../holidays.js';
@@ -195,6 +196,8 @@ export const teamSchema = z
     ),
     name: z.string().min(1, 'must not be empty'),
     annualBudgetUsd: positiveUsd,
+    /** Percent of the annual budget per fiscal quarter, Q1 first (e.g. [20, 30, 25, 25]). */
+    budgetPhasing: budgetPhasingSchema.optional(),
     headcount: z.number().int().positive('must be a positive whole number').optional(),
     slackChannel: slackChannel.optional(),
     managers: z

@@ -207,6 +207,12 @@ function teamLine(r: BurnReport): string {
 
 const RISK = { critical: 0, warning: 1, ok: 2 } as const;
 
+/** " · Q2 $61,200 of $90,000" where the budget is phased by quarter. */
+function phaseLine(r: BurnReport): string {
+  const q = r.phasing?.quarters.find((x) => x.label === r.phasing?.current);
+  return q ? ` · ${q.label} ${usd(q.spentUsd)} of ${usd(q.budgetUsd)}` : '';
+}
+
 function overview(r: BurnReport, access: Access, share: boolean): SlackBlock[] {
   const o = r.outlook;
   const band =
@@ -215,7 +221,7 @@ function overview(r: BurnReport, access: Access, share: boolean): SlackBlock[] {
       : ' (trailing run-rate)';
   const fields = [
     `*Spent (${r.fiscalYear.label})*\n${usd(r.spentToDateUsd)}${r.percentUsed === null ? '' : ` · ${r.percentUsed}%`}`,
-    `*Budget*\n${r.budgetUsd === null ? '—' : usd(r.budgetUsd)}`,
+    `*Budget*\n${r.budgetUsd === null ? '—' : usd(r.budgetUsd)}${phaseLine(r)}`,
     `*Year-end forecast*\n${usd(o.yearEndUsd.p50)}${band}`,
     `*Runs out*\n${o.exhaustionDate.p50 ? `${shortDate(o.exhaustionDate.p50, r.asOf)}${o.daysEarly !== null && o.daysEarly > 0 ? ` (${dayCount(o.daysEarly)} early)` : ''}` : 'not this year'}`,
   ];

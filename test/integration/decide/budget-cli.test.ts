@@ -114,4 +114,79 @@ describe('budgets live in the store', () => {
     expect(noReason.err).toMatch(/--reason: is required/);
     expect(unknown.err).toMatch(/TEAM: unknown team "nope"; teams in the config: payments/);
   });
+  it('a budget phased by quarter: burn says how this quarter stands, and a change can re-phase it', async () => {
+    // Prepare: $1,000 a day since 1 Jan against $400k phased 10/40/25/25 (Q1 $40k, Q2 $160k).
+    const dir = mkdtempSync(join(tmpdir(), 'burnwatch-phasing-'));
+    const config = join(dir, 'burnwatch.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        organization: { name: 'Acme' },
+        fiscalYear: { startMonth: 1, startDay: 1 },
+        teams: [
+          { id: 'payments', name: 'Payments', annualBudgetUsd: 400_000, budgetPhasing: [10, 40, 25, 25] },
+        ],
+        sources: [{ id: 'anthropic', type: 'anthropic', secretName: 'burnwatch/anthropic' }],
+        finance: { slackChannel: 'C0FINANCE' },
+      }),
+    );
+    const env = {
+      BURNWATCH_DYNAMODB_ENDPOINT: dynamo.endpoint,
+      BURNWATCH_TABLE: 'budget-phasing',
+      USER: 'dana',
+    };
+    const cli = (args: string[]) => runCliCaptured([...args, '--config', config], { env, cwd: dir });
+    await cli(['burn', '--as-of', '2026-05-15']); // creates the table
+    const days = eachDay('2026-01-01', '2026-05-15');
+    await replaceDays(
+      new DynamoStore(createDocumentClient(dynamo.client), { tableName: 'budget-phasing' }),
+      'anthropic',
+      days,
+      days.map((date) => aRecord({ date, costMicros: usdToMicros(1_000) })),
+    );
+
+    // Act
+    const phased = JSON.parse((await cli(['burn', 'payments', '--json', '--as-of', '2026-05-15'])).out);
+    const text = (await cli(['burn', 'payments', '--as-of', '2026-05-15'])).out;
+    const bad = await cli([
+      'budget',
+      'set',
+      'payments',
+      '400000',
+      '--phasing',
+      '30,30,30,30',
+      '--reason',
+      'x',
+    ]);
+    const set = await cli([
+      'budget',
+      'set',
+      'payments',
+      '400000',
+      '--from',
+      '2026-05-01',
+      '--phasing',
+      '25,25,25,25',
+      '--reason',
+      'even quarters',
+    ]);
+    const rephased = JSON.parse((await cli(['burn', 'payments', '--json', '--as-of', '2026-05-15'])).out);
+    const history = (await cli(['budget', 'history', 'payments'])).out;
+
+    // Assess: 40,000 + 160,000 × 45/91 = $119,120.88 phased to date against $135,000 spent.
+    expect(phased.phasing).toMatchObject({
+      current: 'Q2',
+      budgetToDateUsd: 119_120.88,
+      overPhaseUsd: 15_879.12,
+    });
+    expect(phased.phasing.quarters[1]).toMatchObject({ label: 'Q2', budgetUsd: 160_000, spentUsd: 45_000 });
+    expect(text).toMatch(/Q2 budget \$160,000, \$45,000 spent; \$15,879 over the phased budget to date\./);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--phasing: the four quarters must add up to 100 \(these add up to 120\)/);
+    expect(set.out).toMatch(/phased 25\/25\/25\/25% by quarter/);
+    // 100,000 + 100,000 × 45/91 = $149,450.55: now $14,450.55 under.
+    expect(rephased.phasing).toMatchObject({ budgetToDateUsd: 149_450.55, overPhaseUsd: -14_450.55 });
+    expect(history).toMatch(/\$400,000 \(10\/40\/25\/25%\)/);
+    expect(history).toMatch(/\$400,000 \(25\/25\/25\/25%\)/);
+  });
 });

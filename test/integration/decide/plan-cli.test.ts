@@ -29,7 +29,8 @@ describe('planned changes from the CLI', () => {
     );
     const env = { BURNWATCH_DYNAMODB_ENDPOINT: dynamo.endpoint, BURNWATCH_TABLE: 'plan-cli', USER: 'priya' };
     const cli = (args: string[]) => runCliCaptured([...args, '--config', config], { env, cwd: dir });
-    const burn = async () => JSON.parse((await cli(['burn', 'payments', '--json', '--as-of', '2026-04-30'])).out);
+    const burn = async () =>
+      JSON.parse((await cli(['burn', 'payments', '--json', '--as-of', '2026-04-30'])).out);
     await cli(['burn', '--as-of', '2026-04-30']); // creates the table
     const days = eachDay('2026-01-01', '2026-04-30');
     await replaceDays(
@@ -51,12 +52,16 @@ describe('planned changes from the CLI', () => {
 
     // Assess: 184 days from 1 Jul at +$500 a day is about +$92k on the year-end median.
     expect(added.code).toBe(0);
-    expect(added.out).toMatch(/Payments: planned \+50% spend from 2026-07-01 \(id \d+\)\. The next forecast applies it\./);
+    expect(added.out).toMatch(
+      /Payments: planned \+50% spend from 2026-07-01 \(id \d+\)\. The next forecast applies it\./,
+    );
     expect(listed).toEqual([expect.objectContaining({ team: 'payments', from: '2026-07-01', by: 'priya' })]);
     const rise = withPlan.outlook.yearEndUsd.p50 - before.outlook.yearEndUsd.p50;
     expect(rise).toBeGreaterThan(80_000);
     expect(rise).toBeLessThan(105_000);
-    expect(withPlan.plans).toEqual([expect.objectContaining({ from: '2026-07-01', by: 'priya', applied: true })]);
+    expect(withPlan.plans).toEqual([
+      expect.objectContaining({ from: '2026-07-01', by: 'priya', applied: true }),
+    ]);
     expect(text).toMatch(/Plans in this forecast: /);
     expect(removed.code).toBe(0);
     expect(afterRemoval.plans).toEqual([]);
@@ -67,10 +72,14 @@ describe('planned changes from the CLI', () => {
   it('refuses a plan it cannot read, and a removal of a plan that does not exist, naming the fix', async () => {
     const env = { BURNWATCH_DYNAMODB_ENDPOINT: dynamo.endpoint, BURNWATCH_TABLE: 'plan-cli-2' };
     const args = ['--config', 'burnwatch.config.example.json'];
-    const unreadable = await runCliCaptured(['plan', 'add', 'payments', 'more people soon', ...args], { env });
+    const unreadable = await runCliCaptured(['plan', 'add', 'payments', 'more people soon', ...args], {
+      env,
+    });
     const missing = await runCliCaptured(['plan', 'remove', 'payments', 'nope', ...args], { env });
     expect(unreadable.code).toBe(1);
-    expect(unreadable.err).toMatch(/^burnwatch plan: TEXT: no date \(YYYY-MM-DD\) in "more people soon"; write it like /);
+    expect(unreadable.err).toMatch(
+      /^burnwatch plan: TEXT: no date \(YYYY-MM-DD\) in "more people soon"; write it like /,
+    );
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/ID: no plan "nope" for payments; `burnwatch plan list payments` shows them/);
   });
