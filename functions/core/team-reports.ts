@@ -14,6 +14,7 @@ import type { DailySpend, Forecast } from './forecast/types.js';
 import { companyHolidays } from './holidays.js';
 import { type SourceCoverage, summarizeCoverage } from './ingest/coverage.js';
 import { microsToUsd } from './money.js';
+import { type OutcomeStore, outcomesOfOrg } from './outcomes/team-outcomes.js';
 import {
   type SourceDayManifest,
   systemClock,
@@ -97,7 +98,10 @@ export function dailySpend(
 
 /** The vendor a source's spend is reported as. */
 export function vendorOfSource(s: SourceConfig): string {
-  return s.type === 'import' ? s.vendor : s.type;
+  if (s.type === 'import') return s.vendor;
+  // Outcome sources (issue 17): Copilot's usage metrics are Copilot's; merged PRs are GitHub's.
+  if (s.type === 'copilot-metrics') return 'copilot';
+  return s.type;
 }
 
 /**
@@ -130,7 +134,7 @@ export async function readCoverage(
  */
 export async function computeTeamBurns(opts: {
   config: BurnwatchConfig;
-  store: UsageStore & TeamRecordStore;
+  store: UsageStore & TeamRecordStore & OutcomeStore;
   asOf: IsoDay;
   now: Date;
   forecaster?: TeamForecaster;
@@ -143,16 +147,30 @@ export async function computeTeamBurns(opts: {
   const { coverage, manifests } = await readCoverage(config, opts.store, asOf);
   const holidays = new Set(companyHolidays(config.holidayCalendar, fy.start, fy.end, config.holidays));
   const burns: TeamBurn[] = [];
+  const totalsByTeam = new Map<string, TeamDaySourceTotal[]>();
+  const completenessByTeam = new Map<string, TeamCompleteness>();
   for (const team of teams) {
     const totals = await opts.store.teamDailyTotals(team.id, fy.start, asOf, manifests);
+    totalsByTeam.set(team.id, totals);
+    completenessByTeam.set(
+      team.id,
+      assessCompleteness({ totals, coverage, asOf, holidays, settings: alertSettingsFor(config, team.id) }),
+    );
+  }
+  // What the spend bought (issue 17): read once for the organization, then per team.
+  const outcomes = await outcomesOfOrg({
+    config,
+    store: opts.store,
+    asOf,
+    teams,
+    totalsByTeam,
+    completenessByTeam,
+    manifests,
+  });
+  for (const team of teams) {
+    const totals = totalsByTeam.get(team.id) ?? [];
     const daily = dailySpend(totals, fy, asOf);
-    const completeness = assessCompleteness({
-      totals,
-      coverage,
-      asOf,
-      holidays,
-      settings: alertSettingsFor(config, team.id),
-    });
+    const completeness = completenessByTeam.get(team.id) as TeamCompleteness;
     const estimated = estimateOf(completeness);
     const raw =
       team.budgetUsd !== null
@@ -179,6 +197,7 @@ export async function computeTeamBurns(opts: {
       forecast,
       completeness,
       now: opts.now,
+      ...outcomes.get(team.id),
     });
     burns.push({ report, totals, daily, forecast, completeness });
   }
@@ -229,7 +248,7 @@ export function engineForecaster(config: BurnwatchConfig): TeamForecaster {
 /** Every team's (or the listed teams') burn as of `asOf`, with the forecast engine's outlook. */
 export function forecastTeamBurns(
   config: BurnwatchConfig,
-  store: UsageStore & TeamRecordStore,
+  store: UsageStore & TeamRecordStore & OutcomeStore,
   asOf: IsoDay,
   opts: { teams?: readonly string[]; now?: Date } = {},
 ): Promise<OrgBurns> {
