@@ -62,19 +62,19 @@ async function loadList(
 
 /**
  * The seats of one day as burnwatch's snapshots know them (the snapshot taken that day, or the last
- * before it), read only; undefined when no snapshot was taken on or before the day.
+ * before it; before the first snapshot, the earliest one, as `seatsByDay` rebuilds such days), read
+ * only; undefined when no snapshot was ever taken.
  */
 export async function seatsOnDay(
   store: Pick<StateStore, 'getState' | 'listStates'>,
   sourceId: string,
   day: IsoDay,
 ): Promise<readonly SeatAssignment[] | undefined> {
-  const before = (await store.listStates(`SEATDAY#${sourceId}`, DAY_KEY))
+  const headers = (await store.listStates(`SEATDAY#${sourceId}`, DAY_KEY))
     .map((s) => ({ day: s.key.slice(DAY_KEY.length), header: header.parse(s.value) }))
-    .filter((h) => h.day <= day)
-    .sort((a, b) => (a.day < b.day ? -1 : 1))
-    .at(-1);
-  return before ? loadList(store, sourceId, before.header) : undefined;
+    .sort((a, b) => (a.day < b.day ? -1 : 1));
+  const chosen = headers.filter((h) => h.day <= day).at(-1) ?? headers[0];
+  return chosen ? loadList(store, sourceId, chosen.header) : undefined;
 }
 
 /** Seat history kept in the state store: `SEATDAY#{source}` headers per day, `SEATLIST#{source}` lists. */

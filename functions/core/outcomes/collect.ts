@@ -4,6 +4,7 @@ import { addDays, type IsoDay } from '../dates.js';
 import { seatsOnDay } from '../ingest/seat-history.js';
 import { microsToCentsNumber, usdToMicros } from '../money.js';
 import type { SourceDayManifest, StateStore, TeamDaySourceTotal, UsageStore } from '../ports.js';
+import type { Identities } from '../usage.js';
 import { createIdentityResolver, type IdentityResolver } from './identity.js';
 import { loadMembers, memberEmails } from './member-directory.js';
 import { type IdleSeats, type SeatVendor, WEEKS } from './metrics.js';
@@ -67,6 +68,48 @@ function getSet<K, V>(m: Map<K, Set<V>>, k: K): Set<V> {
   return v;
 }
 
+type PersonIds = Pick<Identities, 'userEmail' | 'githubLogin'>;
+
+/**
+ * The people a team's lines of one source-day name (their emails and logins), read from the store
+ * once per committed generation of the day: a generation's lines never change (docs/storage.md), so
+ * the forecast job, `/burn`'s summaries and the report, run one after another in a process, read each
+ * day once. Kept per store, at most MEMO_ENTRIES days, oldest dropped first.
+ */
+const MEMO = new WeakMap<object, Map<string, readonly PersonIds[]>>();
+const MEMO_ENTRIES = 50_000;
+
+async function peopleOfDay(
+  store: UsageStore,
+  row: TeamDaySourceTotal,
+  team: string,
+  manifest: SourceDayManifest | undefined,
+): Promise<readonly PersonIds[]> {
+  const key = manifest?.generation ? `${row.source}|${row.date}|${team}|${manifest.generation}` : undefined;
+  let memo = MEMO.get(store);
+  if (!memo) {
+    memo = new Map();
+    MEMO.set(store, memo);
+  }
+  const known = key ? memo.get(key) : undefined;
+  if (known) return known;
+  const seenIds = new Set<string>();
+  const people: PersonIds[] = [];
+  for (const line of await store.teamLines(row.source, row.date, team, manifest)) {
+    const { userEmail, githubLogin } = line.identities;
+    if (!userEmail && !githubLogin) continue;
+    const id = `${userEmail ?? ''}|${githubLogin ?? ''}`;
+    if (seenIds.has(id)) continue;
+    seenIds.add(id);
+    people.push({ ...(userEmail ? { userEmail } : {}), ...(githubLogin ? { githubLogin } : {}) });
+  }
+  if (key) {
+    memo.set(key, people);
+    if (memo.size > MEMO_ENTRIES) memo.delete(memo.keys().next().value as string);
+  }
+  return people;
+}
+
 /** Runs `work` over `items` with at most `limit` at a time (DynamoDB reads: one query each). */
 async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -85,6 +128,8 @@ export async function collectOrgActivity(opts: {
   readonly asOf: IsoDay;
   readonly totalsByTeam: ReadonlyMap<string, readonly TeamDaySourceTotal[]>;
   readonly resolver: IdentityResolver;
+  /** The sources' manifests for the range, when read already: a day's people are then read once per generation. */
+  readonly manifests?: readonly SourceDayManifest[];
 }): Promise<OrgActivity> {
   const { config, asOf } = opts;
   const from = addDays(asOf, -(7 * WEEKS - 1));
@@ -108,18 +153,18 @@ export async function collectOrgActivity(opts: {
     const was = m?.get(who);
     if (m && (!was || was < day)) m.set(who, day);
   };
-  await pool(reads, 8, async ({ team, row }) => {
-    const lines = await opts.store.teamLines(row.source, row.date, team);
+  const manifestOf = new Map((opts.manifests ?? []).map((m) => [`${m.source}|${m.date}`, m]));
+  await pool(reads, 12, async ({ team, row }) => {
+    const people = await peopleOfDay(opts.store, row, team, manifestOf.get(`${row.source}|${row.date}`));
     const type = typeOf.get(row.source);
-    for (const line of lines) {
-      const person = opts.resolver.personOf(line.identities);
+    for (const ids of people) {
+      const person = opts.resolver.personOf(ids);
       if (!person) continue;
       getSet(getMap(byTeam, team), row.date).add(person.key);
       if (!person.resolved) getSet(unmatched, team).add(person.key);
-      if (type === 'copilot-metrics' && line.identities.githubLogin)
-        seen('copilot', line.identities.githubLogin.toLowerCase(), row.date);
-      if (line.vendor === 'cursor' && line.identities.userEmail)
-        seen('cursor', line.identities.userEmail.toLowerCase(), row.date);
+      if (type === 'copilot-metrics' && ids.githubLogin)
+        seen('copilot', ids.githubLogin.toLowerCase(), row.date);
+      if (row.vendor === 'cursor' && ids.userEmail) seen('cursor', ids.userEmail.toLowerCase(), row.date);
     }
   });
   return {

@@ -35,6 +35,7 @@ export async function outcomesOfOrg(opts: {
     asOf,
     totalsByTeam: opts.totalsByTeam,
     resolver,
+    manifests: opts.manifests,
   });
   const seats = await idleSeatsByTeam({
     config,
