@@ -270,7 +270,11 @@ export class SyntheticOrg {
     const fyStart = fiscalYearOf(this.opts.config.fiscalYear, day).start;
     return this.opts.config.teams.flatMap((t) => {
       const p = this.outcomeProfile(t.id);
-      return kind === 'copilot' ? copilotSeats(p, fyStart) : cursorMembers(p, cursorActive(p.engineers));
+      if (kind === 'copilot') return copilotSeats(p, fyStart);
+      // Cursor seats only for teams that use Cursor at all.
+      return (PROFILES[t.id] ?? defaultProfile(t.id)).mix.cursor
+        ? cursorMembers(p, cursorActive(p.engineers))
+        : [];
     });
   }
 

@@ -1,4 +1,4 @@
-import { dayOfWeek, diffDays, type IsoDay } from '../core/dates.js';
+import { dayOfWeek, diffDays, type IsoDay, toDayNumber } from '../core/dates.js';
 import type { SeatAssignment } from '../core/ingest/seat-history.js';
 import { hashSeed, mulberry32 } from '../core/random.js';
 import type { VendorUsageLine } from '../core/usage.js';
@@ -83,12 +83,14 @@ export function copilotActivityLines(
   seed: number,
 ): VendorUsageLine[] {
   const lines: VendorUsageLine[] = [];
-  const chance = 0.22 * rhythmOf(day, holidays);
+  const chance = 0.15 * rhythmOf(day, holidays);
   const people = Array.from({ length: copilotUsers(p) }, (_, i) => loginOf(p, i + 1));
   if (p.team === 'search') people.push(CONTRACTOR_LOGIN);
   for (const login of people) {
     const rand = mulberry32(hashSeed(seed, login, day, 'copilot'));
-    if (rand() >= chance) continue;
+    // Everyone who uses Copilot uses it at least once a week (on their own day), some days more.
+    const weekly = (toDayNumber(day) + hashSeed(login)) % 7 === 0;
+    if (rand() >= chance && !weekly) continue;
     const suggested = 40 + Math.floor(rand() * 160);
     const accepted = Math.round(suggested * (0.25 + 0.2 * rand()));
     lines.push({
