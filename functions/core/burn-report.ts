@@ -240,6 +240,8 @@ export function computeBurnReport(input: BurnReportInput): BurnReport {
   }
   const share = (m: Micros) => (spent > 0n ? Math.round((Number(m) / Number(spent)) * 1000) / 1000 : 0);
   const byVendor = [...vendorMicros]
+    // Outcome sources (merged PRs, usage metrics) carry no spend: no $0 row in the breakdown.
+    .filter(([, m]) => m !== 0n)
     .sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : a[0] < b[0] ? -1 : 1))
     .map(([vendor, m]) => ({ vendor, usd: microsToCentsNumber(m), share: share(m) }));
   const models = [...modelMicros].sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : a[0] < b[0] ? -1 : 1));

@@ -41,7 +41,14 @@ describe('burnwatch demo, burn and forecast', () => {
     );
     expect(demo.out).toMatch(/Data from openai \(OpenAI\) is complete only through 26 Mar/);
     const html = readFileSync(join(out, 'index.html'), 'utf8');
-    expect(html.match(/<svg /g)?.length).toBe(9);
+    // A burn-up chart per team, and an outcomes trend chart per budgeted team.
+    expect(html.match(/<svg (?!class="outcomes-chart")/g)?.length).toBe(9);
+    expect(html.match(/<svg class="outcomes-chart"/g)?.length).toBe(8);
+    // What the spend bought (issue 17): Payments' spend surges while its merged PRs stay flat, Mobile
+    // keeps idle Copilot seats; the misleading "per agent PR" figure is gone.
+    expect(demo.out).toMatch(/Payments: \$[\d,]+ per merged PR, up \d+% in 4 weeks/);
+    expect(demo.out).toMatch(/Outcomes: \$\d+ per merged PR, [^;\n]*; 14 idle Copilot seats, \$546\/month/);
+    expect(`${demo.out}${html}`).not.toMatch(/agent PR/);
     expect(html).not.toMatch(/<script|<link |src="http/); // opens offline
     expect(html).toContain('5 days estimated');
     expect(html).toContain('Data completeness');
@@ -67,6 +74,15 @@ describe('burnwatch demo, burn and forecast', () => {
       estimatedDays: 5,
     });
     expect(report.spentToDateUsd + report.estimatedUsd).toBeGreaterThan(report.spentToDateUsd);
+    // Merged PRs come from GitHub; active engineers are distinct people across vendors, at most the
+    // headcount (not the busiest day of one source); per-person detail stays out of --json.
+    expect(report.mergedPullRequests).toBeGreaterThan(400);
+    expect(report.activeEngineers).toBeGreaterThan(25);
+    expect(report.activeEngineers).toBeLessThanOrEqual(42);
+    expect(report.perEngineerBasis).toBe('active');
+    expect(report.outcomes.weeks).toHaveLength(12);
+    expect(report.outcomes.change.spendPerMergedPr).toBeGreaterThan(0.3);
+    expect(report).not.toHaveProperty('people');
 
     const forecast = await runCliCaptured(
       ['forecast', '--json', '--as-of', '2026-03-31', '--config', 'burnwatch.config.example.json'],
