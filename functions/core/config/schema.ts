@@ -267,7 +267,11 @@ const alertOverrides = z
      * Outcomes (issue 17): alert when spend per merged PR over the last 4 weeks is more than this
      * share above the 4 weeks before while spend grew (0.3 = 30%); omit to disable the rule.
      */
-    costPerMergedPrRise: z.number({ error: 'must be a share such as 0.3 (30%)' }).gt(0).max(10).optional(),
+    costPerMergedPrRise: z
+      .number({ error: 'must be a share such as 0.3 (30%)' })
+      .gt(0, 'must be a share above 0, such as 0.3 (30%)')
+      .max(10, 'must be at most 10 (a rise of 1,000%)')
+      .optional(),
   })
   .strict();
 
