@@ -10,11 +10,12 @@ import {
 import type { IsoDay } from './dates.js';
 import { type FiscalYear, fiscalYearOf } from './fiscal-calendar.js';
 import { forecastSpend } from './forecast/engine.js';
-import type { DailySpend, Forecast } from './forecast/types.js';
+import type { DailySpend, Forecast, ForecastPlan } from './forecast/types.js';
 import { companyHolidays } from './holidays.js';
 import { type SourceCoverage, summarizeCoverage } from './ingest/coverage.js';
 import { microsToUsd } from './money.js';
 import { type OutcomeStore, outcomesOfOrg } from './outcomes/team-outcomes.js';
+import { activePlans, planBasis, planLabel, toForecastPlan } from './plans.js';
 import {
   type SourceDayManifest,
   systemClock,
@@ -63,6 +64,8 @@ export type TeamForecaster = (input: {
   fiscalYear: FiscalYear;
   asOf: IsoDay;
   estimated?: { readonly usd: number; readonly sdUsd: number };
+  /** The team's planned changes as the engine applies them. */
+  plans?: readonly ForecastPlan[];
 }) => Forecast | undefined;
 
 export interface TeamBurn {
@@ -172,6 +175,12 @@ export async function computeTeamBurns(opts: {
     const daily = dailySpend(totals, fy, asOf);
     const completeness = completenessByTeam.get(team.id) as TeamCompleteness;
     const estimated = estimateOf(completeness);
+    const plans = team.budgetUsd !== null ? await activePlans(opts.store, team.id) : [];
+    const teamOutcomes = outcomes.get(team.id);
+    // New engineers are priced at the spend per distinct active engineer, as /burn's what-if does.
+    const basis = planBasis(totals, asOf, teamOutcomes?.activeEngineers28d || team.headcount || 0);
+    const applied = plans.map((p) => ({ plan: p, forecast: toForecastPlan(p, basis) }));
+    const forecastPlans = applied.flatMap((a) => (a.forecast ? [a.forecast] : []));
     const raw =
       team.budgetUsd !== null
         ? opts.forecaster?.({
@@ -180,6 +189,7 @@ export async function computeTeamBurns(opts: {
             fiscalYear: fy,
             asOf,
             ...(estimated ? { estimated } : {}),
+            ...(forecastPlans.length ? { plans: forecastPlans } : {}),
           })
         : undefined;
     // Spent to date is what is stored; the estimates are in the outlook only.
@@ -191,13 +201,22 @@ export async function computeTeamBurns(opts: {
       budgetUsd: team.budgetUsd,
       headcount: team.headcount,
       ...(team.budgetChange ? { budgetChange: team.budgetChange } : {}),
+      plans: applied.map(({ plan, forecast }) => ({
+        id: plan.id,
+        label: planLabel(plan),
+        text: plan.text,
+        from: plan.from,
+        by: plan.by,
+        at: plan.at,
+        applied: forecast !== undefined && raw !== undefined,
+      })),
       fiscalYear: fy,
       asOf,
       totals,
       forecast,
       completeness,
       now: opts.now,
-      ...outcomes.get(team.id),
+      ...teamOutcomes,
     });
     burns.push({ report, totals, daily, forecast, completeness });
   }
@@ -228,7 +247,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
  * and the company holidays from config (the built-in calendar plus the days listed).
  */
 export function engineForecaster(config: BurnwatchConfig): TeamForecaster {
-  return ({ team, daily, fiscalYear, asOf, estimated }) => {
+  return ({ team, daily, fiscalYear, asOf, estimated, plans }) => {
     if (team.budgetUsd === null) return undefined;
     const settings = alertSettingsFor(config, team.id);
     return forecastSpend(
@@ -239,6 +258,7 @@ export function engineForecaster(config: BurnwatchConfig): TeamForecaster {
         asOf,
         holidays: companyHolidays(config.holidayCalendar, fiscalYear.start, fiscalYear.end, config.holidays),
         ...(estimated ? { estimated } : {}),
+        ...(plans?.length ? { plans } : {}),
       },
       { criticalProbability: settings.criticalProbability, warningProbability: settings.warningProbability },
     );
