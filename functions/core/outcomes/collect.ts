@@ -138,7 +138,15 @@ export async function collectOrgActivity(opts: {
   for (const [team, totals] of opts.totalsByTeam)
     for (const row of totals) {
       const type = typeOf.get(row.source);
-      if (row.date < from || row.date > asOf || row.lines === 0 || !type || type === 'github') continue;
+      // Merged PRs are not AI activity. A source since removed from the config still had its people.
+      if (
+        row.date < from ||
+        row.date > asOf ||
+        row.lines === 0 ||
+        type === 'github' ||
+        row.vendor === 'github'
+      )
+        continue;
       // Day totals count people by email; Copilot's usage metrics name them by login.
       if (row.activeUsers > 0 || type === 'copilot-metrics') reads.push({ team, row });
     }
