@@ -321,7 +321,7 @@ export function alertMessage(
     case 'stale-data':
       return staleMessage(facts, cond.severity, ctx, asOf);
     case 'cost-per-pr':
-      return costPerPrMessage(facts, sev, ctx.kind);
+      return costPerPrMessage(facts, sev, ctx);
   }
 }
 

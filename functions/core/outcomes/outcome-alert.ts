@@ -1,4 +1,13 @@
-import { context, escapeMrkdwn, header, type SlackMessage, section } from '../alerts/block-kit.js';
+import {
+  type Block,
+  context,
+  escapeMrkdwn,
+  header,
+  type SlackMessage,
+  section,
+} from '../alerts/block-kit.js';
+import { decisionButtons } from '../alerts/decision-buttons.js';
+import type { MessageContext } from '../alerts/messages.js';
 import type { AlertCondition, NoticeKind, Severity } from '../alerts/types.js';
 import type { BurnReport } from '../burn-report.js';
 import { usd } from '../burn-text.js';
@@ -14,6 +23,7 @@ import { changeWords } from './outcome-text.js';
  */
 export interface CostPerPrFacts {
   readonly kind: 'cost-per-pr';
+  readonly team: string;
   readonly teamName: string;
   readonly asOf: IsoDay;
   readonly perPrUsd: number;
@@ -52,6 +62,7 @@ export function evaluateCostPerPr(report: BurnReport, settings: AlertSettings): 
     return { ...base, severity: 'ok', dataIncomplete };
   const facts: CostPerPrFacts = {
     kind: 'cost-per-pr',
+    team: report.team,
     teamName: report.name,
     asOf: report.asOf,
     perPrUsd: now.spendPerMergedPrUsd,
@@ -68,7 +79,16 @@ export function evaluateCostPerPr(report: BurnReport, settings: AlertSettings): 
 
 const ICON: Record<Severity, string> = { critical: '🔴', warning: '🟠', ok: '✅' };
 
-export function costPerPrMessage(f: CostPerPrFacts, sev: Severity, kind: NoticeKind): SlackMessage {
+/**
+ * The alert's message. In a channel it carries Acknowledge and Snooze (not Planned change or What if:
+ * the question is what the spend buys, not the budget), as every team alert does.
+ */
+export function costPerPrMessage(
+  f: CostPerPrFacts,
+  sev: Severity,
+  ctx: Pick<MessageContext, 'kind' | 'audience' | 'decisions'>,
+): SlackMessage {
+  const kind: NoticeKind = ctx.kind;
   const team = escapeMrkdwn(f.teamName);
   const spendChange = f.spendBeforeUsd > 0 ? f.spendUsd / f.spendBeforeUsd - 1 : null;
   const prChange = f.mergedBefore > 0 ? f.mergedPullRequests / f.mergedBefore - 1 : null;
@@ -76,23 +96,29 @@ export function costPerPrMessage(f: CostPerPrFacts, sev: Severity, kind: NoticeK
     kind === 'recover'
       ? `${f.teamName}: spend per merged PR is back within ${Math.round(f.threshold * 100)}%`
       : `${f.teamName}: ${usd(f.perPrUsd)} per merged PR, ${changeWords(f.rise)}`;
-  return {
-    text: `${kind === 'recover' ? 'RESOLVED' : 'WARNING'}: ${headline}.`,
-    blocks: [
-      header(`${ICON[kind === 'recover' ? 'ok' : sev]} ${headline}`),
+  const blocks: Block[] = [
+    header(`${ICON[kind === 'recover' ? 'ok' : sev]} ${headline}`),
+    section(
+      `*${team}* spent ${usd(f.spendUsd)} on AI in the last 4 weeks (${changeWords(spendChange, 'on the 4 before') || 'more than the 4 before'}) and merged ${f.mergedPullRequests} pull requests (${changeWords(prChange, 'on the 4 before') || `${f.mergedBefore} before`}): ${usd(f.perPrUsd)} per merged PR, was ${usd(f.perPrBeforeUsd)}.`,
+      [
+        `*Per merged PR*\n${usd(f.perPrUsd)} (was ${usd(f.perPrBeforeUsd)})`,
+        `*Alerts above*\n+${Math.round(f.threshold * 100)}% in 4 weeks, while spend grows`,
+      ],
+    ),
+  ];
+  if (kind !== 'recover') {
+    if (ctx.decisions && ctx.audience === 'channel')
+      blocks.push(decisionButtons(ctx.decisions, { budget: false }));
+    blocks.push(
       section(
-        `*${team}* spent ${usd(f.spendUsd)} on AI in the last 4 weeks (${changeWords(spendChange, 'on the 4 before') || 'more than the 4 before'}) and merged ${f.mergedPullRequests} pull requests (${changeWords(prChange, 'on the 4 before') || `${f.mergedBefore} before`}): ${usd(f.perPrUsd)} per merged PR, was ${usd(f.perPrBeforeUsd)}.`,
-        [
-          `*Per merged PR*\n${usd(f.perPrUsd)} (was ${usd(f.perPrBeforeUsd)})`,
-          `*Alerts above*\n+${Math.round(f.threshold * 100)}% in 4 weeks, while spend grows`,
-        ],
+        `*What to do:* look at what the extra spend went to (\`/burn ${f.team} models\`, \`/burn ${f.team} outcomes\`): a pricier model, agents looping, seats nobody uses.`,
       ),
-      section(
-        '*What to do:* look at what the extra spend went to (`/burn TEAM models`, `/burn TEAM outcomes`): a pricier model, agents looping, seats nobody uses.',
-      ),
-      context(
-        `burnwatch · as of ${f.asOf} · outcomes · spend per merged PR, last 4 weeks vs the 4 before · team figures only · definitions: docs/outcomes.md`,
-      ),
-    ],
-  };
+    );
+  }
+  blocks.push(
+    context(
+      `burnwatch · as of ${f.asOf} · outcomes · spend per merged PR, last 4 weeks vs the 4 before · team figures only · definitions: docs/outcomes.md`,
+    ),
+  );
+  return { text: `${kind === 'recover' ? 'RESOLVED' : 'WARNING'}: ${headline}.`, blocks };
 }

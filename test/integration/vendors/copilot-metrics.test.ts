@@ -74,7 +74,7 @@ async function ingest(
       resolver: async () => createIdentityResolver(config.identities),
       sleep: async (ms) => void r.waits?.push(ms),
       random: () => 0.1,
-      timeoutMs: 200,
+      timeoutMs: 1000,
     });
     const [outcome] = await runIngest({
       config,

@@ -118,7 +118,7 @@ async function ingest(store: UsageStore & Parameters<typeof createMemberDirector
         now += ms;
       },
       random: () => 0.1,
-      timeoutMs: 200,
+      timeoutMs: 1000,
       perPage: r.perPage ?? 2,
     });
     const [outcome] = await runIngest({

@@ -147,6 +147,14 @@ describe('outcomes where people look', () => {
     });
     expect(notice.messages.channel.text).toBe('WARNING: Search: $140 per merged PR, up 50% in 4 weeks.');
     expect(notice.messages.private).toBeUndefined();
+    // Like every team alert, it can be acknowledged or snoozed in the channel (no budget buttons).
+    const buttons = notice.messages.channel.blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []));
+    expect(buttons.map((b) => b.text.text)).toEqual(['Acknowledge', 'Snooze 7 days']);
+    expect(JSON.parse(String((buttons[0] as { value?: string }).value))).toMatchObject({
+      t: 'search',
+      k: 'ALERT#cost-per-pr',
+    });
+    expect(JSON.stringify(notice.messages.channel)).toContain('`/burn search outcomes`');
     expect(notice.sns?.message).toContain('merged 30 pull requests (flat on the 4 before)');
     // Under the threshold (45 PRs now: $93.33 per PR, flat): quiet.
     expect(evaluateCostPerPr(report({ prsNow: 45 }), settings)?.severity).toBe('ok');
