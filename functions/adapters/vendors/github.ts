@@ -12,6 +12,7 @@ import {
 import { type Clock, systemClock } from '../../core/ports.js';
 import { GithubPacer, type GithubResource } from './github-pacing.js';
 import {
+  type CallSite,
   checkPageLimit,
   type HttpOptions,
   nextLink,
@@ -59,6 +60,13 @@ const searchPage = z.object({
     }),
   ),
 });
+
+/**
+ * What a refused token needs. Search only sees repositories the token can read: a token without
+ * every private repository would count short, so the fix names them.
+ */
+const TOKEN_FIX =
+  "the source's token (its secretName in Secrets Manager) must be valid, authorized for the organization's SAML SSO if it uses it, and read its members, teams and every repository's pull requests (classic: read:org and repo; fine-grained: organization Members read, repository Pull requests and Metadata read on all repositories)";
 
 /** What one search returns at most (GitHub's cap); a window with more is split. */
 const SEARCH_CAP = 1000;
@@ -113,6 +121,13 @@ export function createGithubConnector(opts: GithubOptions): Connector {
         accept: 'application/vnd.github+json',
         'x-github-api-version': '2022-11-28',
       };
+      /** One GET; a refused token (401, or a 403 that is not a rate limit) says what it must read. */
+      const get = <T extends z.ZodType>(url: string, schema: T, site: CallSite) =>
+        requestJsonWithHeaders(url, { headers }, schema, site, http).catch((err: unknown) => {
+          if (err instanceof VendorHttpError && (err.status === 401 || err.status === 403))
+            throw new VendorHttpError(`${err.message}; ${TOKEN_FIX}`, err.status, { cause: err });
+          throw err;
+        });
 
       /** Every page of a list, following `Link: rel="next"` (same origin only: the token goes along). */
       const list = async <T extends z.ZodType>(
@@ -127,7 +142,7 @@ export function createGithubConnector(opts: GithubOptions): Connector {
           const site = { source: opts.sourceId, endpoint, page };
           checkPageLimit(site, opts.maxPages ?? 1000);
           await pacer.before(resource);
-          const res = await requestJsonWithHeaders(url, { headers }, schema, site, http);
+          const res = await get(url, schema, site);
           if (res === 'end') break;
           pacer.observe(resource, res.headers);
           out.push(res.body as z.infer<T>);
@@ -238,7 +253,7 @@ export function createGithubConnector(opts: GithubOptions): Connector {
       const searchPage1 = async (url: string, site: { source: string; endpoint: string; page: number }) => {
         for (let attempt = 1; ; attempt++) {
           await pacer.before('search');
-          const res = await requestJsonWithHeaders(url, { headers }, searchPage, site, http);
+          const res = await get(url, searchPage, site);
           if (res === 'end') throw new VendorHttpError(`${opts.sourceId} search/issues: no answer`);
           pacer.observe('search', res.headers);
           if (!res.body.incomplete_results) return res;
@@ -270,13 +285,7 @@ export function createGithubConnector(opts: GithubOptions): Connector {
           if (!m || m.email || resolver.emailOfLogin(m.login)) continue;
           const site = { source: opts.sourceId, endpoint: 'users', page: 1 };
           await pacer.before('core');
-          const res = await requestJsonWithHeaders(
-            `${base}/users/${encodeURIComponent(m.login)}`,
-            { headers },
-            user,
-            site,
-            http,
-          );
+          const res = await get(`${base}/users/${encodeURIComponent(m.login)}`, user, site);
           if (res === 'end') continue;
           pacer.observe('core', res.headers);
           if (res.body.email) members.set(login, { ...m, email: res.body.email.toLowerCase() });

@@ -82,6 +82,16 @@ describe('burnwatch demo, burn and forecast', () => {
     expect(report.perEngineerBasis).toBe('active');
     expect(report.outcomes.weeks).toHaveLength(12);
     expect(report.outcomes.change.spendPerMergedPr).toBeGreaterThan(0.3);
+    // The story: over the 12 weeks Payments' weekly spend more than doubles while its merged PRs stay
+    // flat (same team size, same rhythm); Web keeps six Cursor seats nobody uses.
+    const weeks = report.outcomes.weeks as Array<{ spendUsd: number; mergedPullRequests: number }>;
+    const [firstWeek, lastWeek] = [weeks[0], weeks[11]];
+    expect(lastWeek?.spendUsd).toBeGreaterThan(2 * (firstWeek?.spendUsd ?? Number.POSITIVE_INFINITY));
+    const prsChange =
+      report.outcomes.last4Weeks.mergedPullRequests / report.outcomes.previous4Weeks.mergedPullRequests;
+    expect(prsChange).toBeGreaterThan(0.85);
+    expect(prsChange).toBeLessThan(1.15);
+    expect(demo.out).toMatch(/Outcomes: \$\d+ per merged PR, [^;\n]*; 6 idle Cursor seats, \$240\/month/);
     expect(report).not.toHaveProperty('people');
 
     const forecast = await runCliCaptured(

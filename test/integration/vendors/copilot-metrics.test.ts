@@ -183,6 +183,25 @@ describe('Copilot usage metrics reports over loopback into DynamoDB Local', () =
     },
   );
 
+  it('replaces re-pulled days rather than adding to them (GitHub revises recent reports)', async () => {
+    const { store } = await dynamo.newStore();
+    await ingest(store);
+    // 6 May revised: Ana kept 90 lines (not 88), Bo's row is gone; 7 May unchanged.
+    const revised = {
+      ...users,
+      '2026-05-06': [
+        { login: 'ana', interactions: 5, suggested: 200, added: 90, acceptances: 12 },
+        { login: 'dee-search', usedChat: true, interactions: 2 },
+      ],
+    };
+    const { outcome } = await ingest(store, { days: revised });
+    expect(outcome?.status).toBe('ok');
+    expect(await activity(store)).toEqual({
+      payments: { '2026-05-06': [90, 200, 12, 5, 1], '2026-05-07': [5, 10, 1, 1, 1] },
+      search: { '2026-05-06': [0, 0, 0, 2, 1] },
+    });
+  });
+
   it('leaves a day without a report undelivered (GitHub has not generated it yet)', async () => {
     const { store } = await dynamo.newStore();
     const { outcome } = await ingest(store, { days: { '2026-05-06': users['2026-05-06'] ?? [] } });

@@ -79,6 +79,8 @@ interface Run {
   rateRemaining?: (resource: 'core' | 'search', n: number) => number;
   linkOrigin?: string;
   extraTotal?: number;
+  /** The token the connector sends (the server accepts `ghp_test` only). */
+  token?: string;
 }
 
 /** One run through a fresh server, paced on a clock that only the waits move. */
@@ -100,7 +102,7 @@ async function ingest(store: UsageStore & Parameters<typeof createMemberDirector
     const connector = createGithubConnector({
       sourceId: 'github',
       organization: 'acme',
-      token: async () => 'ghp_test',
+      token: async () => r.token ?? 'ghp_test',
       baseUrl: server.baseUrl,
       today: '2026-04-01',
       attribution: source?.attribution ?? [],
@@ -235,6 +237,52 @@ describe('GitHub merged pull requests over loopback into DynamoDB Local', () => 
       expect(await merged(store)).toEqual(EXPECTED);
     },
   );
+
+  it("waits out GitHub's primary rate limit (403, x-ratelimit-remaining 0) until its reset, then stores exactly what was served", async () => {
+    const { store } = await dynamo.newStore();
+    const waits: number[] = [];
+    // Request 2 (the teams list) and 6 (the first search) hit the exhausted limit.
+    const { outcome } = await ingest(store, {
+      perPage: 100,
+      waits,
+      faults: { 2: '403-limit', 6: '403-limit' },
+    });
+    expect(outcome?.status).toBe('ok');
+    // The reset is a second or two ahead of the server's clock: waited for, not backed off blindly.
+    const resets = waits.filter((w) => w !== 2000);
+    expect(resets).toHaveLength(2);
+    for (const w of resets) expect(w).toBeLessThanOrEqual(2000);
+    expect(await merged(store)).toEqual(EXPECTED);
+  });
+
+  it('fails on a refused token, saying what the token must read, without the token, and keeps the stored days', async () => {
+    const { store } = await dynamo.newStore();
+    await ingest(store, { perPage: 100 });
+    const { outcome } = await ingest(store, { perPage: 100, token: 'ghp_revoked' });
+    expect(outcome?.status).toBe('failed');
+    expect(outcome?.error).toMatch(/github orgs\/members page 1: HTTP 401 .*read:org and repo/);
+    expect(outcome?.error).not.toContain('ghp_revoked');
+    expect(await merged(store)).toEqual(EXPECTED);
+  });
+
+  it('replaces re-pulled days rather than adding to them (a PR reverted out of search, one merged late in the day)', async () => {
+    const { store } = await dynamo.newStore();
+    await ingest(store, { perPage: 100 });
+    // #7 (Cy, 4 Mar) gone from search; a new AI-labelled one by Eve on 2 Mar.
+    const revised: FakePr[] = [
+      ...prs.filter((p) => p.number !== 7),
+      { number: 9, repo: 'acme/api', author: 'eve', mergedAt: march(2, 18), labels: ['ai-assisted'] },
+    ];
+    const { outcome } = await ingest(store, { perPage: 100, prs: revised });
+    expect(outcome?.status).toBe('ok');
+    expect(await merged(store)).toEqual({
+      payments: { '2026-03-02': [4, 3] },
+      // 4 Mar had only #7: the day is replaced by nothing, not left at 1.
+      search: { '2026-03-03': [2, 1] },
+    });
+    const days = await store.sourceDays('github', range.from, range.to);
+    expect(days.map((d) => d.status)).toEqual(['complete', 'complete', 'complete']);
+  });
 
   it('asks a search again when GitHub says its results are incomplete', async () => {
     const { store } = await dynamo.newStore();
