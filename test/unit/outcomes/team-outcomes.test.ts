@@ -105,6 +105,17 @@ async function storeWithOutcomes() {
     ],
     [],
   );
+  // Cursor's member list as of as-of (its connector keeps emails in lower case): Ana and Bo used
+  // Cursor on the 30th, Fay has not in 30 days. No seat price configured: Cursor's $40.
+  await createSeatHistory(store, 'cursor').seatsByDay(
+    asOf,
+    ['ana@pay.example', 'bo@pay.example', 'fay@pay.example'].map((login) => ({
+      login,
+      team: null,
+      createdOn: '1970-01-01',
+    })),
+    [],
+  );
   return store;
 }
 
@@ -135,12 +146,19 @@ describe('a team’s outcomes from the store', () => {
     expect(r?.outcomes?.previous4Weeks.spendPerMergedPrUsd).toBeNull();
     expect(r?.outcomes?.change.spendPerMergedPr).toBeNull();
     expect(r?.outcomes?.unmatchedIdentities).toBe(1);
-    // Seats: 4 held, Dan's idle ($19 a month); Eve's is too new to call idle.
-    expect(r?.outcomes?.idleSeats).toEqual([{ vendor: 'copilot', seats: 4, idle: 1, monthlyUsd: 19 }]);
+    // Copilot: 4 seats held, Dan's idle ($19 a month); Eve's is too new to call idle. Cursor: 3
+    // members, Fay's idle ($40); Bo's activity under "Bo@" is his.
+    expect(r?.outcomes?.idleSeats).toEqual([
+      { vendor: 'copilot', seats: 4, idle: 1, monthlyUsd: 19 },
+      { vendor: 'cursor', seats: 3, idle: 1, monthlyUsd: 40 },
+    ]);
     // Per-person detail, for the viewers config.privacy allows: names only, by name.
     expect(r?.people).toEqual({
       overCap: [],
-      idleSeats: [{ vendor: 'copilot', login: 'dan-pay' }],
+      idleSeats: [
+        { vendor: 'copilot', login: 'dan-pay' },
+        { vendor: 'cursor', login: 'fay@pay.example' },
+      ],
       unmatchedIdentities: ['github:zed'],
     });
   });
@@ -150,6 +168,7 @@ describe('a team’s outcomes from the store', () => {
     // No copilot-metrics day delivered in the 30 days: idle cannot be told from unused.
     store.manifests = store.manifests.filter((m) => m.source !== 'copilot-metrics' || m.date < '2026-03-02');
     const { burns } = await computeTeamBurns({ config, store, asOf, now: new Date(0) });
-    expect(burns[0]?.report.outcomes?.idleSeats).toEqual([]);
+    // Cursor's seats are still told apart by its own activity.
+    expect(burns[0]?.report.outcomes?.idleSeats.map((x) => x.vendor)).toEqual(['cursor']);
   });
 });
