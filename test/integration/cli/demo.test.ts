@@ -8,7 +8,11 @@ import { useLocalDynamo } from '../../helpers/dynamo.js';
 const dynamo = useLocalDynamo();
 
 describe('burnwatch demo, burn and forecast', () => {
-  it('loads the synthetic org, prints every team and writes a self-contained report; burn reads it back', async () => {
+  // The demo, burn and forecast are three CLI processes over a quarter of a synthetic org: minutes on
+  // a loaded 2-core machine. The timeout is for a hung process, not a judgement of speed.
+  it('loads the synthetic org, prints every team and writes a self-contained report; burn reads it back', {
+    timeout: 900_000,
+  }, async () => {
     // Prepare
     const out = mkdtempSync(join(tmpdir(), 'burnwatch-demo-'));
     const env = { BURNWATCH_DYNAMODB_ENDPOINT: dynamo.endpoint, BURNWATCH_TABLE: 'demo' };
