@@ -38,6 +38,25 @@ export function createAttributor(rules: readonly AttributionRule[]): Attributor 
   };
 }
 
+/**
+ * For a person who belongs to several GitHub teams (merged pull requests, Copilot usage metrics):
+ * which of their identity sets the rules attribute, by the same first-match-wins order. Returns the
+ * index of the set the first matching rule matches (rules in config order, then sets in the order
+ * given), or undefined when no rule matches any of them (the line then goes to `unallocated`).
+ */
+export function createCandidateAttributor(
+  rules: readonly AttributionRule[],
+): (candidates: readonly Identities[]) => number | undefined {
+  const single = rules.map((rule) => createAttributor([rule]));
+  return (candidates) => {
+    for (const matches of single) {
+      const i = candidates.findIndex((c) => matches(c) !== UNALLOCATED_TEAM);
+      if (i >= 0) return i;
+    }
+    return undefined;
+  };
+}
+
 export interface AttributionSummary {
   readonly records: number;
   readonly totalMicros: Micros;

@@ -11,6 +11,7 @@ import { daysElapsed, daysRemaining, type FiscalYear } from './fiscal-calendar.j
 import type { Forecast } from './forecast/types.js';
 import { canonicalModelId } from './models.js';
 import { type Micros, microsToCentsNumber, microsToUsd, usdToMicros } from './money.js';
+import { SEAT_VENDORS, type TeamOutcomes, teamOutcomesSchema } from './outcomes/metrics.js';
 import type { TeamDaySourceTotal } from './ports.js';
 
 /**
@@ -110,14 +111,28 @@ export const burnReportSchema = z.object({
   /** Last 28 days vs the 28 before, as a ratio (1.2 = +20%); null without enough history. */
   trendChange: z.number().nullable(),
   headcount: z.number().int().nullable(),
-  /** Distinct people with per-user usage in the last 28 days (vendors that report users). */
+  /** Distinct people with any AI activity in the last 28 days, across all vendors (docs/outcomes.md). */
   activeEngineers: z.number().int(),
-  /** Last 28 days' spend ÷ active engineers (or headcount), scaled to 30 days. */
+  /** Last 28 days' spend ÷ active engineers (or headcount, see `perEngineerBasis`), scaled to 30 days. */
   perEngineerMonthlyUsd: z.number().nullable(),
+  /** What `perEngineerMonthlyUsd` divides by: `active` engineers, or `headcount` where no vendor names people. */
+  perEngineerBasis: z.enum(['active', 'headcount']).nullable().default(null),
+  /** Pull requests merged by the team's members this fiscal year (the `github` source). */
   mergedPullRequests: z.number().int(),
+  /** Spent to date ÷ merged pull requests; null without a `github` source or merged PRs. */
   costPerMergedPrUsd: z.number().nullable(),
+  /** What the spend bought, per week, and how that is changing (docs/outcomes.md). */
+  outcomes: teamOutcomesSchema.nullable().default(null),
   /** Per-person detail; present only in stores/outputs for viewers allowed by config.privacy. */
-  people: z.object({ overCap: z.array(z.object({ user: z.string(), monthUsd: z.number() })) }).optional(),
+  people: z
+    .object({
+      overCap: z.array(z.object({ user: z.string(), monthUsd: z.number() })).default([]),
+      /** Who holds an idle seat, in name order (never ranked). */
+      idleSeats: z.array(z.object({ vendor: z.enum(SEAT_VENDORS), login: z.string() })).default([]),
+      /** Vendor ids no identity rule maps to a person, sorted. */
+      unmatchedIdentities: z.array(z.string()).default([]),
+    })
+    .optional(),
   generatedAt: z.string(),
 });
 export type BurnReport = z.infer<typeof burnReportSchema>;
@@ -140,6 +155,11 @@ export interface BurnReportInput {
   readonly budgetPhasing?: BudgetPhasing;
   readonly plans?: BurnReport['plans'];
   readonly now: Date;
+  /** Outcomes (issue 17): the team's figures, people active in the last 28 days, per-person detail. */
+  readonly outcomes?: TeamOutcomes;
+  readonly activeEngineers28d?: number;
+  readonly mergedPullRequestsReported?: boolean;
+  readonly people?: BurnReport['people'];
 }
 
 /** Sum of all sources per day, exact. Rows outside [from, to] are dropped. */
@@ -255,10 +275,13 @@ export function computeBurnReport(input: BurnReportInput): BurnReport {
       const model = canonicalModelId(name);
       modelMicros.set(model, (modelMicros.get(model) ?? 0n) + m);
     }
-    prs += r.outcomes.pullRequests ?? 0;
+    // Merged pull requests (the `github` source), not the PRs a vendor says its agent opened.
+    prs += r.outcomes.mergedPullRequests ?? 0;
   }
   const share = (m: Micros) => (spent > 0n ? Math.round((Number(m) / Number(spent)) * 1000) / 1000 : 0);
   const byVendor = [...vendorMicros]
+    // Outcome sources (merged PRs, usage metrics) carry no spend: no $0 row in the breakdown.
+    .filter(([, m]) => m !== 0n)
     .sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : a[0] < b[0] ? -1 : 1))
     .map(([vendor, m]) => ({ vendor, usd: microsToCentsNumber(m), share: share(m) }));
   const models = [...modelMicros].sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : a[0] < b[0] ? -1 : 1));
@@ -288,11 +311,10 @@ export function computeBurnReport(input: BurnReportInput): BurnReport {
   const trendChange =
     enoughHistory && prev28 > 0n ? Math.round((Number(last28) / Number(prev28)) * 100) / 100 : null;
 
-  const recentFrom = addDays(asOf, -27);
-  const activeByDay = rows.filter((r) => r.date >= recentFrom).map((r) => r.activeUsers);
-  // Distinct users across days is not derivable from daily counts; the busiest day is a floor.
-  const activeEngineers = activeByDay.length ? Math.max(...activeByDay) : 0;
+  // Distinct people across vendors and days (outcomes), never the busiest day of one source.
+  const activeEngineers = input.activeEngineers28d ?? 0;
   const engineers = activeEngineers || input.headcount || 0;
+  const basis = activeEngineers > 0 ? 'active' : input.headcount ? 'headcount' : null;
 
   const dataDays = [...daily.keys()].sort();
   const budget = input.budgetUsd;
@@ -334,8 +356,11 @@ export function computeBurnReport(input: BurnReportInput): BurnReport {
     headcount: input.headcount ?? null,
     activeEngineers,
     perEngineerMonthlyUsd: engineers > 0 ? round2((microsToUsd(last28) / engineers) * (30 / 28)) : null,
+    perEngineerBasis: basis,
     mergedPullRequests: prs,
-    costPerMergedPrUsd: prs > 0 ? round2(spentUsd / prs) : null,
+    costPerMergedPrUsd: input.mergedPullRequestsReported && prs > 0 ? round2(spentUsd / prs) : null,
+    outcomes: input.outcomes ?? null,
+    ...(input.people ? { people: input.people } : {}),
     generatedAt: input.now.toISOString(),
   };
 }

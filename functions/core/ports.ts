@@ -113,8 +113,11 @@ export interface UsageStore {
     to: IsoDay,
     manifests?: readonly SourceDayManifest[],
   ): Promise<TeamDaySourceTotal[]>;
-  /** Stored line items of one team from one source on one day (includes per-person lines). */
-  teamLines(source: string, date: IsoDay, team: string): Promise<UsageRecord[]>;
+  /**
+   * Stored line items of one team from one source on one day (includes per-person lines). `manifest`
+   * is the day's commit record when the caller has read it already (saves reading it again).
+   */
+  teamLines(source: string, date: IsoDay, team: string, manifest?: SourceDayManifest): Promise<UsageRecord[]>;
   /** Manifests (coverage) of one source in [from, to]. */
   sourceDays(source: string, from: IsoDay, to: IsoDay): Promise<SourceDayManifest[]>;
 }

@@ -8,13 +8,14 @@ import {
   type SourceConfig,
   UNALLOCATED_TEAM,
 } from './config/schema.js';
-import { addDays, type IsoDay } from './dates.js';
+import type { IsoDay } from './dates.js';
 import { type FiscalYear, fiscalYearOf } from './fiscal-calendar.js';
 import { forecastSpend } from './forecast/engine.js';
 import type { DailySpend, Forecast, ForecastPlan } from './forecast/types.js';
 import { companyHolidays } from './holidays.js';
 import { type SourceCoverage, summarizeCoverage } from './ingest/coverage.js';
 import { microsToUsd } from './money.js';
+import { type OutcomeStore, outcomesOfOrg } from './outcomes/team-outcomes.js';
 import { activePlans, planBasis, planLabel, toForecastPlan } from './plans.js';
 import {
   type SourceDayManifest,
@@ -106,7 +107,10 @@ export function dailySpend(
 
 /** The vendor a source's spend is reported as. */
 export function vendorOfSource(s: SourceConfig): string {
-  return s.type === 'import' ? s.vendor : s.type;
+  if (s.type === 'import') return s.vendor;
+  // Outcome sources (issue 17): Copilot's usage metrics are Copilot's; merged PRs are GitHub's.
+  if (s.type === 'copilot-metrics') return 'copilot';
+  return s.type;
 }
 
 /**
@@ -139,7 +143,7 @@ export async function readCoverage(
  */
 export async function computeTeamBurns(opts: {
   config: BurnwatchConfig;
-  store: UsageStore & TeamRecordStore;
+  store: UsageStore & TeamRecordStore & OutcomeStore;
   asOf: IsoDay;
   now: Date;
   forecaster?: TeamForecaster;
@@ -152,19 +156,35 @@ export async function computeTeamBurns(opts: {
   const { coverage, manifests } = await readCoverage(config, opts.store, asOf);
   const holidays = new Set(companyHolidays(config.holidayCalendar, fy.start, fy.end, config.holidays));
   const burns: TeamBurn[] = [];
+  const totalsByTeam = new Map<string, TeamDaySourceTotal[]>();
+  const completenessByTeam = new Map<string, TeamCompleteness>();
   for (const team of teams) {
     const totals = await opts.store.teamDailyTotals(team.id, fy.start, asOf, manifests);
+    totalsByTeam.set(team.id, totals);
+    completenessByTeam.set(
+      team.id,
+      assessCompleteness({ totals, coverage, asOf, holidays, settings: alertSettingsFor(config, team.id) }),
+    );
+  }
+  // What the spend bought (issue 17): read once for the organization, then per team.
+  const outcomes = await outcomesOfOrg({
+    config,
+    store: opts.store,
+    asOf,
+    teams,
+    totalsByTeam,
+    completenessByTeam,
+    manifests,
+  });
+  for (const team of teams) {
+    const totals = totalsByTeam.get(team.id) ?? [];
     const daily = dailySpend(totals, fy, asOf);
-    const completeness = assessCompleteness({
-      totals,
-      coverage,
-      asOf,
-      holidays,
-      settings: alertSettingsFor(config, team.id),
-    });
+    const completeness = completenessByTeam.get(team.id) as TeamCompleteness;
     const estimated = estimateOf(completeness);
     const plans = team.budgetUsd !== null ? await activePlans(opts.store, team.id) : [];
-    const basis = planBasis(totals, asOf, engineersOf(totals, asOf) || team.headcount || 0);
+    const teamOutcomes = outcomes.get(team.id);
+    // New engineers are priced at the spend per distinct active engineer, as /burn's what-if does.
+    const basis = planBasis(totals, asOf, teamOutcomes?.activeEngineers28d || team.headcount || 0);
     const applied = plans.map((p) => ({ plan: p, forecast: toForecastPlan(p, basis) }));
     const forecastPlans = applied.flatMap((a) => (a.forecast ? [a.forecast] : []));
     const raw =
@@ -203,23 +223,11 @@ export async function computeTeamBurns(opts: {
       forecast,
       completeness,
       now: opts.now,
+      ...teamOutcomes,
     });
     burns.push({ report, totals, daily, forecast, completeness });
   }
   return { asOf, burns, coverage };
-}
-
-/**
- * People with AI activity over the 28 days to as-of: the busiest day's distinct users per source,
- * summed over sources (a floor; the outcome metrics count people properly).
- */
-function engineersOf(totals: readonly TeamDaySourceTotal[], asOf: IsoDay): number {
-  const from = addDays(asOf, -27);
-  const busiest = new Map<string, number>();
-  for (const t of totals)
-    if (t.date >= from && t.date <= asOf)
-      busiest.set(t.source, Math.max(busiest.get(t.source) ?? 0, t.activeUsers));
-  return Math.max(0, ...busiest.values());
 }
 
 /** Stored daily spend plus the estimated spend of days not yet delivered: what the forecast reads. */
@@ -267,7 +275,7 @@ export function engineForecaster(config: BurnwatchConfig): TeamForecaster {
 /** Every team's (or the listed teams') burn as of `asOf`, with the forecast engine's outlook. */
 export function forecastTeamBurns(
   config: BurnwatchConfig,
-  store: UsageStore & TeamRecordStore,
+  store: UsageStore & TeamRecordStore & OutcomeStore,
   asOf: IsoDay,
   opts: { teams?: readonly string[]; now?: Date } = {},
 ): Promise<OrgBurns> {

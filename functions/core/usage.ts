@@ -32,11 +32,26 @@ export interface OutcomeCounts {
   readonly pullRequests?: number;
   readonly linesAdded?: number;
   readonly linesRemoved?: number;
-  /** Lines added from AI suggestions the user accepted (Cursor `acceptedLinesAdded`). */
+  /**
+   * Lines added from AI suggestions or agent edits the user kept: Cursor `acceptedLinesAdded`,
+   * Copilot `loc_added_sum`, Claude Code `lines_of_code.added` (the edits it made that were accepted).
+   */
   readonly linesAccepted?: number;
   /** AI requests the user made (Cursor composer, chat, agent and Cmd-K), whether billed or included. */
   readonly requests?: number;
   readonly sessions?: number;
+  // Outcomes (issue 17, docs/outcomes.md):
+  /** Pull requests merged by this person (the `github` source; one line per author and day). */
+  readonly mergedPullRequests?: number;
+  /** Of them, those a vendor marks AI-assisted or an AI agent opened. */
+  readonly aiAssistedPullRequests?: number;
+  /** Lines an AI tool suggested adding (Copilot `loc_suggested_to_add_sum`). */
+  readonly linesSuggested?: number;
+  /** Suggestions or code blocks the person accepted (Copilot `code_acceptance_activity_count`). */
+  readonly acceptances?: number;
+  /** Claude Code's Edit, MultiEdit, Write and NotebookEdit proposals accepted, and rejected. */
+  readonly toolAccepted?: number;
+  readonly toolRejected?: number;
 }
 
 /**

@@ -21,6 +21,7 @@ const VENDOR_NAMES: Readonly<Record<string, string>> = {
   openai: 'OpenAI',
   cursor: 'Cursor',
   copilot: 'GitHub Copilot',
+  github: 'GitHub',
   bedrock: 'AWS Bedrock',
   gemini: 'Gemini',
   vertex: 'Google Vertex AI',

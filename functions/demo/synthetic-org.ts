@@ -3,9 +3,22 @@ import { dayOfWeek, diffDays, eachDay, type IsoDay } from '../core/dates.js';
 import { fiscalYearOf } from '../core/fiscal-calendar.js';
 import { companyHolidays } from '../core/holidays.js';
 import type { Connector, DayRange } from '../core/ingest/connector.js';
+import type { SeatHistory } from '../core/ingest/seat-history.js';
 import { hashSeed, mulberry32, normal } from '../core/random.js';
 import type { VendorUsageLine } from '../core/usage.js';
 import type { ConnectorVendor as Vendor } from '../core/vendors.js';
+import {
+  copilotActivityLines,
+  copilotSeats,
+  cursorMembers,
+  emailOf,
+  fiscalDayOf,
+  mergedPrLines,
+  type OutcomeProfile,
+} from './synthetic-outcomes.js';
+
+/** What the synthetic org serves: a vendor's spend, or an outcome source (merged PRs, Copilot metrics). */
+export type SyntheticKind = Vendor | 'github' | 'copilot-metrics';
 
 /**
  * A synthetic organisation's AI spend, shaped after what real orgs report: weekday rhythm, holidays,
@@ -149,6 +162,8 @@ const PRICE_CUT_FACTOR = 0.6;
 const SPIKE = { team: 'search', fromDay: 68, days: 2, usdPerDay: 30_000 } as const;
 
 const micros = (usd: number) => BigInt(Math.round(usd * 1e6));
+/** Cursor's active users in a team of `engineers`. */
+const cursorActive = (engineers: number) => Math.max(1, Math.round(engineers * 0.6));
 
 /** What goes wrong at the synthetic vendors, for the demo's data-completeness story. */
 export interface SyntheticFaults {
@@ -182,19 +197,31 @@ export class SyntheticOrg {
   }
 
   /**
-   * One connector per vendor source in the config; sources of other types get none. Each answers
-   * every day with a bucket (affirmed, even when empty), except what `faults` says.
+   * One connector per vendor or outcome source in the config; sources of other types get none. Each
+   * answers every day with a bucket (affirmed, even when empty), except what `faults` says. With a
+   * seat history, the Copilot source stores its seat list and the Cursor source its members, as the
+   * real connectors do (the idle seats of the outcome metrics are counted from them).
    */
-  connectors(): Connector[] {
-    const vendors = new Set<Vendor>(['anthropic', 'openai', 'cursor', 'copilot', 'bedrock']);
+  connectors(deps: { seatHistory?: (sourceId: string) => SeatHistory; today?: IsoDay } = {}): Connector[] {
+    const kinds = new Set<SyntheticKind>([
+      'anthropic',
+      'openai',
+      'cursor',
+      'copilot',
+      'bedrock',
+      'github',
+      'copilot-metrics',
+    ]);
     const faults = this.opts.faults ?? {};
     let truncated = false;
     return this.opts.config.sources
-      .filter((s) => vendors.has(s.type as Vendor))
+      .filter((s) => kinds.has(s.type as SyntheticKind))
       .map((s) => ({
         sourceId: s.id,
-        vendor: s.type as Vendor,
+        vendor: s.type === 'copilot-metrics' ? 'copilot' : s.type,
         fetchUsage: async (range: DayRange) => {
+          if (deps.seatHistory && (s.type === 'copilot' || s.type === 'cursor'))
+            await deps.seatHistory(s.id).seatsByDay(deps.today ?? range.to, this.seats(s.type, range.to), []);
           const t = faults.truncatedOnce;
           if (t && t.source === s.id && !truncated && range.from <= t.day && t.day <= range.to) {
             truncated = true;
@@ -205,21 +232,50 @@ export class SyntheticOrg {
           const o = faults.outage?.source === s.id ? faults.outage : undefined;
           const delivered = eachDay(range.from, range.to).filter((d) => !o || d < o.from || d > o.to);
           return {
-            lines: delivered.flatMap((day) => this.lines(s.type as Vendor, { from: day, to: day })),
+            lines: delivered.flatMap((day) => this.lines(s.type as SyntheticKind, { from: day, to: day })),
             answeredDays: new Set(delivered),
           };
         },
       }));
   }
 
-  /** Every line of one vendor for every day in the range. */
-  lines(vendor: Vendor, range: DayRange): VendorUsageLine[] {
+  /** Every line of one vendor (or outcome source) for every day in the range. */
+  lines(kind: SyntheticKind, range: DayRange): VendorUsageLine[] {
     const out: VendorUsageLine[] = [];
     for (const day of eachDay(range.from, range.to)) {
-      for (const team of this.opts.config.teams) out.push(...this.teamLines(team.id, vendor, day));
-      out.push(...this.unallocatedLines(vendor, day));
+      for (const team of this.opts.config.teams) {
+        if (kind === 'github' || kind === 'copilot-metrics')
+          out.push(...this.outcomeLines(team.id, kind, day));
+        else out.push(...this.teamLines(team.id, kind, day));
+      }
+      if (kind !== 'github' && kind !== 'copilot-metrics') out.push(...this.unallocatedLines(kind, day));
     }
     return out;
+  }
+
+  private outcomeProfile(teamId: string): OutcomeProfile {
+    const p = PROFILES[teamId] ?? defaultProfile(teamId);
+    return { team: teamId, engineers: p.engineers, domain: p.domain, githubTeam: p.githubTeam };
+  }
+
+  private outcomeLines(teamId: string, kind: 'github' | 'copilot-metrics', day: IsoDay): VendorUsageLine[] {
+    const p = this.outcomeProfile(teamId);
+    if (kind === 'copilot-metrics') return copilotActivityLines(p, day, this.holidays, this.seed);
+    const fy = fiscalYearOf(this.opts.config.fiscalYear, day);
+    return mergedPrLines(p, day, fiscalDayOf(fy.start, day), this.holidays, this.seed);
+  }
+
+  /** Who holds a seat as of `day`: Copilot seats, or Cursor members (its active users and idle ones). */
+  seats(kind: 'copilot' | 'cursor', day: IsoDay) {
+    const fyStart = fiscalYearOf(this.opts.config.fiscalYear, day).start;
+    return this.opts.config.teams.flatMap((t) => {
+      const p = this.outcomeProfile(t.id);
+      if (kind === 'copilot') return copilotSeats(p, fyStart);
+      // Cursor seats only for teams that use Cursor at all.
+      return (PROFILES[t.id] ?? defaultProfile(t.id)).mix.cursor
+        ? cursorMembers(p, cursorActive(p.engineers))
+        : [];
+    });
   }
 
   private fiscalDay(day: IsoDay): number {
@@ -246,18 +302,24 @@ export class SyntheticOrg {
     const lines: VendorUsageLine[] = [];
     if (vendor === 'cursor') {
       // Per-engineer lines: a few heavy users carry most of the spend.
-      const active = Math.max(1, Math.round(p.engineers * 0.6));
+      const active = cursorActive(p.engineers);
+      const kept = mulberry32(hashSeed(this.seed, teamId, day, 'cursor-lines'));
       const weights = Array.from({ length: active }, (_, i) => 1 / (1 + i) ** 0.8);
       const sum = weights.reduce((a, b) => a + b, 0);
       weights.forEach((w, i) => {
         const cost = (usd * w) / sum;
         lines.push({
           ...base,
-          identities: { userEmail: `dev${String(i + 1).padStart(2, '0')}@${p.domain}.acme.example` },
+          identities: { userEmail: emailOf({ domain: p.domain }, i + 1) },
           lineItem: 'claude-4.5-sonnet',
           model: 'claude-4.5-sonnet',
           costMicros: micros(cost),
           tokens: { input: Math.round(cost * 120_000), output: Math.round(cost * 9_000) },
+          // Accepted lines grow with use, but less than the spend of the heaviest users.
+          outcomes: {
+            linesAccepted: Math.round((20 + 60 * kept()) * this.rhythm(day)),
+            requests: Math.round(5 + 20 * kept()),
+          },
         });
       });
       return lines;
@@ -292,7 +354,9 @@ export class SyntheticOrg {
       // Claude Code per-engineer activity: estimated cost (already inside the cost report above, so
       // not billable) and outcomes for cost-per-PR.
       const coders = Math.max(1, Math.round(p.engineers * 0.4 * this.rhythm(day)));
+      const work = mulberry32(hashSeed(this.seed, teamId, day, 'claude-code-lines'));
       for (let i = 0; i < coders; i++) {
+        const added = Math.round(60 + 240 * work());
         lines.push({
           ...base,
           identities: { userEmail: `dev${String(i + 1).padStart(2, '0')}@${p.domain}.acme.example` },
@@ -300,7 +364,15 @@ export class SyntheticOrg {
           model: 'claude-opus-4-6',
           costMicros: micros((usd * 0.5) / coders),
           billable: false,
-          outcomes: { commits: Math.round(2 + 3 * rand()), pullRequests: rand() < 0.35 ? 1 : 0, sessions: 3 },
+          outcomes: {
+            commits: Math.round(2 + 3 * rand()),
+            pullRequests: rand() < 0.35 ? 1 : 0,
+            sessions: 3,
+            linesAdded: added,
+            linesAccepted: added,
+            toolAccepted: Math.round(added / 20),
+            toolRejected: Math.round(added / 120),
+          },
         });
       }
     }

@@ -5,12 +5,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
 import { dropFolderFromEnv } from '../adapters/imports/drop-folder-env.js';
-import { type ConnectorDeps, connectorFor } from '../adapters/vendors/connectors.js';
+import { type ConnectorDeps, connectorFor, stateDeps } from '../adapters/vendors/connectors.js';
 import type { BurnwatchConfig } from '../core/config/schema.js';
 import { isIsoDay, utcDayOf } from '../core/dates.js';
 import { sourceDataAgeHours } from '../core/ingest/data-age.js';
 import { type IngestOutcome, runIngest } from '../core/ingest/run-ingest.js';
-import { createSeatHistory } from '../core/ingest/seat-history.js';
 import { type Clock, type StateStore, systemClock, type UsageStore } from '../core/ports.js';
 import { loadBundledConfig, loadIngestEnv } from '../shared/lambda-config.js';
 import { SOURCE_DATA_AGE_HOURS } from '../shared/metrics.js';
@@ -70,7 +69,7 @@ export function createIngestHandler(deps: IngestDeps) {
       connectors: sources.map((s) =>
         connectorFor(s, deps.secret, today, {
           ...deps.connectorDeps,
-          seatHistory: (id) => createSeatHistory(deps.store, id),
+          ...stateDeps(deps.config, deps.store),
         }),
       ),
       clock: deps.clock,

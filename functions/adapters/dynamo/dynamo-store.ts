@@ -142,16 +142,26 @@ export class DynamoStore implements Store {
     };
   }
 
-  async teamLines(source: string, date: IsoDay, team: string): Promise<UsageRecord[]> {
+  async teamLines(
+    source: string,
+    date: IsoDay,
+    team: string,
+    known?: SourceDayManifest,
+  ): Promise<UsageRecord[]> {
     for (let attempt = 1; ; attempt++) {
-      const out = await this.doc.send(
-        new GetCommand({
-          TableName: this.table,
-          Key: { pk: keys.sourcePk(source), sk: keys.sourceDaySk(date) },
-          ConsistentRead: true,
-        }),
-      );
-      const manifest = out.Item ? manifestItem.parse(out.Item).manifest : undefined;
+      // The caller's manifest saves a read on the first attempt; a retry reads the current one.
+      const out =
+        attempt === 1 && known?.source === source && known.date === date
+          ? undefined
+          : await this.doc.send(
+              new GetCommand({
+                TableName: this.table,
+                Key: { pk: keys.sourcePk(source), sk: keys.sourceDaySk(date) },
+                ConsistentRead: true,
+              }),
+            );
+      const manifest =
+        out === undefined ? known : out.Item ? manifestItem.parse(out.Item).manifest : undefined;
       if (!manifest || manifest.generation === null) return [];
       const pk = keys.linesPk(source, date, team);
       const items = await this.queryAll(

@@ -86,6 +86,19 @@ const claudeCodePage = z.object({
           pull_requests_by_claude_code: z.number().optional(),
         })
         .optional(),
+      /** Edit, MultiEdit, Write and NotebookEdit proposals the user accepted or rejected (outcomes). */
+      tool_actions: z
+        .record(
+          z.string(),
+          z
+            .object({
+              accepted: z.number({ error: 'expected a count' }).optional(),
+              rejected: z.number({ error: 'expected a count' }).optional(),
+            })
+            .nullable(),
+        )
+        .nullable()
+        .optional(),
       model_breakdown: z
         .array(
           z.object({
@@ -117,7 +130,14 @@ const claudeCodePage = z.object({
 /** The outcome counters Claude Code analytics reports. */
 type ClaudeCodeOutcome = Extract<
   keyof OutcomeCounts,
-  'commits' | 'pullRequests' | 'linesAdded' | 'linesRemoved' | 'sessions'
+  | 'commits'
+  | 'pullRequests'
+  | 'linesAdded'
+  | 'linesRemoved'
+  | 'sessions'
+  | 'linesAccepted'
+  | 'toolAccepted'
+  | 'toolRejected'
 >;
 
 export interface AnthropicOptions extends HttpOptions {
@@ -301,7 +321,16 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
           const acc = byActorDay.get(k) ?? {
             identities,
             date,
-            outcomes: { commits: 0, pullRequests: 0, linesAdded: 0, linesRemoved: 0, sessions: 0 },
+            outcomes: {
+              commits: 0,
+              pullRequests: 0,
+              linesAdded: 0,
+              linesRemoved: 0,
+              sessions: 0,
+              linesAccepted: 0,
+              toolAccepted: 0,
+              toolRejected: 0,
+            },
             models: new Map<string, bigint>(),
           };
           const cm = r.core_metrics;
@@ -310,6 +339,12 @@ export function createAnthropicConnector(opts: AnthropicOptions): Connector {
           acc.outcomes.linesAdded += cm?.lines_of_code?.added ?? 0;
           acc.outcomes.linesRemoved += cm?.lines_of_code?.removed ?? 0;
           acc.outcomes.sessions += cm?.num_sessions ?? 0;
+          // Claude Code's lines are the edits it made that the user accepted: accepted AI lines.
+          acc.outcomes.linesAccepted += cm?.lines_of_code?.added ?? 0;
+          for (const t of Object.values(r.tool_actions ?? {})) {
+            acc.outcomes.toolAccepted += t?.accepted ?? 0;
+            acc.outcomes.toolRejected += t?.rejected ?? 0;
+          }
           for (const m of r.model_breakdown) {
             acc.models.set(
               m.model,

@@ -1,6 +1,12 @@
 import * as z from 'zod';
 import { addDays, type IsoDay, minDay, toDayNumber, utcDayOf } from '../../core/dates.js';
-import type { Connector, DayRange, UsageFetch } from '../../core/ingest/connector.js';
+import {
+  type Connector,
+  type DayRange,
+  SourceOutOfTimeError,
+  type UsageFetch,
+} from '../../core/ingest/connector.js';
+import type { SeatHistory } from '../../core/ingest/seat-history.js';
 import { centsNumberToMicros } from '../../core/money.js';
 import { addTokenCounts, lineKey, type OutcomeCounts, type VendorUsageLine } from '../../core/usage.js';
 import { checkPageLimit, type HttpOptions, requestJson } from './http.js';
@@ -66,6 +72,21 @@ const dailyPage = z.object({
   pagination: z.object({ hasNextPage: z.boolean() }).optional(),
 });
 
+/**
+ * Team members (`GET /teams/members`): who holds a paid seat. Only emails are used; a removed member
+ * holds no seat.
+ */
+const membersPage = z.object({
+  teamMembers: z.array(
+    z.object({
+      email: z.string({ error: "expected the member's email" }),
+      name: z.string().nullable().optional(),
+      role: z.string().nullable().optional(),
+      isRemoved: z.boolean().optional(),
+    }),
+  ),
+});
+
 /** Cursor rejects a daily-usage-data range longer than this. */
 const DAILY_USAGE_MAX_DAYS = 30;
 
@@ -82,6 +103,11 @@ export interface CursorOptions extends HttpOptions {
   readonly includeDailyUsage?: boolean;
   /** Members per page of daily usage data. @default 100 */
   readonly dailyUsagePageSize?: number;
+  /**
+   * Where the member list is kept, once a UTC day (outcomes: idle seats). Without it the members are
+   * not asked for.
+   */
+  readonly seatHistory?: SeatHistory;
 }
 
 /** Epoch ms bounds of a day range, both inclusive (Cursor's convention). */
@@ -211,16 +237,48 @@ export function createCursorConnector(opts: CursorOptions): Connector {
     return [...byKey.values()];
   };
 
+  /** Today's members, stored as the day's seat snapshot (once per connector, i.e. per run). */
+  let membersSaved = false;
+  const saveMembers = async (range: DayRange, auth: string, http: HttpOptions) => {
+    const history = opts.seatHistory;
+    if (!history || membersSaved) return;
+    const body = await requestJson(
+      `${base}/teams/members`,
+      { method: 'GET', headers: { authorization: auth, accept: 'application/json' } },
+      membersPage,
+      { source: opts.sourceId, endpoint: 'teams/members', page: 1 },
+      http,
+    );
+    if (body === 'end') return;
+    const seats = body.teamMembers
+      .filter((m) => m.isRemoved !== true)
+      // Cursor does not say when a seat was given: the list is what counts.
+      .map((m) => ({ login: m.email.toLowerCase(), team: null, createdOn: '1970-01-01' }));
+    await history.seatsByDay(opts.today ?? range.to, seats, []);
+    membersSaved = true;
+  };
+
   return {
     sourceId: opts.sourceId,
     vendor: 'cursor',
     async fetchUsage(range: DayRange, signal?: AbortSignal): Promise<UsageFetch> {
       const http = signal ? { ...opts, signal } : opts;
       const auth = `Basic ${Buffer.from(`${await opts.apiKey()}:`).toString('base64')}`;
+      const notes: string[] = [];
+      try {
+        await saveMembers(range, auth, http);
+      } catch (err) {
+        // Seats are for the outcome metrics; the spend is pulled whatever the member list does.
+        if (err instanceof SourceOutOfTimeError) throw err;
+        membersSaved = true;
+        notes.push(
+          `member list not read (${err instanceof Error ? err.message : String(err)}): idle Cursor seats are not counted this run`,
+        );
+      }
       const lines = await usageEvents(range, auth, http);
       if (opts.includeDailyUsage !== false) lines.push(...(await dailyUsage(range, auth, http)));
       // Usage events have no per-day buckets: a day without events is only "nothing returned".
-      return { lines };
+      return notes.length ? { lines, notes } : { lines };
     },
   };
 }

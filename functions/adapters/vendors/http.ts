@@ -54,6 +54,8 @@ export interface HttpOptions {
   readonly timeoutMs?: number;
   /** The run's budget for this source: once aborted, no request or retry is started. */
   readonly signal?: AbortSignal;
+  /** How a 200's body becomes the value the schema checks (default JSON.parse; NDJSON reports). */
+  readonly decode?: (text: string) => unknown;
 }
 
 /** The first zod issue as `data[0].results[3].amount: expected a decimal string`. */
@@ -275,10 +277,10 @@ export async function requestJsonWithHeaders<S extends z.ZodType>(
     }
     let json: unknown;
     try {
-      json = JSON.parse(text);
-    } catch {
+      json = (opts.decode ?? JSON.parse)(text);
+    } catch (err) {
       throw new VendorResponseError(
-        `${where(site)}: response is not valid JSON (${text.length} bytes; truncated?)`,
+        `${where(site)}: response is not valid ${opts.decode ? (err instanceof Error ? err.message : 'data') : 'JSON'} (${text.length} bytes; truncated?)`,
       );
     }
     const parsed = schema.safeParse(json);

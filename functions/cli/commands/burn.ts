@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { budgetNote, dataNotes, outlookSentence, shortDate, statusLabel, usd } from '../../core/burn-text.js';
 import { addDays, utcDayOf } from '../../core/dates.js';
+import { figureRows, idleSeatWords } from '../../core/outcomes/outcome-text.js';
 import { systemClock } from '../../core/ports.js';
 import { forecastTeamBurns, reportedTeams } from '../../core/team-reports.js';
 import { vendorDisplayName } from '../../core/vendors.js';
@@ -43,7 +44,8 @@ export const burnCommand: CommandModule = {
     try {
       const { burns } = await forecastTeamBurns(config, opened.store, asOf, team ? { teams: [team] } : {});
       if (flags.json) {
-        const reports = burns.map((b) => b.report);
+        // Per-person detail is for the viewers config.privacy allows (in /burn), not for a terminal.
+        const reports = burns.map(({ report: { people: _people, ...r } }) => r);
         io.out(JSON.stringify(team ? reports[0] : reports, null, 2));
         return 0;
       }
@@ -93,6 +95,16 @@ export const burnCommand: CommandModule = {
               ]),
             ),
           );
+          if (r.outcomes) {
+            io.out(`\nOutcomes (last 4 weeks vs the 4 before; docs/outcomes.md):`);
+            io.out(renderTable(['', 'Last 4 wks', '4 before', 'Change'], figureRows(r.outcomes)));
+            const seats = idleSeatWords(r.outcomes.idleSeats);
+            if (seats.length) io.out(`Idle seats: ${seats.join('; ')}.`);
+            if (r.people?.unmatchedIdentities.length)
+              io.out(
+                `Identities no rule maps to a person (add them under identities): ${r.people.unmatchedIdentities.join(', ')}.`,
+              );
+          }
           const budget = budgetNote(r);
           if (budget) io.out(`\n${budget}.`);
           const notes = dataNotes(r);

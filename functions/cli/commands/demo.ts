@@ -9,6 +9,7 @@ import { runForecastJob } from '../../core/daily-job.js';
 import { addDays, type IsoDay } from '../../core/dates.js';
 import { fiscalYearOf } from '../../core/fiscal-calendar.js';
 import { runIngest } from '../../core/ingest/run-ingest.js';
+import { createSeatHistory } from '../../core/ingest/seat-history.js';
 import { type Clock, systemClock } from '../../core/ports.js';
 import { renderReportHtml } from '../../core/report/report-html.js';
 import { engineForecaster } from '../../core/team-reports.js';
@@ -115,7 +116,11 @@ export const demoCommand: CommandModule = {
       await opened.reset({ allowRemote: flags['allow-remote'] === true });
       const clock = (hhmm: string): Clock => ({ now: () => new Date(`${addDays(asOf, 1)}T${hhmm}:00Z`) });
       const org = new SyntheticOrg({ config, seed: flags.seed, faults: demoFaults(config, asOf) });
-      const connectors = org.connectors();
+      // The Copilot and Cursor sources keep their seat lists, as the real connectors do (idle seats).
+      const connectors = org.connectors({
+        seatHistory: (id) => createSeatHistory(opened.store, id),
+        today: addDays(asOf, 1),
+      });
       // The first run of the daily ingest, on the morning after as-of: every source backfills the
       // fiscal year through the same runner real vendors use (fetch a month, attribute, write).
       const bar = progress(io, 'Ingesting synthetic vendor data (first run: backfill)', 100);

@@ -2,14 +2,13 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { dropFolderFromEnv } from '../../adapters/imports/drop-folder-env.js';
 import { createLocalSecrets } from '../../adapters/secrets/local-secrets.js';
-import { connectorFor } from '../../adapters/vendors/connectors.js';
+import { connectorFor, stateDeps } from '../../adapters/vendors/connectors.js';
 import { shortDate, usd } from '../../core/burn-text.js';
 import type { BurnwatchConfig } from '../../core/config/schema.js';
 import { addDays, type IsoDay, utcDayOf } from '../../core/dates.js';
 import type { Connector, DayRange } from '../../core/ingest/connector.js';
 import { type SourceCoverage, summarizeCoverage } from '../../core/ingest/coverage.js';
 import { coverageWindow, type IngestOutcome, runIngest } from '../../core/ingest/run-ingest.js';
-import { createSeatHistory } from '../../core/ingest/seat-history.js';
 import { type Clock, systemClock, type UsageStore } from '../../core/ports.js';
 import { vendorOfSource } from '../../core/team-reports.js';
 import { CliUsageError, COMMON_HELP, flag, parseFlags } from '../flags.js';
@@ -168,7 +167,7 @@ export const ingestCommand: CommandModule = {
     const deps = {
       cwd: io.cwd,
       ...dropFolderFromEnv(io.env),
-      seatHistory: (id: string) => createSeatHistory(opened.store, id),
+      ...stateDeps(config, opened.store),
     };
     // A source without a connector is reported as failed, like any other source that cannot run.
     const connectors: Connector[] = [];

@@ -3,6 +3,7 @@ import type { BurnReport } from '../burn-report.js';
 import { dataNotes, shortDate, usd } from '../burn-text.js';
 import { addDays, diffDays, type IsoDay, isIsoDay } from '../dates.js';
 import { formatUsdCompact } from '../money.js';
+import { outcomeSummary } from '../outcomes/outcome-text.js';
 import type { SnapshotStore } from '../ports.js';
 import type { TeamBurn } from '../team-reports.js';
 import {
@@ -126,9 +127,12 @@ function rowLine(row: DigestRow): string {
   const week = isIncomplete(row)
     ? changeText(row)
     : `${changeText(row)}${notes.length ? `; ${notes.join('; ')}` : ''}`;
+  // Outcomes (issue 17): "$412 per merged PR, up 38% in 4 weeks; 14 idle Copilot seats, $266/month".
+  const outcome = outcomeSummary(r);
   return (
     `${icon} *${escapeMrkdwn(r.name)}*${label}: spent ${formatUsdCompact(r.spentToDateUsd)} of ${formatUsdCompact(budget)} (${r.percentUsed ?? 0}%) · year-end ${formatUsdCompact(o.yearEndUsd.p50)}${band}` +
-    `${ex ? ` · *runs out ${shortDate(ex, r.asOf)}*` : ''}\n      _Week: ${escapeMrkdwn(week)}_`
+    `${ex ? ` · *runs out ${shortDate(ex, r.asOf)}*` : ''}\n      _Week: ${escapeMrkdwn(week)}_` +
+    (outcome ? `\n      _Outcomes: ${escapeMrkdwn(outcome)}_` : '')
   );
 }
 

@@ -1,6 +1,7 @@
 import { beforeYearEnd, shortDate, usd } from '../burn-text.js';
 import { diffDays, type IsoDay } from '../dates.js';
 import { formatUsdCompact } from '../money.js';
+import { costPerPrMessage } from '../outcomes/outcome-alert.js';
 import {
   type Block,
   context,
@@ -319,6 +320,8 @@ export function alertMessage(
       return capMessage(facts, ctx);
     case 'stale-data':
       return staleMessage(facts, cond.severity, ctx, asOf);
+    case 'cost-per-pr':
+      return costPerPrMessage(facts, sev, ctx);
   }
 }
 

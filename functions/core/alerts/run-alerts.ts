@@ -5,6 +5,7 @@ import { renderBurnupSvg } from '../chart/burnup-svg.js';
 import { alertSettingsFor, type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
 import { dayOfWeek, diffDays, type IsoDay } from '../dates.js';
 import { fiscalYearOf } from '../fiscal-calendar.js';
+import { evaluateCostPerPr } from '../outcomes/outcome-alert.js';
 import { type Clock, ConditionalWriteConflictError, type Store } from '../ports.js';
 import type { PublishedReport } from '../report/report-publisher.js';
 import type { CoverageOfSource, TeamBurn } from '../team-reports.js';
@@ -191,6 +192,9 @@ class AlertRun {
       conditions.push(await evaluateSpike(common));
       const cap = await evaluateEngineerCap(common);
       if (cap) conditions.push(cap);
+      // Outcomes (issue 17): spend per merged PR rising while spend grows (optional).
+      const perPr = evaluateCostPerPr(burn.report, settings);
+      if (perPr) conditions.push(perPr);
     }
     for (const c of coverage)
       conditions.push(evaluateStaleness({ coverage: c, asOf: this.asOf, settings: config.alerts }));

@@ -1,5 +1,6 @@
 import type { IsoDay } from '../dates.js';
 import type { Quantiles } from '../forecast/types.js';
+import type { CostPerPrFacts } from '../outcomes/outcome-alert.js';
 
 /** How bad a rule's condition is. `ok` = not firing. */
 export type Severity = 'ok' | 'warning' | 'critical';
@@ -7,7 +8,7 @@ export type Severity = 'ok' | 'warning' | 'critical';
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { ok: 0, warning: 1, critical: 2 };
 
 /** The alert rules; each keeps its own lifecycle state per team (or per source for stale data). */
-export type AlertRule = 'budget' | 'spike' | 'engineer-cap' | 'stale-data';
+export type AlertRule = 'budget' | 'spike' | 'engineer-cap' | 'stale-data' | 'cost-per-pr';
 
 /** The team scope for org-wide alerts (stale sources, the weekly digest). */
 export const ORG_SCOPE = '_org';
@@ -103,7 +104,7 @@ export interface StaleFacts {
   readonly staleAfterHours: number;
 }
 
-export type AlertFacts = BudgetFacts | SpikeFacts | EngineerCapFacts | StaleFacts;
+export type AlertFacts = BudgetFacts | SpikeFacts | EngineerCapFacts | StaleFacts | CostPerPrFacts;
 
 /**
  * One rule's verdict for one team today. The lifecycle compares it with the stored state to decide

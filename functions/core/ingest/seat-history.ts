@@ -46,6 +46,37 @@ const fromRow = ([login, team, createdOn, cancelOn]: z.infer<typeof row>): SeatA
   ...(cancelOn ? { cancelOn } : {}),
 });
 
+async function loadList(
+  store: Pick<StateStore, 'getState'>,
+  sourceId: string,
+  h: z.infer<typeof header>,
+): Promise<SeatAssignment[]> {
+  const out: SeatAssignment[] = [];
+  for (let i = 0; i < h.chunks; i++) {
+    const stored = await store.getState(`SEATLIST#${sourceId}`, `${h.hash}#${i}`);
+    if (!stored) throw new Error(`seat history ${sourceId}: list ${h.hash} chunk ${i} is missing`);
+    out.push(...chunk.parse(stored.value).seats.map(fromRow));
+  }
+  return out;
+}
+
+/**
+ * The seats of one day as burnwatch's snapshots know them (the snapshot taken that day, or the last
+ * before it; before the first snapshot, the earliest one, as `seatsByDay` rebuilds such days), read
+ * only; undefined when no snapshot was ever taken.
+ */
+export async function seatsOnDay(
+  store: Pick<StateStore, 'getState' | 'listStates'>,
+  sourceId: string,
+  day: IsoDay,
+): Promise<readonly SeatAssignment[] | undefined> {
+  const headers = (await store.listStates(`SEATDAY#${sourceId}`, DAY_KEY))
+    .map((s) => ({ day: s.key.slice(DAY_KEY.length), header: header.parse(s.value) }))
+    .sort((a, b) => (a.day < b.day ? -1 : 1));
+  const chosen = headers.filter((h) => h.day <= day).at(-1) ?? headers[0];
+  return chosen ? loadList(store, sourceId, chosen.header) : undefined;
+}
+
 /** Seat history kept in the state store: `SEATDAY#{source}` headers per day, `SEATLIST#{source}` lists. */
 export function createSeatHistory(store: StateStore, sourceId: string): SeatHistory {
   const dayScope = `SEATDAY#${sourceId}`;
@@ -70,15 +101,7 @@ export function createSeatHistory(store: StateStore, sourceId: string): SeatHist
       .catch(ignoreConflict);
   };
 
-  const load = async (h: z.infer<typeof header>): Promise<SeatAssignment[]> => {
-    const out: SeatAssignment[] = [];
-    for (let i = 0; i < h.chunks; i++) {
-      const stored = await store.getState(listScope, `${h.hash}#${i}`);
-      if (!stored) throw new Error(`seat history ${sourceId}: list ${h.hash} chunk ${i} is missing`);
-      out.push(...chunk.parse(stored.value).seats.map(fromRow));
-    }
-    return out;
-  };
+  const load = (h: z.infer<typeof header>) => loadList(store, sourceId, h);
 
   return {
     async seatsByDay(today, current, days) {

@@ -4,6 +4,7 @@ import { dataNotes, outlookSentence, shortDate, sourceLabel, statusLabel, usd } 
 import { burnupChartInput } from '../chart/burnup-data.js';
 import { renderBurnupSvg } from '../chart/burnup-svg.js';
 import type { IsoDay } from '../dates.js';
+import { outcomesPanelHtml } from '../outcomes/outcome-html.js';
 import type { CoverageOfSource, TeamBurn } from '../team-reports.js';
 import { vendorDisplayName } from '../vendors.js';
 
@@ -196,7 +197,7 @@ function teamSection(b: TeamBurn): string {
       ? `${r.percentUsed}% used with ${pct(yearGone(r))} of the year gone`
       : '',
     r.perEngineerMonthlyUsd !== null
-      ? `${usd(r.perEngineerMonthlyUsd)} per engineer per month (last 28 days)`
+      ? `${usd(r.perEngineerMonthlyUsd)} per ${r.perEngineerBasis === 'headcount' ? 'head' : 'active engineer'} per month (last 28 days)`
       : '',
     r.trendChange !== null
       ? `last 28 days ${r.trendChange >= 1 ? '+' : ''}${Math.round((r.trendChange - 1) * 100)}% vs the 28 before`
@@ -215,5 +216,6 @@ function teamSection(b: TeamBurn): string {
     <table><thead><tr><th>Top models</th><th>YTD</th></tr></thead><tbody>${models || '<tr><td colspan="2">—</td></tr>'}</tbody></table>
   </div>
   ${facts.length ? `<p class="muted">${facts.map(esc).join(' · ')}</p>` : ''}
+  ${outcomesPanelHtml(r)}
 </section>`;
 }

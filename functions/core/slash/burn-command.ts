@@ -2,6 +2,8 @@ import * as z from 'zod';
 import { type BurnReport, burnReportSchema } from '../burn-report.js';
 import { dataNotes, dayCount, outlookSentence, shortDate, statusLabel, usd } from '../burn-text.js';
 import { type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
+import { outcomeBlocks } from '../outcomes/outcome-slack.js';
+import { changeCell } from '../outcomes/outcome-text.js';
 import { vendorDisplayName } from '../vendors.js';
 import { answerDecision, type DecisionDeps, isDecisionCommand } from './decide-commands.js';
 
@@ -36,7 +38,7 @@ export interface SlashDeps {
   readonly decisions?: DecisionDeps;
 }
 
-const VIEWS = ['vendors', 'models', 'trend'] as const;
+const VIEWS = ['vendors', 'models', 'trend', 'outcomes'] as const;
 type View = (typeof VIEWS)[number] | 'overview';
 
 /** Slack's limits: 50 blocks a message, 3000 characters a section text. */
@@ -154,7 +156,7 @@ function helpText(access: Access, config: BurnwatchConfig): string {
   return [
     '*/burn* — AI spend by team: spent so far, year-end forecast, when the budget runs out.',
     '• `/burn` — your teams',
-    '• `/burn TEAM` — one team; add `vendors`, `models` or `trend` for detail',
+    '• `/burn TEAM` — one team; add `vendors`, `models`, `trend` or `outcomes` (what the spend bought) for detail',
     '• `/burn TEAM plan +20 engineers from 2027-03-01` — a planned change the forecast applies; `/burn TEAM plans` lists them',
     '• `/burn TEAM what-if sonnet` (or `+5 hires`, `cap 1500`, `without cursor`) — year end before and after, not stored',
     '• `/burn TEAM budget` — the budget and its history',
@@ -228,8 +230,14 @@ function overview(r: BurnReport, access: Access, share: boolean): SlackBlock[] {
   if (o.probabilityOfExhaustion !== null)
     fields.push(`*Chance of running out*\n${Math.round(o.probabilityOfExhaustion * 100)}%`);
   if (r.perEngineerMonthlyUsd !== null)
-    fields.push(`*Per engineer*\n${usd(r.perEngineerMonthlyUsd)} a month`);
-  if (r.costPerMergedPrUsd !== null) fields.push(`*Per agent PR*\n${usd(r.costPerMergedPrUsd)}`);
+    fields.push(
+      `*Per ${r.perEngineerBasis === 'headcount' ? 'head' : 'active engineer'}*\n${usd(r.perEngineerMonthlyUsd)} a month`,
+    );
+  const perPr = r.outcomes?.last4Weeks.spendPerMergedPrUsd ?? null;
+  if (perPr !== null)
+    fields.push(
+      `*Per merged PR (4 weeks)*\n${usd(perPr)} (${changeCell(r.outcomes?.change.spendPerMergedPr ?? null)})`,
+    );
   const blocks: SlackBlock[] = [
     {
       type: 'header',
@@ -262,13 +270,13 @@ function overview(r: BurnReport, access: Access, share: boolean): SlackBlock[] {
   }
   blocks.push(
     context(
-      `as of ${r.asOf} · ${dataNotes(r).join(' · ') || `data through ${r.dataThrough ?? '—'}`} · ${o.method === 'forecast' ? 'forecast' : 'trailing 28-day run-rate'}${o.confidence === 'low' ? ' · low confidence (short history)' : ''} · \`/burn ${r.team} vendors|models|trend\``,
+      `as of ${r.asOf} · ${dataNotes(r).join(' · ') || `data through ${r.dataThrough ?? '—'}`} · ${o.method === 'forecast' ? 'forecast' : 'trailing 28-day run-rate'}${o.confidence === 'low' ? ' · low confidence (short history)' : ''} · \`/burn ${r.team} vendors|models|trend|outcomes\``,
     ),
   );
   return blocks;
 }
 
-function detail(r: BurnReport, view: Exclude<View, 'overview'>): SlackBlock[] {
+function detail(r: BurnReport, view: Exclude<View, 'overview' | 'outcomes'>): SlackBlock[] {
   const rows =
     view === 'vendors'
       ? r.byVendor.map(
@@ -454,7 +462,7 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
   if (view !== 'overview' && !VIEWS.includes(view as (typeof VIEWS)[number])) {
     return reply(
       `Unknown view "${second}".`,
-      [section(`I can show \`/burn ${team}\` with \`vendors\`, \`models\` or \`trend\`.`)],
+      [section(`I can show \`/burn ${team}\` with \`vendors\`, \`models\`, \`trend\` or \`outcomes\`.`)],
       false,
     );
   }
@@ -466,7 +474,13 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
       share,
     );
   }
-  const blocks = view === 'overview' ? overview(report, access, share) : detail(report, view);
+  const blocks =
+    view === 'overview'
+      ? overview(report, access, share)
+      : view === 'outcomes'
+        ? // Per-person detail only for allowed viewers, and never in an answer posted to the channel.
+          outcomeBlocks(report, { perPerson: access.perPerson && !share })
+        : detail(report, view);
   return reply(outlookSentence(report), blocks, share);
 }
 

@@ -8,7 +8,11 @@ import { useLocalDynamo } from '../../helpers/dynamo.js';
 const dynamo = useLocalDynamo();
 
 describe('burnwatch demo, burn and forecast', () => {
-  it('loads the synthetic org, prints every team and writes a self-contained report; burn reads it back', async () => {
+  // The demo, burn and forecast are three CLI processes over a quarter of a synthetic org: minutes on
+  // a loaded 2-core machine. The timeout is for a hung process, not a judgement of speed.
+  it('loads the synthetic org, prints every team and writes a self-contained report; burn reads it back', {
+    timeout: 900_000,
+  }, async () => {
     // Prepare
     const out = mkdtempSync(join(tmpdir(), 'burnwatch-demo-'));
     const env = { BURNWATCH_DYNAMODB_ENDPOINT: dynamo.endpoint, BURNWATCH_TABLE: 'demo' };
@@ -41,7 +45,14 @@ describe('burnwatch demo, burn and forecast', () => {
     );
     expect(demo.out).toMatch(/Data from openai \(OpenAI\) is complete only through 26 Mar/);
     const html = readFileSync(join(out, 'index.html'), 'utf8');
-    expect(html.match(/<svg /g)?.length).toBe(9);
+    // A burn-up chart per team, and an outcomes trend chart per budgeted team.
+    expect(html.match(/<svg (?!class="outcomes-chart")/g)?.length).toBe(9);
+    expect(html.match(/<svg class="outcomes-chart"/g)?.length).toBe(8);
+    // What the spend bought (issue 17): Payments' spend surges while its merged PRs stay flat, Mobile
+    // keeps idle Copilot seats; the misleading "per agent PR" figure is gone.
+    expect(demo.out).toMatch(/Payments: \$[\d,]+ per merged PR, up \d+% in 4 weeks/);
+    expect(demo.out).toMatch(/Outcomes: \$\d+ per merged PR, [^;\n]*; 14 idle Copilot seats, \$546\/month/);
+    expect(`${demo.out}${html}`).not.toMatch(/agent PR/);
     expect(html).not.toMatch(/<script|<link |src="http/); // opens offline
     expect(html).toContain('5 days estimated');
     expect(html).toContain('Data completeness');
@@ -67,6 +78,25 @@ describe('burnwatch demo, burn and forecast', () => {
       estimatedDays: 5,
     });
     expect(report.spentToDateUsd + report.estimatedUsd).toBeGreaterThan(report.spentToDateUsd);
+    // Merged PRs come from GitHub; active engineers are distinct people across vendors, at most the
+    // headcount (not the busiest day of one source); per-person detail stays out of --json.
+    expect(report.mergedPullRequests).toBeGreaterThan(400);
+    expect(report.activeEngineers).toBeGreaterThan(25);
+    expect(report.activeEngineers).toBeLessThanOrEqual(42);
+    expect(report.perEngineerBasis).toBe('active');
+    expect(report.outcomes.weeks).toHaveLength(12);
+    expect(report.outcomes.change.spendPerMergedPr).toBeGreaterThan(0.3);
+    // The story: over the 12 weeks Payments' weekly spend more than doubles while its merged PRs stay
+    // flat (same team size, same rhythm); Web keeps six Cursor seats nobody uses.
+    const weeks = report.outcomes.weeks as Array<{ spendUsd: number; mergedPullRequests: number }>;
+    const [firstWeek, lastWeek] = [weeks[0], weeks[11]];
+    expect(lastWeek?.spendUsd).toBeGreaterThan(2 * (firstWeek?.spendUsd ?? Number.POSITIVE_INFINITY));
+    const prsChange =
+      report.outcomes.last4Weeks.mergedPullRequests / report.outcomes.previous4Weeks.mergedPullRequests;
+    expect(prsChange).toBeGreaterThan(0.85);
+    expect(prsChange).toBeLessThan(1.15);
+    expect(demo.out).toMatch(/Outcomes: \$\d+ per merged PR, [^;\n]*; 6 idle Cursor seats, \$240\/month/);
+    expect(report).not.toHaveProperty('people');
 
     const forecast = await runCliCaptured(
       ['forecast', '--json', '--as-of', '2026-03-31', '--config', 'burnwatch.config.example.json'],

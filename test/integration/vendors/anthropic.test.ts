@@ -130,7 +130,8 @@ describe('Anthropic Admin API connector over loopback into DynamoDB Local', () =
     expect(perUser.find((l) => l.identities.userEmail === 'dana@corp.com')).toMatchObject({
       costMicros: 6_125_000n,
       billable: false,
-      outcomes: { pullRequests: 1, commits: 3 },
+      // Its lines are edits the user accepted (outcomes): 820 added; Edit accepted 30, rejected 2.
+      outcomes: { pullRequests: 1, commits: 3, linesAccepted: 820, toolAccepted: 30, toolRejected: 2 },
     });
     // Token detail from the messages report: per API key, no cost of its own.
     expect(first.find((l) => l.identities.apiKey === 'apikey_01')).toMatchObject({

@@ -4,6 +4,11 @@ import { parseConfig } from '../../../functions/core/config/load.js';
 import { addDays, eachDay } from '../../../functions/core/dates.js';
 import type { DayRange } from '../../../functions/core/ingest/connector.js';
 import { runIngest } from '../../../functions/core/ingest/run-ingest.js';
+import {
+  createSeatHistory,
+  type SeatHistory,
+  seatsOnDay,
+} from '../../../functions/core/ingest/seat-history.js';
 import { centsNumberToMicros } from '../../../functions/core/money.js';
 import type { UsageStore } from '../../../functions/core/ports.js';
 import {
@@ -75,6 +80,8 @@ const daily = (bump = 0, days: readonly string[] = eachDay(range.from, range.to)
 
 interface IngestOptions {
   faults?: Record<number, CursorFault>;
+  members?: ReadonlyArray<{ email: string; removed?: boolean }>;
+  seatHistory?: SeatHistory;
   daily?: () => CursorDailyUsage[];
   includeDailyUsage?: boolean;
   range?: DayRange;
@@ -92,6 +99,7 @@ async function ingest(es: () => CursorEvent[], store: UsageStore, o: IngestOptio
     daily: o.daily ?? (() => daily()),
     idleMembers: ['idle@payments.corp.com'],
     faults: o.faults ?? {},
+    ...(o.members ? { members: o.members } : {}),
   });
   try {
     const connector = createCursorConnector({
@@ -104,6 +112,8 @@ async function ingest(es: () => CursorEvent[], store: UsageStore, o: IngestOptio
       pageSize: 50,
       dailyUsagePageSize: 2,
       includeDailyUsage: o.includeDailyUsage ?? true,
+      ...(o.seatHistory ? { seatHistory: o.seatHistory } : {}),
+      today: '2026-09-10',
     });
     const [outcome] = await runIngest({
       config,
@@ -235,4 +245,35 @@ describe('Cursor connector over loopback into DynamoDB Local', () => {
       expect(await everything(store)).toEqual(before);
     },
   );
+
+  it('keeps the member list as the day’s seat snapshot (removed members hold no seat), for idle seats', async () => {
+    const { store } = await dynamo.newStore();
+    const { outcome, calls } = await ingest(() => events(), store, {
+      seatHistory: createSeatHistory(store, 'cursor'),
+      members: [
+        { email: 'Dana@payments.corp.com' },
+        { email: 'idle@payments.corp.com' },
+        { email: 'gone@payments.corp.com', removed: true },
+      ],
+    });
+    expect(outcome?.status).toBe('ok');
+    expect(calls.filter((c) => c.path === '/teams/members')).toHaveLength(1);
+    const seats = await seatsOnDay(store, 'cursor', '2026-09-10');
+    expect(seats?.map((s) => s.login)).toEqual(['dana@payments.corp.com', 'idle@payments.corp.com']);
+  });
+
+  it('still pulls the spend when the member list cannot be read, and says so', async () => {
+    const { store } = await dynamo.newStore();
+    const { outcome } = await ingest(() => events(), store, {
+      seatHistory: createSeatHistory(store, 'cursor'),
+    });
+    expect(outcome?.status).toBe('ok');
+    expect(outcome?.notes?.join('\n')).toMatch(
+      /member list not read \(cursor teams\/members page 1: HTTP 404 .*idle Cursor seats are not counted this run/,
+    );
+    expect(await money(store)).toBe(
+      served(events().filter((e) => e.userEmail.endsWith('@payments.corp.com'))),
+    );
+    expect(await seatsOnDay(store, 'cursor', '2026-09-10')).toBeUndefined();
+  });
 });

@@ -119,6 +119,42 @@ describe('config', () => {
       /^alerts\.warningProbability: must not exceed/,
     ],
     ['bad holiday', (c) => (c.holidays = ['2026-13-01']), /^holidays\[0\]: must be a calendar day/],
+    // Outcomes (issue 17).
+    [
+      'github source without org',
+      (c) => c.sources.push({ id: 'prs', type: 'github' }),
+      /^sources\[1\]\.organization: is required/,
+    ],
+    [
+      'usage metrics with an empty org',
+      (c) => c.sources.push({ id: 'cm', type: 'copilot-metrics', organization: '' }),
+      /^sources\[1\]\.organization: must be the GitHub organization login/,
+    ],
+    [
+      'an empty AI marker',
+      (c) => c.sources.push({ id: 'prs', type: 'github', organization: 'acme', aiMarkers: [''] }),
+      /^sources\[1\]\.aiMarkers\[0\]: must not be empty/,
+    ],
+    [
+      'a person without an email',
+      (c) => (c.identities = { people: [{ email: 'ana', githubLogins: ['ana'] }] }),
+      /^identities\.people\[0\]\.email: must be an email address/,
+    ],
+    [
+      'a login rule without an email template',
+      (c) => (c.identities = { githubLoginRules: [{ githubLogin: '*_acme', email: '{1}' }] }),
+      /^identities\.githubLoginRules\[0\]\.email: must be an email template such as "\{1\}@acme\.example"/,
+    ],
+    [
+      'a negative cost-per-PR rise',
+      (c) => (c.alerts = { costPerMergedPrRise: -0.3 }),
+      /^alerts\.costPerMergedPrRise: must be a share above 0, such as 0\.3/,
+    ],
+    [
+      'a Cursor seat price as text',
+      (c) => c.sources.push({ id: 'cursor', type: 'cursor', seatPriceUsdPerMonth: '40' }),
+      /^sources\[1\]\.seatPriceUsdPerMonth: must be a number of dollars/,
+    ],
     ['no teams', (c) => (c.teams = []), /^teams: must list at least one team/],
   ];
 

@@ -45,6 +45,8 @@ function report(team: string, name: string, budget: number, usdPerDay: number): 
         { user: 'zed@corp.example', monthUsd: 1900 },
         { user: 'amy@corp.example', monthUsd: 1600 },
       ],
+      idleSeats: [],
+      unmatchedIdentities: [],
     },
   };
 }
