@@ -33,6 +33,19 @@ const resourcesFor = (statements: Statement[], action: string) =>
 
 /** `Ingest-my-source` → the logical id prefix CDK gives that construct's resources. */
 const ingestPrefix = (sourceId: string) => `BurnwatchIngest${sourceId.replace(/[^A-Za-z0-9]/g, '')}`;
+/**
+ * The logical id of a source's secret: CDK drops the `-` of `SourceSecret-{id}` and of the id and adds
+ * an 8-character hash, so `copilot`'s is told from `copilot-metrics`'s by the whole id, not a prefix.
+ */
+function sourceSecretId(template: Synthesized['template'], sourceId: string): string {
+  const exact = new RegExp(`^BurnwatchSourceSecret${sourceId.replace(/[^A-Za-z0-9]/g, '')}[0-9A-F]{8}$`);
+  const ids = Object.keys(template.findResources('AWS::SecretsManager::Secret')).filter((id) =>
+    exact.test(id),
+  );
+  if (ids.length !== 1)
+    throw new Error(`expected one secret for source ${sourceId}, found ${ids.join(', ') || 'none'}`);
+  return ids[0] as string;
+}
 
 describe('BurnwatchGovernance with the example config (secrets created)', () => {
   let s: Synthesized;
@@ -393,9 +406,7 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
         .flatMap((st) => [st.Resource].flat());
       const source = scheduled.find((x) => x.id === id);
       if (source?.secretName) {
-        expect(secrets).toEqual([
-          { Ref: logicalId(s.template, 'AWS::SecretsManager::Secret', `BurnwatchSourceSecret${id}`) },
-        ]);
+        expect(secrets).toEqual([{ Ref: sourceSecretId(s.template, id) }]);
       } else expect(secrets).toEqual([]);
       expect(actions.includes('ce:GetCostAndUsage')).toBe(type === 'bedrock');
     },
@@ -404,11 +415,7 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
   it("lets no function read another source's key", () => {
     const fns = Object.keys(s.template.findResources('AWS::Lambda::Function'));
     for (const source of scheduled.filter((x) => x.secretName)) {
-      const secretId = logicalId(
-        s.template,
-        'AWS::SecretsManager::Secret',
-        `BurnwatchSourceSecret${source.id}`,
-      );
+      const secretId = sourceSecretId(s.template, source.id);
       const readers = fns.filter((fn) =>
         resourcesFor(statementsOf(s, fn), 'secretsmanager:GetSecretValue').includes(`"${secretId}"`),
       );
