@@ -189,7 +189,10 @@ export async function requestJson<S extends z.ZodType>(
   init: RequestInit,
   schema: S,
   site: CallSite,
-  opts: HttpOptions & { onStatus?: (status: number, body: string) => 'end' | undefined } = {},
+  opts: HttpOptions & {
+    onStatus?: (status: number, body: string) => 'end' | undefined;
+    emptyAs?: unknown;
+  } = {},
 ): Promise<z.infer<S> | 'end'> {
   const res = await requestJsonWithHeaders(url, init, schema, site, opts);
   return res === 'end' ? res : res.body;
@@ -201,7 +204,11 @@ export async function requestJsonWithHeaders<S extends z.ZodType>(
   init: RequestInit,
   schema: S,
   site: CallSite,
-  opts: HttpOptions & { onStatus?: (status: number, body: string) => 'end' | undefined } = {},
+  opts: HttpOptions & {
+    onStatus?: (status: number, body: string) => 'end' | undefined;
+    /** What an empty 2xx body (a 204 to a DELETE) stands for; absent, an empty body is an error. */
+    emptyAs?: unknown;
+  } = {},
 ): Promise<JsonResponse<z.infer<S>> | 'end'> {
   const doFetch = opts.fetchImpl ?? fetch;
   const signal = opts.signal;
@@ -275,7 +282,7 @@ export async function requestJsonWithHeaders<S extends z.ZodType>(
     }
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = text === '' && 'emptyAs' in opts ? opts.emptyAs : JSON.parse(text);
     } catch {
       throw new VendorResponseError(
         `${where(site)}: response is not valid JSON (${text.length} bytes; truncated?)`,
