@@ -30,7 +30,8 @@ type Statement = { Action: string | string[]; Resource: unknown };
 /** The IAM statements attached to the role of the function with logical id `fnId`. */
 function statementsOf(s: Synthesized, fnId: string): Statement[] {
   const fn = s.template.findResources('AWS::Lambda::Function')[fnId];
-  const role = (fn?.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+  if (!fn) throw new Error(`no function ${fnId}`);
+  const role = (fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
   return Object.values(s.template.findResources('AWS::IAM::Policy'))
     .filter((p) => JSON.stringify(p.Properties.Roles).includes(role))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
