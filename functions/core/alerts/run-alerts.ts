@@ -6,8 +6,7 @@ import { alertSettingsFor, type BurnwatchConfig, UNALLOCATED_TEAM } from '../con
 import { dayOfWeek, diffDays, type IsoDay } from '../dates.js';
 import { fiscalYearOf } from '../fiscal-calendar.js';
 import { recordProposal } from '../limits/apply.js';
-import { type LimitProposal, limitsConfigured, proposeLimits } from '../limits/proposal.js';
-import { planBasis } from '../plans.js';
+import { type LimitProposal, proposeLimitsForTeam } from '../limits/proposal.js';
 import { type Clock, ConditionalWriteConflictError, type Store } from '../ports.js';
 import type { PublishedReport } from '../report/report-publisher.js';
 import type { CoverageOfSource, TeamBurn } from '../team-reports.js';
@@ -406,15 +405,13 @@ class AlertRun {
     problems: string[],
   ): Promise<LimitProposal | undefined> {
     const { config, store } = this.deps;
-    if (kind === 'recover' || (cond.rule !== 'engineer-cap' && cond.rule !== 'budget')) return undefined;
-    if (!limitsConfigured(config.limits)) return undefined;
-    const burn = this.burns.find((b) => b.report.team === cond.team);
-    const basis = burn ? planBasis(burn.totals, this.asOf, 0) : undefined;
-    const proposal = proposeLimits({
+    if (kind === 'recover') return undefined;
+    const proposal = proposeLimitsForTeam({
       config,
       cond,
+      totals: this.burns.find((b) => b.report.team === cond.team)?.totals ?? [],
+      asOf: this.asOf,
       now: this.deps.clock.now(),
-      ...(basis ? { share: { dailyUsd: basis.dailyUsd, vendorDailyUsd: basis.vendorDailyUsd } } : {}),
     });
     if (!proposal || this.deps.dryRun) return proposal;
     try {

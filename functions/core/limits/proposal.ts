@@ -3,6 +3,8 @@ import type { AlertCondition, BudgetFacts, EngineerCapFacts } from '../alerts/ty
 import { usd } from '../burn-text.js';
 import type { BurnwatchConfig, LimitsConfig } from '../config/schema.js';
 import { diffDays, type IsoDay, isIsoDay } from '../dates.js';
+import { planBasis } from '../plans.js';
+import type { TeamDaySourceTotal } from '../ports.js';
 import { vendorDisplayName } from '../vendors.js';
 
 /**
@@ -215,6 +217,29 @@ function budgetProposal(
     ],
     skipped: [],
   };
+}
+
+/**
+ * The limits a team's fired cap or budget condition calls for, measured against the team's last 28
+ * days (the daily job and `burnwatch limits propose` alike): undefined for other rules, a recovery,
+ * or when no configured vendor can set one.
+ */
+export function proposeLimitsForTeam(opts: {
+  readonly config: BurnwatchConfig;
+  readonly cond: AlertCondition;
+  readonly totals: readonly TeamDaySourceTotal[];
+  readonly asOf: IsoDay;
+  readonly now: Date;
+}): LimitProposal | undefined {
+  if (opts.cond.rule !== 'engineer-cap' && opts.cond.rule !== 'budget') return undefined;
+  if (!limitsConfigured(opts.config.limits)) return undefined;
+  const basis = planBasis(opts.totals, opts.asOf, 0);
+  return proposeLimits({
+    config: opts.config,
+    cond: opts.cond,
+    now: opts.now,
+    share: { dailyUsd: basis.dailyUsd, vendorDailyUsd: basis.vendorDailyUsd },
+  });
 }
 
 /** "$1,500/month" from cents (whole dollars shown without cents). */
