@@ -182,12 +182,23 @@ async function runAction(
   }
 
   const responses = new Map<string, unknown>();
-  for (const item of todo) {
+  const record = (updated: LimitItem) =>
+    write({ ...proposal, items: proposal.items.map((i) => (i.id === updated.id ? updated : i)) });
+  for (const todoItem of todo) {
+    let item = todoItem;
+    if (action === 'apply' && !item.before) {
+      // "Before" is recorded ahead of the first write: a run that dies after the vendor took the
+      // change must not read burnwatch's own limit back as what to restore.
+      const read = await readBefore(deps, item);
+      item = read.item;
+      await record(item);
+      if (!read.ok) continue;
+    }
     const updated = await (action === 'apply' ? applyItem : undoItem)(deps, item, now, (r) =>
       responses.set(item.id, r),
     );
     // Recorded item by item: whatever happens next, the record says which limits are in place.
-    await write({ ...proposal, items: proposal.items.map((i) => (i.id === item.id ? updated : i)) });
+    await record(updated);
   }
   const final = statusOf(proposal.items, status);
   const applied = proposal.items.filter((i) => i.state === 'applied').length;
@@ -236,6 +247,28 @@ function statusOf(items: readonly LimitItem[], previous: ProposalStatus): Propos
       : 'proposed';
 }
 
+/** The item with what the vendor holds now as its `before`, or failed with why it could not be read. */
+async function readBefore(deps: LimitDeps, item: LimitItem): Promise<{ ok: boolean; item: LimitItem }> {
+  const api = deps.apis(item.vendor);
+  if (!api)
+    return {
+      ok: false,
+      item: { ...item, state: 'failed', error: `limits.${item.vendor} is not configured` },
+    };
+  try {
+    return { ok: true, item: { ...item, before: await api.read(item) } };
+  } catch (err) {
+    return {
+      ok: false,
+      item: {
+        ...item,
+        state: 'failed',
+        error: `reading the current limit failed: ${describeVendorFailure(err)}`,
+      },
+    };
+  }
+}
+
 async function applyItem(
   deps: LimitDeps,
   item: LimitItem,
@@ -244,33 +277,24 @@ async function applyItem(
 ): Promise<LimitItem> {
   const api = deps.apis(item.vendor);
   if (!api) return { ...item, state: 'failed', error: `limits.${item.vendor} is not configured` };
+  // Recorded by readBefore (or a run before) ahead of any write, and kept across retries.
+  const before = item.before ?? { amountCents: null };
   try {
-    // "Before" is read once, before the first write, and kept across retries.
-    const before = item.before ?? (await api.read(item));
-    const withBefore = { ...item, before };
-    try {
-      const { response, ref } = await api.set(item, item.amountCents, before);
-      onResponse(response);
-      const after = await api.read(item, ref ? { ...before, ref } : before);
-      if (after.amountCents !== item.amountCents)
-        return {
-          ...withBefore,
-          state: 'failed',
-          after,
-          vendorResponse: response,
-          error: `the vendor accepted it but reading back shows ${centsLabel(after.amountCents)}, not ${centsLabel(item.amountCents)}`,
-        };
-      const { error: _cleared, ...ok } = withBefore;
-      return { ...ok, state: 'applied', after, vendorResponse: response, appliedAt: now() };
-    } catch (err) {
-      return { ...withBefore, state: 'failed', error: describeVendorFailure(err) };
-    }
+    const { response, ref } = await api.set(item, item.amountCents, before);
+    onResponse(response);
+    const after = await api.read(item, ref ? { ...before, ref } : before);
+    if (after.amountCents !== item.amountCents)
+      return {
+        ...item,
+        state: 'failed',
+        after,
+        vendorResponse: response,
+        error: `the vendor accepted it but reading back shows ${centsLabel(after.amountCents)}, not ${centsLabel(item.amountCents)}`,
+      };
+    const { error: _cleared, ...ok } = item;
+    return { ...ok, state: 'applied', after, vendorResponse: response, appliedAt: now() };
   } catch (err) {
-    return {
-      ...item,
-      state: 'failed',
-      error: `reading the current limit failed: ${describeVendorFailure(err)}`,
-    };
+    return { ...item, state: 'failed', error: describeVendorFailure(err) };
   }
 }
 
