@@ -413,6 +413,13 @@ export function crossReferenceProblems(raw: unknown): Array<{ path: (string | nu
       }
     });
   });
+  for (const team of Object.keys(obj(obj(obj(cfg.limits).anthropic).workspaces))) {
+    if (!teamIds.has(team))
+      problems.push({
+        path: ['limits', 'anthropic', 'workspaces', team],
+        message: `unknown team "${team}"; use one of: ${[...teamIds].join(', ') || '(no teams yet)'}`,
+      });
+  }
   const alerts = { ...DEFAULT_ALERTS, ...obj(cfg.alerts) };
   if (
     typeof alerts.warningProbability === 'number' &&
