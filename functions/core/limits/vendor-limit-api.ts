@@ -35,6 +35,3 @@ export interface SetResult {
 
 /** A limit API for each configured vendor; undefined where the config has none. */
 export type VendorLimitApis = (vendor: LimitVendor) => VendorLimitApi | undefined;
-
-/** Why a vendor call failed, in words an approver can act on (the vendor's status, never a key). */
-export type DescribeFailure = (err: unknown) => string;

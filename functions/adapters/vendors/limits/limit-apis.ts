@@ -48,16 +48,3 @@ export function limitApisFor(
   };
   return (vendor) => apis[vendor];
 }
-
-/** The admin-key secret names `limits` uses (the stack grants them to the limits function only). */
-export function limitSecretNames(limits: LimitsConfig): string[] {
-  return [
-    ...new Set(
-      [
-        limits.cursor?.adminSecretName,
-        limits.copilot?.adminSecretName,
-        limits.anthropic?.adminSecretName,
-      ].filter((s): s is string => s !== undefined),
-    ),
-  ];
-}
