@@ -160,8 +160,8 @@ export interface StateStore {
   listStates(scope: string, prefix: string): Promise<Array<{ key: string } & Versioned<unknown>>>;
 }
 
-/** Kinds of team records kept with their history: budget changes and planned changes. */
-export type TeamRecordKind = 'budget' | 'plan';
+/** Kinds of team records kept with their history: budget changes, planned changes, limit actions. */
+export type TeamRecordKind = 'budget' | 'plan' | 'limit';
 
 /**
  * Team records decided by people (budget changes, planned changes): written once under an id, listed

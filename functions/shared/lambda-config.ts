@@ -16,6 +16,7 @@ import type { BurnwatchConfig } from '../core/config/schema.js';
  * | `BURNWATCH_CONFIG_FILE` | all | the validated config bundled beside the handler; relative paths resolve against `LAMBDA_TASK_ROOT` (default `burnwatch.config.json`) |
  * | `SLACK_BOT_TOKEN_SECRET` | forecast, slash | *name* of the Secrets Manager secret holding the Slack bot token (`xoxb-…`) |
  * | `SLACK_SIGNING_SECRET_SECRET` | slash | *name* of the Secrets Manager secret holding the Slack signing secret |
+ * | `BURNWATCH_LIMITS_FUNCTION` | slash | name of the limits function an approved Approve / Undo is handed to (set only when `limits` configures a vendor) |
  * | `BURNWATCH_SOURCE` | ingest | the one source this ingest function pulls (the stack deploys one function per source, so each reads only its own vendor's key); unset, it ingests every enabled source or the one the event names |
  * | `BURNWATCH_IMPORT_BUCKET` | ingest, export | the stack's data bucket: import drop folders under `imports/<source id>/`, the daily FOCUS export under `focus/` |
  * | `CHART_WASM_FILE`, `CHART_FONT_FILE` | forecast | resvg's wasm and the chart font, bundled beside the handler (pass to `createPngRenderer({ wasmPath, fontPaths })`) |
@@ -48,6 +49,8 @@ export const ENV = {
    * writes `focus/`, the forecast Lambda publishes the daily report to `reports/`.
    */
   dataBucket: 'BURNWATCH_IMPORT_BUCKET',
+  /** The limits function the slash function hands approved limit presses to (issue 19). */
+  limitsFunction: 'BURNWATCH_LIMITS_FUNCTION',
 } as const;
 
 /** The Lambda environment is missing a variable or holds a bad value (a deployment problem, not user input). */
@@ -88,6 +91,10 @@ const forecastEnvSchema = commonEnv.extend({
 });
 const slashEnvSchema = commonEnv.extend({
   [ENV.slackSigningSecretSecret]: secretName('the Slack signing secret'),
+  [ENV.slackBotTokenSecret]: secretName('the Slack bot token'),
+  [ENV.limitsFunction]: z.string().min(1).optional(),
+});
+const limitsEnvSchema = commonEnv.extend({
   [ENV.slackBotTokenSecret]: secretName('the Slack bot token'),
 });
 
@@ -136,6 +143,23 @@ export interface ForecastEnv extends CommonEnv {
 export interface SlashEnv extends CommonEnv {
   readonly slackSigningSecretSecret: string;
   readonly slackBotTokenSecret: string;
+  /** Where approved limit presses go; absent when no vendor's limits are configured. */
+  readonly limitsFunction?: string;
+}
+
+/** The limits Lambda's environment (its admin keys' names come from the bundled config's `limits`). */
+export interface LimitsEnv extends CommonEnv {
+  readonly slackBotTokenSecret: string;
+}
+
+/** Reads the limits Lambda's environment; throws `LambdaConfigError` naming each bad variable. */
+export function loadLimitsEnv(env: Env = process.env): LimitsEnv {
+  const e = parseEnv(limitsEnvSchema, env, 'limits');
+  return {
+    tableName: e.TABLE_NAME,
+    configFile: resolveBundledFile(e.BURNWATCH_CONFIG_FILE, env),
+    slackBotTokenSecret: e.SLACK_BOT_TOKEN_SECRET,
+  };
 }
 
 function parseEnv<T extends z.ZodType>(schema: T, env: Env, fn: string): z.output<T> {
@@ -182,6 +206,7 @@ export function loadSlashEnv(env: Env = process.env): SlashEnv {
     configFile: resolveBundledFile(e.BURNWATCH_CONFIG_FILE, env),
     slackSigningSecretSecret: e.SLACK_SIGNING_SECRET_SECRET,
     slackBotTokenSecret: e.SLACK_BOT_TOKEN_SECRET,
+    ...(e[ENV.limitsFunction] ? { limitsFunction: e[ENV.limitsFunction] } : {}),
   };
 }
 

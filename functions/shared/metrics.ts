@@ -20,6 +20,7 @@ export const SERVICE_NAMES = {
   ingest: 'burnwatch-ingest',
   forecast: 'burnwatch-forecast',
   slash: 'burnwatch-slash',
+  limits: 'burnwatch-limits',
 } as const;
 
 /**

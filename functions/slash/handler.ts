@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
+import { createLimitsInvoker } from '../adapters/lambda/limits-invoker.js';
 import { createSelfInvoker, deferredEventSchema } from '../adapters/lambda/self-invoke.js';
 import { createSlackInteractionApi } from '../adapters/slack-api/interaction-api.js';
 import { createResponseUrlPoster } from '../adapters/slack-api/response-url.js';
@@ -98,6 +99,10 @@ function buildHandler() {
   const forecaster = engineForecaster(config);
   const postResponse = createResponseUrlPoster();
   const slackApi = createSlackInteractionApi({ token: botToken });
+  // Approved limit presses go to the limits function, the only one holding the vendors' admin keys.
+  const limits = env.limitsFunction
+    ? createLimitsInvoker(new LambdaClient({}), env.limitsFunction)
+    : undefined;
   const handler = createSlashHandler({
     config,
     summaries: store,
@@ -110,6 +115,7 @@ function buildHandler() {
       forecaster,
       slack: slackApi,
       postResponse,
+      ...(limits ? { limits } : {}),
     },
     groupMembers,
     signingSecret: () => secret(env.slackSigningSecretSecret),

@@ -35,6 +35,8 @@ export const TABLE_ACTIONS = {
   slash: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
   /** Forecast+alert: reads usage; PutItem for forecast snapshots, team summaries and alert state. */
   forecast: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
+  /** Limits: proposals (GetItem, compare-and-set PutItem, Query to list) and the audit records (PutItem). */
+  limits: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
   /** The daily FOCUS export: reads usage only. */
   export: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
   /** Ingest: the crash-safe replacement of source-days (docs/storage.md). */

@@ -17,6 +17,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import type { BurnwatchConfig, SourceConfig } from '../../functions/core/config/schema.js';
+import { limitsConfigured } from '../../functions/core/limits/proposal.js';
 import { SIGNATURE_REJECTIONS } from '../../functions/core/slash/handle-request.js';
 import { BUNDLED_FILES, ENV } from '../../functions/shared/lambda-config.js';
 import {
@@ -40,6 +41,8 @@ export interface BurnwatchEntries {
   readonly slash: string;
   /** The daily FOCUS export (infra/constructs/data-exchange.ts). */
   readonly export: string;
+  /** Applies approved vendor limits (deployed only when `limits` configures a vendor). */
+  readonly limits: string;
 }
 
 /** Props of {@link BurnwatchGovernance}. */
@@ -116,6 +119,7 @@ const DEFAULT_ENTRIES: BurnwatchEntries = {
   forecast: repoFile('functions/forecast/handler.ts'),
   slash: repoFile('functions/slash/handler.ts'),
   export: repoFile('functions/export/handler.ts'),
+  limits: repoFile('functions/limits/handler.ts'),
 };
 
 /** Source types that need a vendor API key from Secrets Manager (bedrock uses the Lambda's IAM role). */
@@ -156,6 +160,11 @@ export class BurnwatchGovernance extends Construct {
   readonly forecast: AppFunction;
   readonly slash: AppFunction;
   readonly slashUrl: lambda.FunctionUrl;
+  /**
+   * Applies approved vendor limits (issue 19); the only function that can read the admin keys.
+   * Absent when the config's `limits` names no vendor.
+   */
+  readonly limits?: AppFunction;
   /** The import drop folders and the daily FOCUS export (issue 16). */
   readonly dataExchange: BurnwatchDataExchange;
   /** Every alarm the construct created (each notifies the topic). */
@@ -349,6 +358,51 @@ export class BurnwatchGovernance extends Construct {
       ],
     });
 
+    // Issue 19: the admin keys that change limits are secrets of their own, readable by this one
+    // function; the slash function only checks who pressed and hands the press on.
+    const limitSecrets = new Map<string, secretsmanager.ISecret>();
+    if (limitsConfigured(config.limits)) {
+      for (const vendor of ['cursor', 'copilot', 'anthropic'] as const) {
+        const name = config.limits[vendor]?.adminSecretName;
+        if (name && vendorSecrets.has(name))
+          throw new Error(
+            `limits.${vendor}.adminSecretName: "${name}" is also a source's usage key; give the admin key its own secret so only the limits function can read it`,
+          );
+        if (!name || limitSecrets.has(name)) continue;
+        limitSecrets.set(
+          name,
+          secret(`LimitAdminSecret-${vendor}`, name, `burnwatch: ${vendor} admin key that changes limits`),
+        );
+      }
+      const limitsFn = new AppFunction(this, 'Limits', {
+        ...common,
+        entry: entries.limits,
+        serviceName: SERVICE_NAMES.limits,
+        description:
+          'burnwatch: apply or undo approved vendor limits (the only function with the admin keys)',
+        timeout: Duration.minutes(5),
+        // Not retried by Lambda: an approver sees the result in Slack and presses again, which
+        // completes only what is left (the record is written limit by limit).
+        retryAttempts: 0,
+        maxEventAge: Duration.minutes(15),
+      });
+      limitsFn.bindTable(this.table, TABLE_ACTIONS.limits);
+      // chat.update of the proposal, and user groups for who may see names.
+      limitsFn.bindSecret(ENV.slackBotTokenSecret, slackBotToken, slackNames.botToken);
+      for (const [name, adminSecret] of limitSecrets) limitsFn.bindSecret(undefined, adminSecret, name);
+      this.slash.function.addEnvironment(ENV.limitsFunction, limitsFn.function.functionName);
+      new iam.Policy(this, 'SlashInvokesLimits', {
+        roles: [this.slash.role],
+        statements: [
+          new iam.PolicyStatement({
+            actions: ['lambda:InvokeFunction'],
+            resources: [limitsFn.function.functionArn],
+          }),
+        ],
+      });
+      this.limits = limitsFn;
+    }
+
     // Slack cannot sign with AWS credentials; the handler verifies Slack's HMAC signature on every request.
     this.slashUrl = this.slash.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 
@@ -412,6 +466,7 @@ export class BurnwatchGovernance extends Construct {
       slackNames,
       props.tracing ?? true,
       props.tableEncryption === 'customer-managed',
+      [...limitSecrets.keys()],
     );
   }
 
@@ -579,6 +634,7 @@ export class BurnwatchGovernance extends Construct {
     slackNames: { botToken: string; signingSecret: string },
     tracing: boolean,
     tableCmk: boolean,
+    limitSecretNames: readonly string[],
   ): void {
     const imported = (names: readonly string[]) => (secretsMode === 'import' ? [...new Set(names)] : []);
     const functions = [
@@ -590,6 +646,9 @@ export class BurnwatchGovernance extends Construct {
       }),
       { fn: this.forecast, ce: false, secrets: imported([slackNames.botToken]) },
       { fn: this.slash, ce: false, secrets: imported([slackNames.botToken, slackNames.signingSecret]) },
+      ...(this.limits
+        ? [{ fn: this.limits, ce: false, secrets: imported([slackNames.botToken, ...limitSecretNames]) }]
+        : []),
     ];
     for (const { fn, ce, secrets } of functions) {
       const acks: { id: string; reason: string }[] = [];

@@ -1,4 +1,5 @@
 import type { IsoDay } from '../../core/dates.js';
+import type { TeamRecordKind } from '../../core/ports.js';
 
 /**
  * Single-table keys (see docs/storage.md). Every item has `pk`, `sk` and `type`.
@@ -16,7 +17,7 @@ export const keys = {
   forecastSk: (asOf: IsoDay) => `FORECAST#${asOf}`,
   summarySk: () => 'SUMMARY',
   /** `BUDGET#{id}` / `PLAN#{id}`: budget changes and planned changes in the team's partition. */
-  teamRecordSk: (kind: 'budget' | 'plan', id: string) => `${kind.toUpperCase()}#${id}`,
+  teamRecordSk: (kind: TeamRecordKind, id: string) => `${kind.toUpperCase()}#${id}`,
   statePk: (scope: string) => `STATE#${scope}`,
   stateSk: (key: string) => key,
   sourcePk: (source: string) => `SOURCE#${source}`,

@@ -191,7 +191,10 @@ export async function requestJson<S extends z.ZodType>(
   init: RequestInit,
   schema: S,
   site: CallSite,
-  opts: HttpOptions & { onStatus?: (status: number, body: string) => 'end' | undefined } = {},
+  opts: HttpOptions & {
+    onStatus?: (status: number, body: string) => 'end' | undefined;
+    emptyAs?: unknown;
+  } = {},
 ): Promise<z.infer<S> | 'end'> {
   const res = await requestJsonWithHeaders(url, init, schema, site, opts);
   return res === 'end' ? res : res.body;
@@ -203,7 +206,11 @@ export async function requestJsonWithHeaders<S extends z.ZodType>(
   init: RequestInit,
   schema: S,
   site: CallSite,
-  opts: HttpOptions & { onStatus?: (status: number, body: string) => 'end' | undefined } = {},
+  opts: HttpOptions & {
+    onStatus?: (status: number, body: string) => 'end' | undefined;
+    /** What an empty 2xx body (a 204 to a DELETE) stands for; absent, an empty body is an error. */
+    emptyAs?: unknown;
+  } = {},
 ): Promise<JsonResponse<z.infer<S>> | 'end'> {
   const doFetch = opts.fetchImpl ?? fetch;
   const signal = opts.signal;
@@ -277,7 +284,7 @@ export async function requestJsonWithHeaders<S extends z.ZodType>(
     }
     let json: unknown;
     try {
-      json = (opts.decode ?? JSON.parse)(text);
+      json = text === '' && 'emptyAs' in opts ? opts.emptyAs : (opts.decode ?? JSON.parse)(text);
     } catch (err) {
       throw new VendorResponseError(
         `${where(site)}: response is not valid ${opts.decode ? (err instanceof Error ? err.message : 'data') : 'JSON'} (${text.length} bytes; truncated?)`,

@@ -12,6 +12,7 @@ export const commands: Record<string, () => Promise<CommandModule>> = {
   report: async () => (await import('./report.js')).reportCommand,
   budget: async () => (await import('./budget.js')).budgetCommand,
   plan: async () => (await import('./plan.js')).planCommand,
+  limits: async () => (await import('./limits.js')).limitsCommand,
   'validate-config': async () => (await import('./validate-config.js')).validateConfigCommand,
   'config-schema': async () => (await import('./config-schema.js')).configSchemaCommand,
   'serve-slack': async () => (await import('./serve-slack.js')).serveSlackCommand,

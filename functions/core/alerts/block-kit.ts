@@ -36,7 +36,12 @@ export const isLinkButton = (b: Button): b is LinkButton => 'url' in b;
 
 export type Block =
   | { readonly type: 'header'; readonly text: PlainText }
-  | { readonly type: 'section'; readonly text?: MrkdwnText; readonly fields?: readonly MrkdwnText[] }
+  | {
+      readonly type: 'section';
+      readonly text?: MrkdwnText;
+      readonly fields?: readonly MrkdwnText[];
+      readonly block_id?: string;
+    }
   | { readonly type: 'context'; readonly elements: readonly TextObject[] }
   | { readonly type: 'divider' }
   | { readonly type: 'actions'; readonly elements: readonly Button[]; readonly block_id?: string };
@@ -162,7 +167,14 @@ export function fitBlockKit(message: SlackMessage): SlackMessage {
           .map((f) => ({ ...f, text: nonEmpty(f.text, L.fieldText) }));
         const text = b.text ? { ...b.text, text: nonEmpty(b.text.text, L.sectionText) } : undefined;
         if (!text && !fields?.length) return [];
-        return [{ type: 'section', ...(text ? { text } : {}), ...(fields?.length ? { fields } : {}) }];
+        return [
+          {
+            type: 'section',
+            ...(text ? { text } : {}),
+            ...(fields?.length ? { fields } : {}),
+            ...(b.block_id ? { block_id: b.block_id } : {}),
+          },
+        ];
       }
       case 'context': {
         const elements = b.elements

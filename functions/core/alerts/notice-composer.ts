@@ -1,5 +1,7 @@
 import type { IsoDay } from '../dates.js';
-import { fitBlockKit, type SlackMessage } from './block-kit.js';
+import { limitProposalBlocks } from '../limits/message.js';
+import type { LimitProposal } from '../limits/proposal.js';
+import { type Block, fitBlockKit, type SlackMessage } from './block-kit.js';
 import { alertMessage, type MessageContext, type SnsNotice, snsNotice } from './messages.js';
 import type { AlertCondition, NoticeKind, Severity } from './types.js';
 import { ORG_SCOPE } from './types.js';
@@ -36,6 +38,8 @@ export function composeAlertNotice(opts: {
   readonly previousExhaustionP50: IsoDay | null;
   readonly worseningDays: number;
   readonly githubOrg?: string;
+  /** Limits proposed with this alert (issue 19): shown with Approve / Undo buttons. */
+  readonly limits?: { readonly proposal: LimitProposal; readonly dryRun: boolean };
 }): ComposedNotice {
   const { cond, kind, asOf } = opts;
   const facts = cond.facts;
@@ -49,8 +53,12 @@ export function composeAlertNotice(opts: {
   const id = `${cond.team}:${cond.key}:${asOf}:${kind}`;
   // Team alerts carry decision buttons (acknowledge, snooze, plan, what-if); org-level ones do not.
   const decisions = cond.team !== ORG_SCOPE ? { t: cond.team, k: cond.key, n: id } : undefined;
+  const limits = opts.limits;
   const channel = fitBlockKit(
-    alertMessage(cond, facts, { ...ctx, audience: 'channel', ...(decisions ? { decisions } : {}) }, asOf),
+    withLimits(
+      alertMessage(cond, facts, { ...ctx, audience: 'channel', ...(decisions ? { decisions } : {}) }, asOf),
+      limits && limitProposalBlocks(limits.proposal, { audience: 'channel', dryRun: limits.dryRun }),
+    ),
   );
   const personal =
     kind !== 'recover' &&
@@ -66,11 +74,29 @@ export function composeAlertNotice(opts: {
     messages: {
       channel,
       ...(personal
-        ? { private: fitBlockKit(alertMessage(cond, facts, { ...ctx, audience: 'private' }, asOf)) }
+        ? {
+            private: fitBlockKit(
+              withLimits(
+                alertMessage(cond, facts, { ...ctx, audience: 'private' }, asOf),
+                limits &&
+                  limitProposalBlocks(limits.proposal, { audience: 'private', dryRun: limits.dryRun }),
+              ),
+            ),
+          }
         : {}),
     },
     sns: snsNotice(cond, channel, kind),
     chart: cond.rule === 'budget' && kind !== 'recover',
+  };
+}
+
+/** The message with the limit blocks before its footer (the last block), so both survive fitting. */
+function withLimits(message: SlackMessage, blocks: readonly Block[] | undefined): SlackMessage {
+  if (!blocks?.length) return message;
+  const footer = message.blocks.at(-1);
+  return {
+    text: message.text,
+    blocks: footer ? [...message.blocks.slice(0, -1), ...blocks, footer] : [...blocks],
   };
 }
 

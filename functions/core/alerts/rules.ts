@@ -276,6 +276,7 @@ export async function evaluateEngineerCap(opts: TeamRuleInput): Promise<AlertCon
   // A new month starts a new count: the key carries the month so last month's state does not mask it.
   const base = { team: opts.team, rule: 'engineer-cap' as const, key: ruleKey('engineer-cap', month) };
   const perPerson = new Map<string, Micros>();
+  const personVendors = new Map<string, Set<string>>();
   const vendors = new Set<string>();
   const rows = opts.totals.filter(
     (t) => monthOf(t.date) === month && t.date <= opts.asOf && t.activeUsers > 0,
@@ -286,10 +287,16 @@ export async function evaluateEngineerCap(opts: TeamRuleInput): Promise<AlertCon
       if (!user) continue;
       perPerson.set(user, (perPerson.get(user) ?? 0n) + line.costMicros);
       vendors.add(line.vendor);
+      if (line.costMicros > 0n)
+        personVendors.set(user, (personVendors.get(user) ?? new Set()).add(line.vendor));
     }
   }
   const people = [...perPerson]
-    .map(([user, m]) => ({ user, monthUsd: Math.round(microsToUsd(m) * 100) / 100 }))
+    .map(([user, m]) => ({
+      user,
+      monthUsd: Math.round(microsToUsd(m) * 100) / 100,
+      vendors: [...(personVendors.get(user) ?? [])].sort(),
+    }))
     .filter((p) => p.monthUsd > cap)
     .sort((a, b) => a.user.localeCompare(b.user));
   if (people.length === 0) return { ...base, severity: 'ok', metric: 0 };

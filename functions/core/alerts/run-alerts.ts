@@ -5,6 +5,8 @@ import { renderBurnupSvg } from '../chart/burnup-svg.js';
 import { alertSettingsFor, type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
 import { dayOfWeek, diffDays, type IsoDay } from '../dates.js';
 import { fiscalYearOf } from '../fiscal-calendar.js';
+import { recordProposal } from '../limits/apply.js';
+import { type LimitProposal, proposeLimitsForTeam } from '../limits/proposal.js';
 import { evaluateCostPerPr } from '../outcomes/outcome-alert.js';
 import { type Clock, ConditionalWriteConflictError, type Store } from '../ports.js';
 import type { PublishedReport } from '../report/report-publisher.js';
@@ -221,6 +223,7 @@ class AlertRun {
     let notice: ComposedNotice | undefined;
     if (t.notice) {
       const githubOrg = this.githubOrg();
+      const limits = await this.limitsFor(cond, t.notice, problems);
       notice = composeAlertNotice({
         cond,
         kind: t.notice,
@@ -228,6 +231,7 @@ class AlertRun {
         previousExhaustionP50: prev?.notifiedExhaustionP50 ?? null,
         worseningDays: settings.worseningDays,
         ...(githubOrg ? { githubOrg } : {}),
+        ...(limits ? { limits: { proposal: limits, dryRun: config.limits.dryRun } } : {}),
       });
       const intent = await this.intentFor(notice);
       problems.push(...intent.problems);
@@ -393,6 +397,34 @@ class AlertRun {
       notices: [await this.outcome(result.intent, team, rule, fresh)],
       problems: [...result.problems, ...(chart ? [chart] : [])],
     };
+  }
+
+  /**
+   * The limits a fired cap or budget rule calls for (issue 19), stored as a proposal (a retried run
+   * finds the one it stored) so the alert can carry Approve / Undo. Nothing is applied here.
+   */
+  private async limitsFor(
+    cond: AlertCondition,
+    kind: NoticeKind,
+    problems: string[],
+  ): Promise<LimitProposal | undefined> {
+    const { config, store } = this.deps;
+    if (kind === 'recover') return undefined;
+    const proposal = proposeLimitsForTeam({
+      config,
+      cond,
+      totals: this.burns.find((b) => b.report.team === cond.team)?.totals ?? [],
+      asOf: this.asOf,
+      now: this.deps.clock.now(),
+    });
+    if (!proposal || this.deps.dryRun) return proposal;
+    try {
+      return await recordProposal(store, proposal);
+    } catch (err) {
+      // The alert still goes out; only its Approve button is missing.
+      problems.push(`${cond.team}/${cond.key}: limit proposal not stored (${message(err)})`);
+      return undefined;
+    }
   }
 
   private githubOrg(): string | undefined {

@@ -83,7 +83,12 @@ export interface EngineerCapFacts {
   readonly capUsd: number;
   readonly overCount: number;
   /** Per-person detail: rendered only for viewers config.privacy allows, never in channels. */
-  readonly people: ReadonlyArray<{ readonly user: string; readonly monthUsd: number }>;
+  readonly people: ReadonlyArray<{
+    readonly user: string;
+    readonly monthUsd: number;
+    /** The vendors the person spent with this month (where per-user limits can be set). */
+    readonly vendors?: readonly string[];
+  }>;
   readonly vendors: readonly string[];
 }
 

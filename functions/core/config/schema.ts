@@ -311,6 +311,77 @@ export const teamSchema = z
   .strict();
 export type TeamConfig = z.infer<typeof teamSchema>;
 
+/** An admin key that can change limits: a secret of its own, apart from the read-only usage keys. */
+const adminSecretName = secretName.describe(
+  'Secrets Manager secret with the admin key that can change limits',
+);
+
+export const limitsSchema = z
+  .object({
+    /**
+     * On (the default until changed): approving shows the requests burnwatch would send and sends
+     * nothing. Set false to apply limits at the vendors.
+     */
+    dryRun: z.boolean().default(true),
+    /** Who may approve and undo limits; empty: finance (finance.slackUserIds and slackUserGroupIds). */
+    approvers: z
+      .object({
+        slackUserIds: z.array(slackUserId).default([]),
+        slackUserGroupIds: z.array(slackGroupId).default([]),
+      })
+      .strict()
+      .default({ slackUserIds: [], slackUserGroupIds: [] }),
+    /** Cursor per-member hard limits (`POST /teams/user-spend-limit`); an Enterprise Admin API key. */
+    cursor: z.object({ adminSecretName, baseUrl: httpUrl.optional() }).strict().optional(),
+    /** GitHub user-scope budgets on AI credits (`/organizations/{org}/settings/billing/budgets`). */
+    copilot: z
+      .object({
+        organization: z.string().min(1, 'must be the GitHub organization login'),
+        adminSecretName,
+        baseUrl: httpUrl.optional(),
+        /** Engineers' GitHub logins by the email the cap rule sees (budgets are per login). */
+        logins: z
+          .record(z.string().min(3), z.string().regex(/^[A-Za-z0-9-]{1,39}$/, 'must be a GitHub login'))
+          .default({}),
+      })
+      .strict()
+      .optional(),
+    /** Anthropic spend limits (`/v1/organizations/spend_limits`). */
+    anthropic: z
+      .object({
+        adminSecretName,
+        baseUrl: httpUrl.optional(),
+        /** Per-member monthly limits (Claude Enterprise organizations only). */
+        userLimits: z.boolean().default(true),
+        /**
+         * The workspace each team spends in (Claude Console organizations), for a team limit that keeps
+         * it inside its budget. `spendLimitId`: the workspace's current limit (`spl_…`), so undo can
+         * restore it; without it, undo removes burnwatch's limit.
+         */
+        workspaces: z
+          .record(
+            teamId,
+            z
+              .object({
+                workspaceId: z
+                  .string()
+                  .regex(/^wrkspc_[A-Za-z0-9]+$/, 'must be a workspace id such as "wrkspc_01Jw…"'),
+                spendLimitId: z
+                  .string()
+                  .regex(/^spl_[A-Za-z0-9]+$/, 'must be a spend limit id such as "spl_01…"')
+                  .optional(),
+              })
+              .strict(),
+          )
+          .default({}),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .default({ dryRun: true, approvers: { slackUserIds: [], slackUserGroupIds: [] } });
+export type LimitsConfig = z.infer<typeof limitsSchema>;
+
 const weekday = z.enum(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']);
 
 export const configSchema = z
@@ -355,6 +426,11 @@ export const configSchema = z
         reportLinkExpiryHours: z.number().int().min(1).max(168).default(12),
       })
       .strict(),
+    /**
+     * Acting at the vendor (issue 19): limits burnwatch proposes when a cap or budget rule fires and
+     * applies through the vendors' admin APIs once someone allowed approves in Slack or the CLI.
+     */
+    limits: limitsSchema,
     privacy: z
       .object({
         /** Who may see per-person figures (e.g. one engineer's spend). Finance does not by default. */
@@ -442,6 +518,13 @@ export function crossReferenceProblems(raw: unknown): Array<{ path: (string | nu
     });
   });
   problems.push(...identityProblems(obj(cfg.identities)));
+  for (const team of Object.keys(obj(obj(obj(cfg.limits).anthropic).workspaces))) {
+    if (!teamIds.has(team))
+      problems.push({
+        path: ['limits', 'anthropic', 'workspaces', team],
+        message: `unknown team "${team}"; use one of: ${[...teamIds].join(', ') || '(no teams yet)'}`,
+      });
+  }
   const alerts = { ...DEFAULT_ALERTS, ...obj(cfg.alerts) };
   if (
     typeof alerts.warningProbability === 'number' &&

@@ -5,6 +5,9 @@ import { burnReportSchema } from '../burn-report.js';
 import { shortDate } from '../burn-text.js';
 import type { BurnwatchConfig } from '../config/schema.js';
 import { addDays, utcDayOf } from '../dates.js';
+import type { LimitRequest } from '../limits/limit-requests.js';
+import { mayApproveLimits } from '../limits/limit-requests.js';
+import { LIMIT_ACTIONS, limitButtonValueSchema } from '../limits/message.js';
 import { newPlan, parsePlanText, planLabel } from '../plans.js';
 import {
   type Clock,
@@ -48,6 +51,11 @@ export interface InteractionDeps {
   readonly postResponse: (url: string, message: unknown) => Promise<void>;
   /** Whether a `response_url` may be posted to. @default {@link isSlackResponseUrl} */
   readonly responseUrlAllowed?: (url: string) => boolean;
+  /**
+   * Hands an approved Approve or Undo on a limit proposal to the code that holds the admin keys
+   * (the limits function in the stack; in process locally). Absent: limits cannot be acted on here.
+   */
+  readonly limits?: (request: LimitRequest) => Promise<void>;
 }
 
 const blockActionsSchema = z.object({
@@ -151,6 +159,8 @@ async function blockAction(
   deps: InteractionDeps,
 ): Promise<InteractionResponse> {
   const action = payload.actions[0];
+  if (action?.action_id === LIMIT_ACTIONS.approve || action?.action_id === LIMIT_ACTIONS.undo)
+    return limitAction(payload, action.action_id, action.value ?? '', deps);
   const value = buttonValueSchema.safeParse(safeJson(action?.value ?? ''));
   if (!action || !value.success) return { kind: 'ack' };
   const { t: team, k: key, n: notice } = value.data;
@@ -219,6 +229,54 @@ async function blockAction(
     default:
       return { kind: 'ack' };
   }
+}
+
+/**
+ * Approve or Undo on a limit proposal: only `limits.approvers` (else finance) may; anyone else gets
+ * an ephemeral refusal and nothing reaches a vendor. An allowed press is handed on with the message
+ * to edit, so the result replaces the buttons.
+ */
+async function limitAction(
+  payload: z.infer<typeof blockActionsSchema>,
+  actionId: string,
+  rawValue: string,
+  deps: InteractionDeps,
+): Promise<InteractionResponse> {
+  const value = limitButtonValueSchema.safeParse(safeJson(rawValue));
+  if (!value.success) return { kind: 'ack' };
+  const user = payload.user.id;
+  const responseUrl =
+    payload.response_url && (deps.responseUrlAllowed ?? isSlackResponseUrl)(payload.response_url)
+      ? payload.response_url
+      : undefined;
+  const tell = async (text: string) => {
+    if (responseUrl)
+      await deps.postResponse(responseUrl, { response_type: 'ephemeral', replace_original: false, text });
+    return { kind: 'ack' } as const;
+  };
+  if (!(await mayApproveLimits(deps.config, user, deps.groupMembers)))
+    return tell(
+      'Only finance (or the people `limits.approvers` names) can approve or undo limits; nothing was sent to any vendor.',
+    );
+  if (!deps.limits) return tell('Limits cannot be applied from this deployment (no limits function).');
+  await deps.limits({
+    action: actionId === LIMIT_ACTIONS.approve ? 'apply' : 'undo',
+    team: value.data.t,
+    proposalId: value.data.p,
+    by: user,
+    ...(payload.channel && payload.message
+      ? {
+          message: {
+            channel: payload.channel.id,
+            ts: payload.message.ts,
+            text: payload.message.text,
+            blocks: payload.message.blocks,
+          },
+        }
+      : {}),
+    ...(responseUrl ? { responseUrl } : {}),
+  });
+  return { kind: 'ack' };
 }
 
 async function viewSubmission(

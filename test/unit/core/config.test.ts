@@ -182,6 +182,31 @@ describe('config', () => {
     ]);
   });
 
+  it('defaults limits to a dry run approved by finance, and names a bad limits field and its fix', () => {
+    // Prepare
+    const raw = {
+      ...minimal(),
+      limits: {
+        cursor: { adminSecretName: 'burnwatch/cursor admin' },
+        anthropic: {
+          adminSecretName: 'burnwatch/anthropic-admin',
+          workspaces: { search: { workspaceId: 'ws1' } },
+        },
+      },
+    };
+
+    // Act
+    const defaults = parseConfig(minimal()).limits;
+
+    // Assess
+    expect(defaults).toEqual({ dryRun: true, approvers: { slackUserIds: [], slackUserGroupIds: [] } });
+    expect(problems(raw)).toEqual([
+      'limits.cursor.adminSecretName: must be a Secrets Manager secret name',
+      expect.stringMatching(/^limits\.anthropic\.workspaces\.search\.workspaceId: must be a workspace id/),
+      'limits.anthropic.workspaces.search: unknown team "search"; use one of: payments',
+    ]);
+  });
+
   it('reports a JSON syntax error as a problem with the file', () => {
     expect(() => parseConfigText('{"teams": [', 'x.json')).toThrow(/\(file\): is not valid JSON/);
   });

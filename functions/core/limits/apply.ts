@@ -1,0 +1,376 @@
+import type { BurnwatchConfig } from '../config/schema.js';
+import {
+  type Clock,
+  ConditionalWriteConflictError,
+  type StateStore,
+  type TeamRecordStore,
+} from '../ports.js';
+import {
+  centsLabel,
+  type LimitItem,
+  type LimitProposal,
+  limitProposalSchema,
+  PROPOSAL_KEY_PREFIX,
+  type ProposalStatus,
+  proposalKey,
+} from './proposal.js';
+import type { VendorLimitApis, VendorRequest } from './vendor-limit-api.js';
+
+/**
+ * The lifecycle of a limit proposal, apart from where it is kept: proposed → applying → applied
+ * (or partial: each item applied or failed with its reason) → undoing → undone. Every vendor write
+ * is read back before an item counts as applied, and the record is written after each item, so a
+ * failure half-way (or a crash) leaves an accurate record and a retry completes only what is left.
+ * With `limits.dryRun` nothing reaches a vendor: the record says what would have been sent.
+ */
+
+export interface LimitDeps {
+  readonly config: BurnwatchConfig;
+  readonly store: StateStore & TeamRecordStore;
+  readonly clock: Clock;
+  readonly apis: VendorLimitApis;
+  /** How long a claim by a run that died is honoured before another may take over. @default 15 min */
+  readonly claimMs?: number;
+}
+
+export type LimitAction = 'apply' | 'undo';
+
+export interface LimitActionResult {
+  readonly outcome:
+    | 'applied'
+    | 'partial'
+    | 'failed'
+    | 'dry-run'
+    | 'undone'
+    | 'busy'
+    | 'nothing'
+    | 'not-found';
+  readonly proposal?: LimitProposal;
+  /** Dry run: the requests each item would send. */
+  readonly wouldSend?: ReadonlyArray<{ readonly item: string; readonly requests: readonly VendorRequest[] }>;
+  /** One sentence for people (counts, no names). */
+  readonly summary: string;
+}
+
+/** The audit record of one action (TeamRecordStore kind `limit`), kept beside the proposal. */
+export interface LimitActionRecord {
+  readonly id: string;
+  readonly proposal: string;
+  readonly action: LimitAction | 'dry-run';
+  readonly by: string;
+  readonly at: string;
+  readonly dryRun: boolean;
+  readonly outcome: LimitActionResult['outcome'];
+  readonly items: ReadonlyArray<
+    Pick<LimitItem, 'id' | 'vendor' | 'scope' | 'subject' | 'state' | 'before' | 'after' | 'error'> & {
+      readonly vendorResponse?: unknown;
+    }
+  >;
+  readonly wouldSend?: LimitActionResult['wouldSend'];
+}
+
+const CLAIM_MS = 15 * 60_000;
+
+/** A stored proposal and its version, or undefined. */
+export async function loadProposal(
+  store: StateStore,
+  team: string,
+  id: string,
+): Promise<{ proposal: LimitProposal; version: number } | undefined> {
+  const stored = await store.getState(team, proposalKey(id));
+  if (!stored) return undefined;
+  return { proposal: limitProposalSchema.parse(stored.value), version: stored.version };
+}
+
+/** Every proposal of a team, newest first (unreadable records are skipped, not fatal). */
+export async function listProposals(store: StateStore, team: string): Promise<LimitProposal[]> {
+  const out: LimitProposal[] = [];
+  for (const s of await store.listStates(team, PROPOSAL_KEY_PREFIX)) {
+    const parsed = limitProposalSchema.safeParse(s.value);
+    if (parsed.success) out.push(parsed.data);
+  }
+  return out.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+}
+
+/**
+ * Stores a new proposal; if one with its id exists (a retried run), the stored one stands and is
+ * returned, so a proposal is never reset once people acted on it.
+ */
+export async function recordProposal(store: StateStore, proposal: LimitProposal): Promise<LimitProposal> {
+  try {
+    await store.putState(proposal.team, proposalKey(proposal.id), proposal, 0);
+    return proposal;
+  } catch (err) {
+    if (!(err instanceof ConditionalWriteConflictError)) throw err;
+    const existing = await loadProposal(store, proposal.team, proposal.id);
+    if (!existing) throw err;
+    return existing.proposal;
+  }
+}
+
+/** Applies (or retries) a proposal: each item not yet applied is set, read back and recorded. */
+export function applyProposal(deps: LimitDeps, team: string, id: string, by: string) {
+  return runAction(deps, team, id, by, 'apply');
+}
+
+/** Undoes a proposal: each applied item is restored to what the vendor held before, and read back. */
+export function undoProposal(deps: LimitDeps, team: string, id: string, by: string) {
+  return runAction(deps, team, id, by, 'undo');
+}
+
+async function runAction(
+  deps: LimitDeps,
+  team: string,
+  id: string,
+  by: string,
+  action: LimitAction,
+): Promise<LimitActionResult> {
+  const loaded = await loadProposal(deps.store, team, id);
+  if (!loaded) return { outcome: 'not-found', summary: `No limit proposal ${id} for ${team}.` };
+  let { proposal, version } = loaded;
+  const now = () => deps.clock.now().toISOString();
+  const todo = proposal.items.filter((i) =>
+    action === 'apply' ? i.state === 'pending' || i.state === 'failed' : i.state === 'applied',
+  );
+  if (todo.length === 0)
+    return {
+      outcome: 'nothing',
+      proposal,
+      summary:
+        action === 'apply'
+          ? 'Every limit in this proposal is already applied (or was undone); nothing to do.'
+          : 'No limit of this proposal is applied; nothing to undo.',
+    };
+  if (proposal.busy && Date.parse(proposal.busy.at) + (deps.claimMs ?? CLAIM_MS) > deps.clock.now().getTime())
+    return {
+      outcome: 'busy',
+      proposal,
+      summary: `${proposal.busy.by} started to ${proposal.busy.action} these limits at ${proposal.busy.at.slice(11, 16)} UTC; wait for it to finish.`,
+    };
+
+  const write = async (next: LimitProposal) => {
+    version = await deps.store.putState(team, proposalKey(id), next, version);
+    proposal = next;
+  };
+
+  if (deps.config.limits.dryRun) {
+    const wouldSend = todo.map((item) => {
+      const api = deps.apis(item.vendor);
+      const amount = action === 'apply' ? item.amountCents : (item.before?.amountCents ?? null);
+      return { item: item.id, requests: api ? api.describe(item, amount) : [] };
+    });
+    const summary = `Dry run (limits.dryRun is on): ${wouldSend.reduce((n, w) => n + w.requests.length, 0)} request${wouldSend.length === 1 ? '' : 's'} for ${todo.length} limit${todo.length === 1 ? '' : 's'} would be sent; nothing was sent. Set limits.dryRun to false to ${action}.`;
+    await write({
+      ...proposal,
+      history: [...proposal.history, { action: 'dry-run', by, at: now(), result: summary }],
+    });
+    await audit(deps, proposal, 'dry-run', by, 'dry-run', [], wouldSend);
+    return { outcome: 'dry-run', proposal, wouldSend, summary };
+  }
+
+  // The claim: a concurrent press sees `busy` (or loses the compare-and-set) and sends nothing.
+  const status = proposal.status;
+  try {
+    await write({
+      ...proposal,
+      status: action === 'apply' ? 'applying' : 'undoing',
+      busy: { by, at: now(), action },
+    });
+  } catch (err) {
+    if (!(err instanceof ConditionalWriteConflictError)) throw err;
+    return { outcome: 'busy', proposal, summary: 'Someone else is acting on these limits right now.' };
+  }
+
+  const responses = new Map<string, unknown>();
+  const record = (updated: LimitItem) =>
+    write({ ...proposal, items: proposal.items.map((i) => (i.id === updated.id ? updated : i)) });
+  for (const todoItem of todo) {
+    let item = todoItem;
+    if (action === 'apply' && !item.before) {
+      // "Before" is recorded ahead of the first write: a run that dies after the vendor took the
+      // change must not read burnwatch's own limit back as what to restore.
+      const read = await readBefore(deps, item);
+      item = read.item;
+      await record(item);
+      if (!read.ok) continue;
+    }
+    const updated = await (action === 'apply' ? applyItem : undoItem)(deps, item, now, (r) =>
+      responses.set(item.id, r),
+    );
+    // Recorded item by item: whatever happens next, the record says which limits are in place.
+    await record(updated);
+  }
+  const final = statusOf(proposal.items, status);
+  const applied = proposal.items.filter((i) => i.state === 'applied').length;
+  const failed = proposal.items.filter((i) => i.state === 'failed').length;
+  const undone = proposal.items.filter((i) => i.state === 'undone').length;
+  const touched = todo.map((t) => proposal.items.find((i) => i.id === t.id) ?? t);
+  const stillApplied = touched.filter((i) => i.state === 'applied').length;
+  const outcome: LimitActionResult['outcome'] =
+    action === 'undo'
+      ? stillApplied === 0
+        ? 'undone'
+        : 'partial'
+      : failed === 0
+        ? 'applied'
+        : applied > 0
+          ? 'partial'
+          : 'failed';
+  const summary =
+    action === 'undo'
+      ? `Undo: ${touched.length - stillApplied} of ${touched.length} limit${touched.length === 1 ? '' : 's'} restored${stillApplied ? `; ${stillApplied} could not be (${firstError(touched)}) — press Undo again to retry` : ''}.`
+      : `${applied} of ${proposal.items.length} limit${proposal.items.length === 1 ? '' : 's'} applied and confirmed by reading back${failed ? `; ${failed} not applied (${firstError(proposal.items)}) — Approve again retries only those` : ''}${undone ? `; ${undone} undone earlier` : ''}.`;
+  const { busy: _done, ...rest } = proposal;
+  await write({
+    ...rest,
+    status: final,
+    history: [...proposal.history, { action, by, at: now(), result: summary }],
+  });
+  await audit(deps, proposal, action, by, outcome, touched, undefined, responses);
+  return { outcome, proposal, summary };
+}
+
+function firstError(items: readonly LimitItem[]): string {
+  return items.find((i) => i.error)?.error ?? 'see the record';
+}
+
+/** The proposal's status from its items. */
+function statusOf(items: readonly LimitItem[], previous: ProposalStatus): ProposalStatus {
+  const applied = items.filter((i) => i.state === 'applied').length;
+  if (applied === items.length) return 'applied';
+  if (applied > 0) return 'partial';
+  if (items.some((i) => i.state === 'undone')) return 'undone';
+  return previous === 'applying' || previous === 'undoing'
+    ? 'proposed'
+    : previous === 'undone'
+      ? 'undone'
+      : 'proposed';
+}
+
+/** The item with what the vendor holds now as its `before`, or failed with why it could not be read. */
+async function readBefore(deps: LimitDeps, item: LimitItem): Promise<{ ok: boolean; item: LimitItem }> {
+  const api = deps.apis(item.vendor);
+  if (!api)
+    return {
+      ok: false,
+      item: { ...item, state: 'failed', error: `limits.${item.vendor} is not configured` },
+    };
+  try {
+    return { ok: true, item: { ...item, before: await api.read(item) } };
+  } catch (err) {
+    return {
+      ok: false,
+      item: {
+        ...item,
+        state: 'failed',
+        error: `reading the current limit failed: ${describeVendorFailure(err)}`,
+      },
+    };
+  }
+}
+
+async function applyItem(
+  deps: LimitDeps,
+  item: LimitItem,
+  now: () => string,
+  onResponse: (r: unknown) => void,
+): Promise<LimitItem> {
+  const api = deps.apis(item.vendor);
+  if (!api) return { ...item, state: 'failed', error: `limits.${item.vendor} is not configured` };
+  // Recorded by readBefore (or a run before) ahead of any write, and kept across retries.
+  const before = item.before ?? { amountCents: null };
+  try {
+    const { response, ref } = await api.set(item, item.amountCents, before);
+    onResponse(response);
+    const after = await api.read(item, ref ? { ...before, ref } : before);
+    if (after.amountCents !== item.amountCents)
+      return {
+        ...item,
+        state: 'failed',
+        after,
+        vendorResponse: response,
+        error: `the vendor accepted it but reading back shows ${centsLabel(after.amountCents)}, not ${centsLabel(item.amountCents)}`,
+      };
+    const { error: _cleared, ...ok } = item;
+    return { ...ok, state: 'applied', after, vendorResponse: response, appliedAt: now() };
+  } catch (err) {
+    return { ...item, state: 'failed', error: describeVendorFailure(err) };
+  }
+}
+
+async function undoItem(
+  deps: LimitDeps,
+  item: LimitItem,
+  now: () => string,
+  onResponse: (r: unknown) => void,
+): Promise<LimitItem> {
+  const api = deps.apis(item.vendor);
+  if (!api) return { ...item, error: `undo: limits.${item.vendor} is not configured` };
+  const target = item.before?.amountCents ?? null;
+  try {
+    const current = await api.read(item, item.after ?? item.before);
+    const { response, ref } = await api.set(item, target, current);
+    onResponse(response);
+    const after = await api.read(item, ref ? { amountCents: target, ref } : item.before);
+    if (after.amountCents !== target)
+      return {
+        ...item,
+        error: `undo: reading back shows ${centsLabel(after.amountCents)}, not ${centsLabel(target)}`,
+      };
+    const { error: _cleared, ...ok } = item;
+    return { ...ok, state: 'undone', after, vendorResponse: response, undoneAt: now() };
+  } catch (err) {
+    return { ...item, error: `undo: ${describeVendorFailure(err)}` };
+  }
+}
+
+async function audit(
+  deps: LimitDeps,
+  proposal: LimitProposal,
+  action: LimitActionRecord['action'],
+  by: string,
+  outcome: LimitActionResult['outcome'],
+  items: readonly LimitItem[],
+  wouldSend?: LimitActionResult['wouldSend'],
+  responses?: ReadonlyMap<string, unknown>,
+): Promise<void> {
+  const at = deps.clock.now().toISOString();
+  const record: LimitActionRecord = {
+    id: `${at}#${proposal.id}#${action}`,
+    proposal: proposal.id,
+    action,
+    by,
+    at,
+    dryRun: action === 'dry-run',
+    outcome,
+    items: items.map((i) => ({
+      id: i.id,
+      vendor: i.vendor,
+      scope: i.scope,
+      subject: i.subject,
+      state: i.state,
+      ...(i.before ? { before: i.before } : {}),
+      ...(i.after ? { after: i.after } : {}),
+      ...(i.error ? { error: i.error } : {}),
+      ...(responses?.has(i.id) ? { vendorResponse: responses.get(i.id) } : {}),
+    })),
+    ...(wouldSend ? { wouldSend } : {}),
+  };
+  await deps.store.putTeamRecord(proposal.team, 'limit', record.id, record);
+}
+
+/**
+ * A vendor failure in words an approver can act on. Branches on the adapters' coded errors
+ * (`VENDOR_HTTP` with its status) without importing them: core stays free of adapters.
+ */
+export function describeVendorFailure(err: unknown): string {
+  const e = err as { code?: unknown; status?: unknown; message?: unknown };
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  if (e?.code === 'VENDOR_HTTP' && typeof e.status === 'number') {
+    if (e.status === 429) return `rate limited by the vendor (HTTP 429, still after retries); retry later`;
+    if (e.status === 401 || e.status === 403)
+      return `the vendor refused the key (HTTP ${e.status}): it needs the admin scope that changes limits (${message})`;
+    if (e.status >= 400 && e.status < 500) return `the vendor refused it (HTTP ${e.status}): ${message}`;
+  }
+  return message;
+}
