@@ -21,6 +21,8 @@ export function createUserGroupMembers(opts: {
   ttlMs?: number;
   now?: () => number;
   fetchImpl?: typeof fetch;
+  /** How long one lookup may take (default 1.5 s: a /burn answer has 3 s in all). */
+  timeoutMs?: number;
 }): (groupId: string) => Promise<readonly string[]> {
   const cache = new Map<string, { at: number; members: readonly string[] }>();
   const base = (opts.slackApiUrl ?? 'https://slack.com/api/').replace(/\/?$/, '/');
@@ -38,7 +40,7 @@ export function createUserGroupMembers(opts: {
         'content-type': 'application/x-www-form-urlencoded',
       },
       body: new URLSearchParams({ usergroup: groupId }).toString(),
-      signal: AbortSignal.timeout(1500),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 1500),
     });
     const body = usersListResponse.safeParse(await res.json().catch(() => undefined));
     if (!body.success || !body.data.ok) {

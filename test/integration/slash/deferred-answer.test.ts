@@ -187,6 +187,9 @@ describe('/burn answers through response_url when it cannot be sure to answer in
         await slow.opened;
         return fetch(input, init);
       },
+      // The lookup's own timeout is not what this is about: on a loaded machine the ack alone can
+      // take longer than the default 1.5 s, and the lookup would fail instead of being slow.
+      timeoutMs: 60_000,
     });
     const s = await serve({ groupMembers, answerBudgetMs: 50 });
     const before = hooks.posts.length;
