@@ -1,7 +1,7 @@
+import { escapeHtml } from '../html-escape.js';
 import { type Block, isLinkButton, type SlackMessage, type TextObject } from './block-kit.js';
 
-const esc = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = escapeHtml;
 
 /**
  * Slack mrkdwn → HTML for previews: `*bold*`, `_italic_`, `` `code` ``, `<url|label>` and newlines.

@@ -1,5 +1,6 @@
 import { diffDays, type IsoDay } from '../dates.js';
 import type { FiscalYear } from '../fiscal-calendar.js';
+import { escapeHtml } from '../html-escape.js';
 import { formatUsdCompact } from '../money.js';
 
 export interface BurnupChartInput {
@@ -42,8 +43,7 @@ const COLORS = {
   muted: '#6b7280',
 };
 
-const esc = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = escapeHtml;
 const fmt = (n: number) => (Math.round(n * 10) / 10).toString();
 
 /**

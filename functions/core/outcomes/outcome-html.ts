@@ -1,5 +1,6 @@
 import type { BurnReport } from '../burn-report.js';
 import { shortDate, usd } from '../burn-text.js';
+import { escapeHtml } from '../html-escape.js';
 import type { TeamOutcomes } from './metrics.js';
 import { figureRows, idleSeatWords, perPrWords } from './outcome-text.js';
 
@@ -8,8 +9,7 @@ import { figureRows, idleSeatWords, perPrWords } from './outcome-text.js';
  * 12-week trend chart (merged PRs as bars, spend per merged PR as a line). Inline SVG, no scripts,
  * team figures only.
  */
-const esc = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = escapeHtml;
 
 const W = 640;
 const H = 200;

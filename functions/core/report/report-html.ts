@@ -4,6 +4,7 @@ import { dataNotes, outlookSentence, shortDate, sourceLabel, statusLabel, usd } 
 import { burnupChartInput } from '../chart/burnup-data.js';
 import { renderBurnupSvg } from '../chart/burnup-svg.js';
 import type { IsoDay } from '../dates.js';
+import { escapeHtml } from '../html-escape.js';
 import { outcomesPanelHtml } from '../outcomes/outcome-html.js';
 import type { CoverageOfSource, TeamBurn } from '../team-reports.js';
 import { vendorDisplayName } from '../vendors.js';
@@ -37,8 +38,7 @@ export interface ReportInput {
   readonly generatedAt: string;
 }
 
-const esc = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = escapeHtml;
 
 const STATUS_COLOR = { critical: '#b3261e', warning: '#b26a00', ok: '#1e7b34' } as const;
 const GREY = '#5f6368';
