@@ -8,10 +8,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { IsoDay } from '../../core/dates.js';
+import type { PersonCost, PersonDay } from '../../core/person-costs.js';
 import {
   ConditionalWriteConflictError,
   type ReplaceResult,
   type SourceDayManifest,
+  type SourceDayStream,
   type SourceDayWrite,
   type Store,
   type TeamDaySourceTotal,
@@ -20,6 +22,7 @@ import {
 } from '../../core/ports.js';
 import type { UsageRecord } from '../../core/usage.js';
 import { keys } from './keys.js';
+import { PersonRollups } from './person-rollups.js';
 import { batchGetAll, queryAll } from './reads.js';
 import { SourceDayWriter, type SourceDayWriterOptions } from './source-day-writer.js';
 import { LEGACY_GENERATION, lineItem, manifestItem, sourceDayKey, teamDayItem } from './usage-items.js';
@@ -49,6 +52,7 @@ export interface DynamoStoreOptions extends SourceDayWriterOptions {
 export class DynamoStore implements Store {
   private readonly table: string;
   private readonly writer: SourceDayWriter;
+  private readonly rollups: PersonRollups;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -56,10 +60,26 @@ export class DynamoStore implements Store {
   ) {
     this.table = options.tableName;
     this.writer = new SourceDayWriter(doc, options.tableName, options);
+    this.rollups = new PersonRollups(doc, options.tableName);
   }
 
   writeSourceDays(source: string, days: readonly SourceDayWrite[]): Promise<ReplaceResult> {
     return this.writer.write(source, days);
+  }
+
+  replaceSourceDay(source: string, day: SourceDayStream): Promise<ReplaceResult> {
+    return this.writer.writeStream(source, day);
+  }
+
+  personMonthToDate(
+    team: string,
+    month: string,
+    asOf: IsoDay,
+    days: readonly PersonDay[],
+  ): Promise<PersonCost[]> {
+    return this.rollups.monthToDate(team, month, asOf, days, (source, date) =>
+      this.teamLines(source, date, team),
+    );
   }
 
   private batchGetAll(keyList: ReadonlyArray<Record<string, string>>): Promise<Record<string, unknown>[]> {
@@ -233,6 +253,14 @@ export class DynamoStore implements Store {
       result.set(parsed.pk.slice('TEAM#'.length), JSON.parse(parsed.doc));
     }
     return result;
+  }
+
+  async putOrgSummary(summary: unknown): Promise<void> {
+    await this.putDoc(keys.orgPk(), keys.summarySk(), 'orgSummary', summary);
+  }
+
+  async getOrgSummary(): Promise<unknown | undefined> {
+    return this.getDoc(keys.orgPk(), keys.summarySk());
   }
 
   async putTeamRecord(team: string, kind: TeamRecordKind, id: string, record: unknown): Promise<void> {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { burnupChartInput } from '../chart/burnup-data.js';
 import { renderBurnupSvg } from '../chart/burnup-svg.js';
 import { alertSettingsFor, type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
-import { dayOfWeek, diffDays, type IsoDay } from '../dates.js';
+import { dayOfWeek, diffDays, type IsoDay, monthOf } from '../dates.js';
+import type { PersonDay } from '../person-costs.js';
 import { type Clock, ConditionalWriteConflictError, type Store } from '../ports.js';
 import type { CoverageOfSource, TeamBurn } from '../team-reports.js';
 import { AlertStateLedger } from './alert-state-ledger.js';
@@ -172,6 +173,9 @@ class AlertRun {
         asOf: this.asOf,
         settings,
         linesOf,
+        // Issue 14: the cap reads each team's per-person month rollup, not every line of the month.
+        monthToDate: (days: readonly PersonDay[]) =>
+          store.personMonthToDate(team, monthOf(this.asOf), this.asOf, days),
       };
       conditions.push(await evaluateSpike(common));
       const cap = await evaluateEngineerCap(common);
