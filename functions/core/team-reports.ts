@@ -1,3 +1,4 @@
+import { mapBounded } from './bounded.js';
 import { type BudgetChange, type BudgetInForce, budgetsInForce } from './budgets.js';
 import { type BurnReport, computeBurnReport, dailyMicros } from './burn-report.js';
 import { assessCompleteness, type TeamCompleteness } from './completeness.js';
@@ -21,6 +22,9 @@ import {
   type TeamRecordStore,
   type UsageStore,
 } from './ports.js';
+
+/** Team reads in flight at once: enough to hide DynamoDB's latency, few enough to stay in its burst. */
+export const TEAM_READS_IN_FLIGHT = 8;
 
 /** A team as reported: every configured team plus `unallocated` (no budget). */
 export interface ReportedTeam {
@@ -142,9 +146,13 @@ export async function computeTeamBurns(opts: {
   const teams = reportedTeams(config, budgets).filter((t) => !opts.teams || opts.teams.includes(t.id));
   const { coverage, manifests } = await readCoverage(config, opts.store, asOf);
   const holidays = new Set(companyHolidays(config.holidayCalendar, fy.start, fy.end, config.holidays));
+  // Each team's year is an independent read: a few at a time (issue 14), then forecast in turn.
+  const read = await mapBounded(teams, TEAM_READS_IN_FLIGHT, (team) =>
+    opts.store.teamDailyTotals(team.id, fy.start, asOf, manifests),
+  );
   const burns: TeamBurn[] = [];
-  for (const team of teams) {
-    const totals = await opts.store.teamDailyTotals(team.id, fy.start, asOf, manifests);
+  for (const [i, team] of teams.entries()) {
+    const totals = read[i] ?? [];
     const daily = dailySpend(totals, fy, asOf);
     const completeness = assessCompleteness({
       totals,

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { type BurnReport, burnReportSchema } from '../burn-report.js';
 import { dataNotes, dayCount, outlookSentence, shortDate, statusLabel, usd } from '../burn-text.js';
 import { type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
+import { orgSummarySchema, type TeamLine } from '../org-summary.js';
 import { vendorDisplayName } from '../vendors.js';
 
 /** The fields of Slack's slash-command POST that /burn uses (application/x-www-form-urlencoded). */
@@ -27,8 +28,14 @@ export interface SlashResponse {
 
 export interface SlashDeps {
   readonly config: BurnwatchConfig;
-  /** Stored team summaries (one BatchGetItem; no queries over days, no scans). */
-  readonly summaries: { getTeamSummaries(teams: readonly string[]): Promise<Map<string, unknown>> };
+  /**
+   * Stored team summaries (one BatchGetItem; no queries over days, no scans) and the org summary the
+   * list answers read first (one GetItem: core/org-summary.ts).
+   */
+  readonly summaries: {
+    getTeamSummaries(teams: readonly string[]): Promise<Map<string, unknown>>;
+    getOrgSummary?(): Promise<unknown | undefined>;
+  };
   /** Members of a Slack user group (cached by the adapter). */
   readonly groupMembers: (groupId: string) => Promise<readonly string[]>;
 }
@@ -54,7 +61,7 @@ const STATUS_EMOJI = {
   ok: ':large_green_circle:',
 } as const;
 /** Never the green circle of "on track" when the data is incomplete. */
-const statusEmoji = (r: BurnReport) =>
+const statusEmoji = (r: Pick<BurnReport, 'dataStatus' | 'outlook'>) =>
   r.dataStatus === 'incomplete' && r.outlook.status !== 'critical'
     ? ':white_circle:'
     : STATUS_EMOJI[r.outlook.status];
@@ -185,7 +192,7 @@ function reply(text: string, blocks: SlackBlock[], share: boolean): SlashRespons
 }
 
 /** One line per team for `/burn` and `/burn all`, riskiest first. */
-function teamLine(r: BurnReport): string {
+function teamLine(r: TeamLine): string {
   const o = r.outlook;
   const runsOut = o.exhaustionDate.p50 ? ` · runs out *${shortDate(o.exhaustionDate.p50, r.asOf)}*` : '';
   const budget = r.budgetUsd === null ? '' : ` of ${usd(r.budgetUsd)} (${r.percentUsed}%)`;
@@ -335,8 +342,8 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
       );
     }
     const teams = access.teams;
-    const reports = await loadReports(deps, teams);
-    const found = teams.flatMap((t) => (reports.get(t) ? [reports.get(t) as BurnReport] : []));
+    const reports = await loadLines(deps, teams);
+    const found = teams.flatMap((t) => (reports.get(t) ? [reports.get(t) as TeamLine] : []));
     found.sort(
       (a, b) =>
         RISK[a.outlook.status] - RISK[b.outlook.status] || (b.percentUsed ?? -1) - (a.percentUsed ?? -1),
@@ -411,6 +418,19 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
   }
   const blocks = view === 'overview' ? overview(report, access, share) : detail(report, view);
   return reply(outlookSentence(report), blocks, share);
+}
+
+/**
+ * Each team's line for the list answers (issue 14): from the org summary, one item however many teams
+ * there are; a team it lacks (not yet in a daily job's summary) from its own summary.
+ */
+async function loadLines(deps: SlashDeps, teams: readonly string[]): Promise<Map<string, TeamLine>> {
+  const org = orgSummarySchema.safeParse(await deps.summaries.getOrgSummary?.());
+  const out = new Map<string, TeamLine>();
+  if (org.success) for (const line of org.data.teams) if (teams.includes(line.team)) out.set(line.team, line);
+  const missing = teams.filter((t) => !out.has(t));
+  if (missing.length) for (const [team, r] of await loadReports(deps, missing)) out.set(team, r);
+  return out;
 }
 
 async function loadReports(deps: SlashDeps, teams: readonly string[]): Promise<Map<string, BurnReport>> {

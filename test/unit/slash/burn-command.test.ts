@@ -3,6 +3,7 @@ import { type BurnReport, computeBurnReport } from '../../../functions/core/burn
 import { parseConfig } from '../../../functions/core/config/load.js';
 import { eachDay } from '../../../functions/core/dates.js';
 import { fiscalYearOf } from '../../../functions/core/fiscal-calendar.js';
+import { orgSummaryOf } from '../../../functions/core/org-summary.js';
 import {
   AccessLookupError,
   answerBurnCommand,
@@ -202,5 +203,33 @@ describe('/burn answers', () => {
     lookups.length = 0;
     await ask('UPAYMGR', 'payments');
     expect(new Set(lookups)).toEqual(new Set(['SFINANCE', 'SSEARCHLEADS']));
+  });
+});
+
+describe('/burn and /burn all from the org summary (issue 14)', () => {
+  it('answers the list from the one pre-computed summary, reading a team summary only for a team it lacks', async () => {
+    // Prepare: the org summary knows Payments only; Search's own summary fills the gap.
+    const asked: string[][] = [];
+    const org = orgSummaryOf([summaries.get('payments') as BurnReport], '2026-04-01T06:00:00.000Z');
+    const fromOrg: SlashDeps = {
+      ...deps,
+      summaries: {
+        getOrgSummary: async () => JSON.parse(JSON.stringify(org)),
+        getTeamSummaries: async (teams) => {
+          asked.push([...teams]);
+          return deps.summaries.getTeamSummaries(teams);
+        },
+      },
+    };
+
+    // Act
+    const all = await answerBurnCommand({ command: '/burn', user_id: 'UCFO', text: 'all' }, fromOrg);
+    const plain = await answerBurnCommand({ command: '/burn', user_id: 'UCFO', text: 'all' }, deps);
+
+    // Assess: the same answer as from the team summaries, with one read for the team missing.
+    expect(all).toEqual(plain);
+    expect(textOf(all)).toContain('*Payments*');
+    expect(textOf(all)).toContain('*Search*');
+    expect(asked).toEqual([['search', 'unallocated']]);
   });
 });
