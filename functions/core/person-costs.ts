@@ -1,4 +1,4 @@
-import type { IsoDay } from './dates.js';
+import { type IsoDay, monthOf } from './dates.js';
 import type { Micros } from './money.js';
 import type { TeamDaySourceTotal } from './ports.js';
 import type { UsageRecord, VendorUsageLine } from './usage.js';
@@ -20,6 +20,15 @@ export interface PersonCost {
 
 /** The team-day rows a month-to-date read covers: the days and sources that had active people. */
 export type PersonDay = Pick<TeamDaySourceTotal, 'source' | 'date'>;
+
+/** The rows the per-engineer cap counts as of `asOf`: its calendar month to `asOf`, days with people. */
+export function capRows<T extends Pick<TeamDaySourceTotal, 'date' | 'activeUsers'>>(
+  totals: readonly T[],
+  asOf: IsoDay,
+): T[] {
+  const month = monthOf(asOf);
+  return totals.filter((t) => monthOf(t.date) === month && t.date <= asOf && t.activeUsers > 0);
+}
 
 /**
  * Each person's cost of one team over the given (source, day) pairs: what the cap rule reads. Stores

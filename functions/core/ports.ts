@@ -143,13 +143,15 @@ export interface UsageStore {
   /**
    * Each person's cost of one team over `days` (team-day rows of the month `YYYY-MM` up to `asOf`),
    * as core/person-costs.ts defines it: from the rollups ingest keeps, read per team, or from the
-   * digests and lines where a rollup cannot vouch for a day.
+   * digests and lines where a rollup cannot vouch for a day. `manifests`: the sources' commit records
+   * when the caller has read them already (the daily job), so they are not read again per team.
    */
   personMonthToDate(
     team: string,
     month: string,
     asOf: IsoDay,
     days: readonly PersonDay[],
+    manifests?: readonly SourceDayManifest[],
   ): Promise<readonly PersonCost[]>;
 }
 

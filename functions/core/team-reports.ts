@@ -8,13 +8,14 @@ import {
   type SourceConfig,
   UNALLOCATED_TEAM,
 } from './config/schema.js';
-import type { IsoDay } from './dates.js';
+import { type IsoDay, monthOf } from './dates.js';
 import { type FiscalYear, fiscalYearOf } from './fiscal-calendar.js';
 import { forecastSpend } from './forecast/engine.js';
 import type { DailySpend, Forecast } from './forecast/types.js';
 import { companyHolidays } from './holidays.js';
 import { type SourceCoverage, summarizeCoverage } from './ingest/coverage.js';
 import { microsToUsd } from './money.js';
+import { capRows, type PersonCost } from './person-costs.js';
 import {
   type SourceDayManifest,
   systemClock,
@@ -76,6 +77,11 @@ export interface TeamBurn {
   readonly daily: DailySpend[];
   readonly forecast?: Forecast;
   readonly completeness: TeamCompleteness;
+  /**
+   * Each person's cost this month to `asOf` (core/person-costs.ts), read with the team's days when
+   * the team has a per-engineer cap: the cap rule's input, from the store's rollups.
+   */
+  readonly people?: readonly PersonCost[];
 }
 
 /** A source's coverage of the fiscal year to as-of, with its vendor (for messages). */
@@ -146,13 +152,24 @@ export async function computeTeamBurns(opts: {
   const teams = reportedTeams(config, budgets).filter((t) => !opts.teams || opts.teams.includes(t.id));
   const { coverage, manifests } = await readCoverage(config, opts.store, asOf);
   const holidays = new Set(companyHolidays(config.holidayCalendar, fy.start, fy.end, config.holidays));
-  // Each team's year is an independent read: a few at a time (issue 14), then forecast in turn.
-  const read = await mapBounded(teams, TEAM_READS_IN_FLIGHT, (team) =>
-    opts.store.teamDailyTotals(team.id, fy.start, asOf, manifests),
-  );
+  // Each team's year (and, with a cap, its people's month) is an independent read: a few at a time
+  // (issue 14), then each team is forecast in turn.
+  const read = await mapBounded(teams, TEAM_READS_IN_FLIGHT, async (team) => {
+    const totals = await opts.store.teamDailyTotals(team.id, fy.start, asOf, manifests);
+    const rows = capRows(totals, asOf);
+    const capped = alertSettingsFor(config, team.id).perEngineerMonthlyCapUsd !== undefined;
+    const people =
+      capped && team.id !== UNALLOCATED_TEAM
+        ? rows.length
+          ? await opts.store.personMonthToDate(team.id, monthOf(asOf), asOf, rows, manifests)
+          : []
+        : undefined;
+    return { totals, people };
+  });
   const burns: TeamBurn[] = [];
   for (const [i, team] of teams.entries()) {
-    const totals = read[i] ?? [];
+    const totals = read[i]?.totals ?? [];
+    const people = read[i]?.people;
     const daily = dailySpend(totals, fy, asOf);
     const completeness = assessCompleteness({
       totals,
@@ -188,7 +205,7 @@ export async function computeTeamBurns(opts: {
       completeness,
       now: opts.now,
     });
-    burns.push({ report, totals, daily, forecast, completeness });
+    burns.push({ report, totals, daily, forecast, completeness, ...(people ? { people } : {}) });
   }
   return { asOf, burns, coverage };
 }

@@ -76,9 +76,15 @@ export class DynamoStore implements Store {
     month: string,
     asOf: IsoDay,
     days: readonly PersonDay[],
+    manifests?: readonly SourceDayManifest[],
   ): Promise<PersonCost[]> {
-    return this.rollups.monthToDate(team, month, asOf, days, (source, date) =>
-      this.teamLines(source, date, team),
+    return this.rollups.monthToDate(
+      team,
+      month,
+      asOf,
+      days,
+      (source, date) => this.teamLines(source, date, team),
+      manifests,
     );
   }
 

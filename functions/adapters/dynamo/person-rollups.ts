@@ -4,6 +4,7 @@ import { mapBounded } from '../../core/bounded.js';
 import { type IsoDay, lastDayOfMonth, monthOf } from '../../core/dates.js';
 import type { Micros } from '../../core/money.js';
 import { addCosts, type PersonCost, type PersonDay, PersonDayTally } from '../../core/person-costs.js';
+import type { SourceDayManifest } from '../../core/ports.js';
 import type { UsageRecord } from '../../core/usage.js';
 import { keys } from './keys.js';
 import { batchGetAll, queryAll } from './reads.js';
@@ -89,6 +90,7 @@ export class PersonRollups {
     asOf: IsoDay,
     days: readonly PersonDay[],
     linesOf: (source: string, date: IsoDay) => Promise<readonly UsageRecord[]>,
+    manifests?: readonly SourceDayManifest[],
   ): Promise<PersonCost[]> {
     const bySource = new Map<string, Set<IsoDay>>();
     for (const d of days) {
@@ -97,7 +99,10 @@ export class PersonRollups {
     }
     const out: PersonCost[] = [];
     for (const [source, wanted] of bySource) {
-      const generations = await this.generationsOf(source, month, false);
+      const known = manifests?.filter((m) => m.source === source && monthOf(m.date) === month);
+      const generations = known?.length
+        ? new Map(known.flatMap((m) => (m.generation !== null ? [[m.date, m.generation] as const] : [])))
+        : await this.generationsOf(source, month, false);
       const rollup = await this.readOne(source, team, month);
       const costs =
         rollup && vouches(rollup, wanted, generations, asOf)

@@ -4,7 +4,7 @@ import type { AlertSettings } from '../config/schema.js';
 import { addDays, diffDays, eachDay, type IsoDay, monthOf } from '../dates.js';
 import { canonicalModelId } from '../models.js';
 import { type Micros, microsToUsd } from '../money.js';
-import { type MonthToDateReader, personCostsFromLines } from '../person-costs.js';
+import { capRows, type MonthToDateReader, personCostsFromLines } from '../person-costs.js';
 import type { TeamDaySourceTotal } from '../ports.js';
 import type { CoverageOfSource } from '../team-reports.js';
 import type { UsageRecord } from '../usage.js';
@@ -278,9 +278,7 @@ export async function evaluateEngineerCap(opts: TeamRuleInput): Promise<AlertCon
   const month = monthOf(opts.asOf);
   // A new month starts a new count: the key carries the month so last month's state does not mask it.
   const base = { team: opts.team, rule: 'engineer-cap' as const, key: ruleKey('engineer-cap', month) };
-  const rows = opts.totals.filter(
-    (t) => monthOf(t.date) === month && t.date <= opts.asOf && t.activeUsers > 0,
-  );
+  const rows = capRows(opts.totals, opts.asOf);
   // Every row here has lines naming a person, all of its source's vendor.
   const vendors = new Set<string>(rows.map((r) => r.vendor));
   const perPerson = new Map<string, Micros>();

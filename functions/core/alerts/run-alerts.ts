@@ -173,9 +173,10 @@ class AlertRun {
         asOf: this.asOf,
         settings,
         linesOf,
-        // Issue 14: the cap reads each team's per-person month rollup, not every line of the month.
-        monthToDate: (days: readonly PersonDay[]) =>
-          store.personMonthToDate(team, monthOf(this.asOf), this.asOf, days),
+        // Issue 14: the cap reads each team's per-person month rollup (read with the team's days),
+        // not every line of the month.
+        monthToDate: async (days: readonly PersonDay[]) =>
+          burn.people ?? store.personMonthToDate(team, monthOf(this.asOf), this.asOf, days),
       };
       conditions.push(await evaluateSpike(common));
       const cap = await evaluateEngineerCap(common);
