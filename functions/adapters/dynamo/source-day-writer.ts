@@ -64,6 +64,9 @@ export class ConcurrentIngestError extends Error {
 /** Sortable by time, unique per write: `G` + ms in base 36 + 6 random bytes. */
 export const newGeneration = () => `G${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
 
+/** BatchWriteItem requests of new rows in flight (bench:ingest: DynamoDB is no faster beyond). */
+const ROW_BATCHES_IN_FLIGHT = 16;
+
 /** Line items sent per BatchWriteItem round when a day streams from its scratch file. */
 const STREAM_PAGE = 2_000;
 
@@ -266,7 +269,11 @@ export class SourceDayWriter {
       if (p.day.lines.inMemory)
         for (const Item of p.day.lines.held()) together.push({ PutRequest: { Item } });
     }
-    const batch = { ...this.options.batch, beforeSend: () => this.options.beforeWrite?.({ phase: 'rows' }) };
+    const batch = {
+      concurrency: ROW_BATCHES_IN_FLIGHT,
+      ...this.options.batch,
+      beforeSend: () => this.options.beforeWrite?.({ phase: 'rows' }),
+    };
     let written = await batchWriteAll(this.doc, this.table, together, batch);
     for (const p of replacing) {
       if (p.day.lines.inMemory) continue;

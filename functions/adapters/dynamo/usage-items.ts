@@ -161,8 +161,7 @@ export function lineToItem(
   fetchedAt: string,
   expiresAt?: number,
 ): Record<string, unknown> {
-  return {
-    ...(expiresAt !== undefined && personOf(line) !== undefined ? { expiresAt } : {}),
+  const item: Record<string, unknown> = {
     pk: keys.linesPk(line.source, line.date, line.team),
     sk: keys.lineSk(generation, lineKey(line)),
     type: 'line',
@@ -186,6 +185,8 @@ export function lineToItem(
     billable: isBillable(line),
     fetchedAt,
   };
+  if (expiresAt !== undefined && personOf(line) !== undefined) item.expiresAt = expiresAt;
+  return item;
 }
 
 /** What the content hash covers of a line: everything stored about it except when it was fetched. */
