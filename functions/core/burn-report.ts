@@ -51,6 +51,20 @@ export const burnReportSchema = z.object({
   sources: z.array(sourceCompletenessSchema).default([]),
   /** Spend of estimated days (in the outlook, not in `spentToDateUsd`). */
   estimatedUsd: z.number().default(0),
+  /** The team's planned changes; `applied`: the outlook includes it. */
+  plans: z
+    .array(
+      z.object({
+        id: z.string(),
+        label: z.string(),
+        text: z.string(),
+        from: isoDay,
+        by: z.string(),
+        at: z.string(),
+        applied: z.boolean(),
+      }),
+    )
+    .default([]),
   /** null for the `unallocated` team, which has no budget. */
   budgetUsd: z.number().nullable(),
   /** The recorded change that set `budgetUsd` (null: the config's budget). */
@@ -99,6 +113,7 @@ export interface BurnReportInput {
   /** Which days are estimated; without it every day is taken as delivered. */
   readonly completeness?: TeamCompleteness;
   readonly budgetChange?: { from: IsoDay; by: string; reason: string; at: string };
+  readonly plans?: BurnReport['plans'];
   readonly now: Date;
 }
 
@@ -271,6 +286,7 @@ export function computeBurnReport(input: BurnReportInput): BurnReport {
           at: input.budgetChange.at,
         }
       : null,
+    plans: input.plans ?? [],
     spentToDateUsd: spentUsd,
     percentUsed: budget ? Math.round((spentUsd / budget) * 1000) / 10 : null,
     remainingUsd: budget !== null ? round2(budget - spentUsd) : null,

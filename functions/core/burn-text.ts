@@ -39,6 +39,12 @@ export function dataNotes(r: Pick<BurnReport, 'sources' | 'asOf'>): string[] {
     });
 }
 
+/** "Plans in this forecast: +20 engineers from 2027-03-01; …", or undefined without plans. */
+export function planNote(r: Pick<BurnReport, 'plans'>): string | undefined {
+  const applied = r.plans.filter((p) => p.applied);
+  return applied.length ? `Plans in this forecast: ${applied.map((p) => p.label).join('; ')}` : undefined;
+}
+
 /** "Budget $300,000 from 1 Mar (set by U0FIN: hiring plan approved)", when a recorded change set it. */
 export function budgetNote(r: Pick<BurnReport, 'budgetChange' | 'budgetUsd' | 'asOf'>): string | undefined {
   const c = r.budgetChange;
@@ -63,7 +69,8 @@ export function statusLabel(r: Pick<BurnReport, 'dataStatus' | 'outlook' | 'budg
  */
 export function outlookSentence(r: BurnReport): string {
   const notes = dataNotes(r);
-  const base = outlookOnly(r);
+  const plans = planNote(r);
+  const base = plans ? `${outlookOnly(r)} ${plans}.` : outlookOnly(r);
   if (r.dataStatus !== 'incomplete') return notes.length ? `${base} ${notes.join('; ')}.` : base;
   if (r.outlook.status !== 'critical' && r.budgetUsd !== null)
     return `${r.name}: incomplete data, so no all-clear: ${notes.join('; ')}. With those days estimated: ${base}`;

@@ -4,20 +4,26 @@ import { mapBounded } from './bounded.js';
 import type { IsoDay } from './dates.js';
 import { orgSummaryOf, orgSummarySchema } from './org-summary.js';
 import type { SnapshotStore } from './ports.js';
+import { type PublishedReport, publishDailyReport, type ReportPublisher } from './report/report-publisher.js';
 import { computeTeamBurns, type OrgBurns, type TeamBurn, type TeamForecaster } from './team-reports.js';
 
 /**
  * The daily job, the one application service behind the forecast Lambda, `burnwatch forecast`,
  * `burnwatch alerts` and the demo: forecast every team as of a day, store what `/burn` and next
- * week's digest read, then (unless only forecasting) evaluate and deliver alerts.
+ * week's digest read, publish the day's HTML report (when there is a publisher), then (unless only
+ * forecasting) evaluate and deliver alerts, the digest linking the report.
  */
 export interface DailyJobDeps extends AlertRunDeps {
   /** Absent: the trailing run-rate outlook. */
   readonly forecaster?: TeamForecaster;
+  /** Where the day's HTML report is published (the stack's data bucket); absent: not published. */
+  readonly reports?: ReportPublisher;
 }
 
 export interface DailyJobResult extends OrgBurns {
   readonly alerts: AlertRunResult;
+  /** The published report, when there is a publisher and it worked. */
+  readonly report?: PublishedReport;
 }
 
 /** Summaries and snapshots written at once by the daily job. */
@@ -68,6 +74,31 @@ export async function runForecastJob(deps: DailyJobDeps, asOf: IsoDay): Promise<
 /** The whole daily job: forecast and store, then alerts (Slack, SNS, the weekly digest). */
 export async function runDailyJob(deps: DailyJobDeps, asOf: IsoDay): Promise<DailyJobResult> {
   const org = await runForecastJob(deps, asOf);
-  const alerts = await runAlerts(deps, { asOf, burns: org.burns, coverage: org.coverage });
-  return { ...org, alerts };
+  let report: PublishedReport | undefined;
+  const problems: string[] = [];
+  if (deps.reports && !deps.dryRun) {
+    try {
+      report = await publishDailyReport({
+        config: deps.config,
+        store: deps.store,
+        org,
+        publisher: deps.reports,
+        now: deps.clock.now(),
+      });
+    } catch (err) {
+      // The alerts matter more than the page: they go out, the digest without its link.
+      problems.push(`report: not published (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+  const alerts = await runAlerts(deps, {
+    asOf,
+    burns: org.burns,
+    coverage: org.coverage,
+    ...(report ? { report } : {}),
+  });
+  return {
+    ...org,
+    alerts: { ...alerts, problems: [...problems, ...alerts.problems] },
+    ...(report ? { report } : {}),
+  };
 }

@@ -8,14 +8,15 @@ import {
   type SourceConfig,
   UNALLOCATED_TEAM,
 } from './config/schema.js';
-import { type IsoDay, monthOf } from './dates.js';
+import { addDays, type IsoDay, monthOf } from './dates.js';
 import { type FiscalYear, fiscalYearOf } from './fiscal-calendar.js';
 import { forecastSpend } from './forecast/engine.js';
-import type { DailySpend, Forecast } from './forecast/types.js';
+import type { DailySpend, Forecast, ForecastPlan } from './forecast/types.js';
 import { companyHolidays } from './holidays.js';
 import { type SourceCoverage, summarizeCoverage } from './ingest/coverage.js';
 import { microsToUsd } from './money.js';
 import { capRows, type PersonCost } from './person-costs.js';
+import { activePlans, planBasis, planLabel, toForecastPlan } from './plans.js';
 import {
   type SourceDayManifest,
   systemClock,
@@ -67,6 +68,8 @@ export type TeamForecaster = (input: {
   fiscalYear: FiscalYear;
   asOf: IsoDay;
   estimated?: { readonly usd: number; readonly sdUsd: number };
+  /** The team's planned changes as the engine applies them. */
+  plans?: readonly ForecastPlan[];
 }) => Forecast | undefined;
 
 export interface TeamBurn {
@@ -179,6 +182,10 @@ export async function computeTeamBurns(opts: {
       settings: alertSettingsFor(config, team.id),
     });
     const estimated = estimateOf(completeness);
+    const plans = team.budgetUsd !== null ? await activePlans(opts.store, team.id) : [];
+    const basis = planBasis(totals, asOf, engineersOf(totals, asOf) || team.headcount || 0);
+    const applied = plans.map((p) => ({ plan: p, forecast: toForecastPlan(p, basis) }));
+    const forecastPlans = applied.flatMap((a) => (a.forecast ? [a.forecast] : []));
     const raw =
       team.budgetUsd !== null
         ? opts.forecaster?.({
@@ -187,6 +194,7 @@ export async function computeTeamBurns(opts: {
             fiscalYear: fy,
             asOf,
             ...(estimated ? { estimated } : {}),
+            ...(forecastPlans.length ? { plans: forecastPlans } : {}),
           })
         : undefined;
     // Spent to date is what is stored; the estimates are in the outlook only.
@@ -198,6 +206,15 @@ export async function computeTeamBurns(opts: {
       budgetUsd: team.budgetUsd,
       headcount: team.headcount,
       ...(team.budgetChange ? { budgetChange: team.budgetChange } : {}),
+      plans: applied.map(({ plan, forecast }) => ({
+        id: plan.id,
+        label: planLabel(plan),
+        text: plan.text,
+        from: plan.from,
+        by: plan.by,
+        at: plan.at,
+        applied: forecast !== undefined && raw !== undefined,
+      })),
       fiscalYear: fy,
       asOf,
       totals,
@@ -208,6 +225,19 @@ export async function computeTeamBurns(opts: {
     burns.push({ report, totals, daily, forecast, completeness, ...(people ? { people } : {}) });
   }
   return { asOf, burns, coverage };
+}
+
+/**
+ * People with AI activity over the 28 days to as-of: the busiest day's distinct users per source,
+ * summed over sources (a floor; the outcome metrics count people properly).
+ */
+function engineersOf(totals: readonly TeamDaySourceTotal[], asOf: IsoDay): number {
+  const from = addDays(asOf, -27);
+  const busiest = new Map<string, number>();
+  for (const t of totals)
+    if (t.date >= from && t.date <= asOf)
+      busiest.set(t.source, Math.max(busiest.get(t.source) ?? 0, t.activeUsers));
+  return Math.max(0, ...busiest.values());
 }
 
 /** Stored daily spend plus the estimated spend of days not yet delivered: what the forecast reads. */
@@ -234,7 +264,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
  * and the company holidays from config (the built-in calendar plus the days listed).
  */
 export function engineForecaster(config: BurnwatchConfig): TeamForecaster {
-  return ({ team, daily, fiscalYear, asOf, estimated }) => {
+  return ({ team, daily, fiscalYear, asOf, estimated, plans }) => {
     if (team.budgetUsd === null) return undefined;
     const settings = alertSettingsFor(config, team.id);
     return forecastSpend(
@@ -245,6 +275,7 @@ export function engineForecaster(config: BurnwatchConfig): TeamForecaster {
         asOf,
         holidays: companyHolidays(config.holidayCalendar, fiscalYear.start, fiscalYear.end, config.holidays),
         ...(estimated ? { estimated } : {}),
+        ...(plans?.length ? { plans } : {}),
       },
       { criticalProbability: settings.criticalProbability, warningProbability: settings.warningProbability },
     );

@@ -2,18 +2,19 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { createPngRenderer } from '../adapters/chart-png/render-png.js';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
+import { s3ReportPublisher } from '../adapters/reports/s3-report-publisher.js';
 import { createSlackWebClient, SlackNotifier } from '../adapters/slack/slack-notifier.js';
 import { SnsAlertPublisher } from '../adapters/sns/sns-publisher.js';
 import { DeliveryError, type SlackSender } from '../core/alerts/delivery.js';
-import type { AlertRunDeps } from '../core/alerts/run-alerts.js';
-import { type DailyJobResult, runDailyJob } from '../core/daily-job.js';
+import { type DailyJobDeps, type DailyJobResult, runDailyJob } from '../core/daily-job.js';
 import { addDays, isIsoDay, utcDayOf } from '../core/dates.js';
 import { systemClock } from '../core/ports.js';
-import { engineForecaster, type TeamForecaster } from '../core/team-reports.js';
+import { engineForecaster } from '../core/team-reports.js';
 import { loadBundledConfig, loadForecastEnv } from '../shared/lambda-config.js';
 import { ALERT_DELIVERY_FAILURES } from '../shared/metrics.js';
 
@@ -25,8 +26,7 @@ const eventSchema = z
   .object({ asOf: z.string().refine(isIsoDay, 'asOf must be a calendar day written YYYY-MM-DD').optional() })
   .passthrough();
 
-export interface ForecastHandlerDeps extends AlertRunDeps {
-  readonly forecaster?: TeamForecaster;
+export interface ForecastHandlerDeps extends DailyJobDeps {
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Counts undelivered notices (the stack alarms on it). */
   readonly recordFailures: (count: number) => void;
@@ -70,6 +70,7 @@ export function createForecastHandler(deps: ForecastHandlerDeps) {
         deliveries: n.deliveries.map((d) => ({ target: d.target, status: d.status, error: d.error?.code })),
       });
     for (const p of result.alerts.problems) deps.logger.warn('alert run problem', { problem: p });
+    if (result.report) deps.logger.info('report published', { location: result.report.location });
     deps.recordFailures(failures);
     return {
       asOf,
@@ -88,6 +89,7 @@ export function unavailableSlack(code: 'not_authed', detail: string): SlackSende
   const fail = (target: string) => Promise.reject(new DeliveryError(code, target, detail));
   return {
     postMessage: (channel) => fail(`slack:${channel}`),
+    updateMessage: (channelId) => fail(`slack:${channelId}`),
     findPosted: () => Promise.resolve(undefined),
     groupMembers: () => Promise.resolve([]),
     uploadImage: (o) => fail(`slack:${o.channelId}`),
@@ -128,6 +130,7 @@ async function build(): Promise<ReturnType<typeof createForecastHandler>> {
     forecaster: engineForecaster(config),
     sns: new SnsAlertPublisher(new SNSClient({}), env.topicArn),
     renderPng: createPngRenderer({ wasmPath: env.chartWasmFile, fontPaths: [env.chartFontFile] }),
+    ...(env.reportBucket ? { reports: s3ReportPublisher(new S3Client({}), env.reportBucket) } : {}),
     logger,
     recordFailures: (count) => {
       metrics.addMetric(ALERT_DELIVERY_FAILURES.name, MetricUnit.Count, count);

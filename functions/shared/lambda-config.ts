@@ -43,7 +43,10 @@ export const ENV = {
   chartWasmFile: 'CHART_WASM_FILE',
   chartFontFile: 'CHART_FONT_FILE',
   source: 'BURNWATCH_SOURCE',
-  /** The stack's import/export bucket (infra/constructs/data-exchange.ts): ingest reads `imports/`, export writes `focus/`. */
+  /**
+   * The stack's data bucket (infra/constructs/data-exchange.ts): ingest reads `imports/`, export
+   * writes `focus/`, the forecast Lambda publishes the daily report to `reports/`.
+   */
   dataBucket: 'BURNWATCH_IMPORT_BUCKET',
 } as const;
 
@@ -80,6 +83,8 @@ const forecastEnvSchema = commonEnv.extend({
   [ENV.slackBotTokenSecret]: secretName('the Slack bot token'),
   [ENV.chartWasmFile]: z.string().min(1).default(BUNDLED_FILES.chartWasm),
   [ENV.chartFontFile]: z.string().min(1).default(BUNDLED_FILES.chartFont),
+  /** The data bucket the daily report is published to (`reports/`); without it nothing is published. */
+  [ENV.dataBucket]: z.string().min(3).optional(),
 });
 const slashEnvSchema = commonEnv.extend({
   [ENV.slackSigningSecretSecret]: secretName('the Slack signing secret'),
@@ -123,6 +128,8 @@ export interface ForecastEnv extends CommonEnv {
   /** Absolute paths of the chart renderer's wasm and font. */
   readonly chartWasmFile: string;
   readonly chartFontFile: string;
+  /** Where the daily report is published, if anywhere. */
+  readonly reportBucket?: string;
 }
 
 /** The slash-command Lambda's environment. */
@@ -163,6 +170,7 @@ export function loadForecastEnv(env: Env = process.env): ForecastEnv {
     slackBotTokenSecret: e.SLACK_BOT_TOKEN_SECRET,
     chartWasmFile: resolveBundledFile(e.CHART_WASM_FILE, env),
     chartFontFile: resolveBundledFile(e.CHART_FONT_FILE, env),
+    ...(e[ENV.dataBucket] ? { reportBucket: e[ENV.dataBucket] } : {}),
   };
 }
 

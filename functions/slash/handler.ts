@@ -6,6 +6,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
 import { createSelfInvoker, deferredEventSchema } from '../adapters/lambda/self-invoke.js';
+import { createSlackInteractionApi } from '../adapters/slack-api/interaction-api.js';
 import { createResponseUrlPoster } from '../adapters/slack-api/response-url.js';
 import { createUserGroupMembers } from '../adapters/slack-api/user-groups.js';
 import { systemClock } from '../core/ports.js';
@@ -18,6 +19,7 @@ import {
   type SlashHttpResponse,
   type SlashRequestDeps,
 } from '../core/slash/handle-request.js';
+import { engineForecaster } from '../core/team-reports.js';
 import { loadBundledConfig, loadSlashEnv } from '../shared/lambda-config.js';
 import { SLASH_FAILURES, SLASH_REJECTED_REQUESTS } from '../shared/metrics.js';
 
@@ -91,10 +93,25 @@ function buildHandler() {
   const invokeSelf = createSelfInvoker(new LambdaClient({}), functionName);
   // Until this container has answered once, its secret, Slack and DynamoDB connections are cold.
   let warm = false;
+  const botToken = () => secret(env.slackBotTokenSecret);
+  const groupMembers = createUserGroupMembers({ token: botToken });
+  const forecaster = engineForecaster(config);
+  const postResponse = createResponseUrlPoster();
+  const slackApi = createSlackInteractionApi({ token: botToken });
   const handler = createSlashHandler({
     config,
     summaries: store,
-    groupMembers: createUserGroupMembers({ token: () => secret(env.slackBotTokenSecret) }),
+    decisions: { store, clock: systemClock, forecaster, announce: slackApi.postMessage },
+    interactions: {
+      config,
+      groupMembers,
+      store,
+      clock: systemClock,
+      forecaster,
+      slack: slackApi,
+      postResponse,
+    },
+    groupMembers,
     signingSecret: () => secret(env.slackSigningSecretSecret),
     clock: systemClock,
     mustDefer: () => !warm,
@@ -102,7 +119,7 @@ function buildHandler() {
       await invokeSelf(request);
       logger.info('deferred /burn answer to response_url', { reason });
     },
-    postResponse: createResponseUrlPoster(),
+    postResponse,
     onReject: (reason) => {
       const m = metrics.singleMetric();
       m.addDimension(SLASH_REJECTED_REQUESTS.dimension, reason);

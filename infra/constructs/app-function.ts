@@ -28,8 +28,11 @@ import {
  * DeleteItem: a revised line is deleted inside a BatchWriteItem. A function gets exactly its list.
  */
 export const TABLE_ACTIONS = {
-  /** `/burn`: team summaries (BatchGetItem), read only. */
-  slash: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+  /**
+   * `/burn`: team summaries (BatchGetItem) and, for what-if, a team's usage (Query); PutItem for the
+   * decisions people take from Slack (plans, budget changes, acknowledgements).
+   */
+  slash: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
   /** Forecast+alert: reads usage; PutItem for forecast snapshots, team summaries and alert state. */
   forecast: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
   /** The daily FOCUS export: reads usage only. */

@@ -397,6 +397,7 @@ export class BurnwatchGovernance extends Construct {
         const fn = s.type === 'import' && s.drop === true ? this.ingest.get(s.id) : undefined;
         return fn ? [{ sourceId: s.id, fn }] : [];
       }),
+      reportPublisher: this.forecast,
       topic: this.topic,
       entry: entries.export,
       config,
@@ -602,7 +603,8 @@ export class BurnwatchGovernance extends Construct {
           reason: `${starActions.join(' and ')} support no resource-level permissions, so AWS requires "*".`,
         });
       }
-      const writesCmkTable = tableCmk && fn !== this.slash;
+      // Every function writes the table now (slash: the decisions taken in Slack) except the export.
+      const writesCmkTable = tableCmk && fn !== this.dataExchange.exporter;
       if (fn === this.forecast || writesCmkTable) {
         acks.push({
           id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',

@@ -14,7 +14,7 @@ import { BUNDLED_FILES, ENV } from '../../functions/shared/lambda-config.js';
 import { AppFunction, TABLE_ACTIONS } from './app-function.js';
 
 /** Key prefixes of the data bucket: what the ingest reads and what the export writes. */
-export const DATA_PREFIXES = { imports: 'imports/', focus: 'focus/' } as const;
+export const DATA_PREFIXES = { imports: 'imports/', focus: 'focus/', reports: 'reports/' } as const;
 
 /** Props of {@link BurnwatchDataExchange}. */
 export interface BurnwatchDataExchangeProps {
@@ -24,6 +24,11 @@ export interface BurnwatchDataExchangeProps {
    * (`imports/<source id>/`) and nothing else of the bucket.
    */
   readonly importReaders: ReadonlyArray<{ readonly sourceId: string; readonly fn: AppFunction }>;
+  /**
+   * The function that publishes the daily HTML report (the forecast+alert Lambda): it writes and
+   * presigns links to `reports/` and nothing else of the bucket.
+   */
+  readonly reportPublisher?: AppFunction;
   /** Where the export Lambda's error alarm notifies. */
   readonly topic: sns.ITopic;
   /** The export handler's entry file. */
@@ -43,9 +48,10 @@ export interface BurnwatchDataExchangeProps {
 
 /**
  * burnwatch's data exchange with other tools (issue 16): one S3 bucket with an import drop folder per
- * source (`imports/<source id>/`, read by the scheduled ingest of `drop: true` import sources) and
- * the daily FOCUS 1.2 export (`focus/billing-period=YYYY-MM/`, written by its own Lambda for FinOps
- * tools to ingest). Encrypted, TLS only, never public, versioned (a replaced file can be recovered),
+ * source (`imports/<source id>/`, read by the scheduled ingest of `drop: true` import sources), the
+ * daily FOCUS 1.2 export (`focus/billing-period=YYYY-MM/`, written by its own Lambda for FinOps
+ * tools to ingest) and the daily HTML report (`reports/`, written by the forecast Lambda and linked
+ * from finance's weekly digest). Encrypted, TLS only, never public, versioned (a replaced file can be recovered),
  * with server access logs in a bucket of their own.
  */
 export class BurnwatchDataExchange extends Construct {
@@ -108,6 +114,24 @@ export class BurnwatchDataExchange extends Construct {
         reason:
           `The ${sourceId} import reads every file dropped in its own folder (${prefix}, names chosen by ` +
           'whoever drops them), and only there: GetObject on that prefix, no write, no other prefix.',
+      });
+    }
+
+    if (props.reportPublisher) {
+      const fn = props.reportPublisher;
+      fn.function.addEnvironment(ENV.dataBucket, this.bucket.bucketName);
+      // GetObject: a presigned link carries the signer's permissions, so the signer must be able to read it.
+      fn.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:PutObject', 's3:GetObject'],
+          resources: [this.bucket.arnForObjects(`${DATA_PREFIXES.reports}*`)],
+        }),
+      );
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${DATA_PREFIXES.reports}*]`,
+        reason:
+          'The daily report is one object per day plus latest.html under reports/ (the key names the day): ' +
+          'PutObject to publish it and GetObject so the presigned link in the digest can be opened, on that prefix only.',
       });
     }
 

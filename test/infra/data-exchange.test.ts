@@ -100,6 +100,36 @@ describe('BurnwatchDataExchange: the import drop folder and the daily FOCUS expo
     });
   });
 
+  it('lets the forecast Lambda publish the daily report under reports/ (put, and read for the presigned link), nothing more of the bucket', () => {
+    const policies = s.template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^BurnwatchForecastRole') }] },
+    });
+    const s3Statements = Object.values(policies).flatMap((p) =>
+      (
+        p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>
+      ).filter((st) => [st.Action].flat().some((a) => a.startsWith('s3:'))),
+    );
+    expect(s3Statements).toEqual([
+      expect.objectContaining({
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: {
+          'Fn::Join': [
+            '',
+            [{ 'Fn::GetAtt': [expect.stringMatching(/^BurnwatchDataExchangeBucket/), 'Arn'] }, '/reports/*'],
+          ],
+        },
+      }),
+    ]);
+    s.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'burnwatch-forecast',
+          BURNWATCH_IMPORT_BUCKET: { Ref: Match.stringLikeRegexp('^BurnwatchDataExchangeBucket') },
+        }),
+      },
+    });
+  });
+
   it('runs the export daily at 07:00 UTC, after ingest, with retries into its dead-letter queue and an error alarm', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'cron(0 7 * * ? *)',

@@ -28,6 +28,8 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<DeliveryErrorCode>([
   'account_inactive',
   'missing_scope',
   'invalid_blocks',
+  'thread_not_found',
+  'message_not_found',
 ]);
 
 /**
@@ -92,7 +94,7 @@ export class SlackNotifier implements SlackSender {
   async postMessage(
     channel: string,
     message: SlackMessage,
-    meta: { noticeId: string },
+    meta: { noticeId: string; threadTs?: string; broadcast?: boolean },
   ): Promise<SlackPosted> {
     const target = `slack:${channel}`;
     const problems = blockKitProblems(message);
@@ -105,6 +107,7 @@ export class SlackNotifier implements SlackSender {
         blocks: message.blocks as unknown as KnownBlock[],
         unfurl_links: false,
         metadata: { event_type: NOTICE_EVENT_TYPE, event_payload: { notice_id: meta.noticeId } },
+        ...(meta.threadTs ? { thread_ts: meta.threadTs, reply_broadcast: meta.broadcast === true } : {}),
       } as ChatPostMessageArguments;
       const res = await this.client.chat.postMessage(args);
       if (!res.channel || !res.ts)
@@ -115,16 +118,41 @@ export class SlackNotifier implements SlackSender {
     }
   }
 
-  async findPosted(channel: string, noticeId: string, since: Date): Promise<SlackPosted | undefined> {
+  async updateMessage(channelId: string, ts: string, message: SlackMessage): Promise<void> {
+    const target = `slack:${channelId}`;
+    const problems = blockKitProblems(message);
+    if (problems.length) throw new DeliveryError('invalid_blocks', target, problems.join('; '));
+    try {
+      await this.client.chat.update({
+        channel: channelId,
+        ts,
+        text: message.text,
+        blocks: message.blocks as unknown as KnownBlock[],
+      });
+    } catch (err) {
+      throw toDeliveryError(err, target);
+    }
+  }
+
+  async findPosted(
+    channel: string,
+    noticeId: string,
+    since: Date,
+    threadTs?: string,
+  ): Promise<SlackPosted | undefined> {
     try {
       const channelId = await this.resolveChannelId(channel);
       if (!channelId) return undefined;
-      const res = await this.client.conversations.history({
+      const window = {
         channel: channelId,
         oldest: (since.getTime() / 1000).toFixed(6),
         include_all_metadata: true,
         limit: 200,
-      });
+      };
+      // A reply lives in its thread, not in the channel's history.
+      const res = threadTs
+        ? await this.client.conversations.replies({ ...window, ts: threadTs })
+        : await this.client.conversations.history(window);
       const hit = res.messages?.find(
         (m) =>
           m.metadata?.event_type === NOTICE_EVENT_TYPE &&

@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { createPngRenderer } from '../../adapters/chart-png/render-png.js';
 import { createSlackWebClient, SlackNotifier } from '../../adapters/slack/slack-notifier.js';
 import { SnsAlertPublisher } from '../../adapters/sns/sns-publisher.js';
+import { isLinkButton } from '../../core/alerts/block-kit.js';
 import { BLOCK_KIT_CSS, renderNoticesHtml } from '../../core/alerts/block-kit-html.js';
 import type { SlackSender } from '../../core/alerts/delivery.js';
 import { stripMrkdwn } from '../../core/alerts/messages.js';
@@ -28,6 +29,7 @@ const flagsSchema = z.object({
 /** Preview mode never posts: it stands in for Slack so destinations are still listed. */
 const previewSlack: SlackSender = {
   postMessage: () => Promise.reject(new Error('preview: nothing is posted')),
+  updateMessage: () => Promise.reject(new Error('preview: nothing is edited')),
   findPosted: () => Promise.resolve(undefined),
   // Groups are listed as such in a preview rather than looked up.
   groupMembers: (groupId) => Promise.resolve([`group:${groupId}`]),
@@ -73,7 +75,9 @@ export function noticeText(n: NoticeOutcome, opts: { preview?: boolean } = {}): 
       if (b.text) lines.push(stripMrkdwn(b.text.text));
       for (const f of b.fields ?? []) lines.push(`  ${stripMrkdwn(f.text).replace('\n', ': ')}`);
     } else if (b.type === 'actions')
-      lines.push(`  ${b.elements.map((e) => `${e.text.text}: ${e.url}`).join('\n  ')}`);
+      lines.push(
+        `  ${b.elements.map((e) => (isLinkButton(e) ? `${e.text.text}: ${e.url}` : `[${e.text.text}]`)).join('\n  ')}`,
+      );
     else if (b.type === 'context') lines.push(b.elements.map((e) => stripMrkdwn(e.text)).join(' '));
   }
   if (n.chartPng) lines.push(`  (+ burn-up chart PNG, ${Math.round(n.chartPng.length / 1024)} KB)`);

@@ -11,6 +11,7 @@ export const commands: Record<string, () => Promise<CommandModule>> = {
   burn: async () => (await import('./burn.js')).burnCommand,
   report: async () => (await import('./report.js')).reportCommand,
   budget: async () => (await import('./budget.js')).budgetCommand,
+  plan: async () => (await import('./plan.js')).planCommand,
   'validate-config': async () => (await import('./validate-config.js')).validateConfigCommand,
   'config-schema': async () => (await import('./config-schema.js')).configSchemaCommand,
   'serve-slack': async () => (await import('./serve-slack.js')).serveSlackCommand,

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import * as z from 'zod';
+import { createSlackInteractionApi } from '../../adapters/slack-api/interaction-api.js';
 import { createResponseUrlPoster } from '../../adapters/slack-api/response-url.js';
+import { createUserGroupMembers } from '../../adapters/slack-api/user-groups.js';
 import { systemClock } from '../../core/ports.js';
 import {
   type DeferredDeps,
@@ -11,6 +13,7 @@ import {
   runDeferredRequest,
   type SlashRequestDeps,
 } from '../../core/slash/handle-request.js';
+import { engineForecaster } from '../../core/team-reports.js';
 import { CliUsageError, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
@@ -177,15 +180,41 @@ export const serveSlackCommand: CommandModule = {
     const opened = await openStore(io);
     const token = io.env.SLACK_BOT_TOKEN;
     try {
+      const slackApiUrl = io.env.SLACK_API_URL ? { slackApiUrl: io.env.SLACK_API_URL } : {};
+      const groupMembers = token
+        ? createUserGroupMembers({ token: async () => token, ...slackApiUrl })
+        : async () => [];
+      const forecaster = engineForecaster(config);
+      const slackApi = createSlackInteractionApi({
+        token: async () => {
+          if (!token)
+            throw new Error(
+              'SLACK_BOT_TOKEN is not set: alert buttons need it for chat.update and views.open',
+            );
+          return token;
+        },
+        ...slackApiUrl,
+      });
       const server = createSlashServer({
         config,
         summaries: opened.store,
-        groupMembers: token
-          ? (await import('../../adapters/slack-api/user-groups.js')).createUserGroupMembers({
-              token: async () => token,
-              ...(io.env.SLACK_API_URL ? { slackApiUrl: io.env.SLACK_API_URL } : {}),
-            })
-          : async () => [],
+        decisions: {
+          store: opened.store,
+          clock: systemClock,
+          forecaster,
+          ...(token ? { announce: slackApi.postMessage } : {}),
+        },
+        interactions: {
+          config,
+          groupMembers,
+          store: opened.store,
+          clock: systemClock,
+          forecaster,
+          slack: slackApi,
+          postResponse: createResponseUrlPoster(),
+          responseUrlAllowed: isLocalOrSlackResponseUrl,
+        },
+        groupMembers,
         signingSecret: async () => signingSecret,
         clock: systemClock,
         mustDefer: () => flags.defer === true,

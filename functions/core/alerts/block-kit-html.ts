@@ -1,4 +1,4 @@
-import type { Block, SlackMessage, TextObject } from './block-kit.js';
+import { type Block, isLinkButton, type SlackMessage, type TextObject } from './block-kit.js';
 
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -44,7 +44,13 @@ function blockHtml(b: Block): string {
     case 'divider':
       return '<hr class="bk-divider">';
     case 'actions':
-      return `<div class="bk-actions">${b.elements.map((e) => `<a class="bk-button" href="${esc(e.url)}">${esc(e.text.text)}</a>`).join('')}</div>`;
+      return `<div class="bk-actions">${b.elements
+        .map((e) =>
+          isLinkButton(e)
+            ? `<a class="bk-button" href="${esc(e.url)}">${esc(e.text.text)}</a>`
+            : `<span class="bk-button bk-action">${esc(e.text.text)}</span>`,
+        )
+        .join('')}</div>`;
   }
 }
 

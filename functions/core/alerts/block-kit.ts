@@ -21,12 +21,25 @@ export interface LinkButton {
   readonly action_id: string;
 }
 
+/** A button that sends a `block_actions` payload to the interactivity endpoint (no URL). */
+export interface ActionButton {
+  readonly type: 'button';
+  readonly text: PlainText;
+  readonly action_id: string;
+  /** What the endpoint gets back (at most 2,000 characters). */
+  readonly value: string;
+  readonly style?: 'primary' | 'danger';
+}
+
+export type Button = LinkButton | ActionButton;
+export const isLinkButton = (b: Button): b is LinkButton => 'url' in b;
+
 export type Block =
   | { readonly type: 'header'; readonly text: PlainText }
   | { readonly type: 'section'; readonly text?: MrkdwnText; readonly fields?: readonly MrkdwnText[] }
   | { readonly type: 'context'; readonly elements: readonly TextObject[] }
   | { readonly type: 'divider' }
-  | { readonly type: 'actions'; readonly elements: readonly LinkButton[] };
+  | { readonly type: 'actions'; readonly elements: readonly Button[]; readonly block_id?: string };
 
 /** A Slack message: `text` is the notification and screen-reader fallback, `blocks` the layout. */
 export interface SlackMessage {
@@ -46,6 +59,7 @@ export const BLOCK_KIT_LIMITS = {
   buttonText: 75,
   buttonUrl: 3000,
   actionId: 255,
+  buttonValue: 2000,
   /** chat.postMessage truncates `text` beyond this. */
   messageText: 40_000,
 } as const;
@@ -98,7 +112,8 @@ export function blockKitProblems(message: SlackMessage): string[] {
           out.push(`${p}.elements: ${b.elements.length} elements, limit ${L.actionsElements}`);
         b.elements.forEach((e, j) => {
           tooLong(`${p}.elements[${j}].text`, e.text.text, L.buttonText);
-          tooLong(`${p}.elements[${j}].url`, e.url, L.buttonUrl);
+          if (isLinkButton(e)) tooLong(`${p}.elements[${j}].url`, e.url, L.buttonUrl);
+          else tooLong(`${p}.elements[${j}].value`, e.value, L.buttonValue);
         });
         break;
       case 'divider':
@@ -157,14 +172,17 @@ export function fitBlockKit(message: SlackMessage): SlackMessage {
       }
       case 'actions': {
         const elements = b.elements
-          .filter((e) => e.url.length <= L.buttonUrl)
+          .filter((e) => (isLinkButton(e) ? e.url.length <= L.buttonUrl : e.value.length <= L.buttonValue))
           .slice(0, L.actionsElements)
           .map((e) => ({
             ...e,
             text: { ...e.text, text: nonEmpty(e.text.text, L.buttonText) },
             action_id: truncate(e.action_id, L.actionId),
           }));
-        return elements.length ? [{ type: 'actions', elements }] : [];
+        // The block id is how the interactivity endpoint finds the buttons it replaces.
+        return elements.length
+          ? [{ type: 'actions', elements, ...(b.block_id ? { block_id: b.block_id } : {}) }]
+          : [];
       }
       default:
         return [b];

@@ -12,14 +12,28 @@ export interface SlackPosted {
  * throw `DeliveryError` with Slack's error code.
  */
 export interface SlackSender {
-  /** Posts `message` to a channel ("C…", "#name") or a user id (a direct message). */
-  postMessage(channel: string, message: SlackMessage, meta: { noticeId: string }): Promise<SlackPosted>;
+  /**
+   * Posts `message` to a channel ("C…", "#name") or a user id (a direct message); with `threadTs`
+   * as a reply in that thread (`broadcast`: also shown in the channel).
+   */
+  postMessage(
+    channel: string,
+    message: SlackMessage,
+    meta: { noticeId: string; threadTs?: string; broadcast?: boolean },
+  ): Promise<SlackPosted>;
+  /** Replaces the message at `ts` in `channelId` (chat.update). */
+  updateMessage(channelId: string, ts: string, message: SlackMessage): Promise<void>;
   /**
    * The message posted for `noticeId` in `channel` (id, "#name" or a user id for a DM) since `since`,
-   * if any: lets a retried run finish a delivery that a crash interrupted after Slack accepted it,
-   * instead of posting it twice.
+   * if any (with `threadTs`, among that thread's replies): lets a retried run finish a delivery that
+   * a crash interrupted after Slack accepted it, instead of posting it twice.
    */
-  findPosted(channel: string, noticeId: string, since: Date): Promise<SlackPosted | undefined>;
+  findPosted(
+    channel: string,
+    noticeId: string,
+    since: Date,
+    threadTs?: string,
+  ): Promise<SlackPosted | undefined>;
   /** User ids in a Slack user group (for config.privacy's allowed groups). */
   groupMembers(groupId: string): Promise<string[]>;
   /** Uploads a PNG into the message's thread (files.uploadV2). */
@@ -52,6 +66,8 @@ export type DeliveryErrorCode =
   | 'account_inactive'
   | 'missing_scope'
   | 'invalid_blocks'
+  | 'thread_not_found'
+  | 'message_not_found'
   | 'request_failed'
   | 'sns_failed'
   | 'unknown';

@@ -5,7 +5,16 @@ import { addDays, diffDays, type IsoDay, isIsoDay } from '../dates.js';
 import { formatUsdCompact } from '../money.js';
 import type { SnapshotStore } from '../ports.js';
 import type { TeamBurn } from '../team-reports.js';
-import { type Block, context, escapeMrkdwn, header, type SlackMessage, section } from './block-kit.js';
+import {
+  BLOCK_KIT_LIMITS,
+  type Block,
+  context,
+  escapeMrkdwn,
+  header,
+  plain,
+  type SlackMessage,
+  section,
+} from './block-kit.js';
 import type { AlertCondition, Severity } from './types.js';
 import { SEVERITY_RANK } from './types.js';
 
@@ -133,6 +142,10 @@ export function digestMessage(opts: {
   asOf: IsoDay;
   rows: readonly DigestRow[];
   unallocatedUsd?: number;
+  /** Lines for finance under the table (suggested budget moves). */
+  notes?: readonly string[];
+  /** The day's published HTML report (every team, charts, freshness, alert history). */
+  report?: { readonly url: string; readonly expiresHours: number; readonly location: string };
 }): SlackMessage {
   const rows = sortByRisk(opts.rows);
   const count = (s: Severity) => rows.filter((r) => r.severity === s && !isIncomplete(r)).length;
@@ -165,13 +178,46 @@ export function digestMessage(opts: {
   if (shown < rows.length) notes.push(`…and ${rows.length - shown} more teams (see \`burnwatch burn\`)`);
   if (opts.unallocatedUsd && opts.unallocatedUsd > 0)
     notes.push(`${usd(opts.unallocatedUsd)} this year matched no team (unallocated): fix attribution rules.`);
+  notes.push(...(opts.notes ?? []));
   if (notes.length) blocks.push(context(notes.join('\n')));
+  if (opts.report) blocks.push(...reportBlocks(opts.report));
   blocks.push(context('burnwatch weekly digest · forecasts from daily vendor usage'));
   const top = rows[0];
   return {
     text: `Weekly AI spend digest for ${opts.organization}: ${summary}.${top && top.severity !== 'ok' ? ` Riskiest: ${top.report.name}.` : ''}`,
     blocks,
   };
+}
+
+/**
+ * The report link: a button while the presigned URL fits one (Slack takes 3,000 characters), the
+ * report's place in the bucket otherwise; either way how long the link works and how to get another.
+ */
+function reportBlocks(report: { url: string; expiresHours: number; location: string }): Block[] {
+  const fits = report.url.length <= BLOCK_KIT_LIMITS.buttonUrl;
+  const hours = `${report.expiresHours} hour${report.expiresHours === 1 ? '' : 's'}`;
+  return [
+    ...(fits
+      ? [
+          {
+            type: 'actions' as const,
+            elements: [
+              {
+                type: 'button' as const,
+                text: plain('Open the full report', 75),
+                url: report.url,
+                action_id: 'burnwatch.report',
+              },
+            ],
+          },
+        ]
+      : []),
+    context(
+      fits
+        ? `The link works for ${hours} at most; afterwards \`burnwatch report\` renders it, or open ${report.location}.`
+        : `The full report is at ${report.location} (its link was too long for Slack).`,
+    ),
+  ];
 }
 
 /**

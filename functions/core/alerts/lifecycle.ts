@@ -23,6 +23,13 @@ export const alertStateSchema = z.object({
   pending: intentSchema.optional(),
   /** The last intent that completed, for reports. */
   lastNotice: z.object({ id: z.string(), kind: z.string(), asOf: isoDay }).optional(),
+  /**
+   * Someone who may act on the team said they have it (Slack's Acknowledge button): follow-ups
+   * ("materially worse") stop until the alert escalates or recovers.
+   */
+  acknowledged: z.object({ by: z.string(), at: z.string(), notice: z.string() }).optional(),
+  /** Snoozed (Slack's Snooze 7 days): no follow-ups up to and including this day; an escalation still goes out. */
+  snoozedUntil: isoDay.optional(),
 });
 export type AlertState = z.infer<typeof alertStateSchema>;
 
@@ -84,12 +91,16 @@ export function decideTransition(
     ...(prev?.since ? { since: prev.since } : {}),
     ...(prev?.pending ? { pending: prev.pending } : {}),
     ...(prev?.lastNotice ? { lastNotice: prev.lastNotice } : {}),
+    ...(prev?.acknowledged ? { acknowledged: prev.acknowledged } : {}),
+    ...(prev?.snoozedUntil && prev.snoozedUntil >= asOf ? { snoozedUntil: prev.snoozedUntil } : {}),
   };
+  // A new level (or the all-clear) is news however the last one was handled.
+  const { acknowledged: _a, snoozedUntil: _s, ...fresh } = base;
   const told = (kind: NoticeKind, level: Severity): Transition => ({
     notice: kind,
     changed: true,
     next: {
-      ...base,
+      ...(kind === 'worsen' ? base : fresh),
       notified: level,
       notifiedExhaustionP50: level === 'ok' ? null : (cond.exhaustionP50 ?? null),
       ...(cond.metric !== undefined ? { notifiedMetric: cond.metric } : {}),
@@ -105,7 +116,9 @@ export function decideTransition(
     const rested =
       !prev?.since ||
       diffDays(prev.since, asOf) >= (opts.minDaysBetweenWorsening ?? DEFAULT_MIN_DAYS_BETWEEN_WORSENING);
-    if (cur !== 'ok' && rested && isMateriallyWorse(prev, cond, opts)) return told('worsen', cur);
+    // Acknowledged or snoozed: follow-ups wait; an escalation (above) never does.
+    const quieted = base.acknowledged !== undefined || base.snoozedUntil !== undefined;
+    if (cur !== 'ok' && rested && !quieted && isMateriallyWorse(prev, cond, opts)) return told('worsen', cur);
     // A team that never alerted gets no state row: quiet days cost no writes.
     const changed =
       prev !== undefined && (prev.calmDays !== 0 || prev.current !== cur || (cur !== 'ok' && !sameDay));

@@ -6,12 +6,14 @@ import {
   context,
   escapeMrkdwn,
   header,
+  isLinkButton,
   type LinkButton,
   plain,
   type SlackMessage,
   section,
   truncate,
 } from './block-kit.js';
+import { type ButtonValue, decisionButtons } from './decision-buttons.js';
 import type {
   AlertCondition,
   AlertFacts,
@@ -37,6 +39,8 @@ export interface MessageContext {
   readonly previousExhaustionP50?: IsoDay | null;
   readonly worseningDays: number;
   readonly githubOrg?: string;
+  /** Which alert a channel message is, for its decision buttons (absent: no buttons, e.g. previews of DMs). */
+  readonly decisions?: ButtonValue;
 }
 
 const ICON: Record<Severity, string> = { critical: '🔴', warning: '🟠', ok: '✅' };
@@ -157,12 +161,15 @@ function budgetMessage(f: BudgetFacts, sev: Severity, ctx: MessageContext): Slac
   ];
   if (ctx.kind === 'worsen' && ctx.previousExhaustionP50)
     fields.push(`*Previously expected*\n${shortDate(ctx.previousExhaustionP50, f.asOf)}`);
+  if (f.plans?.length) fields.push(`*Plans in this forecast*\n${escapeMrkdwn(f.plans.join('; '))}`);
   if (f.dataNotes.length)
     fields.push(
       `*${f.dataStatus === 'incomplete' ? 'Incomplete data' : 'Estimated data'}*\n${escapeMrkdwn(f.dataNotes.join('; '))}`,
     );
   blocks.push(section(`*${LEVEL[sev]}* · ${f.fiscalYearLabel}`, fields.slice(0, 10)));
   if (ctx.kind !== 'recover') {
+    if (ctx.decisions && ctx.audience === 'channel')
+      blocks.push(decisionButtons(ctx.decisions, { budget: true }));
     blocks.push(
       section(
         '*What to do:* agree a plan with the team (pause or cap the biggest driver, move agents to cheaper models), then set spend limits at the vendor:',
@@ -205,6 +212,9 @@ function spikeMessage(f: SpikeFacts, ctx: MessageContext): SlackMessage {
         `*Usual day*\n${usd(f.baselineUsd)} (median of 28 days)`,
       ],
     ),
+    ...(ctx.decisions && ctx.audience === 'channel'
+      ? [decisionButtons(ctx.decisions, { budget: false })]
+      : []),
     section(
       '*What to do:* check for a stuck agent or batch job on that key or project; revoke or cap it at the vendor:',
     ),
@@ -335,7 +345,8 @@ export function snsNotice(
       if (b.text) lines.push(stripMrkdwn(b.text.text));
       for (const f of b.fields ?? []) lines.push(stripMrkdwn(f.text).replace('\n', ': '));
     } else if (b.type === 'actions') {
-      for (const e of b.elements) lines.push(`${e.text.text}: ${e.url}`);
+      // Interactive buttons work only in Slack; an email lists the links.
+      for (const e of b.elements) if (isLinkButton(e)) lines.push(`${e.text.text}: ${e.url}`);
     } else if (b.type === 'context') {
       for (const e of b.elements) lines.push(stripMrkdwn(e.text));
     }

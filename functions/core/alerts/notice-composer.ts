@@ -46,13 +46,18 @@ export function composeAlertNotice(opts: {
     worseningDays: opts.worseningDays,
     ...(opts.githubOrg ? { githubOrg: opts.githubOrg } : {}),
   };
-  const channel = fitBlockKit(alertMessage(cond, facts, { ...ctx, audience: 'channel' }, asOf));
+  const id = `${cond.team}:${cond.key}:${asOf}:${kind}`;
+  // Team alerts carry decision buttons (acknowledge, snooze, plan, what-if); org-level ones do not.
+  const decisions = cond.team !== ORG_SCOPE ? { t: cond.team, k: cond.key, n: id } : undefined;
+  const channel = fitBlockKit(
+    alertMessage(cond, facts, { ...ctx, audience: 'channel', ...(decisions ? { decisions } : {}) }, asOf),
+  );
   const personal =
     kind !== 'recover' &&
     ((facts.kind === 'engineer-cap' && facts.people.length > 0) ||
       (facts.kind === 'spike' && facts.identity?.person === true));
   return {
-    id: `${cond.team}:${cond.key}:${asOf}:${kind}`,
+    id,
     team: cond.team,
     rule: cond.rule,
     kind,

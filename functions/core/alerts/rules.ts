@@ -150,6 +150,9 @@ export function evaluateBudget(
     dataStatus: report.dataStatus,
     dataNotes: dataNotes(report),
     ...(budgetNote(report) ? { budgetNote: budgetNote(report) } : {}),
+    ...(report.plans.some((p) => p.applied)
+      ? { plans: report.plans.filter((p) => p.applied).map((p) => p.label) }
+      : {}),
   };
   return {
     team: report.team,

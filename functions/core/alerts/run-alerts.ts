@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { movesLine, suggestMovesFor } from '../budget-moves.js';
 import { burnupChartInput } from '../chart/burnup-data.js';
 import { renderBurnupSvg } from '../chart/burnup-svg.js';
 import { alertSettingsFor, type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
 import { dayOfWeek, diffDays, type IsoDay, monthOf } from '../dates.js';
+import { fiscalYearOf } from '../fiscal-calendar.js';
 import type { PersonDay } from '../person-costs.js';
 import { type Clock, ConditionalWriteConflictError, type Store } from '../ports.js';
+import type { PublishedReport } from '../report/report-publisher.js';
 import type { CoverageOfSource, TeamBurn } from '../team-reports.js';
 import { AlertStateLedger } from './alert-state-ledger.js';
 import type { AlertPublisher, SlackSender } from './delivery.js';
@@ -24,6 +27,7 @@ import {
   DIGEST_KEY,
 } from './notice-composer.js';
 import { channelTargets, privateTargets } from './notice-targets.js';
+import { StateStoreThreads } from './notice-threads.js';
 import { NoticeTransport } from './notice-transport.js';
 import { evaluateBudget, evaluateEngineerCap, evaluateSpike, evaluateStaleness } from './rules.js';
 import type { AlertCondition, NoticeKind } from './types.js';
@@ -105,10 +109,16 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  */
 export async function runAlerts(
   deps: AlertRunDeps,
-  input: { asOf: IsoDay; burns: readonly TeamBurn[]; coverage: readonly CoverageOfSource[] },
+  input: {
+    asOf: IsoDay;
+    burns: readonly TeamBurn[];
+    coverage: readonly CoverageOfSource[];
+    /** The day's published report, linked from the digest. */
+    report?: PublishedReport;
+  },
 ): Promise<AlertRunResult> {
   const { asOf } = input;
-  const run = new AlertRun(deps, asOf, input.burns);
+  const run = new AlertRun(deps, asOf, input.burns, input.report);
   const conditions = await run.evaluate(input.coverage);
   const notices: NoticeOutcome[] = [];
   const problems: string[] = [];
@@ -146,12 +156,17 @@ class AlertRun {
     private readonly deps: AlertRunDeps,
     private readonly asOf: IsoDay,
     private readonly burns: readonly TeamBurn[],
+    private readonly report: PublishedReport | undefined,
   ) {
     this.runId = deps.runId ?? `run-${randomUUID()}`;
     this.transport = new NoticeTransport({
       ...(deps.slack ? { slack: deps.slack } : {}),
       ...(deps.sns ? { sns: deps.sns } : {}),
       chart: async (team) => (await this.chartFor(team)).png,
+      threading: {
+        threads: new StateStoreThreads(deps.store),
+        periodOf: (day) => fiscalYearOf(deps.config.fiscalYear, day).label,
+      },
     });
   }
 
@@ -273,7 +288,21 @@ class AlertRun {
       snapshots: store,
     });
     const notice = composeDigestNotice(
-      digestMessage({ organization: config.organization.name, asOf: this.asOf, rows, unallocatedUsd }),
+      digestMessage({
+        organization: config.organization.name,
+        asOf: this.asOf,
+        rows,
+        unallocatedUsd,
+        notes: [
+          movesLine(
+            suggestMovesFor(
+              config,
+              this.burns.map((b) => b.report),
+            ),
+          ),
+        ].filter((line): line is string => line !== undefined),
+        ...(this.report ? { report: this.report } : {}),
+      }),
       this.asOf,
     );
     const { intent, problems } = await this.intentFor(notice);
@@ -347,7 +376,8 @@ class AlertRun {
         runId: this.runId,
         clock: this.deps.clock,
         leaseMs: this.deps.leaseMs ?? DEFAULT_LEASE_MS,
-        transport: this.transport.forTeam(team),
+        // A team's alerts share its thread; org-wide notices (stale data, the digest) stand alone.
+        transport: this.transport.forTeam(team, { threaded: team !== ORG_SCOPE }),
         persistence: new AlertStateLedger(this.deps.store, team, key, state, version),
         ...(this.deps.afterStep ? { afterStep: this.deps.afterStep } : {}),
       });

@@ -46,6 +46,8 @@ export interface BudgetFacts {
   readonly dataNotes: readonly string[];
   /** Where the budget comes from when a recorded change set it ("from 1 Mar, set by …: …"). */
   readonly budgetNote?: string;
+  /** The planned changes the forecast includes ("+20 engineers from 2027-03-01"). */
+  readonly plans?: readonly string[];
 }
 
 /** An identity that drove a spike; `person: true` (a user email) is shown only to allowed viewers. */

@@ -250,6 +250,12 @@ export const configSchema = z
         slackUserGroupIds: z.array(slackGroupId).default([]),
         /** Weekday the finance digest is posted. */
         digestWeekday: weekday.default('monday'),
+        /**
+         * How long the digest's link to the published HTML report works (hours, 1–168). A link
+         * signed with the forecast Lambda's role credentials stops working when they expire, which
+         * can be sooner (docs/deploy.md, "The daily report").
+         */
+        reportLinkExpiryHours: z.number().int().min(1).max(168).default(12),
       })
       .strict(),
     /** How long per-person detail is kept (issue 14). */

@@ -1,7 +1,8 @@
 import { addDays, type IsoDay } from '../dates.js';
 import { cumulativeQuantile, exceedProbability, logSd, spendNodes, weeklyNoise, Z90 } from './band.js';
 import { type Combination, combineMembers } from './combination.js';
-import { type PreparedSeries, prepareSeries } from './series.js';
+import { applyPlans, withoutPlans } from './plans.js';
+import { type PreparedSeries, prepareSeries, spendByDay } from './series.js';
 import type { Forecast, ForecastInput, ForecastStatus } from './types.js';
 
 /**
@@ -43,26 +44,34 @@ export function forecastParts(input: ForecastInput): ForecastParts | undefined {
 /** Forecast year-end spend, exhaustion date and status. Pure and deterministic. */
 export function forecastSpend(input: ForecastInput, options: ForecastOptions = {}): Forecast {
   const { asOf, budgetUsd, fiscalYear: fy } = input;
-  const parts = forecastParts(input);
+  const plans = input.plans ?? [];
+  // Fitted as if no plan had happened (forecast/plans.ts), then the plans are applied ahead.
+  const parts = forecastParts(plans.length ? { ...input, daily: withoutPlans(input.daily, plans) } : input);
   if (!parts) return emptyForecast(input);
   const { series, combination, noise } = parts;
-  const { x, n, N, start, spent } = series;
+  const { n, N, start } = series;
+  // Spend to date as it was, not as it would have been without the plans.
+  const x = plans.length ? spendByDay(input) : series.x;
+  const spent = plans.length ? x.reduce((a, v) => a + v, 0) : series.spent;
   const history = n - start;
   const confidence: Forecast['confidence'] = history < 28 ? 'low' : 'normal';
   const future = N - n;
-  const point = combination.cumulative;
+  const planned = plans.length ? applyPlans(combination.cumulative, asOf, plans) : undefined;
+  const point = planned?.point ?? combination.cumulative;
+  const baseSd = (t: number) => logSd(t + 1, noise, history);
+  const sdAt = planned
+    ? (t: number) => Math.sqrt(baseSd(t) ** 2 + (planned.extraLogVariance[t] ?? 0))
+    : baseSd;
   // Spend to date: `spent` exactly, or stored + an estimate with its own uncertainty (band.ts).
   const nodes = spendNodes(spent, input.estimated);
   // Quantile qz (in sd) of cumulative spend to day t after as-of (t = 0: the day after).
-  const cumAt = (t: number, qz: number) =>
-    cumulativeQuantile(nodes, point[t] ?? 0, logSd(t + 1, noise, history), qz);
+  const cumAt = (t: number, qz: number) => cumulativeQuantile(nodes, point[t] ?? 0, sdAt(t), qz);
   const r = (v: number) => Math.round(v * 100) / 100;
 
   // P(exhausted by day t) = P(C(t) ≥ budget); cumulative spend never falls, so neither may this.
   // Exactly at the budget counts as exhausted: the next day with any spend exceeds it.
   const alreadyOver = budgetUsd - spent < 0;
-  const exhaustedBy = (t: number) =>
-    exceedProbability(nodes, budgetUsd, point[t] ?? 0, logSd(t + 1, noise, history));
+  const exhaustedBy = (t: number) => exceedProbability(nodes, budgetUsd, point[t] ?? 0, sdAt(t));
   let probability = alreadyOver ? 1 : 0;
   const firstDay = { p10: -1, p50: -1, p90: -1 };
   if (!alreadyOver) {

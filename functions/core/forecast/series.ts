@@ -77,6 +77,17 @@ function weekdayProfile(
 }
 
 /** Reads the input into a prepared series; `start` is -1 when the team has no spend yet. */
+/** Spend per day from fiscal-year start to as-of (index 0 = first day); absent days are $0. */
+export function spendByDay(input: ForecastInput): number[] {
+  const n = daysElapsed(input.fiscalYear, input.asOf);
+  const x = new Array<number>(n).fill(0);
+  for (const row of input.daily) {
+    const i = diffDays(input.fiscalYear.start, row.date);
+    if (i >= 0 && i < n && Number.isFinite(row.usd)) x[i] = (x[i] ?? 0) + Math.max(0, row.usd);
+  }
+  return x;
+}
+
 export function prepareSeries(input: ForecastInput): PreparedSeries {
   const { fiscalYear: fy, asOf } = input;
   const n = daysElapsed(fy, asOf); // days of history, as-of day included
@@ -85,11 +96,7 @@ export function prepareSeries(input: ForecastInput): PreparedSeries {
   // Holidays as day indexes of the fiscal year (ISO strings compared once, not per day).
   const holidays = new Set<number>();
   for (const h of input.holidays ?? []) if (isIsoDay(h)) holidays.add(toDayNumber(h) - day0);
-  const x = new Array<number>(n).fill(0);
-  for (const row of input.daily) {
-    const i = diffDays(fy.start, row.date);
-    if (i >= 0 && i < n && Number.isFinite(row.usd)) x[i] = (x[i] ?? 0) + Math.max(0, row.usd);
-  }
+  const x = spendByDay(input);
   const spent = x.reduce((a, b) => a + b, 0);
   const start = x.findIndex((v) => v > 0);
   const mult = new Float64Array(N).fill(1);

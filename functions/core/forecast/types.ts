@@ -24,10 +24,25 @@ export interface ForecastInput {
    */
   readonly estimated?: { readonly usd: number; readonly sdUsd: number };
   /**
+   * Planned changes the team knows about (forecast/plans.ts): from each `from` day on, the team's
+   * daily spend is multiplied by `factor`. The engine fits the series without them and applies them
+   * to the forecast, so an announced step is neither missed nor taken for a surprise.
+   */
+  readonly plans?: readonly ForecastPlan[];
+  /**
    * Accepted for compatibility: the forecast used to be a seeded Monte Carlo. It is analytic now
    * (issue 20), so the same input gives byte-identical output whatever the seed.
    */
   readonly seed?: number;
+}
+
+/** A planned change as the engine applies it. */
+export interface ForecastPlan {
+  readonly from: IsoDay;
+  /** Daily spend from `from` on is multiplied by this (1.2 = +20%; 0.7 = −30%). */
+  readonly factor: number;
+  /** Relative uncertainty of the change's effect while it is still ahead (0.3 = ±30% of it). */
+  readonly sd: number;
 }
 
 export type ForecastStatus = 'critical' | 'warning' | 'ok';

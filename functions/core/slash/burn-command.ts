@@ -4,6 +4,7 @@ import { dataNotes, dayCount, outlookSentence, shortDate, statusLabel, usd } fro
 import { type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
 import { orgSummarySchema, type TeamLine } from '../org-summary.js';
 import { vendorDisplayName } from '../vendors.js';
+import { answerDecision, type DecisionDeps, isDecisionCommand } from './decide-commands.js';
 
 /** The fields of Slack's slash-command POST that /burn uses (application/x-www-form-urlencoded). */
 export const slashPayloadSchema = z.object({
@@ -38,6 +39,8 @@ export interface SlashDeps {
   };
   /** Members of a Slack user group (cached by the adapter). */
   readonly groupMembers: (groupId: string) => Promise<readonly string[]>;
+  /** Plans, budgets, what-if and moves (issue 18); absent: those commands answer "not available here". */
+  readonly decisions?: DecisionDeps;
 }
 
 const VIEWS = ['vendors', 'models', 'trend'] as const;
@@ -76,7 +79,7 @@ export class AccessLookupError extends Error {
 }
 
 /** Who is asking, resolved once per request: only the user groups the config names are looked up. */
-class Viewer {
+export class Viewer {
   private readonly memo = new Map<string, Promise<boolean>>();
   /** Lookups that failed (Slack down, token unreadable, missing usergroups:read). */
   readonly failures: { groupId: string; cause: unknown }[] = [];
@@ -114,14 +117,14 @@ class Viewer {
   }
 }
 
-interface Access {
+export interface Access {
   readonly finance: boolean;
   readonly perPerson: boolean;
   /** Teams this viewer may see, in config order (`unallocated` for finance). */
   readonly teams: readonly string[];
 }
 
-async function accessOf(viewer: Viewer, config: BurnwatchConfig): Promise<Access> {
+export async function accessOf(viewer: Viewer, config: BurnwatchConfig): Promise<Access> {
   viewer.prefetch([
     ...config.finance.slackUserGroupIds,
     ...config.privacy.perPersonVisibleTo.slackUserGroupIds,
@@ -141,7 +144,7 @@ async function accessOf(viewer: Viewer, config: BurnwatchConfig): Promise<Access
   return { finance, perPerson, teams };
 }
 
-const teamName = (config: BurnwatchConfig, id: string) =>
+export const teamName = (config: BurnwatchConfig, id: string) =>
   id === UNALLOCATED_TEAM ? 'Unallocated' : (config.teams.find((t) => t.id === id)?.name ?? id);
 
 /** `Payments` or `payments` or `data-science` → the team id, or undefined. */
@@ -159,7 +162,16 @@ function helpText(access: Access, config: BurnwatchConfig): string {
     '*/burn* — AI spend by team: spent so far, year-end forecast, when the budget runs out.',
     '• `/burn` — your teams',
     '• `/burn TEAM` — one team; add `vendors`, `models` or `trend` for detail',
-    ...(access.finance ? ['• `/burn all` — every team (finance)'] : []),
+    '• `/burn TEAM plan +20 engineers from 2027-03-01` — a planned change the forecast applies; `/burn TEAM plans` lists them',
+    '• `/burn TEAM what-if sonnet` (or `+5 hires`, `cap 1500`, `without cursor`) — year end before and after, not stored',
+    '• `/burn TEAM budget` — the budget and its history',
+    ...(access.finance
+      ? [
+          '• `/burn all` — every team (finance)',
+          '• `/burn TEAM budget 300000 from 2027-01-01 reason …` — change a budget (finance)',
+          '• `/burn all moves` — suggested budget moves; `/burn all move FROM TO USD reason …` applies one (finance)',
+        ]
+      : []),
     '• add `share` at the end to post the answer in the channel (answers are private by default)',
     `Teams you can see: ${mine}. Ask in ${config.finance.slackChannel} for access.`,
   ].join('\n');
@@ -310,6 +322,45 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
     );
   };
 
+  // Decisions: `/burn TEAM plan|plans|budget|what-if …`, `/burn all moves|move …`.
+  const isAll = first?.toLowerCase() === 'all';
+  if (first && isDecisionCommand(isAll ? 'all' : 'team', second)) {
+    const team = isAll ? undefined : resolveTeam(config, first);
+    if (!isAll && (!team || !access.teams.includes(team)))
+      return refuse(
+        reply(
+          `You can't decide for ${first}.`,
+          [
+            section(
+              `Only a team's managers and finance can plan, ask what-if or see budgets for it. Your teams: ${access.teams.map((t) => `\`${t}\``).join(', ') || 'none'}.`,
+            ),
+          ],
+          false,
+        ),
+      );
+    if (isAll && !access.finance)
+      return refuse(
+        reply('Budget moves are for finance.', [section('`/burn all moves` is for finance.')], false),
+      );
+    if (!deps.decisions)
+      return reply(
+        'Not available here.',
+        [section('Plans, budgets and what-if are not available on this endpoint.')],
+        false,
+      );
+    const answer = await answerDecision(
+      {
+        config,
+        userId: payload.user_id,
+        finance: access.finance,
+        ...(team ? { team, teamName: teamName(config, team) } : {}),
+        words: [second ?? '', ...rest],
+        reports: await loadReports(deps, access.teams),
+      },
+      deps.decisions,
+    );
+    return reply(answer.text, answer.sections.map(section), share);
+  }
   if (first?.toLowerCase() === 'help' || rest.length > 0) {
     return reply('burnwatch /burn help', [section(helpText(access, config))], false);
   }

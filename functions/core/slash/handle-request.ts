@@ -8,7 +8,11 @@ import {
   slashPayloadSchema,
   workingOnIt,
 } from './burn-command.js';
+import { handleInteraction, type InteractionDeps, interactionPayloadSchema } from './interactions.js';
+import { isSlackResponseUrl } from './response-urls.js';
 import { checkSignatureShape, type SignatureFailure, verifySlackSignature } from './verify-signature.js';
+
+export { isSlackResponseUrl } from './response-urls.js';
 
 /** Slack sends small forms; anything larger is not Slack. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -48,7 +52,13 @@ const REASON_OF: Record<SignatureFailure, RejectionReason> = {
 };
 
 /** Where something failed inside burnwatch (the asker got "could not answer"; the cause is logged). */
-export type FailureStage = 'signing-secret' | 'answer' | 'defer' | 'response-url' | 'post-response';
+export type FailureStage =
+  | 'signing-secret'
+  | 'answer'
+  | 'defer'
+  | 'response-url'
+  | 'post-response'
+  | 'interaction';
 
 /** Why an answer went through `response_url` instead of the HTTP response. */
 export type DeferReason = 'cold-start' | 'secret-slow' | 'answer-slow';
@@ -102,6 +112,11 @@ export interface SlashRequestDeps extends SlashVerifyDeps {
   readonly mustDefer?: () => boolean;
   /** @default DEFAULT_ANSWER_BUDGET_MS */
   readonly answerBudgetMs?: number;
+  /**
+   * Alert buttons and their modals (Slack interactivity, posted to the same URL as a form with one
+   * `payload` field). Without it such requests are acknowledged and reported as a failure.
+   */
+  readonly interactions?: InteractionDeps;
 }
 
 export interface DeferredDeps extends SlashVerifyDeps {
@@ -109,18 +124,6 @@ export interface DeferredDeps extends SlashVerifyDeps {
   readonly postResponse: (url: string, message: SlashResponse) => Promise<void>;
   /** Whether a `response_url` may be posted to. @default {@link isSlackResponseUrl} */
   readonly responseUrlAllowed?: (url: string) => boolean;
-}
-
-/** Slack's response URLs: https on hooks.slack.com (or the GovSlack host), nothing else. */
-export function isSlackResponseUrl(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return (
-      u.protocol === 'https:' && ['hooks.slack.com', 'hooks.slack-gov.com'].includes(u.hostname) && !u.port
-    );
-  } catch {
-    return false;
-  }
 }
 
 const json = (statusCode: number, value: unknown): SlashHttpResponse => ({
@@ -203,8 +206,13 @@ export async function handleSlashRequest(
       return json(200, workingOnIt());
     };
 
+    // Routing only (nothing is trusted before the signature is checked): an interaction is never
+    // deferred, since a modal must open on a trigger that lives 3 s and a submission's errors go in
+    // the HTTP response, so it waits for the secret however long it takes.
+    const interaction = new URLSearchParams(rawBody).has('payload');
     const secretCall = settle(deps.signingSecret());
-    const secret = deps.defer ? await Promise.race([secretCall, timer.late]) : await secretCall;
+    const secret =
+      deps.defer && !interaction ? await Promise.race([secretCall, timer.late]) : await secretCall;
     // The worker verifies the request itself once the secret is there.
     if (secret === 'late') return await handOff('secret-slow');
     if (!secret.ok) return fail('signing-secret', secret.error);
@@ -213,6 +221,7 @@ export async function handleSlashRequest(
 
     const form = Object.fromEntries(new URLSearchParams(rawBody));
     if (form.ssl_check === '1') return empty(200);
+    if (interaction) return await answerInteraction(form.payload ?? '', deps, reject);
     const payload = slashPayloadSchema.safeParse(form);
     if (!payload.success) return reject(400, 'malformed-payload');
 
@@ -224,6 +233,46 @@ export async function handleSlashRequest(
     return json(200, answer.value);
   } finally {
     timer.cancel();
+  }
+}
+
+/**
+ * A button press or modal submission, signature already checked: acknowledged with an empty 200, or
+ * answered with the modal instruction Slack expects. A failure inside burnwatch is reported and
+ * acknowledged (the presser sees Slack's own "something went wrong" only if nothing was answered).
+ */
+async function answerInteraction(
+  raw: string,
+  deps: SlashRequestDeps,
+  reject: (status: number, reason: RejectionReason) => SlashHttpResponse,
+): Promise<SlashHttpResponse> {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return reject(400, 'malformed-payload');
+  }
+  const payload = interactionPayloadSchema.safeParse(value);
+  if (!payload.success) {
+    // Slack sends more kinds than burnwatch acts on (a message shortcut, a closed modal): those are fine.
+    const kind = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
+    return typeof kind === 'string' && !['block_actions', 'view_submission'].includes(kind)
+      ? empty(200)
+      : reject(400, 'malformed-payload');
+  }
+  if (!deps.interactions) {
+    deps.onFailure?.(
+      'interaction',
+      new Error('an alert button was pressed but this endpoint has no interaction handler'),
+    );
+    return empty(200);
+  }
+  try {
+    const answer = await handleInteraction(payload.data, deps.interactions);
+    return answer.kind === 'ack' ? empty(200) : json(200, answer.body);
+  } catch (err) {
+    deps.onFailure?.('interaction', err);
+    return empty(200);
   }
 }
 

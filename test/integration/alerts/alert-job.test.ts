@@ -110,12 +110,13 @@ describe('forecast+alert job on DynamoDB Local and a local Slack API', () => {
   });
 
   it('a retried run after a crash between send and record sends nothing twice', async () => {
-    // Prepare: the write that marks the first Slack delivery sent fails once.
+    // Prepare: the write that marks the first Slack delivery sent fails once (write 1 is the
+    // intent, write 2 the team's thread).
     const store = await seededStore();
     let writes = 0;
     const crashing: Store = Object.assign(Object.create(store) as Store, {
       putState: (scope: string, key: string, value: unknown, v: number) =>
-        ++writes === 2 ? Promise.reject(new Error('simulated crash')) : store.putState(scope, key, value, v),
+        ++writes === 3 ? Promise.reject(new Error('simulated crash')) : store.putState(scope, key, value, v),
     });
     await runDailyJob(deps(crashing), AS_OF);
     expect(slack.posts).toHaveLength(1);

@@ -95,7 +95,7 @@ async function ingest(
       baseUrl: server.baseUrl,
       sleep: async (ms) => void s.waits?.push(ms),
       random: () => 0.1,
-      timeoutMs: 200,
+      timeoutMs: 1000,
       costSource: 'analytics',
       // 12 rows, 5 a page: pages at requests 1–3 (shifted by faults).
       analyticsPageSize: 5,

@@ -88,7 +88,7 @@ async function ingest(store: UsageStore, s: Served = {}) {
       sleep: async (ms) => void s.waits?.push(ms),
       random: () => 0.1,
       pageSize: 5,
-      timeoutMs: 200,
+      timeoutMs: 1000,
     });
     const outcomes = await runIngest({
       config,

@@ -46,7 +46,7 @@ async function ingest(
   // The production client (5 attempts, a timeout that throws) with fixed credentials.
   const client = costExplorerClient('us-east-1', {
     endpoint: server.endpoint,
-    timeoutMs: 200,
+    timeoutMs: 1000,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
   try {

@@ -88,7 +88,7 @@ async function ingest(store: UsageStore, r: Run = {}) {
       baseUrl: server.baseUrl,
       sleep: async (ms) => void r.waits?.push(ms),
       random: () => 0.1,
-      timeoutMs: 200,
+      timeoutMs: 1000,
       ...(r.perPage ? { perPage: r.perPage } : {}),
       aiCreditsFrom: r.aiCreditsFrom === undefined ? null : r.aiCreditsFrom,
       ...(r.aiCreditsPerUser ? { aiCreditsPerUser: true } : {}),

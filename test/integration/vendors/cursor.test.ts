@@ -100,7 +100,7 @@ async function ingest(es: () => CursorEvent[], store: UsageStore, o: IngestOptio
       baseUrl: server.baseUrl,
       sleep: async (ms) => void o.waits?.push(ms),
       random: () => 0.1,
-      timeoutMs: 200,
+      timeoutMs: 1000,
       pageSize: 50,
       dailyUsagePageSize: 2,
       includeDailyUsage: o.includeDailyUsage ?? true,

@@ -42,7 +42,7 @@ async function ingestFrom(
     baseUrl: server.baseUrl,
     sleep: async (ms) => void waits?.push(ms),
     random: () => 0.1,
-    timeoutMs: 200,
+    timeoutMs: 1000,
     pageSize: 7, // 20 daily buckets → three pages
     usagePageSize: 7,
   });

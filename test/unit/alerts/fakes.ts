@@ -112,6 +112,9 @@ export interface RecordedPost {
   readonly channel: string;
   readonly message: SlackMessage;
   readonly noticeId: string;
+  readonly threadTs?: string;
+  readonly broadcast?: boolean;
+  readonly ts: string;
 }
 
 /** A SlackSender that records posts, can fail per channel, and answers the crash check from its record. */
@@ -124,16 +127,34 @@ export class RecordingSlack implements SlackSender {
   async postMessage(
     channel: string,
     message: SlackMessage,
-    meta: { noticeId: string },
+    meta: { noticeId: string; threadTs?: string; broadcast?: boolean },
   ): Promise<SlackPosted> {
     const code = this.failures.get(channel) ?? this.failures.get('*');
     if (code) throw new DeliveryError(code, `slack:${channel}`, 'simulated');
-    this.posts.push({ channel, message, noticeId: meta.noticeId });
-    return { channelId: channelIdOf(channel), ts: `1700000000.${String(++this.seq).padStart(6, '0')}` };
+    const ts = `1700000000.${String(++this.seq).padStart(6, '0')}`;
+    this.posts.push({
+      channel,
+      message,
+      noticeId: meta.noticeId,
+      ts,
+      ...(meta.threadTs ? { threadTs: meta.threadTs, broadcast: meta.broadcast === true } : {}),
+    });
+    return { channelId: channelIdOf(channel), ts };
   }
-  async findPosted(channelId: string, noticeId: string) {
-    const hit = this.posts.find((p) => channelIdOf(p.channel) === channelId && p.noticeId === noticeId);
-    return hit ? { channelId, ts: '1700000000.000000' } : undefined;
+  readonly updates: Array<{ channelId: string; ts: string; message: SlackMessage }> = [];
+  async updateMessage(channelId: string, ts: string, message: SlackMessage) {
+    const code = this.failures.get(channelId) ?? this.failures.get('*');
+    if (code) throw new DeliveryError(code, `slack:${channelId}`, 'simulated');
+    this.updates.push({ channelId, ts, message });
+  }
+  async findPosted(channelId: string, noticeId: string, _since?: Date, threadTs?: string) {
+    const hit = this.posts.find(
+      (p) =>
+        channelIdOf(p.channel) === channelId &&
+        p.noticeId === noticeId &&
+        (threadTs ? p.threadTs === threadTs : !p.threadTs || p.broadcast === true),
+    );
+    return hit ? { channelId, ts: hit.ts } : undefined;
   }
   readonly groups = new Map<string, string[]>();
   async groupMembers(groupId: string) {

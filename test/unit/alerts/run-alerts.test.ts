@@ -80,10 +80,11 @@ describe('alert delivery', () => {
   });
 
   it('a retry of the run that crashed between Slack accepting and the record resumes at once, without repeating', async () => {
-    // Prepare: write 1 records the intent (claiming the team channel); write 2, its confirm, fails.
+    // Prepare: write 1 records the intent (claiming the team channel), write 2 remembers the team's
+    // thread; write 3, the channel's confirm, fails.
     const store = criticalTeam();
     const { slack, sns, deps: d } = deps(store, { runId: 'daily-job:2026-03-31' });
-    store.failPutStateAt = 2;
+    store.failPutStateAt = 3;
     const crashed = await runDailyJob(d, AS_OF);
     expect(crashed.alerts.problems.join()).toContain('simulated crash');
     expect(slack.posts).toHaveLength(1);
@@ -102,7 +103,7 @@ describe('alert delivery', () => {
     // Prepare
     const store = criticalTeam();
     const { slack, sns, deps: d } = deps(store, { runId: 'run-a' });
-    store.failPutStateAt = 2;
+    store.failPutStateAt = 3; // the team channel's confirm (after the intent and the thread)
     await runDailyJob(d, AS_OF);
 
     // Act: a different run a minute later, and again after the 15-minute lease.
@@ -150,7 +151,8 @@ describe('alert delivery', () => {
     slack.failures.set('*', 'token_revoked');
     let attempts = 0;
     const counting: SlackSender = {
-      findPosted: (channelId, noticeId) => slack.findPosted(channelId, noticeId),
+      findPosted: (...a) => slack.findPosted(...a),
+      updateMessage: (...a) => slack.updateMessage(...a),
       groupMembers: (g) => slack.groupMembers(g),
       uploadImage: (...a) => slack.uploadImage(...a),
       postMessage: (...a: Parameters<RecordingSlack['postMessage']>) => {
@@ -257,6 +259,26 @@ describe('alert delivery', () => {
     const text = JSON.stringify(digests[0]?.message);
     expect(text).toContain('Weekly AI spend digest');
     expect(text).toMatch(/year-end \+\$3\d\dk, spent \+\$35k, runs out \d+ days earlier/);
+  });
+
+  it("suggests budget moves in finance's digest: from a team far under budget to the one at risk", async () => {
+    // Prepare: Payments ($5k/day on $610k) runs out; Search spends $500/day of $3M.
+    const store = criticalTeam();
+    store.totals.push(...eachDay('2026-01-01', '2026-03-30').map((d) => aTotal(d, 500, { team: 'search' })));
+    const config = aConfig({
+      teams: [
+        { id: 'payments', name: 'Payments', annualBudgetUsd: 610_000, slackChannel: 'C0PAYMENTS' },
+        { id: 'search', name: 'Search', annualBudgetUsd: 3_000_000 },
+      ],
+    });
+    const { slack, deps: d } = deps(store, { config, clock: at('2026-03-31T06:30:00Z') });
+
+    // Act
+    await runDailyJob(d, '2026-03-30');
+
+    // Assess
+    const digest = JSON.stringify(slack.posts.find((p) => p.noticeId.includes('DIGEST'))?.message);
+    expect(digest).toMatch(/Suggested budget moves: \$[\d,]+ Search → Payments/);
   });
 
   it('applies per-team thresholds to the forecast probability', async () => {

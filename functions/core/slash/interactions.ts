@@ -1,0 +1,316 @@
+import * as z from 'zod';
+import { ACTIONS, buttonValueSchema, DECISIONS_BLOCK_ID } from '../alerts/decision-buttons.js';
+import { alertStateSchema } from '../alerts/lifecycle.js';
+import { burnReportSchema } from '../burn-report.js';
+import { shortDate } from '../burn-text.js';
+import type { BurnwatchConfig } from '../config/schema.js';
+import { addDays, utcDayOf } from '../dates.js';
+import { newPlan, parsePlanText, planLabel } from '../plans.js';
+import {
+  type Clock,
+  ConditionalWriteConflictError,
+  type SnapshotStore,
+  type StateStore,
+  type TeamRecordStore,
+  type UsageStore,
+} from '../ports.js';
+import type { TeamForecaster } from '../team-reports.js';
+import { outlookLine, parseScenario, runWhatIf } from '../what-if.js';
+import { accessOf, teamName, Viewer } from './burn-command.js';
+import { isSlackResponseUrl } from './response-urls.js';
+
+/**
+ * Slack interactivity (issue 18): the buttons on alerts (`block_actions`) and the modals they open
+ * (`view_submission`), on the same signed endpoint as `/burn`. Only the team's managers and finance
+ * may act; anyone else gets an ephemeral refusal and nothing changes.
+ */
+
+/** The Slack Web API calls the buttons and decisions make (adapter: adapters/slack-api/interaction-api.ts). */
+export interface SlackInteractionApi {
+  updateMessage(
+    channelId: string,
+    ts: string,
+    message: { text: string; blocks: readonly unknown[] },
+  ): Promise<void>;
+  openView(triggerId: string, view: unknown): Promise<void>;
+  /** A plain message in a channel (budget changes announced to the teams they touch). */
+  postMessage(channel: string, text: string): Promise<void>;
+}
+
+export interface InteractionDeps {
+  readonly config: BurnwatchConfig;
+  readonly groupMembers: (groupId: string) => Promise<readonly string[]>;
+  readonly store: UsageStore & StateStore & TeamRecordStore & Pick<SnapshotStore, 'getTeamSummaries'>;
+  readonly clock: Clock;
+  readonly forecaster: TeamForecaster;
+  readonly slack: SlackInteractionApi;
+  /** Ephemeral replies to the presser (Slack's `response_url`). */
+  readonly postResponse: (url: string, message: unknown) => Promise<void>;
+  /** Whether a `response_url` may be posted to. @default {@link isSlackResponseUrl} */
+  readonly responseUrlAllowed?: (url: string) => boolean;
+}
+
+const blockActionsSchema = z.object({
+  type: z.literal('block_actions'),
+  user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]+$/) }),
+  trigger_id: z.string().max(200).optional(),
+  response_url: z.string().max(500).optional(),
+  channel: z.object({ id: z.string() }).optional(),
+  message: z
+    .object({
+      ts: z.string(),
+      text: z.string().default(''),
+      blocks: z.array(z.record(z.string(), z.unknown())).default([]),
+    })
+    .optional(),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().max(2000).optional() })).min(1),
+});
+
+const viewSubmissionSchema = z.object({
+  type: z.literal('view_submission'),
+  user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]+$/) }),
+  view: z.object({
+    callback_id: z.string(),
+    private_metadata: z.string().max(3000).default(''),
+    state: z.object({
+      values: z.record(
+        z.string(),
+        z.record(z.string(), z.object({ value: z.string().nullable().optional() })),
+      ),
+    }),
+  }),
+});
+
+export const interactionPayloadSchema = z.discriminatedUnion('type', [
+  blockActionsSchema,
+  viewSubmissionSchema,
+]);
+export type InteractionPayload = z.infer<typeof interactionPayloadSchema>;
+
+/** What the endpoint answers Slack with: nothing (200), or a modal instruction for a submission. */
+export type InteractionResponse =
+  | { readonly kind: 'ack' }
+  | { readonly kind: 'view'; readonly body: Record<string, unknown> };
+
+const CALLBACKS = { plan: 'burnwatch.plan-modal', whatIf: 'burnwatch.whatif-modal' } as const;
+const INPUT = { block: 'input', action: 'text' } as const;
+const metadataSchema = z.object({ t: z.string() });
+
+const plainText = (text: string) => ({ type: 'plain_text' as const, text: text.slice(0, 150) });
+const mrkdwn = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } });
+
+function modal(callbackId: string, title: string, team: string, label: string, placeholder: string) {
+  return {
+    type: 'modal',
+    callback_id: callbackId,
+    private_metadata: JSON.stringify({ t: team }),
+    title: plainText(title.slice(0, 24)),
+    submit: plainText(callbackId === CALLBACKS.plan ? 'Save' : 'Ask'),
+    close: plainText('Cancel'),
+    blocks: [
+      {
+        type: 'input',
+        block_id: INPUT.block,
+        label: plainText(label),
+        element: { type: 'plain_text_input', action_id: INPUT.action, placeholder: plainText(placeholder) },
+      },
+    ],
+  };
+}
+
+const resultView = (title: string, text: string) => ({
+  response_action: 'update',
+  view: {
+    type: 'modal',
+    title: plainText(title.slice(0, 24)),
+    close: plainText('Done'),
+    blocks: [mrkdwn(text)],
+  },
+});
+
+/** Whether `user` may act for `team`: its managers and finance. */
+async function mayAct(deps: InteractionDeps, user: string, team: string): Promise<boolean> {
+  const access = await accessOf(new Viewer(user, deps.groupMembers), deps.config);
+  return access.teams.includes(team);
+}
+
+/**
+ * One interaction. Buttons: Acknowledge and Snooze record it on the alert's state and edit the
+ * message in place (`chat.update`); Planned change… and What if… open a modal (`views.open`).
+ * Submissions: a planned change is stored (or the field says what is wrong), a what-if answered.
+ */
+export async function handleInteraction(
+  payload: InteractionPayload,
+  deps: InteractionDeps,
+): Promise<InteractionResponse> {
+  return payload.type === 'block_actions' ? blockAction(payload, deps) : viewSubmission(payload, deps);
+}
+
+async function blockAction(
+  payload: z.infer<typeof blockActionsSchema>,
+  deps: InteractionDeps,
+): Promise<InteractionResponse> {
+  const action = payload.actions[0];
+  const value = buttonValueSchema.safeParse(safeJson(action?.value ?? ''));
+  if (!action || !value.success) return { kind: 'ack' };
+  const { t: team, k: key, n: notice } = value.data;
+  const user = payload.user.id;
+  const refuse = async (text: string) => {
+    if (payload.response_url && (deps.responseUrlAllowed ?? isSlackResponseUrl)(payload.response_url))
+      await deps.postResponse(payload.response_url, {
+        response_type: 'ephemeral',
+        replace_original: false,
+        text,
+      });
+    return { kind: 'ack' } as const;
+  };
+  if (!(await mayAct(deps, user, team)))
+    return refuse(`Only ${teamName(deps.config, team)}'s managers and finance can act on this alert.`);
+  const now = deps.clock.now();
+  switch (action.action_id) {
+    case ACTIONS.ack:
+    case ACTIONS.snooze: {
+      const snoozeUntil = addDays(utcDayOf(now), 7);
+      const recorded = await recordDecision(deps, team, key, (state) =>
+        action.action_id === ACTIONS.ack
+          ? { ...state, acknowledged: { by: user, at: now.toISOString(), notice } }
+          : { ...state, snoozedUntil: snoozeUntil },
+      );
+      if (!recorded) return refuse('This alert is no longer open; nothing to acknowledge.');
+      if (payload.channel && payload.message) {
+        const line =
+          action.action_id === ACTIONS.ack
+            ? `:white_check_mark: Acknowledged by <@${user}> on ${shortDate(utcDayOf(now))} at ${now.toISOString().slice(11, 16)} UTC: follow-ups stop until it escalates or recovers.`
+            : `:zzz: Snoozed by <@${user}> until ${shortDate(snoozeUntil)}: no follow-ups before then unless it escalates.`;
+        // The buttons give way to who did what; the rest of the message stays as it was.
+        const blocks = payload.message.blocks.filter((b) => b.block_id !== DECISIONS_BLOCK_ID);
+        blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: line }] });
+        await deps.slack.updateMessage(payload.channel.id, payload.message.ts, {
+          text: payload.message.text,
+          blocks,
+        });
+      }
+      return { kind: 'ack' };
+    }
+    case ACTIONS.plan:
+    case ACTIONS.whatIf: {
+      if (!payload.trigger_id) return { kind: 'ack' };
+      const name = teamName(deps.config, team);
+      await deps.slack.openView(
+        payload.trigger_id,
+        action.action_id === ACTIONS.plan
+          ? modal(
+              CALLBACKS.plan,
+              'Planned change',
+              team,
+              `A change ${name} knows is coming`,
+              '+20 engineers from 2027-03-01',
+            )
+          : modal(
+              CALLBACKS.whatIf,
+              'What if…',
+              team,
+              `What if ${name}…`,
+              'sonnet · +5 hires · cap 1500 · without cursor',
+            ),
+      );
+      return { kind: 'ack' };
+    }
+    default:
+      return { kind: 'ack' };
+  }
+}
+
+async function viewSubmission(
+  payload: z.infer<typeof viewSubmissionSchema>,
+  deps: InteractionDeps,
+): Promise<InteractionResponse> {
+  const meta = metadataSchema.safeParse(safeJson(payload.view.private_metadata));
+  const text = payload.view.state.values[INPUT.block]?.[INPUT.action]?.value?.trim() ?? '';
+  const errors = (message: string) =>
+    ({
+      kind: 'view',
+      body: { response_action: 'errors', errors: { [INPUT.block]: message.slice(0, 300) } },
+    }) as const;
+  if (!meta.success) return errors('This form is not from burnwatch; open it from an alert.');
+  const team = meta.data.t;
+  if (!(await mayAct(deps, payload.user.id, team)))
+    return errors(`Only ${teamName(deps.config, team)}'s managers and finance can do this.`);
+  const name = teamName(deps.config, team);
+  if (payload.view.callback_id === CALLBACKS.plan) {
+    const vendors = deps.config.sources.flatMap((s) => (s.type === 'import' ? [s.vendor] : []));
+    const parsed = parsePlanText(text, vendors);
+    if (!parsed.ok) return errors(parsed.error);
+    const plan = newPlan({
+      team,
+      ...parsed.plan,
+      text,
+      by: payload.user.id,
+      at: deps.clock.now().toISOString(),
+    });
+    await deps.store.putTeamRecord(team, 'plan', plan.id, plan);
+    return {
+      kind: 'view',
+      body: resultView(
+        'Planned',
+        `Planned for *${name}*: ${planLabel(plan)}. The next forecast applies it at its date; \`/burn ${team} plans\` lists the plans.`,
+      ),
+    };
+  }
+  if (payload.view.callback_id === CALLBACKS.whatIf) {
+    const raw = (await deps.store.getTeamSummaries([team])).get(team);
+    const report = burnReportSchema.safeParse(raw);
+    if (!report.success) return errors(`No forecast for ${name} yet: the daily job has not run for it.`);
+    const parsed = parseScenario(
+      text,
+      report.data.byVendor.map((v) => v.vendor),
+    );
+    if (!parsed.ok) return errors(parsed.error);
+    const r = await runWhatIf({
+      config: deps.config,
+      store: deps.store,
+      asOf: report.data.asOf,
+      team,
+      scenario: parsed.scenario,
+      forecaster: deps.forecaster,
+      now: deps.clock.now(),
+    });
+    return {
+      kind: 'view',
+      body: resultView(
+        'What if',
+        `*${name}*, ${r.assumption}.\n*Now:* ${outlookLine(r.before, r.asOf)}\n*With it:* ${outlookLine(r.after, r.asOf)}\n_Not stored; it changes no forecast._`,
+      ),
+    };
+  }
+  return errors('Unknown form.');
+}
+
+/** Applies `change` to the alert's stored state (compare-and-set, one retry on a conflict). */
+async function recordDecision(
+  deps: InteractionDeps,
+  team: string,
+  key: string,
+  change: (state: z.infer<typeof alertStateSchema>) => z.infer<typeof alertStateSchema>,
+): Promise<boolean> {
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const stored = await deps.store.getState(team, key);
+    const parsed = stored ? alertStateSchema.safeParse(stored.value) : undefined;
+    if (!stored || !parsed?.success || parsed.data.notified === 'ok') return false;
+    try {
+      await deps.store.putState(team, key, change(parsed.data), stored.version);
+      return true;
+    } catch (err) {
+      if (!(err instanceof ConditionalWriteConflictError) || attempt === 2) throw err;
+    }
+  }
+  return false;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
