@@ -27,8 +27,10 @@ import {
   SLASH_REJECTED_REQUESTS,
   SOURCE_DATA_AGE_HOURS,
 } from '../../functions/shared/metrics.js';
+import { dailyRunFansOut } from '../../functions/core/ingest/fan-out.js';
 import { AppFunction, TABLE_ACTIONS } from './app-function.js';
 import { BurnwatchDataExchange } from './data-exchange.js';
+import { IngestFanOut } from './ingest-fan-out.js';
 
 /** Whether the stack creates the Secrets Manager secrets (empty, to be filled) or uses existing ones by name. */
 export type SecretsMode = 'create' | 'import';
@@ -40,6 +42,8 @@ export interface BurnwatchEntries {
   readonly slash: string;
   /** The daily FOCUS export (infra/constructs/data-exchange.ts). */
   readonly export: string;
+  /** The fan-out state machine's plan step (infra/constructs/ingest-fan-out.ts). */
+  readonly fanOut: string;
 }
 
 /** Props of {@link BurnwatchGovernance}. */
@@ -116,6 +120,7 @@ const DEFAULT_ENTRIES: BurnwatchEntries = {
   forecast: repoFile('functions/forecast/handler.ts'),
   slash: repoFile('functions/slash/handler.ts'),
   export: repoFile('functions/export/handler.ts'),
+  fanOut: repoFile('functions/fan-out/handler.ts'),
 };
 
 /** Source types that need a vendor API key from Secrets Manager (bedrock uses the Lambda's IAM role). */
@@ -158,6 +163,8 @@ export class BurnwatchGovernance extends Construct {
   readonly slashUrl: lambda.FunctionUrl;
   /** The import drop folders and the daily FOCUS export (issue 16). */
   readonly dataExchange: BurnwatchDataExchange;
+  /** Backfills and a big org's daily ingest on Step Functions (issue 14). */
+  readonly fanOut: IngestFanOut;
   /** Every alarm the construct created (each notifies the topic). */
   readonly alarms: cloudwatch.Alarm[] = [];
 
@@ -353,7 +360,34 @@ export class BurnwatchGovernance extends Construct {
     this.slashUrl = this.slash.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 
     const ingestSchedule = props.ingestSchedule ?? events.Schedule.cron({ minute: '0', hour: '5' });
-    for (const source of sources) {
+    this.fanOut = new IngestFanOut(this, 'IngestFanOut', {
+      config,
+      sources,
+      ingest,
+      planEntry: entries.fanOut,
+      removalPolicy,
+      logRetention: common.logRetention,
+      tracing: props.tracing,
+      depsLockFilePath: props.depsLockFilePath,
+      alarm: (alarmId, alarmProps) => this.alarm(alarmId, alarmProps),
+    });
+    // Above the configured headcount the daily run is one execution (each source's chunk retried by
+    // the state machine, its failures alarmed); below it each source's Lambda runs on its own rule.
+    const fansOut = dailyRunFansOut(config);
+    if (fansOut && sources.length > 0)
+      new events.Rule(this, 'IngestScheduleFanOut', {
+        description: 'burnwatch: daily ingest of every source on the fan-out state machine',
+        schedule: ingestSchedule,
+        targets: [
+          new targets.SfnStateMachine(this.fanOut.stateMachine, {
+            input: events.RuleTargetInput.fromObject({}),
+            deadLetterQueue: ingestDlq,
+            retryAttempts: 2,
+            maxEventAge: Duration.hours(6),
+          }),
+        ],
+      });
+    for (const source of fansOut ? [] : sources) {
       const fn = ingest.get(source.id);
       if (!fn) continue;
       new events.Rule(this, `IngestSchedule-${source.id}`, {
