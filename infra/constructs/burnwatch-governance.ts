@@ -16,6 +16,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
+import { TTL_ATTRIBUTE } from '../../functions/adapters/dynamo/table.js';
 import type { BurnwatchConfig, SourceConfig } from '../../functions/core/config/schema.js';
 import { SIGNATURE_REJECTIONS } from '../../functions/core/slash/handle-request.js';
 import { BUNDLED_FILES, ENV } from '../../functions/shared/lambda-config.js';
@@ -211,6 +212,8 @@ export class BurnwatchGovernance extends Construct {
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Per-person lines and digests carry an expiry (retention.personDetailMonths); team totals never do.
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       ...(props.tableEncryption === 'customer-managed'
         ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: this.key }
         : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
