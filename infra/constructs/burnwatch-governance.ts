@@ -18,6 +18,7 @@ import { Construct } from 'constructs';
 
 import { TTL_ATTRIBUTE } from '../../functions/adapters/dynamo/table.js';
 import type { BurnwatchConfig, SourceConfig } from '../../functions/core/config/schema.js';
+import { dailyRunFansOut } from '../../functions/core/ingest/fan-out.js';
 import { SIGNATURE_REJECTIONS } from '../../functions/core/slash/handle-request.js';
 import { BUNDLED_FILES, ENV } from '../../functions/shared/lambda-config.js';
 import {
@@ -28,7 +29,6 @@ import {
   SLASH_REJECTED_REQUESTS,
   SOURCE_DATA_AGE_HOURS,
 } from '../../functions/shared/metrics.js';
-import { dailyRunFansOut } from '../../functions/core/ingest/fan-out.js';
 import { AppFunction, TABLE_ACTIONS } from './app-function.js';
 import { BurnwatchDataExchange } from './data-exchange.js';
 import { IngestFanOut } from './ingest-fan-out.js';
