@@ -79,8 +79,18 @@ async function seed(store: DynamoStore) {
     team: teamId(i),
     name: `Team ${i}`,
   }));
-  // What the daily job stores for /burn all (functions/core/daily-job.ts).
-  writes.push(store.putOrgSummary(orgSummaryOf(reports, new Date().toISOString(), undefined, true)));
+  // What the daily job stores for /burn all (functions/core/daily-job.ts): every team, `unallocated`
+  // last (no budget), so the answer is the one GetItem it is in production.
+  const unallocated = {
+    ...report,
+    team: 'unallocated',
+    name: 'Unallocated',
+    budgetUsd: null,
+    percentUsed: null,
+  };
+  writes.push(
+    store.putOrgSummary(orgSummaryOf([...reports, unallocated], new Date().toISOString(), undefined, true)),
+  );
   for (const [i, r] of reports.entries()) {
     writes.push(store.putTeamSummary(teamId(i), r));
     // Two fiscal years of weekly snapshots: the partition /burn reads from is not empty.

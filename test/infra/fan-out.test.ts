@@ -148,6 +148,11 @@ describe('the ingest fan-out state machine (issue 14)', () => {
     expect(actions.filter((a) => /^(dynamodb|secretsmanager|s3):/.test(a))).toEqual([]);
   });
 
+  it('outputs the state machine ARN (what docs/deploy.md starts a backfill with)', () => {
+    const machine = logicalId(s.template, 'AWS::StepFunctions::StateMachine', 'BurnwatchIngestFanOut');
+    s.template.hasOutput('IngestFanOutStateMachineArn', { Value: { Ref: machine } });
+  });
+
   it('alarms on a failed, timed-out or aborted execution, to the alert topic', () => {
     const machine = logicalId(s.template, 'AWS::StepFunctions::StateMachine', 'BurnwatchIngestFanOut');
     const topic = logicalId(s.template, 'AWS::SNS::Topic', 'BurnwatchAlertTopic');
