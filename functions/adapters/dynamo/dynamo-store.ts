@@ -265,9 +265,20 @@ export class DynamoStore implements Store {
     await this.putDoc(keys.orgPk(), keys.summarySk(), 'orgSummary', summary);
   }
 
+  /**
+   * Read on every call; while the stored text is the one read last, the same parsed object is
+   * returned (not parsed again), so the slash command's check of it runs once per version.
+   */
   async getOrgSummary(): Promise<unknown | undefined> {
-    return this.getDoc(keys.orgPk(), keys.summarySk());
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: keys.orgPk(), sk: keys.summarySk() } }),
+    );
+    if (!out.Item) return undefined;
+    const text = docItem.parse(out.Item).doc;
+    if (this.lastOrgSummary?.text !== text) this.lastOrgSummary = { text, doc: JSON.parse(text) };
+    return this.lastOrgSummary.doc;
   }
+  private lastOrgSummary: { readonly text: string; readonly doc: unknown } | undefined;
 
   async putTeamRecord(team: string, kind: TeamRecordKind, id: string, record: unknown): Promise<void> {
     await this.putDoc(keys.teamPk(team), keys.teamRecordSk(kind, id), kind, record);

@@ -203,6 +203,20 @@ function reply(text: string, blocks: SlackBlock[], share: boolean): SlashRespons
   };
 }
 
+/**
+ * A team's line as rendered before, for the same line object: the org summary's lines are reused
+ * while the summary does not change (`orgLines`), so 200 teams are formatted once per version.
+ */
+const renderedLines = new WeakMap<TeamLine, string>();
+function teamLineText(r: TeamLine): string {
+  let text = renderedLines.get(r);
+  if (text === undefined) {
+    text = teamLine(r);
+    renderedLines.set(r, text);
+  }
+  return text;
+}
+
 /** One line per team for `/burn` and `/burn all`, riskiest first. */
 function teamLine(r: TeamLine): string {
   const o = r.outlook;
@@ -400,7 +414,7 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
         RISK[a.outlook.status] - RISK[b.outlook.status] || (b.percentUsed ?? -1) - (a.percentUsed ?? -1),
     );
     const missing = teams.filter((t) => !reports.get(t));
-    const lines = found.map(teamLine);
+    const lines = found.map(teamLineText);
     // Up to ~45 sections of 3000 characters: hundreds of teams fit in one message.
     const blocks: SlackBlock[] = [
       section(
@@ -476,12 +490,28 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
  * there are; a team it lacks (not yet in a daily job's summary) from its own summary.
  */
 async function loadLines(deps: SlashDeps, teams: readonly string[]): Promise<Map<string, TeamLine>> {
-  const org = orgSummarySchema.safeParse(await deps.summaries.getOrgSummary?.());
+  const lines = orgLines(await deps.summaries.getOrgSummary?.());
+  const wanted = new Set(teams);
   const out = new Map<string, TeamLine>();
-  if (org.success) for (const line of org.data.teams) if (teams.includes(line.team)) out.set(line.team, line);
+  for (const line of lines ?? []) if (wanted.has(line.team)) out.set(line.team, line);
   const missing = teams.filter((t) => !out.has(t));
   if (missing.length) for (const [team, r] of await loadReports(deps, missing)) out.set(team, r);
   return out;
+}
+
+/**
+ * The org summary's lines, validated once per document: a store that returns the same object while
+ * the stored summary is unchanged (the DynamoDB adapter does) gets the lines validated, and rendered,
+ * last time, so a warm process does not re-check 200 teams' lines on every `/burn all` (issue 14). The
+ * item is still read on every request: an answer is never staler than the store.
+ */
+let lastOrg: { readonly doc: object; readonly lines: readonly TeamLine[] } | undefined;
+function orgLines(doc: unknown): readonly TeamLine[] | undefined {
+  if (doc !== null && typeof doc === 'object' && lastOrg?.doc === doc) return lastOrg.lines;
+  const org = orgSummarySchema.safeParse(doc);
+  if (!org.success) return undefined;
+  if (doc !== null && typeof doc === 'object') lastOrg = { doc, lines: org.data.teams };
+  return org.data.teams;
 }
 
 async function loadReports(deps: SlashDeps, teams: readonly string[]): Promise<Map<string, BurnReport>> {

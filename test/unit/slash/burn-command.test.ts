@@ -232,4 +232,26 @@ describe('/burn and /burn all from the org summary (issue 14)', () => {
     expect(textOf(all)).toContain('*Search*');
     expect(asked).toEqual([['search', 'unallocated']]);
   });
+
+  it('answers from what the store holds now, whether the summary object is the one read before or a new one', async () => {
+    // Prepare: a store that returns the same object while unchanged (as the DynamoDB adapter does).
+    const payments = summaries.get('payments') as BurnReport;
+    let current: unknown = orgSummaryOf([payments], '2026-04-01T06:00:00.000Z');
+    const fromOrg: SlashDeps = {
+      ...deps,
+      summaries: { getOrgSummary: async () => current, getTeamSummaries: deps.summaries.getTeamSummaries },
+    };
+    const ask = () => answerBurnCommand({ command: '/burn', user_id: 'UCFO', text: 'all' }, fromOrg);
+
+    // Act: twice the same summary, then the next day's, with Payments' spend changed.
+    const first = await ask();
+    const again = await ask();
+    current = orgSummaryOf([{ ...payments, spentToDateUsd: 4321 }], '2026-04-02T06:00:00.000Z');
+    const next = await ask();
+
+    // Assess
+    expect(again).toEqual(first);
+    expect(textOf(next)).toContain('*Payments*: $4,321');
+    expect(textOf(next)).not.toEqual(textOf(first));
+  });
 });
