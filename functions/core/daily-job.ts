@@ -1,6 +1,8 @@
 import { snapshotOf } from './alerts/digest.js';
 import { type AlertRunDeps, type AlertRunResult, runAlerts } from './alerts/run-alerts.js';
+import { mapBounded } from './bounded.js';
 import type { IsoDay } from './dates.js';
+import { orgSummaryOf, orgSummarySchema } from './org-summary.js';
 import type { SnapshotStore } from './ports.js';
 import { type PublishedReport, publishDailyReport, type ReportPublisher } from './report/report-publisher.js';
 import { computeTeamBurns, type OrgBurns, type TeamBurn, type TeamForecaster } from './team-reports.js';
@@ -24,20 +26,35 @@ export interface DailyJobResult extends OrgBurns {
   readonly report?: PublishedReport;
 }
 
+/** Summaries and snapshots written at once by the daily job. */
+const WRITES_IN_FLIGHT = 8;
+
 /**
- * Stores each team's summary (what `/burn` reads) and, for budgeted teams, its forecast snapshot:
- * the Forecast contract, or the run-rate outlook's fields where there is no forecast.
+ * Stores each team's summary (what `/burn TEAM` reads) and, for budgeted teams, its forecast snapshot
+ * (the Forecast contract, or the run-rate outlook's fields where there is no forecast), then the org
+ * summary (what `/burn` and `/burn all` read: one item, core/org-summary.ts). `allTeams`: the burns
+ * are every reported team, so the org summary is replaced rather than merged into.
  */
 export async function storeTeamBurns(
   store: SnapshotStore,
   burns: readonly TeamBurn[],
   asOf: IsoDay,
+  opts: { now: Date; allTeams?: boolean },
 ): Promise<void> {
-  for (const b of burns) {
+  await mapBounded(burns, WRITES_IN_FLIGHT, async (b) => {
     await store.putTeamSummary(b.report.team, b.report);
     if (b.report.budgetUsd !== null)
       await store.putForecastSnapshot(b.report.team, asOf, b.forecast ?? snapshotOf(b.report));
-  }
+  });
+  const stored = opts.allTeams ? undefined : orgSummarySchema.safeParse(await store.getOrgSummary());
+  await store.putOrgSummary(
+    orgSummaryOf(
+      burns.map((b) => b.report),
+      opts.now.toISOString(),
+      stored?.success ? stored.data : undefined,
+      opts.allTeams,
+    ),
+  );
 }
 
 /** Forecast every team as of `asOf` and store the results (nothing is written with `dryRun`). */
@@ -49,7 +66,8 @@ export async function runForecastJob(deps: DailyJobDeps, asOf: IsoDay): Promise<
     now: deps.clock.now(),
     ...(deps.forecaster ? { forecaster: deps.forecaster } : {}),
   });
-  if (!deps.dryRun) await storeTeamBurns(deps.store, org.burns, asOf);
+  if (!deps.dryRun)
+    await storeTeamBurns(deps.store, org.burns, asOf, { allTeams: true, now: deps.clock.now() });
   return org;
 }
 

@@ -1,5 +1,6 @@
 import type { IsoDay } from './dates.js';
 import type { Micros } from './money.js';
+import type { PersonCost, PersonDay } from './person-costs.js';
 import type { OutcomeCounts, TokenCounts, UsageRecord, Vendor } from './usage.js';
 
 /** One team's spend from one source on one day, pre-aggregated at ingest for fast reads. */
@@ -85,6 +86,26 @@ export interface SourceDayWrite {
   /** The day's rows from now on, or `keep` to leave the stored rows and record only the coverage. */
   readonly rows: readonly UsageRecord[] | 'keep';
   readonly coverage: DayCoverage;
+  /**
+   * When the day's per-person detail (lines naming a person, and their digests) expires, in epoch
+   * seconds (core/retention.ts); absent: kept until replaced.
+   */
+  readonly detailExpiresAt?: number;
+}
+
+/**
+ * One day whose rows arrive in pages (a streamed vendor answer at 85,000 engineers): the same
+ * replacement as `SourceDayWrite`, without holding the day in memory. Every page is read and
+ * validated before anything is written; `coverage` is asked once they have been, with whether any row
+ * is provisional.
+ */
+export interface SourceDayStream {
+  readonly date: IsoDay;
+  readonly pages: AsyncIterable<readonly UsageRecord[]>;
+  /** When this attempt asked the vendor (the rows' `fetchedAt`). */
+  readonly attemptedAt: string;
+  readonly coverage: (read: { readonly provisional: boolean }) => DayCoverage;
+  readonly detailExpiresAt?: number;
 }
 
 export interface ReplaceResult {
@@ -103,6 +124,8 @@ export interface ReplaceResult {
  */
 export interface UsageStore {
   writeSourceDays(source: string, days: readonly SourceDayWrite[]): Promise<ReplaceResult>;
+  /** Replaces one day with rows read in pages, holding at most a page (and the day's sums) in memory. */
+  replaceSourceDay(source: string, day: SourceDayStream): Promise<ReplaceResult>;
   /**
    * Per-source daily totals of one team in [from, to]. `manifests` are the sources' commit records
    * for the range when the caller has read them already (the daily job reads them once for all teams).
@@ -120,6 +143,19 @@ export interface UsageStore {
   teamLines(source: string, date: IsoDay, team: string, manifest?: SourceDayManifest): Promise<UsageRecord[]>;
   /** Manifests (coverage) of one source in [from, to]. */
   sourceDays(source: string, from: IsoDay, to: IsoDay): Promise<SourceDayManifest[]>;
+  /**
+   * Each person's cost of one team over `days` (team-day rows of the month `YYYY-MM` up to `asOf`),
+   * as core/person-costs.ts defines it: from the rollups ingest keeps, read per team, or from the
+   * digests and lines where a rollup cannot vouch for a day. `manifests`: the sources' commit records
+   * when the caller has read them already (the daily job), so they are not read again per team.
+   */
+  personMonthToDate(
+    team: string,
+    month: string,
+    asOf: IsoDay,
+    days: readonly PersonDay[],
+    manifests?: readonly SourceDayManifest[],
+  ): Promise<readonly PersonCost[]>;
 }
 
 /** Opaque JSON documents keyed by team (forecast snapshots, summaries); owners validate with zod. */
@@ -134,6 +170,9 @@ export interface SnapshotStore {
   putTeamSummary(team: string, summary: unknown): Promise<void>;
   getTeamSummary(team: string): Promise<unknown | undefined>;
   getTeamSummaries(teams: readonly string[]): Promise<Map<string, unknown>>;
+  /** Every team's line of `/burn all` in one document (core/org-summary.ts), written by the daily job. */
+  putOrgSummary(summary: unknown): Promise<void>;
+  getOrgSummary(): Promise<unknown | undefined>;
 }
 
 /** A versioned record for compare-and-set updates (alert lifecycle, source state). */

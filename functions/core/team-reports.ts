@@ -1,3 +1,4 @@
+import { mapBounded } from './bounded.js';
 import type { BudgetPhasing } from './budget-phasing.js';
 import { type BudgetChange, type BudgetInForce, budgetsInForce } from './budgets.js';
 import { type BurnReport, computeBurnReport, dailyMicros } from './burn-report.js';
@@ -8,7 +9,7 @@ import {
   type SourceConfig,
   UNALLOCATED_TEAM,
 } from './config/schema.js';
-import type { IsoDay } from './dates.js';
+import { type IsoDay, monthOf } from './dates.js';
 import { type FiscalYear, fiscalYearOf } from './fiscal-calendar.js';
 import { forecastSpend } from './forecast/engine.js';
 import type { DailySpend, Forecast, ForecastPlan } from './forecast/types.js';
@@ -16,6 +17,7 @@ import { companyHolidays } from './holidays.js';
 import { type SourceCoverage, summarizeCoverage } from './ingest/coverage.js';
 import { microsToUsd } from './money.js';
 import { type OutcomeStore, outcomesOfOrg } from './outcomes/team-outcomes.js';
+import { capRows, type PersonCost } from './person-costs.js';
 import { activePlans, planBasis, planLabel, toForecastPlan } from './plans.js';
 import {
   type SourceDayManifest,
@@ -24,6 +26,9 @@ import {
   type TeamRecordStore,
   type UsageStore,
 } from './ports.js';
+
+/** Team reads in flight at once: enough to hide DynamoDB's latency, few enough to stay in its burst. */
+export const TEAM_READS_IN_FLIGHT = 8;
 
 /** A team as reported: every configured team plus `unallocated` (no budget). */
 export interface ReportedTeam {
@@ -82,6 +87,11 @@ export interface TeamBurn {
   readonly daily: DailySpend[];
   readonly forecast?: Forecast;
   readonly completeness: TeamCompleteness;
+  /**
+   * Each person's cost this month to `asOf` (core/person-costs.ts), read with the team's days when
+   * the team has a per-engineer cap: the cap rule's input, from the store's rollups.
+   */
+  readonly people?: readonly PersonCost[];
 }
 
 /** A source's coverage of the fiscal year to as-of, with its vendor (for messages). */
@@ -155,11 +165,24 @@ export async function computeTeamBurns(opts: {
   const teams = reportedTeams(config, budgets).filter((t) => !opts.teams || opts.teams.includes(t.id));
   const { coverage, manifests } = await readCoverage(config, opts.store, asOf);
   const holidays = new Set(companyHolidays(config.holidayCalendar, fy.start, fy.end, config.holidays));
-  const burns: TeamBurn[] = [];
+  // Each team's year (and, with a cap, its people's month) is an independent read: a few at a time
+  // (issue 14), then each team is forecast in turn.
+  const read = await mapBounded(teams, TEAM_READS_IN_FLIGHT, async (team) => {
+    const totals = await opts.store.teamDailyTotals(team.id, fy.start, asOf, manifests);
+    const rows = capRows(totals, asOf);
+    const capped = alertSettingsFor(config, team.id).perEngineerMonthlyCapUsd !== undefined;
+    const people =
+      capped && team.id !== UNALLOCATED_TEAM
+        ? rows.length
+          ? await opts.store.personMonthToDate(team.id, monthOf(asOf), asOf, rows, manifests)
+          : []
+        : undefined;
+    return { totals, people };
+  });
   const totalsByTeam = new Map<string, TeamDaySourceTotal[]>();
   const completenessByTeam = new Map<string, TeamCompleteness>();
-  for (const team of teams) {
-    const totals = await opts.store.teamDailyTotals(team.id, fy.start, asOf, manifests);
+  for (const [i, team] of teams.entries()) {
+    const totals = read[i]?.totals ?? [];
     totalsByTeam.set(team.id, totals);
     completenessByTeam.set(
       team.id,
@@ -176,8 +199,10 @@ export async function computeTeamBurns(opts: {
     completenessByTeam,
     manifests,
   });
-  for (const team of teams) {
-    const totals = totalsByTeam.get(team.id) ?? [];
+  const burns: TeamBurn[] = [];
+  for (const [i, team] of teams.entries()) {
+    const totals = read[i]?.totals ?? [];
+    const people = read[i]?.people;
     const daily = dailySpend(totals, fy, asOf);
     const completeness = completenessByTeam.get(team.id) as TeamCompleteness;
     const estimated = estimateOf(completeness);
@@ -225,7 +250,7 @@ export async function computeTeamBurns(opts: {
       now: opts.now,
       ...teamOutcomes,
     });
-    burns.push({ report, totals, daily, forecast, completeness });
+    burns.push({ report, totals, daily, forecast, completeness, ...(people ? { people } : {}) });
   }
   return { asOf, burns, coverage };
 }

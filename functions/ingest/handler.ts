@@ -15,9 +15,20 @@ import { loadBundledConfig, loadIngestEnv } from '../shared/lambda-config.js';
 import { SOURCE_DATA_AGE_HOURS } from '../shared/metrics.js';
 
 const day = z.string().refine(isIsoDay, 'must be YYYY-MM-DD');
-/** EventBridge sends `{ source }`; a backfill adds `from` and `to`. */
+/**
+ * EventBridge sends `{ source }`; a backfill adds `from` and `to`; a chunk of the fan-out state
+ * machine (functions/fan-out/handler.ts) adds `resumeSince`, its execution's start, so a retried or
+ * redriven chunk does not fetch again the days it already delivered.
+ */
 export const ingestEventSchema = z
-  .object({ source: z.string().min(1).optional(), from: day.optional(), to: day.optional() })
+  .object({
+    source: z.string().min(1).optional(),
+    from: day.optional(),
+    to: day.optional(),
+    resumeSince: z.iso
+      .datetime({ error: 'must be a UTC ISO timestamp (the execution start), compared as text' })
+      .optional(),
+  })
   .refine((e) => (e.from === undefined) === (e.to === undefined), 'from and to go together');
 
 export class IngestFailedError extends Error {
@@ -50,7 +61,7 @@ export function createIngestHandler(deps: IngestDeps) {
       throw new IngestFailedError(
         `bad ingest event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`,
       );
-    const { from, to } = parsed.data;
+    const { from, to, resumeSince } = parsed.data;
     if (deps.onlySource && parsed.data.source && parsed.data.source !== deps.onlySource)
       throw new IngestFailedError(
         `this function ingests source "${deps.onlySource}" only (it may read no other vendor's key); invoke the ingest function of "${parsed.data.source}" instead (stack output IngestFunctions)`,
@@ -74,6 +85,7 @@ export function createIngestHandler(deps: IngestDeps) {
       ),
       clock: deps.clock,
       ...(from && to ? { range: { from, to } } : {}),
+      ...(resumeSince ? { resumeSince } : {}),
       // Leave a minute for the last writes, the metrics and the failure report.
       ...(remainingMs ? { timeLeftMs: () => remainingMs() - 60_000 } : {}),
     });

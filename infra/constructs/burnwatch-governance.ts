@@ -16,7 +16,9 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
+import { TTL_ATTRIBUTE } from '../../functions/adapters/dynamo/table.js';
 import type { BurnwatchConfig, SourceConfig } from '../../functions/core/config/schema.js';
+import { dailyRunFansOut } from '../../functions/core/ingest/fan-out.js';
 import { limitsConfigured } from '../../functions/core/limits/proposal.js';
 import { SIGNATURE_REJECTIONS } from '../../functions/core/slash/handle-request.js';
 import { BUNDLED_FILES, ENV } from '../../functions/shared/lambda-config.js';
@@ -30,6 +32,7 @@ import {
 } from '../../functions/shared/metrics.js';
 import { AppFunction, TABLE_ACTIONS } from './app-function.js';
 import { BurnwatchDataExchange } from './data-exchange.js';
+import { IngestFanOut } from './ingest-fan-out.js';
 
 /** Whether the stack creates the Secrets Manager secrets (empty, to be filled) or uses existing ones by name. */
 export type SecretsMode = 'create' | 'import';
@@ -43,6 +46,8 @@ export interface BurnwatchEntries {
   readonly export: string;
   /** Applies approved vendor limits (deployed only when `limits` configures a vendor). */
   readonly limits: string;
+  /** The fan-out state machine's plan step (infra/constructs/ingest-fan-out.ts). */
+  readonly fanOut: string;
 }
 
 /** Props of {@link BurnwatchGovernance}. */
@@ -120,6 +125,7 @@ const DEFAULT_ENTRIES: BurnwatchEntries = {
   slash: repoFile('functions/slash/handler.ts'),
   export: repoFile('functions/export/handler.ts'),
   limits: repoFile('functions/limits/handler.ts'),
+  fanOut: repoFile('functions/fan-out/handler.ts'),
 };
 
 /** Source types that need a vendor API key from Secrets Manager (bedrock uses the Lambda's IAM role). */
@@ -167,6 +173,8 @@ export class BurnwatchGovernance extends Construct {
   readonly limits?: AppFunction;
   /** The import drop folders and the daily FOCUS export (issue 16). */
   readonly dataExchange: BurnwatchDataExchange;
+  /** Backfills and a big org's daily ingest on Step Functions (issue 14). */
+  readonly fanOut: IngestFanOut;
   /** Every alarm the construct created (each notifies the topic). */
   readonly alarms: cloudwatch.Alarm[] = [];
 
@@ -213,6 +221,8 @@ export class BurnwatchGovernance extends Construct {
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Per-person lines and digests carry an expiry (retention.personDetailMonths); team totals never do.
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       ...(props.tableEncryption === 'customer-managed'
         ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: this.key }
         : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
@@ -407,7 +417,34 @@ export class BurnwatchGovernance extends Construct {
     this.slashUrl = this.slash.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 
     const ingestSchedule = props.ingestSchedule ?? events.Schedule.cron({ minute: '0', hour: '5' });
-    for (const source of sources) {
+    this.fanOut = new IngestFanOut(this, 'IngestFanOut', {
+      config,
+      sources,
+      ingest,
+      planEntry: entries.fanOut,
+      removalPolicy,
+      logRetention: common.logRetention,
+      tracing: props.tracing,
+      depsLockFilePath: props.depsLockFilePath,
+      alarm: (alarmId, alarmProps) => this.alarm(alarmId, alarmProps),
+    });
+    // Above the configured headcount the daily run is one execution (each source's chunk retried by
+    // the state machine, its failures alarmed); below it each source's Lambda runs on its own rule.
+    const fansOut = dailyRunFansOut(config);
+    if (fansOut && sources.length > 0)
+      new events.Rule(this, 'IngestScheduleFanOut', {
+        description: 'burnwatch: daily ingest of every source on the fan-out state machine',
+        schedule: ingestSchedule,
+        targets: [
+          new targets.SfnStateMachine(this.fanOut.stateMachine, {
+            input: events.RuleTargetInput.fromObject({}),
+            deadLetterQueue: ingestDlq,
+            retryAttempts: 2,
+            maxEventAge: Duration.hours(6),
+          }),
+        ],
+      });
+    for (const source of fansOut ? [] : sources) {
       const fn = ingest.get(source.id);
       if (!fn) continue;
       new events.Rule(this, `IngestSchedule-${source.id}`, {

@@ -34,6 +34,11 @@ export class BurnwatchStack extends Stack {
         'source=function pairs; invoke one with {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"} to backfill it',
     });
     new CfnOutput(this, 'ForecastFunctionName', { value: g.forecast.function.functionName });
+    new CfnOutput(this, 'IngestFanOutStateMachineArn', {
+      value: g.fanOut.stateMachine.stateMachineArn,
+      description:
+        'Start with {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"} to backfill every source in chunks (docs/deploy.md, Scale)',
+    });
     new CfnOutput(this, 'ImportBucketName', {
       value: g.dataExchange.bucket.bucketName,
       description:

@@ -74,20 +74,24 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
         DeletionProtectionEnabled: true,
+        // Per-person detail expires (retention.personDetailMonths, issue 14).
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       },
     });
   });
 
   it('runs every function on Node.js 22 / arm64 with source maps, tracing and the Powertools environment', () => {
     const fns = s.template.findResources('AWS::Lambda::Function');
-    // One ingest function per scheduled source, forecast, slash and the FOCUS export.
-    expect(Object.keys(fns)).toHaveLength(scheduled.length + 3);
+    // One ingest function per scheduled source, forecast, slash, the FOCUS export and the fan-out plan.
+    expect(Object.keys(fns)).toHaveLength(scheduled.length + 4);
     for (const [service, prefix] of [
       ...ingestPrefixes.map((p) => ['burnwatch-ingest', p]),
       ['burnwatch-forecast', 'BurnwatchForecast'],
       ['burnwatch-slash', 'BurnwatchSlash'],
       // The FOCUS export (infra/constructs/data-exchange.ts, test/infra/data-exchange.test.ts).
       ['burnwatch-export', 'BurnwatchDataExchangeExport'],
+      // The fan-out state machine's plan step (test/infra/fan-out.test.ts).
+      ['burnwatch-fan-out', 'BurnwatchIngestFanOutPlan'],
     ]) {
       s.template.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: Match.absent(),
@@ -101,7 +105,11 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
             NODE_OPTIONS: '--enable-source-maps',
             POWERTOOLS_SERVICE_NAME: service,
             POWERTOOLS_METRICS_NAMESPACE: 'Burnwatch',
-            TABLE_NAME: { Ref: Match.stringLikeRegexp('^BurnwatchTable') },
+            // The plan step reads only its bundled config: no table.
+            TABLE_NAME:
+              service === 'burnwatch-fan-out'
+                ? Match.absent()
+                : { Ref: Match.stringLikeRegexp('^BurnwatchTable') },
             BURNWATCH_CONFIG_FILE: 'burnwatch.config.json',
           }),
         },
@@ -315,14 +323,16 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
     s.template.resourcePropertiesCountIs(
       'AWS::Logs::LogGroup',
       { RetentionInDays: 90 },
-      scheduled.length + 3,
+      // … and the fan-out's plan function and state machine.
+      scheduled.length + 3 + 2,
     );
   });
 
   it('alarms on function errors, dead letters, stale sources, alert delivery failures and /burn, all to the topic', () => {
     const alarms = s.template.findResources('AWS::CloudWatch::Alarm');
-    // … and the FOCUS export's errors (test/infra/data-exchange.test.ts).
-    expect(Object.keys(alarms)).toHaveLength(scheduled.length + 2 + 2 + scheduled.length + 1 + 3 + 1);
+    // … the FOCUS export's errors (test/infra/data-exchange.test.ts) and the fan-out's failed,
+    // timed-out and aborted executions (test/infra/fan-out.test.ts).
+    expect(Object.keys(alarms)).toHaveLength(scheduled.length + 2 + 2 + scheduled.length + 1 + 3 + 1 + 3);
     for (const alarm of Object.values(alarms)) {
       expect(alarm.Properties.AlarmActions).toEqual([
         { Ref: logicalId(s.template, 'AWS::SNS::Topic', 'BurnwatchAlertTopic') },

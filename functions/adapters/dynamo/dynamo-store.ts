@@ -8,10 +8,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { IsoDay } from '../../core/dates.js';
+import type { PersonCost, PersonDay } from '../../core/person-costs.js';
 import {
   ConditionalWriteConflictError,
   type ReplaceResult,
   type SourceDayManifest,
+  type SourceDayStream,
   type SourceDayWrite,
   type Store,
   type TeamDaySourceTotal,
@@ -20,6 +22,7 @@ import {
 } from '../../core/ports.js';
 import type { UsageRecord } from '../../core/usage.js';
 import { keys } from './keys.js';
+import { PersonRollups } from './person-rollups.js';
 import { batchGetAll, queryAll } from './reads.js';
 import { SourceDayWriter, type SourceDayWriterOptions } from './source-day-writer.js';
 import { LEGACY_GENERATION, lineItem, manifestItem, sourceDayKey, teamDayItem } from './usage-items.js';
@@ -49,6 +52,7 @@ export interface DynamoStoreOptions extends SourceDayWriterOptions {
 export class DynamoStore implements Store {
   private readonly table: string;
   private readonly writer: SourceDayWriter;
+  private readonly rollups: PersonRollups;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -56,10 +60,32 @@ export class DynamoStore implements Store {
   ) {
     this.table = options.tableName;
     this.writer = new SourceDayWriter(doc, options.tableName, options);
+    this.rollups = new PersonRollups(doc, options.tableName);
   }
 
   writeSourceDays(source: string, days: readonly SourceDayWrite[]): Promise<ReplaceResult> {
     return this.writer.write(source, days);
+  }
+
+  replaceSourceDay(source: string, day: SourceDayStream): Promise<ReplaceResult> {
+    return this.writer.writeStream(source, day);
+  }
+
+  personMonthToDate(
+    team: string,
+    month: string,
+    asOf: IsoDay,
+    days: readonly PersonDay[],
+    manifests?: readonly SourceDayManifest[],
+  ): Promise<PersonCost[]> {
+    return this.rollups.monthToDate(
+      team,
+      month,
+      asOf,
+      days,
+      (source, date) => this.teamLines(source, date, team),
+      manifests,
+    );
   }
 
   private batchGetAll(keyList: ReadonlyArray<Record<string, string>>): Promise<Record<string, unknown>[]> {
@@ -244,6 +270,25 @@ export class DynamoStore implements Store {
     }
     return result;
   }
+
+  async putOrgSummary(summary: unknown): Promise<void> {
+    await this.putDoc(keys.orgPk(), keys.summarySk(), 'orgSummary', summary);
+  }
+
+  /**
+   * Read on every call; while the stored text is the one read last, the same parsed object is
+   * returned (not parsed again), so the slash command's check of it runs once per version.
+   */
+  async getOrgSummary(): Promise<unknown | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: keys.orgPk(), sk: keys.summarySk() } }),
+    );
+    if (!out.Item) return undefined;
+    const text = docItem.parse(out.Item).doc;
+    if (this.lastOrgSummary?.text !== text) this.lastOrgSummary = { text, doc: JSON.parse(text) };
+    return this.lastOrgSummary.doc;
+  }
+  private lastOrgSummary: { readonly text: string; readonly doc: unknown } | undefined;
 
   async putTeamRecord(team: string, kind: TeamRecordKind, id: string, record: unknown): Promise<void> {
     await this.putDoc(keys.teamPk(team), keys.teamRecordSk(kind, id), kind, record);

@@ -22,6 +22,18 @@ export const keys = {
   stateSk: (key: string) => key,
   sourcePk: (source: string) => `SOURCE#${source}`,
   sourceDaySk: (date: IsoDay) => `DAY#${date}`,
+  /**
+   * A team-day's per-person costs from one source under one generation (a digest, in chunks of people):
+   * `PEOPLE#{day}#{source}#{generation}#{chunk}` in the team's partition, outside the `DAY#` range.
+   */
+  peopleDaySk: (date: IsoDay, source: string, generation: string, chunk: number) =>
+    `PEOPLE#${date}#${source}#${generation}#${String(chunk).padStart(3, '0')}`,
+  peopleDayPrefix: (date: IsoDay, source: string, generation: string) =>
+    `PEOPLE#${date}#${source}#${generation}#`,
+  /** A team's per-person month-to-date rollup of one source: `PEOPLEMONTH#{YYYY-MM}#{source}`. */
+  peopleMonthSk: (month: string, source: string) => `PEOPLEMONTH#${month}#${source}`,
+  /** The pre-computed summary of every team `/burn all` reads: one item. */
+  orgPk: () => 'ORG',
   linesPk: (source: string, date: IsoDay, team: string) => `LINES#${source}#${date}#${team}`,
   lineSk: (generation: string, lineKey: string) => (generation ? `${generation}#${lineKey}` : lineKey),
 } as const;

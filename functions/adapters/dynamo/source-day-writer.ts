@@ -6,32 +6,44 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { mapBounded } from '../../core/bounded.js';
 import type { IsoDay } from '../../core/dates.js';
-import type { ReplaceResult, SourceDayWrite, TeamDaySourceTotal } from '../../core/ports.js';
-import { summarizeSourceDay } from '../../core/team-day.js';
+import type { Micros } from '../../core/money.js';
+import { PersonDayTally } from '../../core/person-costs.js';
+import type {
+  DayCoverage,
+  ReplaceResult,
+  SourceDayStream,
+  SourceDayWrite,
+  TeamDaySourceTotal,
+} from '../../core/ports.js';
+import { TeamDayTally } from '../../core/team-day.js';
 import { lineKey, type UsageRecord } from '../../core/usage.js';
 import { type BatchWriteOptions, batchWriteAll, type WriteRequest } from './batch-writer.js';
 import { keys } from './keys.js';
+import { PersonRollups, type RollupTarget } from './person-rollups.js';
 import { batchGetAll, queryAll } from './reads.js';
+import { SpillBuffer } from './spill-buffer.js';
 import {
-  contentHash,
+  ContentHasher,
   type GenerationRef,
   LEGACY_GENERATION,
   lineToItem,
   manifestItem,
+  peopleDayItems,
   type StoredManifest,
   teamDayToItem,
 } from './usage-items.js';
 
 /** A write boundary of a replacement, named for fault-injection tests. */
 export interface WritePoint {
-  readonly phase: 'pending' | 'rows' | 'commit' | 'cleanup' | 'finalize';
+  readonly phase: 'pending' | 'rows' | 'commit' | 'rollup' | 'cleanup' | 'finalize';
   readonly date?: IsoDay;
 }
 
 export interface SourceDayWriterOptions {
   readonly batch?: BatchWriteOptions;
-  /** Single-item manifest writes in flight at once. @default 8 */
+  /** Single-item writes (manifests, rollups) and partition sweeps in flight at once. @default 8 */
   readonly concurrency?: number;
   readonly newGeneration?: () => string;
   /**
@@ -39,6 +51,8 @@ export interface SourceDayWriterOptions {
    * boundary (an injectable failure point, not timing).
    */
   readonly beforeWrite?: (point: WritePoint) => void | Promise<void>;
+  /** Items of a streamed day held in memory before the rest go to a scratch file. @default 10,000 */
+  readonly spillAfter?: number;
 }
 
 /** Another run wrote the same source-day between this run's read and its write. */
@@ -50,32 +64,55 @@ export class ConcurrentIngestError extends Error {
 /** Sortable by time, unique per write: `G` + ms in base 36 + 6 random bytes. */
 export const newGeneration = () => `G${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
 
+/**
+ * BatchWriteItem requests of new rows in flight. bench:ingest's raw baseline on DynamoDB Local put
+ * 8–64 in flight within 1.5× of each other, the fastest varying from run to run (8 on a busy machine,
+ * 64 on a quieter one); not tuned further here.
+ */
+const ROW_BATCHES_IN_FLIGHT = 16;
+
+/** Line items sent per BatchWriteItem round when a day streams from its scratch file. */
+const STREAM_PAGE = 2_000;
+
+/** One day's rows, read once (validated, hashed and summed) before anything is written. */
+interface ReadDay {
+  readonly generation: string;
+  readonly hash: string;
+  readonly records: number;
+  readonly provisional: boolean;
+  readonly totals: readonly TeamDaySourceTotal[];
+  /** Per-person costs of each team whose lines name a person (core/person-costs.ts). */
+  readonly people: ReadonlyMap<string, ReadonlyMap<string, Micros>>;
+  /** The line items under `generation`. */
+  readonly lines: SpillBuffer;
+  /** Team-day totals and digests under `generation`. */
+  readonly summaries: readonly Record<string, unknown>[];
+}
+
 type DayPlan =
-  | {
-      kind: 'replace';
-      write: SourceDayWrite;
-      rows: readonly UsageRecord[];
-      totals: readonly TeamDaySourceTotal[];
-      generation: string;
-      hash: string;
-    }
-  | { kind: 'unchanged'; write: SourceDayWrite }
-  | { kind: 'coverage'; write: SourceDayWrite };
+  | { kind: 'replace'; date: IsoDay; coverage: DayCoverage; day: ReadDay }
+  | { kind: 'unchanged'; date: IsoDay; coverage: DayCoverage }
+  | { kind: 'coverage'; date: IsoDay; coverage: DayCoverage };
+type Replacing = Extract<DayPlan, { kind: 'replace' }>;
 
 /**
  * The replacement protocol for one source's days (docs/storage.md, "Crash-safe replacement"): the
  * manifest of a (source, day) is the single commit point. New rows go under a fresh generation that
  * readers ignore until the manifest names it, so at every crash point a reader sees the old rows or
  * the new ones, never both and never neither:
+ * 0. every row of the day is read, validated and hashed first (a streamed day into a scratch file),
+ *    so an unchanged day writes no rows and a bad page writes nothing;
  * 1. the manifest records the pending generation (so a crash leaves a trail to clean up);
- * 2. the new rows are written under it;
+ * 2. the new rows are written under it (lines, team-day totals, per-person digests);
  * 3. the manifest is switched to it (the commit), listing the old generation as garbage;
- * 4. the old rows are deleted; 5. the manifest forgets the garbage.
+ * 4. the per-person month rollups are brought to the new generation (person-rollups.ts);
+ * 5. the old rows are deleted; 6. the manifest forgets the garbage.
  * Every manifest write is conditional on the version read, so two runs cannot both commit a day.
  */
 export class SourceDayWriter {
   private readonly concurrency: number;
   private readonly generation: () => string;
+  private readonly rollups: PersonRollups;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -84,94 +121,200 @@ export class SourceDayWriter {
   ) {
     this.concurrency = options.concurrency ?? 8;
     this.generation = options.newGeneration ?? newGeneration;
+    this.rollups = new PersonRollups(
+      doc,
+      table,
+      (date) => options.beforeWrite?.({ phase: 'rollup', date }),
+      this.concurrency,
+    );
   }
 
+  /** Days given whole (rows in memory), written together. */
   async write(source: string, days: readonly SourceDayWrite[]): Promise<ReplaceResult> {
     const seen = new Set<IsoDay>();
     for (const d of days) {
       if (seen.has(d.date)) throw new Error(`day ${d.date} listed twice for ${source}`);
       seen.add(d.date);
+    }
+    const read = new Map<IsoDay, ReadDay>();
+    for (const d of days) {
       if (d.rows === 'keep') continue;
-      for (const r of d.rows) {
-        if (r.source !== source)
-          throw new Error(`record for source "${r.source}" passed to replace "${source}"`);
-        if (r.date !== d.date)
-          throw new Error(`record dated ${r.date} is outside the day ${d.date} being replaced`);
-      }
+      const rows = d.rows;
+      read.set(
+        d.date,
+        await this.readDay(
+          source,
+          d.date,
+          (async function* () {
+            yield rows;
+          })(),
+          d.coverage.attemptedAt,
+          d.detailExpiresAt,
+          new SpillBuffer(Number.POSITIVE_INFINITY),
+        ),
+      );
     }
     const stored = await this.readManifests(source, [...seen]);
-    const plans = days.map((write): DayPlan => {
-      if (write.rows === 'keep') return { kind: 'coverage', write };
-      checkUniqueLines(source, write.date, write.rows);
-      const hash = contentHash(write.rows);
-      const prev = stored.get(write.date);
-      if (prev && prev.manifest.generation !== null && prev.contentHash === hash && !prev.pending)
-        return { kind: 'unchanged', write };
-      return {
-        kind: 'replace',
-        write,
-        rows: write.rows,
-        totals: summarizeSourceDay(source, write.date, write.rows),
-        generation: this.generation(),
-        hash,
-      };
-    });
-    const versions = new Map<IsoDay, number>(days.map((d) => [d.date, stored.get(d.date)?.version ?? 0]));
+    return this.run(
+      source,
+      stored,
+      days.map((w) => this.plan(w.date, w.coverage, read.get(w.date), stored.get(w.date))),
+    );
+  }
+
+  /** One day whose rows arrive in pages (any order, any size): held in a scratch file, not in memory. */
+  async writeStream(source: string, day: SourceDayStream): Promise<ReplaceResult> {
+    const lines = new SpillBuffer(this.options.spillAfter ?? 10_000);
+    try {
+      const read = await this.readDay(
+        source,
+        day.date,
+        day.pages,
+        day.attemptedAt,
+        day.detailExpiresAt,
+        lines,
+      );
+      const stored = await this.readManifests(source, [day.date]);
+      const coverage = day.coverage({ provisional: read.provisional });
+      return await this.run(source, stored, [this.plan(day.date, coverage, read, stored.get(day.date))]);
+    } finally {
+      lines.close();
+    }
+  }
+
+  private plan(
+    date: IsoDay,
+    coverage: DayCoverage,
+    read: ReadDay | undefined,
+    prev: StoredManifest | undefined,
+  ): DayPlan {
+    if (!read) return { kind: 'coverage', date, coverage };
+    if (prev && prev.manifest.generation !== null && prev.contentHash === read.hash && !prev.pending)
+      return { kind: 'unchanged', date, coverage };
+    return { kind: 'replace', date, coverage, day: read };
+  }
+
+  /** Step 0: validates, hashes and sums a day's rows, holding their items in `lines`. */
+  private async readDay(
+    source: string,
+    date: IsoDay,
+    pages: AsyncIterable<readonly UsageRecord[]>,
+    fetchedAt: string,
+    expiresAt: number | undefined,
+    lines: SpillBuffer,
+  ): Promise<ReadDay> {
+    const generation = this.generation();
+    const hasher = new ContentHasher();
+    const unique = new Set<string>();
+    const teams = new Map<string, { total: TeamDayTally; people: PersonDayTally }>();
+    let records = 0;
+    let provisional = false;
+    for await (const page of pages) {
+      for (const r of page) {
+        if (r.source !== source)
+          throw new Error(`record for source "${r.source}" passed to replace "${source}"`);
+        if (r.date !== date)
+          throw new Error(`record dated ${r.date} is outside the day ${date} being replaced`);
+        const key = `${r.team}|${lineKey(r)}`;
+        if (unique.has(key)) throw new Error(`duplicate line ${lineKey(r)} for ${source} ${date} ${r.team}`);
+        unique.add(key);
+        hasher.add(r);
+        let team = teams.get(r.team);
+        if (!team) {
+          team = { total: new TeamDayTally(source, date, r.team), people: new PersonDayTally() };
+          teams.set(r.team, team);
+        }
+        team.total.add(r);
+        team.people.add(r);
+        records++;
+        if (r.provisional) provisional = true;
+        lines.push(lineToItem(r, generation, fetchedAt, expiresAt));
+      }
+    }
+    const names = [...teams.keys()].sort();
+    const totals = names.map((t) => (teams.get(t) as { total: TeamDayTally }).total.total());
+    const people = new Map<string, ReadonlyMap<string, Micros>>();
+    const summaries: Record<string, unknown>[] = totals.map((t) => teamDayToItem(t, generation));
+    for (const team of names) {
+      const tally = (teams.get(team) as { people: PersonDayTally }).people;
+      if (!tally.hasPeople) continue;
+      const costs = tally.nonZero();
+      people.set(team, costs);
+      summaries.push(...peopleDayItems({ source, date, team, generation, people: costs, expiresAt }));
+    }
+    return { generation, hash: hasher.digest(), records, provisional, totals, people, lines, summaries };
+  }
+
+  /** Steps 1–6 for every planned day. */
+  private async run(
+    source: string,
+    stored: ReadonlyMap<IsoDay, StoredManifest>,
+    plans: readonly DayPlan[],
+  ): Promise<ReplaceResult> {
+    const versions = new Map<IsoDay, number>(plans.map((p) => [p.date, stored.get(p.date)?.version ?? 0]));
+    const replacing = plans.filter((p): p is Replacing => p.kind === 'replace');
 
     // 1. Pending: the new generation is recorded before any of its rows exist.
-    const replacing = plans.filter((p): p is Extract<DayPlan, { kind: 'replace' }> => p.kind === 'replace');
     await this.forEach(replacing, async (p) => {
-      const prev = stored.get(p.write.date);
-      const teams = p.totals.map((t) => t.team);
+      const prev = stored.get(p.date);
       const item = {
-        ...(prev ? storedFields(prev) : emptyFields(source, p.write.date, p.write.coverage.attemptedAt)),
-        pending: { generation: p.generation, teams },
+        ...(prev ? storedFields(prev) : emptyFields(source, p.date, p.coverage.attemptedAt)),
+        pending: { generation: p.day.generation, teams: p.day.totals.map((t) => t.team) },
         ...listed(garbageOf(prev)),
       };
-      versions.set(p.write.date, await this.putManifest(item, versions.get(p.write.date) ?? 0, 'pending'));
+      versions.set(p.date, await this.putManifest(item, versions.get(p.date) ?? 0, 'pending'));
     });
 
-    // 2. Rows under the new generation: invisible to readers until the commit.
-    const rows: WriteRequest[] = [];
+    // 2. Rows under the new generation: invisible to readers until the commit. Days held in memory
+    // go out together; a day in a scratch file streams from it.
+    const together: WriteRequest[] = [];
     for (const p of replacing) {
-      for (const line of p.rows)
-        rows.push({ PutRequest: { Item: lineToItem(line, p.generation, p.write.coverage.attemptedAt) } });
-      for (const total of p.totals) rows.push({ PutRequest: { Item: teamDayToItem(total, p.generation) } });
+      for (const Item of p.day.summaries) together.push({ PutRequest: { Item } });
+      if (p.day.lines.inMemory)
+        for (const Item of p.day.lines.held()) together.push({ PutRequest: { Item } });
     }
-    await batchWriteAll(this.doc, this.table, rows, {
+    const batch = {
+      concurrency: ROW_BATCHES_IN_FLIGHT,
       ...this.options.batch,
       beforeSend: () => this.options.beforeWrite?.({ phase: 'rows' }),
-    });
+    };
+    let written = await batchWriteAll(this.doc, this.table, together, batch);
+    for (const p of replacing) {
+      if (p.day.lines.inMemory) continue;
+      for await (const page of p.day.lines.pages(STREAM_PAGE))
+        written += await batchWriteAll(
+          this.doc,
+          this.table,
+          page.map((Item) => ({ PutRequest: { Item } })),
+          batch,
+        );
+    }
 
     // 3. Commit: one conditional write per day makes the new generation current.
     const garbage = new Map<IsoDay, GenerationRef[]>();
     await this.forEach(plans, async (p) => {
-      const prev = stored.get(p.write.date);
-      const coverage = p.write.coverage;
+      const prev = stored.get(p.date);
+      const coverage = p.coverage;
+      const old = garbageOf(prev);
       let item: Record<string, unknown>;
       if (p.kind === 'replace') {
-        const totals = p.totals;
-        const old = garbageOf(prev);
         if (prev && prev.manifest.generation !== null)
           old.push({ generation: prev.manifest.generation, teams: [...prev.manifest.teams] });
-        garbage.set(p.write.date, old);
         item = {
           source,
-          date: p.write.date,
-          generation: p.generation,
-          teams: totals.map((t) => t.team),
-          records: p.rows.length,
-          costMicros: totals.reduce((s, t) => s + t.costMicros, 0n),
-          provisional: p.rows.some((r) => r.provisional),
+          date: p.date,
+          generation: p.day.generation,
+          teams: p.day.totals.map((t) => t.team),
+          records: p.day.records,
+          costMicros: p.day.totals.reduce((s, t) => s + t.costMicros, 0n),
+          provisional: p.day.provisional,
           fetchedAt: coverage.attemptedAt,
-          contentHash: p.hash,
+          contentHash: p.day.hash,
           ...coverage,
           ...listed(old),
         };
       } else {
-        const base = prev ? storedFields(prev) : emptyFields(source, p.write.date, coverage.attemptedAt);
-        const old = garbageOf(prev);
-        garbage.set(p.write.date, old);
+        const base = prev ? storedFields(prev) : emptyFields(source, p.date, coverage.attemptedAt);
         item = {
           ...base,
           ...(p.kind === 'unchanged' ? { fetchedAt: coverage.attemptedAt } : {}),
@@ -183,20 +326,55 @@ export class SourceDayWriter {
           ...listed(old),
         };
       }
-      versions.set(p.write.date, await this.putManifest(item, versions.get(p.write.date) ?? 0, 'commit'));
+      garbage.set(p.date, old);
+      versions.set(p.date, await this.putManifest(item, versions.get(p.date) ?? 0, 'commit'));
     });
 
-    // 4. Cleanup: rows of replaced or abandoned generations. 5. The manifest forgets them.
-    const deletes: WriteRequest[] = [];
+    // 4. Rollups follow the commit, while the replaced generations' digests can still be read.
+    const targets: RollupTarget[] = [];
+    for (const p of plans) {
+      const prev = stored.get(p.date);
+      const old = garbage.get(p.date) ?? [];
+      const teams = new Set(old.flatMap((g) => g.teams));
+      const sweepable = new Set(old.map((g) => g.generation));
+      if (p.kind === 'replace') {
+        for (const t of p.day.totals) teams.add(t.team);
+        targets.push({
+          date: p.date,
+          generation: p.day.generation,
+          teams: [...teams],
+          sweepable,
+          people: p.day.people,
+        });
+      } else if (old.length > 0) {
+        // An earlier run died after its commit: finish its rollups before its leftovers go.
+        for (const t of prev?.manifest.teams ?? []) teams.add(t);
+        targets.push({
+          date: p.date,
+          generation: prev?.manifest.generation ?? null,
+          teams: [...teams],
+          sweepable,
+        });
+      }
+    }
+    if (targets.length) await this.rollups.reconcile(source, targets);
+
+    // 5. Cleanup: rows of replaced or abandoned generations. 6. The manifest forgets them.
     const sweeps = [...garbage].flatMap(([date, refs]) =>
       refs.flatMap((ref) => ref.teams.map((team) => ({ date, generation: ref.generation, team }))),
     );
-    await this.forEach(sweeps, async (x) => {
-      deletes.push(...(await this.rowsOf(source, x.date, x.generation, x.team)));
-    });
-    await batchWriteAll(this.doc, this.table, deletes, {
+    let deleted = 0;
+    const cleanup = {
       ...this.options.batch,
       beforeSend: () => this.options.beforeWrite?.({ phase: 'cleanup' }),
+    };
+    await this.forEach(sweeps, async (x) => {
+      deleted += await batchWriteAll(
+        this.doc,
+        this.table,
+        await this.rowsOf(source, x.date, x.generation, x.team),
+        cleanup,
+      );
     });
     await this.forEach(
       [...garbage].filter(([, refs]) => refs.length > 0),
@@ -221,11 +399,10 @@ export class SourceDayWriter {
         }
       },
     );
-    const written = rows.length;
     return {
-      days: days.length,
+      days: plans.length,
       written,
-      deleted: deletes.length,
+      deleted,
       unchanged: plans.filter((p) => p.kind === 'unchanged').length,
     };
   }
@@ -237,9 +414,19 @@ export class SourceDayWriter {
     generation: string,
     team: string,
   ): Promise<WriteRequest[]> {
+    const teamPk = keys.teamPk(team);
     const out: WriteRequest[] = [
-      { DeleteRequest: { Key: { pk: keys.teamPk(team), sk: keys.teamDaySk(date, source, generation) } } },
+      { DeleteRequest: { Key: { pk: teamPk, sk: keys.teamDaySk(date, source, generation) } } },
     ];
+    const skOf = (i: Record<string, unknown>) => z.object({ sk: z.string() }).parse(i).sk;
+    if (generation !== LEGACY_GENERATION) {
+      const digests = await this.queryAll({
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+        ExpressionAttributeValues: { ':pk': teamPk, ':p': keys.peopleDayPrefix(date, source, generation) },
+        ProjectionExpression: 'sk',
+      });
+      for (const i of digests) out.push({ DeleteRequest: { Key: { pk: teamPk, sk: skOf(i) } } });
+    }
     const pk = keys.linesPk(source, date, team);
     const items = await this.queryAll(
       generation === LEGACY_GENERATION
@@ -255,8 +442,7 @@ export class SourceDayWriter {
             ProjectionExpression: 'sk',
           },
     );
-    for (const i of items)
-      out.push({ DeleteRequest: { Key: { pk, sk: z.object({ sk: z.string() }).parse(i).sk } } });
+    for (const i of items) out.push({ DeleteRequest: { Key: { pk, sk: skOf(i) } } });
     return out;
   }
 
@@ -315,27 +501,9 @@ export class SourceDayWriter {
     return queryAll(this.doc, this.table, { ...input, ConsistentRead: true });
   }
 
-  /** Runs `fn` over `items`, `concurrency` at a time; stops taking new items after a failure and
-   * settles everything in flight before throwing, so nothing is written after this returns. */
+  /** `concurrency` at a time; settles everything in flight before throwing (nothing written after). */
   private async forEach<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
-    let next = 0;
-    let failed = false;
-    const worker = async () => {
-      while (next < items.length && !failed) {
-        const item = items[next++] as T;
-        try {
-          await fn(item);
-        } catch (err) {
-          failed = true;
-          throw err;
-        }
-      }
-    };
-    const results = await Promise.allSettled(
-      Array.from({ length: Math.min(this.concurrency, items.length) }, worker),
-    );
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) throw failure.reason;
+    if (items.length) await mapBounded(items, this.concurrency, fn);
   }
 }
 
@@ -384,13 +552,4 @@ function emptyFields(source: string, date: IsoDay, at: string): Record<string, u
 function garbageOf(s: StoredManifest | undefined): GenerationRef[] {
   if (!s) return [];
   return [...s.garbage, ...(s.pending ? [s.pending] : [])];
-}
-
-function checkUniqueLines(source: string, date: IsoDay, rows: readonly UsageRecord[]): void {
-  const seen = new Set<string>();
-  for (const r of rows) {
-    const k = `${r.team}|${lineKey(r)}`;
-    if (seen.has(k)) throw new Error(`duplicate line ${lineKey(r)} for ${source} ${date} ${r.team}`);
-    seen.add(k);
-  }
 }

@@ -3,10 +3,17 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 
-/** Creates the burnwatch table when missing (local runs; the CDK stack creates it in AWS). */
+/** The table's TTL attribute (epoch seconds): per-person detail past its retention (docs/storage.md). */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+/**
+ * Creates the burnwatch table when missing, with TTL on `expiresAt` (local runs; the CDK stack creates
+ * it in AWS with the same TimeToLiveSpecification).
+ */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'exists'> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
@@ -29,5 +36,11 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     }),
   );
   await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+    }),
+  );
   return 'created';
 }

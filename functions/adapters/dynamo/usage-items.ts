@@ -8,7 +8,7 @@ import {
   type TeamDaySourceTotal,
   VENDOR_ANSWERS,
 } from '../../core/ports.js';
-import { CHARGE_KINDS, isBillable, lineKey, type UsageRecord } from '../../core/usage.js';
+import { CHARGE_KINDS, isBillable, lineKey, personOf, type UsageRecord } from '../../core/usage.js';
 import { VENDOR_ID_PATTERN } from '../../core/vendors.js';
 import { keys } from './keys.js';
 
@@ -150,12 +150,18 @@ export function teamDayToItem(t: TeamDaySourceTotal, generation: string): Record
   };
 }
 
+/**
+ * A line as stored. `expiresAt` (epoch seconds, the table's TTL attribute) is set on lines about a
+ * person (`personOf`: per-user detail) when the write carries a retention; other lines, team-day
+ * totals and rollups never expire.
+ */
 export function lineToItem(
   line: UsageRecord,
   generation: string,
   fetchedAt: string,
+  expiresAt?: number,
 ): Record<string, unknown> {
-  return {
+  const item: Record<string, unknown> = {
     pk: keys.linesPk(line.source, line.date, line.team),
     sk: keys.lineSk(generation, lineKey(line)),
     type: 'line',
@@ -179,39 +185,113 @@ export function lineToItem(
     billable: isBillable(line),
     fetchedAt,
   };
+  if (expiresAt !== undefined && personOf(line) !== undefined) item.expiresAt = expiresAt;
+  return item;
 }
 
-/**
- * A digest of a day's rows, independent of their order: equal digests mean a re-pull returned
- * exactly what is stored (the usual case for the trailing window), so no row needs writing.
- */
-export function contentHash(rows: readonly UsageRecord[]): string {
-  const canonical = rows
-    .map((r) =>
-      JSON.stringify(
-        [
-          r.team,
-          lineKey(r),
-          r.vendor,
-          r.model ?? null,
-          r.modelId ?? null,
-          r.modelFamily ?? null,
-          r.modelTier ?? null,
-          r.costMicros,
-          r.tokens ?? null,
-          r.quantity ?? null,
-          r.outcomes ?? null,
-          r.provisional,
-          isBillable(r),
-        ],
-        (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
-      ),
-    )
-    .sort();
-  const hash = createHash('sha256');
-  for (const line of canonical) hash.update(line).update('\n');
-  return hash.digest('base64url');
+/** What the content hash covers of a line: everything stored about it except when it was fetched. */
+function canonicalLine(r: UsageRecord): string {
+  return JSON.stringify(
+    [
+      r.team,
+      lineKey(r),
+      r.vendor,
+      r.model ?? null,
+      r.modelId ?? null,
+      r.modelFamily ?? null,
+      r.modelTier ?? null,
+      r.costMicros,
+      r.tokens ?? null,
+      r.quantity ?? null,
+      r.outcomes ?? null,
+      r.provisional,
+      isBillable(r),
+    ],
+    (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
+  );
 }
+
+const HASH_MODULUS = 1n << 256n;
+/** Marks hashes of this scheme: a manifest hashed the old way (sorted lines) never matches, so such a day is rewritten once. */
+const HASH_SCHEME = 'v2:';
+
+/**
+ * A digest of a day's rows, independent of their order and fed one line at a time (so a streamed
+ * day needs no sort): the sum of each line's SHA-256 modulo 2^256. Equal digests mean a re-pull
+ * returned exactly what is stored (the usual case for the trailing window), so no row needs writing.
+ */
+export class ContentHasher {
+  private sum = 0n;
+  private count = 0;
+
+  add(r: UsageRecord): void {
+    const digest = createHash('sha256').update(canonicalLine(r)).digest('hex');
+    this.sum = (this.sum + BigInt(`0x${digest}`)) % HASH_MODULUS;
+    this.count++;
+  }
+
+  digest(): string {
+    return `${HASH_SCHEME}${this.count}:${this.sum.toString(36)}`;
+  }
+}
+
+/** The content hash of a day's rows, in any order. */
+export function contentHash(rows: readonly UsageRecord[]): string {
+  const hasher = new ContentHasher();
+  for (const r of rows) hasher.add(r);
+  return hasher.digest();
+}
+
+/** People per digest item: about 80 KB each, far under DynamoDB's 400 KB item limit. */
+export const PEOPLE_PER_DIGEST = 2000;
+
+/**
+ * A team-day's per-person costs under one generation (core/person-costs.ts), in chunks: written with
+ * the day's rows, invisible until the manifest names the generation, deleted with it. It exists
+ * whenever the team-day has lines naming a person (`people` may then be empty: all at zero cost).
+ */
+export function peopleDayItems(opts: {
+  source: string;
+  date: IsoDay;
+  team: string;
+  generation: string;
+  people: ReadonlyMap<string, bigint>;
+  expiresAt?: number;
+}): Record<string, unknown>[] {
+  const entries = [...opts.people];
+  const chunks = Math.max(1, Math.ceil(entries.length / PEOPLE_PER_DIGEST));
+  return Array.from({ length: chunks }, (_, k) => ({
+    pk: keys.teamPk(opts.team),
+    sk: keys.peopleDaySk(opts.date, opts.source, opts.generation, k),
+    type: 'peopleDay',
+    team: opts.team,
+    date: opts.date,
+    source: opts.source,
+    generation: opts.generation,
+    people: Object.fromEntries(entries.slice(k * PEOPLE_PER_DIGEST, (k + 1) * PEOPLE_PER_DIGEST)),
+    ...(opts.expiresAt !== undefined ? { expiresAt: opts.expiresAt } : {}),
+  }));
+}
+
+export const peopleDayItem = z.object({
+  sk: z.string(),
+  generation: z.string(),
+  people: z.record(z.string(), micros),
+});
+
+/**
+ * A team's per-person month to date from one source: the sum of the digests of the generations listed
+ * in `applied` (day → generation). Readers trust it only where `applied` names exactly the generation
+ * each day's manifest names for every day with people; anything else reads the digests. `overflow`:
+ * too many people for one item, so only the digests are kept.
+ */
+export const peopleMonthItem = z.object({
+  applied: z.record(z.string(), z.string()).default({}),
+  people: z.record(z.string(), micros).default({}),
+  overflow: z.boolean().default(false),
+  version: count.default(0),
+});
+export type PeopleMonth = z.infer<typeof peopleMonthItem>;
 
 /** Key of a (source, day) pair in maps of current generations. */
 export const sourceDayKey = (source: string, date: IsoDay) => `${source}|${date}`;

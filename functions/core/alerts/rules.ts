@@ -4,6 +4,7 @@ import type { AlertSettings } from '../config/schema.js';
 import { addDays, diffDays, eachDay, type IsoDay, monthOf } from '../dates.js';
 import { canonicalModelId } from '../models.js';
 import { type Micros, microsToUsd } from '../money.js';
+import { capRows, type MonthToDateReader, personCostsFromLines } from '../person-costs.js';
 import type { TeamDaySourceTotal } from '../ports.js';
 import type { CoverageOfSource } from '../team-reports.js';
 import type { UsageRecord } from '../usage.js';
@@ -205,6 +206,11 @@ export interface TeamRuleInput {
   readonly asOf: IsoDay;
   readonly settings: AlertSettings;
   readonly linesOf: LinesOf;
+  /**
+   * Each person's cost over team-day rows (issue 14: the store's per-team month rollups, one read per
+   * team). Absent: summed from `linesOf`, the same answer read the slow way.
+   */
+  readonly monthToDate?: MonthToDateReader;
 }
 
 /**
@@ -266,8 +272,8 @@ export async function evaluateSpike(opts: TeamRuleInput): Promise<AlertCondition
 
 /**
  * Per-engineer monthly cap: sums each person's cost (lines with a userEmail identity, as Cursor and
- * Claude Code report) over the calendar month of `asOf`. Only days and sources that had active users
- * are read. Re-alerts when more people go over.
+ * Claude Code report; core/person-costs.ts) over the calendar month of `asOf`. Only days and sources
+ * that had active users count. Re-alerts when more people go over.
  */
 export async function evaluateEngineerCap(opts: TeamRuleInput): Promise<AlertCondition | undefined> {
   const cap = opts.settings.perEngineerMonthlyCapUsd;
@@ -275,21 +281,19 @@ export async function evaluateEngineerCap(opts: TeamRuleInput): Promise<AlertCon
   const month = monthOf(opts.asOf);
   // A new month starts a new count: the key carries the month so last month's state does not mask it.
   const base = { team: opts.team, rule: 'engineer-cap' as const, key: ruleKey('engineer-cap', month) };
+  const rows = capRows(opts.totals, opts.asOf);
+  // Every row here has lines naming a person, all of its source's vendor.
+  const vendors = new Set<string>(rows.map((r) => r.vendor));
   const perPerson = new Map<string, Micros>();
   const personVendors = new Map<string, Set<string>>();
-  const vendors = new Set<string>();
-  const rows = opts.totals.filter(
-    (t) => monthOf(t.date) === month && t.date <= opts.asOf && t.activeUsers > 0,
-  );
-  for (const row of rows) {
-    for (const line of await opts.linesOf(row.source, row.date)) {
-      const user = line.identities.userEmail;
-      if (!user) continue;
-      perPerson.set(user, (perPerson.get(user) ?? 0n) + line.costMicros);
-      vendors.add(line.vendor);
-      if (line.costMicros > 0n)
-        personVendors.set(user, (personVendors.get(user) ?? new Set()).add(line.vendor));
-    }
+  const vendorOfSource = new Map(rows.map((r) => [r.source, r.vendor]));
+  const read = opts.monthToDate ?? personCostsFromLines(opts.linesOf);
+  for (const c of rows.length ? await read(rows) : []) {
+    perPerson.set(c.user, (perPerson.get(c.user) ?? 0n) + c.micros);
+    // The vendors a cap could be set at for this person (issue 19): those they spent with this month.
+    const vendor = vendorOfSource.get(c.source);
+    if (vendor && c.micros > 0n)
+      personVendors.set(c.user, (personVendors.get(c.user) ?? new Set()).add(vendor));
   }
   const people = [...perPerson]
     .map(([user, m]) => ({

@@ -3,11 +3,12 @@ import { movesLine, suggestMovesFor } from '../budget-moves.js';
 import { burnupChartInput } from '../chart/burnup-data.js';
 import { renderBurnupSvg } from '../chart/burnup-svg.js';
 import { alertSettingsFor, type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
-import { dayOfWeek, diffDays, type IsoDay } from '../dates.js';
+import { dayOfWeek, diffDays, type IsoDay, monthOf } from '../dates.js';
 import { fiscalYearOf } from '../fiscal-calendar.js';
 import { recordProposal } from '../limits/apply.js';
 import { type LimitProposal, proposeLimitsForTeam } from '../limits/proposal.js';
 import { evaluateCostPerPr } from '../outcomes/outcome-alert.js';
+import type { PersonDay } from '../person-costs.js';
 import { type Clock, ConditionalWriteConflictError, type Store } from '../ports.js';
 import type { PublishedReport } from '../report/report-publisher.js';
 import type { CoverageOfSource, TeamBurn } from '../team-reports.js';
@@ -190,6 +191,10 @@ class AlertRun {
         asOf: this.asOf,
         settings,
         linesOf,
+        // Issue 14: the cap reads each team's per-person month rollup (read with the team's days),
+        // not every line of the month.
+        monthToDate: async (days: readonly PersonDay[]) =>
+          burn.people ?? store.personMonthToDate(team, monthOf(this.asOf), this.asOf, days),
       };
       conditions.push(await evaluateSpike(common));
       const cap = await evaluateEngineerCap(common);

@@ -78,6 +78,11 @@ const sourceBase = {
   trailingDays: z.number().int().min(1).max(92).optional(),
   attribution: z.array(attributionRuleSchema).default([]),
   enabled: z.boolean().default(true),
+  /**
+   * Date chunks of this source ingested at once when ingest fans out on Step Functions (its vendor's
+   * rate limit); default per vendor (functions/core/ingest/fan-out.ts).
+   */
+  maxConcurrentChunks: z.number().int().min(1).max(40).optional(),
 };
 
 // ── Outcomes (issue 17): sources that count what the spend bought, never spend ──────────────────
@@ -431,6 +436,30 @@ export const configSchema = z
      * applies through the vendors' admin APIs once someone allowed approves in Slack or the CLI.
      */
     limits: limitsSchema,
+    /** How long per-person detail is kept (issue 14). */
+    retention: z
+      .object({
+        /**
+         * Months a line naming a person (and its per-person digest) is kept after its day, then
+         * DynamoDB's TTL deletes it; team-day totals and per-person month rollups stay.
+         */
+        personDetailMonths: z.number().int().min(1).max(120).default(13),
+      })
+      .strict()
+      .default({ personDetailMonths: 13 }),
+    /** How ingest runs at scale (issue 14; docs/deploy.md "Scale"). */
+    ingest: z
+      .object({
+        /** Days per chunk when ingest fans out on Step Functions (backfills, a big org's daily run). */
+        chunkDays: z.number().int().min(1).max(31).default(7),
+        /**
+         * The daily ingest runs on the state machine too once the teams' headcounts add up to more
+         * than this; below it, each source's Lambda runs on its own schedule.
+         */
+        fanOutAboveHeadcount: z.number().int().min(0).default(20_000),
+      })
+      .strict()
+      .default({ chunkDays: 7, fanOutAboveHeadcount: 20_000 }),
     privacy: z
       .object({
         /** Who may see per-person figures (e.g. one engineer's spend). Finance does not by default. */

@@ -1,5 +1,5 @@
 import { addDays, eachDay, type IsoDay, maxDay, utcDayOf } from '../dates.js';
-import type { DayStatus, SourceDayManifest, SourceDayWrite } from '../ports.js';
+import type { DayCoverage, DayStatus, SourceDayManifest, SourceDayWrite } from '../ports.js';
 import type { UsageRecord } from '../usage.js';
 import type { DayRange } from './connector.js';
 
@@ -56,11 +56,10 @@ export function dayWrite(
       return {
         date,
         rows: answer.records,
-        coverage: {
-          status: answer.records.some((r) => r.provisional) ? 'provisional' : 'complete',
-          answer: 'rows',
-          attemptedAt: at,
-        },
+        coverage: rowsCoverage(
+          answer.records.some((r) => r.provisional),
+          at,
+        ),
       };
     case 'zero':
       return { date, rows: [], coverage: { status: 'complete', answer: 'zero', attemptedAt: at } };
@@ -97,6 +96,14 @@ export function dayWrite(
             },
       };
   }
+}
+
+/**
+ * The coverage of a day the vendor answered with lines: `provisional` while any of them may still be
+ * revised. A streamed day learns that only once its last page is read, so this is the rule alone.
+ */
+export function rowsCoverage(provisional: boolean, at: string): DayCoverage {
+  return { status: provisional ? 'provisional' : 'complete', answer: 'rows', attemptedAt: at };
 }
 
 /** The write for one day of a fetch that failed: stored rows are kept; a day without them is `failed`. */

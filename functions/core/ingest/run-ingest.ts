@@ -1,9 +1,16 @@
-import { attributeLines, createAttributor } from '../attribution.js';
+import {
+  type AttributionSummary,
+  type Attributor,
+  attributeLines,
+  createAttributor,
+} from '../attribution.js';
 import type { BurnwatchConfig } from '../config/schema.js';
 import { addDays, eachDay, type IsoDay, utcDayOf } from '../dates.js';
 import { fiscalYearOf } from '../fiscal-calendar.js';
 import { formatUsd, type Micros, microsToCentsNumber } from '../money.js';
 import { type Clock, type SourceDayManifest, systemClock, type UsageStore } from '../ports.js';
+import { detailExpiresAt } from '../retention.js';
+import type { UsageRecord } from '../usage.js';
 import { type Connector, type DayRange, SourceOutOfTimeError } from './connector.js';
 import {
   chunkRuns,
@@ -11,11 +18,13 @@ import {
   dayWrite,
   dueDays,
   failedDayWrite,
+  rowsCoverage,
   type SourceCoverage,
   summarizeCoverage,
 } from './coverage.js';
 import { withCanonicalModels } from './model-vocabulary.js';
-import { negativeTeamDays } from './negative-days.js';
+import { type NegativeDay, NegativeDayTally, negativeTeamDays } from './negative-days.js';
+import { type DayOfUsage, daysOf } from './usage-batches.js';
 
 /** What one source's run did. */
 export interface IngestOutcome {
@@ -61,8 +70,16 @@ export interface RunIngestOptions {
   readonly range?: DayRange;
   /** The one clock: the run's UTC day, the deadline, and every attempt's timestamp. */
   readonly clock?: Clock;
-  /** Days fetched and written at a time: a month keeps memory flat on a year's backfill. */
+  /**
+   * Days fetched at a time: a month keeps memory flat on a year's backfill (a streaming connector
+   * writes each day as it completes whatever the chunk).
+   */
   readonly chunkDays?: number;
+  /**
+   * Resuming a chunk (the state machine's retry of it, issue 14): days of `range` already delivered
+   * by an attempt at or after this instant (ISO), and left finished, are not fetched again.
+   */
+  readonly resumeSince?: string;
   readonly onProgress?: (source: string, daysDone: number, daysTotal: number) => void;
   /**
    * How long the run has left, in ms (a Lambda's remaining time less a margin): a duration from the
@@ -115,53 +132,49 @@ async function ingestSource(
   const before = await opts.store.sourceDays(sourceId, range.from, range.to);
   const stored = new Map<IsoDay, SourceDayManifest>(before.map((m) => [m.date, m]));
   const due = opts.range
-    ? eachDay(range.from, range.to)
+    ? eachDay(range.from, range.to).filter((d) => !resumed(stored.get(d), opts.resumeSince))
     : dueDays({ manifests: before, window: range, trailingDays: source?.trailingDays ?? 7, today });
   const holesBefore = summarizeCoverage(sourceId, before, range).undelivered;
+  const run: SourceRun = {
+    store: opts.store,
+    sourceId,
+    attribute,
+    stored,
+    clock,
+    retentionMonths: opts.config.retention.personDetailMonths,
+  };
   let done = 0;
-  let records = 0;
-  let total: Micros = 0n;
-  let unallocated: Micros = 0n;
-  const provisional = new Set<IsoDay>();
-  const unmatched = new Map<string, Micros>();
+  const tally = new IngestTally();
   let error: string | undefined;
-  const unknownModels = new Set<string>();
-  const notes: string[] = [];
   opts.onProgress?.(sourceId, 0, due.length);
   for (const chunk of chunkRuns(due, opts.chunkDays ?? 31)) {
     const days = eachDay(chunk.from, chunk.to);
+    let failedFrom = chunk.from;
     try {
       if (signal?.aborted) throw new SourceOutOfTimeError(sourceId);
-      const fetched = await connector.fetchUsage(chunk, signal);
-      const named = withCanonicalModels(fetched.lines);
-      const { records: attributed, summary } = attributeLines(sourceId, named.lines, attribute);
-      const answers = dayAnswers(days, attributed, fetched.answeredDays);
-      const at = clock.now().toISOString();
-      await opts.store.writeSourceDays(
-        sourceId,
-        days.map((day) => {
-          const answer = answers.get(day);
-          if (!answer) throw new Error(`no answer classified for ${day}`);
-          return dayWrite(stored.get(day), day, answer, at);
-        }),
-      );
-      records += summary.records;
-      total += summary.totalMicros;
-      unallocated += summary.unallocatedMicros;
-      for (const r of attributed) if (r.provisional) provisional.add(r.date);
-      for (const [who, m] of summary.unmatched) unmatched.set(who, (unmatched.get(who) ?? 0n) + m);
-      for (const name of named.unknown) unknownModels.add(name);
-      notes.push(...(fetched.notes ?? []));
-      for (const d of negativeTeamDays(attributed))
-        notes.push(
-          `${d.date}: ${d.team}'s day is ${formatUsd(d.micros, { cents: true })} (credits or refunds exceed its usage); stored as negative`,
-        );
-      done += days.length;
+      if (connector.streamUsage) {
+        for await (const day of daysOf(connector.streamUsage(chunk, signal), days, sourceId)) {
+          failedFrom = day.date;
+          tally.merge(await streamDay(run, day));
+          done++;
+          opts.onProgress?.(sourceId, done, due.length);
+        }
+      } else {
+        tally.merge(await fetchChunk(run, connector, chunk, days, signal));
+        done += days.length;
+      }
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
       // Out of time before the vendor was asked: the days are simply still due.
       if (!(err instanceof SourceOutOfTimeError))
-        error = await recordFailure(opts.store, sourceId, chunk, stored, error, clock);
+        error = await recordFailure(
+          opts.store,
+          sourceId,
+          { from: failedFrom, to: chunk.to },
+          stored,
+          error,
+          clock,
+        );
       break;
     } finally {
       opts.onProgress?.(sourceId, done, due.length);
@@ -177,21 +190,153 @@ async function ingestSource(
     range,
     daysDue: due.length,
     days: done,
-    records,
-    usd: microsToCentsNumber(total),
-    unallocatedUsd: microsToCentsNumber(unallocated),
-    unallocatedShare: total > 0n ? Number((unallocated * 10_000n) / total) / 10_000 : 0,
-    topUnmatched: [...unmatched]
+    records: tally.records,
+    usd: microsToCentsNumber(tally.total),
+    unallocatedUsd: microsToCentsNumber(tally.unallocated),
+    unallocatedShare: tally.total > 0n ? Number((tally.unallocated * 10_000n) / tally.total) / 10_000 : 0,
+    topUnmatched: [...tally.unmatched]
       .sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : 0))
       .slice(0, 5)
       .map(([identity, m]) => ({ identity, usd: microsToCentsNumber(m) })),
-    provisionalDays: provisional.size,
+    provisionalDays: tally.provisional.size,
     healedDays: [...holesBefore].filter((d) => !coverage.undelivered.has(d)).length,
     coverage,
-    ...(unknownModels.size ? { unknownModels: [...unknownModels].sort() } : {}),
-    ...(notes.length ? { notes: [...new Set(notes)] } : {}),
+    ...(tally.unknownModels.size ? { unknownModels: [...tally.unknownModels].sort() } : {}),
+    ...(tally.notes.length ? { notes: [...new Set(tally.notes)] } : {}),
     ...(error ? { error } : {}),
   };
+}
+
+/** A day an attempt since `since` asked and recorded without error, left finished: a resumed chunk skips it. */
+function resumed(m: SourceDayManifest | undefined, since: string | undefined): boolean {
+  return (
+    since !== undefined && m !== undefined && !m.unfinished && m.attemptedAt >= since && m.error === undefined
+  );
+}
+
+/** What one source's run shares with its chunks and days. */
+interface SourceRun {
+  readonly store: UsageStore;
+  readonly sourceId: string;
+  readonly attribute: Attributor;
+  /** Manifests as the run found them. */
+  readonly stored: ReadonlyMap<IsoDay, SourceDayManifest>;
+  readonly clock: Clock;
+  readonly retentionMonths: number;
+}
+
+/** What a run counted: records, money, unallocated identities, models, notes. */
+class IngestTally {
+  records = 0;
+  total: Micros = 0n;
+  unallocated: Micros = 0n;
+  readonly unmatched = new Map<string, Micros>();
+  readonly provisional = new Set<IsoDay>();
+  readonly unknownModels = new Set<string>();
+  readonly notes: string[] = [];
+
+  add(records: readonly UsageRecord[], summary: AttributionSummary, unknown: readonly string[]): void {
+    this.records += summary.records;
+    this.total += summary.totalMicros;
+    this.unallocated += summary.unallocatedMicros;
+    for (const r of records) if (r.provisional) this.provisional.add(r.date);
+    for (const [who, m] of summary.unmatched) this.unmatched.set(who, (this.unmatched.get(who) ?? 0n) + m);
+    for (const name of unknown) this.unknownModels.add(name);
+  }
+
+  noteNegative(days: readonly NegativeDay[]): void {
+    for (const d of days)
+      this.notes.push(
+        `${d.date}: ${d.team}'s day is ${formatUsd(d.micros, { cents: true })} (credits or refunds exceed its usage); stored as negative`,
+      );
+  }
+
+  merge(other: IngestTally): void {
+    this.records += other.records;
+    this.total += other.total;
+    this.unallocated += other.unallocated;
+    for (const [who, m] of other.unmatched) this.unmatched.set(who, (this.unmatched.get(who) ?? 0n) + m);
+    for (const d of other.provisional) this.provisional.add(d);
+    for (const n of other.unknownModels) this.unknownModels.add(n);
+    this.notes.push(...other.notes);
+  }
+}
+
+/**
+ * A fetched chunk: every page fetched and validated before anything is written, then each day
+ * written as `coverage.ts` decides (replaced, kept as suspect, or recorded as not delivered).
+ */
+async function fetchChunk(
+  run: SourceRun,
+  connector: Connector,
+  chunk: DayRange,
+  days: readonly IsoDay[],
+  signal: AbortSignal | undefined,
+): Promise<IngestTally> {
+  const tally = new IngestTally();
+  const fetched = await connector.fetchUsage(chunk, signal);
+  const named = withCanonicalModels(fetched.lines);
+  const { records: attributed, summary } = attributeLines(run.sourceId, named.lines, run.attribute);
+  const answers = dayAnswers(days, attributed, fetched.answeredDays);
+  const at = run.clock.now().toISOString();
+  await run.store.writeSourceDays(
+    run.sourceId,
+    days.map((day) => {
+      const answer = answers.get(day);
+      if (!answer) throw new Error(`no answer classified for ${day}`);
+      return {
+        ...dayWrite(run.stored.get(day), day, answer, at),
+        detailExpiresAt: detailExpiresAt(day, run.retentionMonths),
+      };
+    }),
+  );
+  tally.add(attributed, summary, named.unknown);
+  tally.notes.push(...(fetched.notes ?? []));
+  tally.noteNegative(negativeTeamDays(attributed));
+  return tally;
+}
+
+/**
+ * One day of a streaming connector: its pages attributed as they arrive and handed to the store,
+ * which holds them in a scratch file, not in memory, until the day's last page has come and been
+ * validated. A day without lines is recorded as `coverage.ts` decides, like a fetched one.
+ */
+async function streamDay(run: SourceRun, day: DayOfUsage): Promise<IngestTally> {
+  const tally = new IngestTally();
+  const negatives = new NegativeDayTally();
+  const at = run.clock.now().toISOString();
+  const attributed = async function* (): AsyncGenerator<UsageRecord[]> {
+    for await (const page of day.pages) {
+      tally.notes.push(...page.notes);
+      if (page.lines.length === 0) continue;
+      const named = withCanonicalModels(page.lines);
+      const { records, summary } = attributeLines(run.sourceId, named.lines, run.attribute);
+      tally.add(records, summary, named.unknown);
+      negatives.add(records);
+      yield records;
+    }
+  };
+  const pages = attributed()[Symbol.asyncIterator]();
+  const first = await pages.next();
+  if (first.done) {
+    const answer = day.answered === true ? 'zero' : day.answered === false ? 'absent' : 'nothing';
+    await run.store.writeSourceDays(run.sourceId, [
+      dayWrite(run.stored.get(day.date), day.date, { kind: answer }, at),
+    ]);
+    return tally;
+  }
+  await run.store.replaceSourceDay(run.sourceId, {
+    date: day.date,
+    pages: (async function* () {
+      yield first.value;
+      for (let next = await pages.next(); !next.done; next = await pages.next()) yield next.value;
+    })(),
+    attemptedAt: at,
+    coverage: ({ provisional }) => rowsCoverage(provisional, at),
+    detailExpiresAt: detailExpiresAt(day.date, run.retentionMonths),
+  });
+  tally.noteNegative(negatives.days());
+  return tally;
 }
 
 /** Marks a failed chunk's days (stored rows untouched); returns the error to report. */

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { type BurnReport, burnReportSchema } from '../burn-report.js';
 import { dataNotes, dayCount, outlookSentence, shortDate, statusLabel, usd } from '../burn-text.js';
 import { type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
+import { orgSummarySchema, type TeamLine } from '../org-summary.js';
 import { outcomeBlocks } from '../outcomes/outcome-slack.js';
 import { changeCell } from '../outcomes/outcome-text.js';
 import { vendorDisplayName } from '../vendors.js';
@@ -30,8 +31,14 @@ export interface SlashResponse {
 
 export interface SlashDeps {
   readonly config: BurnwatchConfig;
-  /** Stored team summaries (one BatchGetItem; no queries over days, no scans). */
-  readonly summaries: { getTeamSummaries(teams: readonly string[]): Promise<Map<string, unknown>> };
+  /**
+   * Stored team summaries (one BatchGetItem; no queries over days, no scans) and the org summary the
+   * list answers read first (one GetItem: core/org-summary.ts).
+   */
+  readonly summaries: {
+    getTeamSummaries(teams: readonly string[]): Promise<Map<string, unknown>>;
+    getOrgSummary?(): Promise<unknown | undefined>;
+  };
   /** Members of a Slack user group (cached by the adapter). */
   readonly groupMembers: (groupId: string) => Promise<readonly string[]>;
   /** Plans, budgets, what-if and moves (issue 18); absent: those commands answer "not available here". */
@@ -59,7 +66,7 @@ const STATUS_EMOJI = {
   ok: ':large_green_circle:',
 } as const;
 /** Never the green circle of "on track" when the data is incomplete. */
-const statusEmoji = (r: BurnReport) =>
+const statusEmoji = (r: Pick<BurnReport, 'dataStatus' | 'outlook'>) =>
   r.dataStatus === 'incomplete' && r.outlook.status !== 'critical'
     ? ':white_circle:'
     : STATUS_EMOJI[r.outlook.status];
@@ -198,8 +205,22 @@ function reply(text: string, blocks: SlackBlock[], share: boolean): SlashRespons
   };
 }
 
+/**
+ * A team's line as rendered before, for the same line object: the org summary's lines are reused
+ * while the summary does not change (`orgLines`), so 200 teams are formatted once per version.
+ */
+const renderedLines = new WeakMap<TeamLine, string>();
+function teamLineText(r: TeamLine): string {
+  let text = renderedLines.get(r);
+  if (text === undefined) {
+    text = teamLine(r);
+    renderedLines.set(r, text);
+  }
+  return text;
+}
+
 /** One line per team for `/burn` and `/burn all`, riskiest first. */
-function teamLine(r: BurnReport): string {
+function teamLine(r: TeamLine): string {
   const o = r.outlook;
   const runsOut = o.exhaustionDate.p50 ? ` · runs out *${shortDate(o.exhaustionDate.p50, r.asOf)}*` : '';
   const budget = r.budgetUsd === null ? '' : ` of ${usd(r.budgetUsd)} (${r.percentUsed}%)`;
@@ -400,14 +421,14 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
       );
     }
     const teams = access.teams;
-    const reports = await loadReports(deps, teams);
-    const found = teams.flatMap((t) => (reports.get(t) ? [reports.get(t) as BurnReport] : []));
+    const reports = await loadLines(deps, teams);
+    const found = teams.flatMap((t) => (reports.get(t) ? [reports.get(t) as TeamLine] : []));
     found.sort(
       (a, b) =>
         RISK[a.outlook.status] - RISK[b.outlook.status] || (b.percentUsed ?? -1) - (a.percentUsed ?? -1),
     );
     const missing = teams.filter((t) => !reports.get(t));
-    const lines = found.map(teamLine);
+    const lines = found.map(teamLineText);
     // Up to ~45 sections of 3000 characters: hundreds of teams fit in one message.
     const blocks: SlackBlock[] = [
       section(
@@ -482,6 +503,35 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
           outcomeBlocks(report, { perPerson: access.perPerson && !share })
         : detail(report, view);
   return reply(outlookSentence(report), blocks, share);
+}
+
+/**
+ * Each team's line for the list answers (issue 14): from the org summary, one item however many teams
+ * there are; a team it lacks (not yet in a daily job's summary) from its own summary.
+ */
+async function loadLines(deps: SlashDeps, teams: readonly string[]): Promise<Map<string, TeamLine>> {
+  const lines = orgLines(await deps.summaries.getOrgSummary?.());
+  const wanted = new Set(teams);
+  const out = new Map<string, TeamLine>();
+  for (const line of lines ?? []) if (wanted.has(line.team)) out.set(line.team, line);
+  const missing = teams.filter((t) => !out.has(t));
+  if (missing.length) for (const [team, r] of await loadReports(deps, missing)) out.set(team, r);
+  return out;
+}
+
+/**
+ * The org summary's lines, validated once per document: a store that returns the same object while
+ * the stored summary is unchanged (the DynamoDB adapter does) gets the lines validated, and rendered,
+ * last time, so a warm process does not re-check 200 teams' lines on every `/burn all` (issue 14). The
+ * item is still read on every request: an answer is never staler than the store.
+ */
+let lastOrg: { readonly doc: object; readonly lines: readonly TeamLine[] } | undefined;
+function orgLines(doc: unknown): readonly TeamLine[] | undefined {
+  if (doc !== null && typeof doc === 'object' && lastOrg?.doc === doc) return lastOrg.lines;
+  const org = orgSummarySchema.safeParse(doc);
+  if (!org.success) return undefined;
+  if (doc !== null && typeof doc === 'object') lastOrg = { doc, lines: org.data.teams };
+  return org.data.teams;
 }
 
 async function loadReports(deps: SlashDeps, teams: readonly string[]): Promise<Map<string, BurnReport>> {

@@ -4,7 +4,8 @@ import { createDocumentClient, DynamoStore } from '../../../functions/adapters/d
 import type { WritePoint } from '../../../functions/adapters/dynamo/source-day-writer.js';
 import { ensureTable } from '../../../functions/adapters/dynamo/table.js';
 import type { IsoDay } from '../../../functions/core/dates.js';
-import { affirmedDayWrites } from '../../../functions/core/ingest/coverage.js';
+import { affirmedDayWrites, rowsCoverage } from '../../../functions/core/ingest/coverage.js';
+import { personCostsFromLines } from '../../../functions/core/person-costs.js';
 import type { UsageRecord } from '../../../functions/core/usage.js';
 import { aRecord } from '../../helpers/builders.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
@@ -12,10 +13,12 @@ import { useLocalDynamo } from '../../helpers/dynamo.js';
 const dynamo = useLocalDynamo();
 const DAYS = ['2026-03-02', '2026-03-03', '2026-03-04'];
 const TEAMS = ['payments', 'search'];
+const AS_OF = '2026-03-04';
 
 /**
- * Before: Payments spends on all three days. After: day 1 moves to Search (the team set changes),
- * day 2 is unchanged, day 3 is revised within Payments (one line gone, one changed).
+ * Before: Payments spends on all three days, two of its people among the lines. After: day 1 moves
+ * to Search (the team set changes, and so does the team of one person), day 2 is unchanged, day 3 is
+ * revised within Payments (a line gone, one changed, a person gone, another's cost changed).
  */
 const line = (date: IsoDay, team: string, item: string, usd: number): UsageRecord =>
   aRecord({
@@ -25,13 +28,31 @@ const line = (date: IsoDay, team: string, item: string, usd: number): UsageRecor
     identities: { workspace: `wrkspc_${team}` },
     costMicros: BigInt(usd * 1e6),
   });
-const OLD = DAYS.flatMap((d) => [line(d, 'payments', 'opus', 100), line(d, 'payments', 'sonnet', 25)]);
+const person = (date: IsoDay, team: string, email: string, usd: number): UsageRecord =>
+  aRecord({
+    date,
+    team,
+    lineItem: 'claude-code',
+    identities: { userEmail: email },
+    costMicros: BigInt(usd * 1e6),
+  });
+const OLD = DAYS.flatMap((d) => [
+  line(d, 'payments', 'opus', 100),
+  line(d, 'payments', 'sonnet', 25),
+  person(d, 'payments', 'ana@corp.com', 10),
+  person(d, 'payments', 'bo@corp.com', 5),
+]);
 const NEW = [
   line(DAYS[0] ?? '', 'search', 'opus', 110),
   line(DAYS[0] ?? '', 'search', 'sonnet', 15),
+  person(DAYS[0] ?? '', 'search', 'ana@corp.com', 12),
+  person(DAYS[0] ?? '', 'search', 'cy@corp.com', 3),
   line(DAYS[1] ?? '', 'payments', 'opus', 100),
   line(DAYS[1] ?? '', 'payments', 'sonnet', 25),
+  person(DAYS[1] ?? '', 'payments', 'ana@corp.com', 10),
+  person(DAYS[1] ?? '', 'payments', 'bo@corp.com', 5),
   line(DAYS[2] ?? '', 'payments', 'opus', 140),
+  person(DAYS[2] ?? '', 'payments', 'ana@corp.com', 20),
 ];
 
 class Crash extends Error {}
@@ -43,12 +64,16 @@ function storeOn(tableName: string, crashAt?: number, points?: WritePoint[]): Dy
     tableName,
     concurrency: 1,
     batch: { concurrency: 1 },
+    // A streamed day spills to its scratch file after two lines.
+    spillAfter: 2,
     beforeWrite: (p) => {
       points?.push(p);
       if (++n === crashAt) throw new Crash(`crash before write ${n} (${p.phase} ${p.date ?? ''})`);
     },
   });
 }
+
+const asText = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}` : x));
 
 /** What a reader sees for each day: each team's total and its lines. */
 async function view(store: DynamoStore) {
@@ -68,6 +93,24 @@ async function view(store: DynamoStore) {
   return out;
 }
 
+/**
+ * Each team's people this month as the cap reads them (rollups), beside the same figure summed from
+ * the lines a reader sees: they must agree whatever state a crash left.
+ */
+async function peopleViews(store: DynamoStore) {
+  const out: Record<string, { rollups: string; lines: string }> = {};
+  for (const team of TEAMS) {
+    const days = (await store.teamDailyTotals(team, DAYS[0] ?? '', AS_OF)).filter((t) => t.activeUsers > 0);
+    const sorted = (xs: readonly { user: string; micros: bigint }[]) =>
+      asText([...xs].map((x) => [x.user, x.micros]).sort());
+    out[team] = {
+      rollups: sorted(await store.personMonthToDate(team, '2026-03', AS_OF, days)),
+      lines: sorted(await personCostsFromLines((s, d) => store.teamLines(s, d, team))(days)),
+    };
+  }
+  return out;
+}
+
 async function seeded(): Promise<string> {
   const tableName = `crash-${Math.random().toString(36).slice(2)}`;
   await ensureTable(dynamo.client, tableName);
@@ -75,45 +118,76 @@ async function seeded(): Promise<string> {
   return tableName;
 }
 
-const replace = (store: DynamoStore) =>
-  store.writeSourceDays('anthropic', affirmedDayWrites(DAYS, NEW, '2026-03-06T06:00:00Z'));
+const AT = '2026-03-06T06:00:00Z';
+/** The replacement as one call with every day's rows in memory (a fetched chunk). */
+const replaceWhole = (store: DynamoStore) =>
+  store.writeSourceDays('anthropic', affirmedDayWrites(DAYS, NEW, AT));
+/** The replacement as a streamed connector's days: one line a page, each day in turn. */
+const replaceStreamed = async (store: DynamoStore) => {
+  for (const date of DAYS)
+    await store.replaceSourceDay('anthropic', {
+      date,
+      pages: (async function* () {
+        for (const r of NEW.filter((x) => x.date === date)) yield [r];
+      })(),
+      attemptedAt: AT,
+      coverage: ({ provisional }) => rowsCoverage(provisional, AT),
+    });
+};
 
 describe('crash-safe replacement of a source’s days', () => {
-  it('at every write boundary, readers see each day’s old rows or its new rows, and the next run converges with nothing left over', async () => {
-    // Prepare: the two views a reader may see, and every write boundary of one replacement.
-    const reference = await seeded();
-    const reader = storeOn(reference);
-    const before = await view(reader);
-    const points: WritePoint[] = [];
-    await replace(storeOn(reference, undefined, points));
-    const after = await view(reader);
-    expect(Object.keys(after[DAYS[0] ?? ''] ?? {})).toEqual(['search']);
-    expect(points.map((p) => p.phase)).toEqual(
-      expect.arrayContaining(['pending', 'rows', 'commit', 'cleanup', 'finalize']),
-    );
+  it.each([
+    ['whole days in one write', replaceWhole],
+    ['streamed days, page by page through a scratch file', replaceStreamed],
+  ])(
+    '%s: at every write boundary readers see each day’s old rows or its new rows, the cap’s rollups agree with the lines, and the next run converges with nothing left over',
+    async (_how, replace) => {
+      // Prepare: the two views a reader may see, and every write boundary of one replacement.
+      const reference = await seeded();
+      const reader = storeOn(reference);
+      const before = await view(reader);
+      const points: WritePoint[] = [];
+      await replace(storeOn(reference, undefined, points));
+      const after = await view(reader);
+      expect(Object.keys(after[DAYS[0] ?? ''] ?? {})).toEqual(['search']);
+      expect(points.map((p) => p.phase)).toEqual(
+        expect.arrayContaining(['pending', 'rows', 'commit', 'rollup', 'cleanup', 'finalize']),
+      );
+      const people = await peopleViews(reader);
+      expect(JSON.parse(people.payments?.rollups ?? '')).toEqual([
+        ['ana@corp.com', '30000000'],
+        ['bo@corp.com', '5000000'],
+      ]);
+      expect(JSON.parse(people.search?.rollups ?? '')).toEqual([
+        ['ana@corp.com', '12000000'],
+        ['cy@corp.com', '3000000'],
+      ]);
 
-    for (let k = 1; k <= points.length; k++) {
-      // Act: the replacement dies before its k-th write; then a normal run replaces again.
-      const tableName = await seeded();
-      await expect(replace(storeOn(tableName, k))).rejects.toBeInstanceOf(Crash);
-      const mid = await view(storeOn(tableName));
-      await replace(storeOn(tableName));
+      for (let k = 1; k <= points.length; k++) {
+        // Act: the replacement dies before its k-th write; then a normal run replaces again.
+        const tableName = await seeded();
+        await expect(replace(storeOn(tableName, k))).rejects.toBeInstanceOf(Crash);
+        const mid = await view(storeOn(tableName));
+        const midPeople = await peopleViews(storeOn(tableName));
+        await replace(storeOn(tableName));
 
-      // Assess: every day was entirely old or entirely new after the crash ...
-      for (const day of DAYS) {
-        const seen = JSON.stringify(mid[day], (_k, v) => (typeof v === 'bigint' ? `${v}` : v));
-        const old = JSON.stringify(before[day], (_k, v) => (typeof v === 'bigint' ? `${v}` : v));
-        const fresh = JSON.stringify(after[day], (_k, v) => (typeof v === 'bigint' ? `${v}` : v));
-        expect([old, fresh], `crash before write ${k} (${points[k - 1]?.phase}), ${day}`).toContain(seen);
+        // Assess: every day was entirely old or entirely new after the crash, and the rollups agreed ...
+        const where = `crash before write ${k} (${points[k - 1]?.phase} ${points[k - 1]?.date ?? ''})`;
+        for (const day of DAYS)
+          expect([asText(before[day]), asText(after[day])], `${where}, ${day}`).toContain(asText(mid[day]));
+        for (const team of TEAMS)
+          expect(midPeople[team]?.rollups, `${where}, ${team}'s people`).toBe(midPeople[team]?.lines);
+        // ... and after the re-run it is the new data, with no row of an abandoned or replaced write left.
+        expect(await view(storeOn(tableName))).toEqual(after);
+        expect(await peopleViews(storeOn(tableName))).toEqual(people);
+        const items =
+          (await createDocumentClient(dynamo.client).send(new ScanCommand({ TableName: tableName }))).Items ??
+          [];
+        expect(items.filter((i) => i.type === 'line')).toHaveLength(NEW.length);
+        expect(items.filter((i) => i.type === 'teamDay')).toHaveLength(3);
+        expect(items.filter((i) => i.type === 'peopleDay')).toHaveLength(3);
+        expect(items.filter((i) => i.type === 'sourceDay' && (i.pending || i.garbage))).toEqual([]);
       }
-      // ... and after the re-run it is the new data, with no row of an abandoned or replaced write left.
-      expect(await view(storeOn(tableName))).toEqual(after);
-      const items =
-        (await createDocumentClient(dynamo.client).send(new ScanCommand({ TableName: tableName }))).Items ??
-        [];
-      expect(items.filter((i) => i.type === 'line')).toHaveLength(NEW.length);
-      expect(items.filter((i) => i.type === 'teamDay')).toHaveLength(3);
-      expect(items.filter((i) => i.type === 'sourceDay' && (i.pending || i.garbage))).toEqual([]);
-    }
-  });
+    },
+  );
 });

@@ -106,3 +106,18 @@ describe('DynamoStore state', () => {
     });
   });
 });
+
+describe('DynamoStore org summary (issue 14)', () => {
+  it('reads the stored summary on every call, giving back the same object while it is unchanged', async () => {
+    const { store } = await dynamo.newStore();
+    expect(await store.getOrgSummary()).toBeUndefined();
+    await store.putOrgSummary({ generatedAt: '2026-04-01T06:00:00.000Z', teams: [] });
+    const first = await store.getOrgSummary();
+    const again = await store.getOrgSummary();
+    await store.putOrgSummary({ generatedAt: '2026-04-02T06:00:00.000Z', teams: [] });
+    const next = await store.getOrgSummary();
+    expect(again).toBe(first);
+    expect(next).toEqual({ generatedAt: '2026-04-02T06:00:00.000Z', teams: [] });
+    expect(first).toEqual({ generatedAt: '2026-04-01T06:00:00.000Z', teams: [] });
+  });
+});

@@ -6,6 +6,7 @@ import type { SnsNotice } from '../../../functions/core/alerts/messages.js';
 import { parseConfig } from '../../../functions/core/config/load.js';
 import type { BurnwatchConfig, ConfigInput } from '../../../functions/core/config/schema.js';
 import type { IsoDay } from '../../../functions/core/dates.js';
+import { type PersonDay, personCostsFromLines } from '../../../functions/core/person-costs.js';
 import {
   ConditionalWriteConflictError,
   type ReplaceResult,
@@ -31,6 +32,20 @@ export class MemoryStore implements Store {
 
   async writeSourceDays(): Promise<ReplaceResult> {
     throw new Error('not used by alerts');
+  }
+  async replaceSourceDay(): Promise<ReplaceResult> {
+    throw new Error('not used by alerts');
+  }
+  /** Summed from the lines: the definition the DynamoDB store's rollups are tested against. */
+  async personMonthToDate(team: string, _month: string, _asOf: IsoDay, days: readonly PersonDay[]) {
+    return personCostsFromLines((source, date) => this.teamLines(source, date, team))(days);
+  }
+  orgSummary: unknown;
+  async putOrgSummary(summary: unknown) {
+    this.orgSummary = JSON.parse(JSON.stringify(summary));
+  }
+  async getOrgSummary() {
+    return this.orgSummary;
   }
   async teamDailyTotals(team: string, from: IsoDay, to: IsoDay) {
     return this.totals.filter((t) => t.team === team && t.date >= from && t.date <= to);

@@ -3,6 +3,7 @@ import { type BurnReport, computeBurnReport } from '../../../functions/core/burn
 import { parseConfig } from '../../../functions/core/config/load.js';
 import { eachDay } from '../../../functions/core/dates.js';
 import { fiscalYearOf } from '../../../functions/core/fiscal-calendar.js';
+import { orgSummaryOf } from '../../../functions/core/org-summary.js';
 import {
   AccessLookupError,
   answerBurnCommand,
@@ -204,5 +205,55 @@ describe('/burn answers', () => {
     lookups.length = 0;
     await ask('UPAYMGR', 'payments');
     expect(new Set(lookups)).toEqual(new Set(['SFINANCE', 'SSEARCHLEADS']));
+  });
+});
+
+describe('/burn and /burn all from the org summary (issue 14)', () => {
+  it('answers the list from the one pre-computed summary, reading a team summary only for a team it lacks', async () => {
+    // Prepare: the org summary knows Payments only; Search's own summary fills the gap.
+    const asked: string[][] = [];
+    const org = orgSummaryOf([summaries.get('payments') as BurnReport], '2026-04-01T06:00:00.000Z');
+    const fromOrg: SlashDeps = {
+      ...deps,
+      summaries: {
+        getOrgSummary: async () => JSON.parse(JSON.stringify(org)),
+        getTeamSummaries: async (teams) => {
+          asked.push([...teams]);
+          return deps.summaries.getTeamSummaries(teams);
+        },
+      },
+    };
+
+    // Act
+    const all = await answerBurnCommand({ command: '/burn', user_id: 'UCFO', text: 'all' }, fromOrg);
+    const plain = await answerBurnCommand({ command: '/burn', user_id: 'UCFO', text: 'all' }, deps);
+
+    // Assess: the same answer as from the team summaries, with one read for the team missing.
+    expect(all).toEqual(plain);
+    expect(textOf(all)).toContain('*Payments*');
+    expect(textOf(all)).toContain('*Search*');
+    expect(asked).toEqual([['search', 'unallocated']]);
+  });
+
+  it('answers from what the store holds now, whether the summary object is the one read before or a new one', async () => {
+    // Prepare: a store that returns the same object while unchanged (as the DynamoDB adapter does).
+    const payments = summaries.get('payments') as BurnReport;
+    let current: unknown = orgSummaryOf([payments], '2026-04-01T06:00:00.000Z');
+    const fromOrg: SlashDeps = {
+      ...deps,
+      summaries: { getOrgSummary: async () => current, getTeamSummaries: deps.summaries.getTeamSummaries },
+    };
+    const ask = () => answerBurnCommand({ command: '/burn', user_id: 'UCFO', text: 'all' }, fromOrg);
+
+    // Act: twice the same summary, then the next day's, with Payments' spend changed.
+    const first = await ask();
+    const again = await ask();
+    current = orgSummaryOf([{ ...payments, spentToDateUsd: 4321 }], '2026-04-02T06:00:00.000Z');
+    const next = await ask();
+
+    // Assess
+    expect(again).toEqual(first);
+    expect(textOf(next)).toContain('*Payments*: $4,321');
+    expect(textOf(next)).not.toEqual(textOf(first));
   });
 });

@@ -1,0 +1,92 @@
+import { type IsoDay, monthOf } from './dates.js';
+import type { Micros } from './money.js';
+import type { TeamDaySourceTotal } from './ports.js';
+import type { UsageRecord, VendorUsageLine } from './usage.js';
+
+/**
+ * What the per-engineer monthly cap counts, defined once: a person is a line's `userEmail` (as
+ * Cursor and Claude Code report it, spelled as the vendor spells it), and their cost is the sum of
+ * `costMicros` of every line carrying it, billable or detail. Ingest keeps these sums per team and day
+ * (a digest) and per team and month (a rollup) with every replacement of a day, so the cap reads one
+ * rollup per team instead of every line of every day; reading the lines gives the same answer.
+ */
+
+/** One person's cost from one source over some days. */
+export interface PersonCost {
+  readonly user: string;
+  readonly source: string;
+  readonly micros: Micros;
+}
+
+/** The team-day rows a month-to-date read covers: the days and sources that had active people. */
+export type PersonDay = Pick<TeamDaySourceTotal, 'source' | 'date'>;
+
+/** The rows the per-engineer cap counts as of `asOf`: its calendar month to `asOf`, days with people. */
+export function capRows<T extends Pick<TeamDaySourceTotal, 'date' | 'activeUsers'>>(
+  totals: readonly T[],
+  asOf: IsoDay,
+): T[] {
+  const month = monthOf(asOf);
+  return totals.filter((t) => monthOf(t.date) === month && t.date <= asOf && t.activeUsers > 0);
+}
+
+/**
+ * Each person's cost of one team over the given (source, day) pairs: what the cap rule reads. Stores
+ * answer from their rollups and fall back to `personCostsFromLines` where a rollup cannot vouch for
+ * a day (written before rollups, or mid-replacement).
+ */
+export type MonthToDateReader = (days: readonly PersonDay[]) => Promise<readonly PersonCost[]>;
+
+/** Per-person costs of one team's lines on one source-day, as ingest streams them past. */
+export class PersonDayTally {
+  private readonly costs = new Map<string, Micros>();
+  private anyone = false;
+
+  add(line: Pick<VendorUsageLine, 'identities' | 'costMicros'>): void {
+    const user = line.identities.userEmail;
+    if (!user) return;
+    this.anyone = true;
+    this.costs.set(user, (this.costs.get(user) ?? 0n) + line.costMicros);
+  }
+
+  /** True when any line named a person (the team-day then has active users, even at zero cost). */
+  get hasPeople(): boolean {
+    return this.anyone;
+  }
+
+  /** People with a non-zero cost (a zero never counts toward a cap). */
+  nonZero(): Map<string, Micros> {
+    return new Map([...this.costs].filter(([, m]) => m !== 0n));
+  }
+}
+
+/** Adds `from` into `into` (per user), `sign` 1 or -1. */
+export function addCosts(into: Map<string, Micros>, from: ReadonlyMap<string, Micros>, sign: 1n | -1n): void {
+  for (const [user, m] of from) {
+    const next = (into.get(user) ?? 0n) + sign * m;
+    if (next === 0n) into.delete(user);
+    else into.set(user, next);
+  }
+}
+
+/**
+ * The month-to-date reader over stored lines, the definition the rollups must agree with: every
+ * (source, day) given, its lines read with `linesOf`.
+ */
+export function personCostsFromLines(
+  linesOf: (source: string, date: IsoDay) => Promise<readonly UsageRecord[]>,
+): MonthToDateReader {
+  return async (days) => {
+    const bySource = new Map<string, Map<string, Micros>>();
+    for (const d of days) {
+      const costs = bySource.get(d.source) ?? new Map<string, Micros>();
+      bySource.set(d.source, costs);
+      const tally = new PersonDayTally();
+      for (const line of await linesOf(d.source, d.date)) tally.add(line);
+      addCosts(costs, tally.nonZero(), 1n);
+    }
+    return [...bySource].flatMap(([source, costs]) =>
+      [...costs].map(([user, micros]) => ({ user, source, micros })),
+    );
+  };
+}

@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../functions/core/config/load.js';
+import { eachDay } from '../../../functions/core/dates.js';
+import { chunksInFlight } from '../../../functions/core/ingest/fan-out.js';
+import { sumMicros, usdStringToMicros } from '../../../functions/core/money.js';
+import { createPlanHandler, type PlannedChunk } from '../../../functions/fan-out/handler.js';
+import { createIngestHandler } from '../../../functions/ingest/handler.js';
+import { type CostRow, type Fault, startOpenAiServer } from '../../fixtures/vendors/openai-server.js';
+import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { LocalFanOut } from '../../helpers/fan-out-driver.js';
+import { deliveredDates, teamSpend } from '../../helpers/store-reads.js';
+
+const dynamo = useLocalDynamo();
+
+const window = { from: '2026-03-01', to: '2026-03-28' }; // four chunks of 7 days
+const days = eachDay(window.from, window.to);
+/** Each day its own amount, so a day counted twice or lost changes the total. */
+const rowsOf = (scale: number): CostRow[] =>
+  days.map((day, i) => ({ day, project: 'proj_payments', lineItem: 'gpt-5, input', usd: scale + i * 0.37 }));
+const exact = (rows: readonly CostRow[], pick: (day: string) => boolean = () => true) =>
+  sumMicros(rows.filter((r) => pick(r.day)).map((r) => usdStringToMicros(r.usd.toFixed(2))));
+const dayOfStart = (url: URL) =>
+  new Date(Number(url.searchParams.get('start_time')) * 1000).toISOString().slice(0, 10);
+
+describe('ingest fanned out on the state machine (the same plan and chunk handlers, the same sequence)', () => {
+  it('runs each source’s chunks at its concurrency, retries a transient failure, leaves a failed chunk a hole, and a redrive fills it with exact totals', async () => {
+    // Prepare: two vendors; the first is down for its second chunk (8–14 March) until healed, and
+    // fails its third chunk once.
+    const rowsA = rowsOf(11.05);
+    const rowsB = rowsOf(3.5);
+    let down = true;
+    let flakyLeft = 1;
+    const askedA: string[] = [];
+    const serverA = await startOpenAiServer({
+      key: 'sk-a',
+      rows: () => rowsA,
+      faultFor: (url): Fault | undefined => {
+        const start = dayOfStart(url);
+        askedA.push(start);
+        if (down && start === '2026-03-08') return 'malformed';
+        if (start === '2026-03-15' && flakyLeft > 0) {
+          flakyLeft--;
+          return 'malformed';
+        }
+        return undefined;
+      },
+    });
+    const serverB = await startOpenAiServer({ key: 'sk-b', rows: () => rowsB });
+    const config = parseConfig({
+      organization: { name: 'Acme' },
+      fiscalYear: { startMonth: 1, startDay: 1 },
+      teams: [{ id: 'payments', name: 'Payments', annualBudgetUsd: 100_000 }],
+      sources: [
+        {
+          id: 'openai',
+          type: 'openai',
+          secretName: 'a',
+          baseUrl: serverA.baseUrl,
+          maxConcurrentChunks: 2,
+          attribution: [{ match: { project: 'proj_payments' }, team: 'payments' }],
+        },
+        {
+          id: 'openai-eu',
+          type: 'openai',
+          secretName: 'b',
+          baseUrl: serverB.baseUrl,
+          attribution: [{ match: { project: 'proj_payments' }, team: 'payments' }],
+        },
+      ],
+      finance: { slackChannel: '#finance' },
+      ingest: { chunkDays: 7 },
+    });
+    const { store } = await dynamo.newStore();
+    // Each source's own ingest function, as deployed (BURNWATCH_SOURCE), is the chunk handler.
+    const ingestFunction = (source: string) =>
+      createIngestHandler({
+        config,
+        onlySource: source,
+        store,
+        secret: async (name) => ({ a: 'sk-a', b: 'sk-b' })[name] ?? '',
+        clock: { now: () => new Date('2026-03-29T06:00:00Z') },
+        reportAge: () => undefined,
+        log: () => undefined,
+      });
+    const plan = createPlanHandler(config);
+    const fanOut = new LocalFanOut(
+      config.sources.map((s) => ({
+        source: s.id,
+        maxConcurrency: chunksInFlight(s),
+        plan,
+        chunk: ingestFunction(s.id),
+      })),
+      window,
+      '2026-03-29T05:59:30.000Z',
+    );
+    try {
+      // Act: the first execution.
+      const first = await fanOut.start();
+
+      // Assess: the plan cut the window into four chunks per source, each carrying the start time.
+      const itemsOf = (source: string) =>
+        first.chunks.filter((c) => c.item.source === source).map((c) => c.item);
+      expect(itemsOf('openai').map((c) => [c.from, c.to])).toEqual([
+        ['2026-03-01', '2026-03-07'],
+        ['2026-03-08', '2026-03-14'],
+        ['2026-03-15', '2026-03-21'],
+        ['2026-03-22', '2026-03-28'],
+      ]);
+      expect(new Set(first.chunks.map((c) => c.item.resumeSince))).toEqual(
+        new Set(['2026-03-29T05:59:30.000Z']),
+      );
+      // At most the vendor's concurrency in flight, per source.
+      expect(first.peakInFlight.get('openai')).toBe(2);
+      expect(first.peakInFlight.get('openai-eu')).toBe(2); // OpenAI's default (DEFAULT_CHUNKS_IN_FLIGHT)
+      // The outage outlasts the retries (1 + 3 attempts) and fails the execution; the flaky chunk
+      // succeeds on its retry; the other vendor is not held up.
+      const status = (c: { item: PlannedChunk; status: string; attempts: number }) =>
+        `${c.item.source} ${c.item.from} ${c.status} after ${c.attempts}`;
+      expect(first.status).toBe('failed');
+      expect(first.chunks.map(status)).toEqual([
+        'openai 2026-03-01 succeeded after 1',
+        'openai 2026-03-08 failed after 4',
+        'openai 2026-03-15 succeeded after 2',
+        'openai 2026-03-22 succeeded after 1',
+        'openai-eu 2026-03-01 succeeded after 1',
+        'openai-eu 2026-03-08 succeeded after 1',
+        'openai-eu 2026-03-15 succeeded after 1',
+        'openai-eu 2026-03-22 succeeded after 1',
+      ]);
+      // The failed chunk is a hole: its days undelivered, everything else stored exactly once.
+      const hole = (d: string) => d >= '2026-03-08' && d <= '2026-03-14';
+      expect(await deliveredDates(store, 'openai', window)).toEqual(days.filter((d) => !hole(d)));
+      expect(await deliveredDates(store, 'openai-eu', window)).toEqual(days);
+      expect(await teamSpend(store, 'payments', window)).toBe(exact(rowsA, (d) => !hole(d)) + exact(rowsB));
+
+      // Act: the vendor recovers; the execution is redriven.
+      down = false;
+      askedA.length = 0;
+      const redriven = await fanOut.redrive();
+
+      // Assess: only the failed chunk ran again, and the totals are exact, nothing counted twice.
+      expect(redriven.status).toBe('succeeded');
+      expect(redriven.chunks.map(status)).toEqual(['openai 2026-03-08 succeeded after 1']);
+      expect(new Set(askedA)).toEqual(new Set(['2026-03-08']));
+      expect(await deliveredDates(store, 'openai', window)).toEqual(days);
+      expect(await teamSpend(store, 'payments', window)).toBe(exact(rowsA) + exact(rowsB));
+      // Day by day, each source's total is its vendor's amount for the day, once.
+      const daily = await store.teamDailyTotals('payments', window.from, window.to);
+      const rowsBySource = { openai: rowsA, 'openai-eu': rowsB } as const;
+      expect(daily.map((t) => `${t.source} ${t.date} ${t.costMicros}`).sort()).toEqual(
+        (['openai', 'openai-eu'] as const)
+          .flatMap((source) =>
+            days.map((d) => `${source} ${d} ${exact(rowsBySource[source], (x) => x === d)}`),
+          )
+          .sort(),
+      );
+
+      // A chunk Step Functions runs again although it had finished (its result lost) asks the vendor
+      // for nothing: its days were delivered since the execution started.
+      askedA.length = 0;
+      const again = await ingestFunction('openai')(itemsOf('openai')[0] as PlannedChunk);
+      expect(again.map((o) => [o.status, o.daysDue, o.days])).toEqual([['ok', 0, 0]]);
+      expect(askedA).toEqual([]);
+      expect(await teamSpend(store, 'payments', window)).toBe(exact(rowsA) + exact(rowsB));
+    } finally {
+      await serverA.close();
+      await serverB.close();
+    }
+  });
+
+  it('plans the daily run as one item per source (what is due) and refuses a bad execution input', async () => {
+    const config = parseConfig({
+      organization: { name: 'Acme' },
+      fiscalYear: { startMonth: 1, startDay: 1 },
+      teams: [{ id: 'payments', name: 'Payments', annualBudgetUsd: 1000 }],
+      sources: [{ id: 'cursor', type: 'cursor', secretName: 'c' }],
+      finance: { slackChannel: '#finance' },
+    });
+    const plan = createPlanHandler(config);
+    const startedAt = '2026-03-29T05:00:00.000Z';
+    expect(await plan({ source: 'cursor', input: {}, startedAt })).toEqual({
+      chunks: [{ source: 'cursor', resumeSince: startedAt }],
+    });
+    await expect(plan({ source: 'cursor', input: { from: '2026-03-01' }, startedAt })).rejects.toThrow(
+      /bad plan event: input: from and to go together/,
+    );
+    await expect(
+      plan({ source: 'cursor', input: { from: '2026-03-09', to: '2026-03-01' }, startedAt }),
+    ).rejects.toThrow(/ends \(2026-03-01\) before it starts \(2026-03-09\)/);
+    await expect(plan({ source: 'nope', input: {}, startedAt })).rejects.toThrow(/no source "nope"/);
+    await expect(plan({ source: 'cursor', input: {}, startedAt: 'yesterday' })).rejects.toThrow(
+      /startedAt: must be a UTC ISO timestamp/,
+    );
+  });
+});
