@@ -54,7 +54,7 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
   const ingestPrefixes = scheduled.map((src) => ingestPrefix(src.id));
 
   beforeAll(() => {
-    s = synthBurnwatch({ alertEmails: ['finops@example.com'] });
+    s = synthBurnwatch({ alertEmails: ['finops@example.com'] }, { bundle: true });
   });
 
   it('creates one on-demand pk/sk table with point-in-time recovery, encryption and deletion protection', () => {

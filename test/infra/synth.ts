@@ -24,15 +24,23 @@ export interface Synthesized {
 }
 
 /**
- * Synthesizes one BurnwatchStack (bundling every handler with the local esbuild). Slow-ish (about a
- * second per function), so each test file calls it once in `beforeAll` and shares the result.
+ * Synthesizes one BurnwatchStack. With `bundle: true` every handler is bundled with the local esbuild
+ * (about a second per function), for the tests that open the bundles; otherwise CDK's own switch
+ * (`aws:cdk:bundling-stacks: []`) leaves bundling out, and the template is the same but for asset
+ * hashes, so the tests of resources, IAM and cdk-nag do not pay for it. Each test file synthesizes
+ * once in `beforeAll` and shares the result.
  */
-export function synthBurnwatch(overrides: Partial<BurnwatchGovernanceProps> = {}): Synthesized {
+export function synthBurnwatch(
+  overrides: Partial<BurnwatchGovernanceProps> = {},
+  opts: { bundle?: boolean } = {},
+): Synthesized {
   // The feature flags cdk.json gives `cdk synth`, so tests assert what actually deploys.
   const cdkJson = JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as {
     context: Record<string, unknown>;
   };
-  const app = new App({ context: cdkJson.context });
+  const app = new App({
+    context: { ...cdkJson.context, ...(opts.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+  });
   const stack = new BurnwatchStack(app, 'Burnwatch', {
     governance: { config: exampleConfig(), ...overrides },
   });
