@@ -1,6 +1,7 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import { type DeferredRequest, deferredRequestSchema } from '../../core/slash/handle-request.js';
+import { invokeAsync } from './async-invoke.js';
 
 /** The event the slash function sends itself: the request it could not answer in time. */
 export const deferredEventSchema = z.object({ burnwatchDeferred: deferredRequestSchema }).strict();
@@ -14,14 +15,6 @@ export type DeferredEvent = z.infer<typeof deferredEventSchema>;
 export function createSelfInvoker(client: LambdaClient, functionName: string) {
   return async (request: DeferredRequest): Promise<void> => {
     const event: DeferredEvent = { burnwatchDeferred: request };
-    const out = await client.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        InvocationType: 'Event',
-        Payload: new TextEncoder().encode(JSON.stringify(event)),
-      }),
-    );
-    if (out.StatusCode !== 202)
-      throw new Error(`async self-invoke answered ${out.StatusCode ?? 'no status'}, not 202`);
+    await invokeAsync(client, functionName, event, 'the slash function itself');
   };
 }
