@@ -1,8 +1,9 @@
-import type { IsoDay } from '../../functions/core/dates.js';
+import { eachDay, type IsoDay } from '../../functions/core/dates.js';
 import { affirmedDayWrites, isDelivered } from '../../functions/core/ingest/coverage.js';
-import { type Micros, sumMicros } from '../../functions/core/money.js';
+import { type Micros, sumMicros, usdToMicros } from '../../functions/core/money.js';
 import type { ReplaceResult, UsageStore } from '../../functions/core/ports.js';
 import type { UsageRecord } from '../../functions/core/usage.js';
+import { aRecord } from './builders.js';
 
 interface DayRange {
   readonly from: IsoDay;
@@ -47,4 +48,20 @@ export async function deliveredDates(store: UsageStore, source: string, range: D
     .filter((m) => isDelivered(m))
     .map((m) => m.date)
     .sort();
+}
+
+/** Stores the same spend on every day of `range` for one source (the builders' default team), as delivered. */
+export function steadySpend(
+  store: UsageStore,
+  source: string,
+  range: DayRange,
+  usdPerDay: number,
+): Promise<ReplaceResult> {
+  const days = eachDay(range.from, range.to);
+  return replaceDays(
+    store,
+    source,
+    days,
+    days.map((date) => aRecord({ date, source, costMicros: usdToMicros(usdPerDay) })),
+  );
 }

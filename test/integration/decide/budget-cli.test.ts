@@ -3,12 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createDocumentClient, DynamoStore } from '../../../functions/adapters/dynamo/dynamo-store.js';
-import { eachDay } from '../../../functions/core/dates.js';
-import { usdToMicros } from '../../../functions/core/money.js';
-import { aRecord } from '../../helpers/builders.js';
 import { runCliCaptured } from '../../helpers/cli.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
-import { replaceDays } from '../../helpers/store-reads.js';
+import { steadySpend } from '../../helpers/store-reads.js';
 
 const dynamo = useLocalDynamo();
 
@@ -30,13 +27,7 @@ describe('budgets live in the store', () => {
     const env = { BURNWATCH_DYNAMODB_ENDPOINT: dynamo.endpoint, BURNWATCH_TABLE: 'budget-cli', USER: 'dana' };
     const table = new DynamoStore(createDocumentClient(dynamo.client), { tableName: 'budget-cli' });
     await runCliCaptured(['burn', '--config', config, '--as-of', '2026-03-31'], { env, cwd: dir }); // creates the table
-    const days = eachDay('2026-01-01', '2026-03-31');
-    await replaceDays(
-      table,
-      'anthropic',
-      days,
-      days.map((date) => aRecord({ date, costMicros: usdToMicros(2_000) })),
-    );
+    await steadySpend(table, 'anthropic', { from: '2026-01-01', to: '2026-03-31' }, 2_000);
     const before = JSON.parse(
       (
         await runCliCaptured(['burn', 'payments', '--json', '--config', config, '--as-of', '2026-03-31'], {
@@ -137,12 +128,11 @@ describe('budgets live in the store', () => {
     };
     const cli = (args: string[]) => runCliCaptured([...args, '--config', config], { env, cwd: dir });
     await cli(['burn', '--as-of', '2026-05-15']); // creates the table
-    const days = eachDay('2026-01-01', '2026-05-15');
-    await replaceDays(
+    await steadySpend(
       new DynamoStore(createDocumentClient(dynamo.client), { tableName: 'budget-phasing' }),
       'anthropic',
-      days,
-      days.map((date) => aRecord({ date, costMicros: usdToMicros(1_000) })),
+      { from: '2026-01-01', to: '2026-05-15' },
+      1_000,
     );
 
     // Act

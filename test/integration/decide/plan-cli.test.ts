@@ -3,12 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createDocumentClient, DynamoStore } from '../../../functions/adapters/dynamo/dynamo-store.js';
-import { eachDay } from '../../../functions/core/dates.js';
-import { usdToMicros } from '../../../functions/core/money.js';
-import { aRecord } from '../../helpers/builders.js';
 import { runCliCaptured } from '../../helpers/cli.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
-import { replaceDays } from '../../helpers/store-reads.js';
+import { steadySpend } from '../../helpers/store-reads.js';
 
 const dynamo = useLocalDynamo();
 
@@ -32,12 +29,11 @@ describe('planned changes from the CLI', () => {
     const burn = async () =>
       JSON.parse((await cli(['burn', 'payments', '--json', '--as-of', '2026-04-30'])).out);
     await cli(['burn', '--as-of', '2026-04-30']); // creates the table
-    const days = eachDay('2026-01-01', '2026-04-30');
-    await replaceDays(
+    await steadySpend(
       new DynamoStore(createDocumentClient(dynamo.client), { tableName: 'plan-cli' }),
       'anthropic',
-      days,
-      days.map((date) => aRecord({ date, costMicros: usdToMicros(1_000) })),
+      { from: '2026-01-01', to: '2026-04-30' },
+      1_000,
     );
     const before = await burn();
 
