@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll } from 'vitest';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, inject } from 'vitest';
 import {
   createDocumentClient,
   DynamoStore,
   type DynamoStoreOptions,
 } from '../../functions/adapters/dynamo/dynamo-store.js';
-import { type LocalDynamo, startLocalDynamo } from '../../functions/adapters/dynamo/local-dynamodb.js';
+import {
+  type LocalDynamo,
+  localClient,
+  startLocalDynamo,
+} from '../../functions/adapters/dynamo/local-dynamodb.js';
 import { ensureTable } from '../../functions/adapters/dynamo/table.js';
 
 export interface DynamoFixture {
@@ -17,16 +21,34 @@ export interface DynamoFixture {
 }
 
 /**
- * Starts one DynamoDB Local per test file on a free loopback port, stops it after. Each test gets its
- * own table via `newStore()`, so tests never see each other's data.
+ * The run's DynamoDB Local (started once by `dynamo-global-setup.ts`), or one of the file's own when
+ * the project has no global setup. Each test gets its own table via `newStore()`, so tests never see
+ * each other's data; the file's tables are dropped after it so the shared instance does not grow.
  */
 export function useLocalDynamo(): DynamoFixture {
-  let local: LocalDynamo | undefined;
+  let local: Pick<LocalDynamo, 'endpoint' | 'client'> | undefined;
+  let stop: (() => Promise<void>) | undefined;
+  const created: string[] = [];
   beforeAll(async () => {
-    local = await startLocalDynamo();
+    const shared = inject('dynamoEndpoint');
+    if (shared) {
+      const client = localClient(shared);
+      local = { endpoint: shared, client };
+      stop = async () => client.destroy();
+    } else {
+      const own = await startLocalDynamo();
+      local = own;
+      stop = () => own.stop();
+    }
   });
   afterAll(async () => {
-    await local?.stop();
+    if (local) {
+      const { client } = local;
+      await Promise.allSettled(
+        created.map((TableName) => client.send(new DeleteTableCommand({ TableName }))),
+      );
+    }
+    await stop?.();
   });
   const get = () => {
     if (!local)
@@ -43,6 +65,7 @@ export function useLocalDynamo(): DynamoFixture {
     async newStore(opts = {}) {
       const tableName = `t-${randomUUID()}`;
       await ensureTable(get().client, tableName);
+      created.push(tableName);
       return {
         store: new DynamoStore(createDocumentClient(get().client), { tableName, ...opts }),
         tableName,
