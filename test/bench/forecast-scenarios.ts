@@ -15,10 +15,23 @@ export interface Scenario {
 }
 
 /**
+ * A slow wobble of a team's level (log scale): day to day it is an AR(1) with this persistence, so a
+ * deviation lasts about three weeks (1 / (1 − 0.95) = 20 days), and its stationary sd is this share.
+ */
+const WOBBLE_PERSISTENCE = 0.95;
+const WOBBLE_SD = 0.05;
+
+/**
  * Extra scenarios, not tuned on, with other shapes and fiscal calendars (forecasting-research.md §7):
  * they guard against a method that only fits the public ten.
+ *
+ * `wobble`: the same years with a persistent level wobble on top of the independent day-to-day noise.
+ * Real daily series of human activity drift in and out of busy weeks (a deadline, a holiday season, an
+ * experiment), so their weekly levels are positively autocorrelated; with independent daily noise
+ * alone a method that reacts fast (short windows, a trend read from recent weeks) looks better than it
+ * is. The wobble has its own random stream, so the day-to-day noise is the same draw as without it.
  */
-export function generatedScenarios(): Scenario[] {
+export function generatedScenarios({ wobble = false }: { wobble?: boolean } = {}): Scenario[] {
   const specs: Array<{
     name: string;
     start: string;
@@ -100,13 +113,17 @@ export function generatedScenarios(): Scenario[] {
   return specs.map((spec) => {
     const fy = fiscalYearFromStart(spec.start);
     const rand = mulberry32(hashSeed(spec.name));
+    const wobbleRand = mulberry32(hashSeed(`${spec.name}-wobble`));
+    const innovation = WOBBLE_SD * Math.sqrt(1 - WOBBLE_PERSISTENCE ** 2);
+    let drift = 0;
     const daily: DailySpend[] = [];
     const holidays = new Set(companyHolidays('us', fy.start, fy.end));
     for (let t = 0; t < fy.days; t++) {
       const date = addDays(fy.start, t);
       const dow = dayOfWeek(date);
       const rhythm = holidays.has(date) ? 0.2 : dow === 0 || dow === 6 ? 0.3 : 1;
-      const usd = spec.level(t, rand) * rhythm * Math.exp((spec.sigma ?? 0.15) * normal(rand));
+      if (wobble) drift = WOBBLE_PERSISTENCE * drift + innovation * normal(wobbleRand);
+      const usd = spec.level(t, rand) * rhythm * Math.exp((spec.sigma ?? 0.15) * normal(rand) + drift);
       daily.push({ date, usd: Math.round(usd * 100) / 100 });
     }
     const total = daily.reduce((a, d) => a + d.usd, 0);
@@ -121,7 +138,7 @@ export function generatedScenarios(): Scenario[] {
     // under 90% of budget, from day 28; otherwise no fair quiet date.
     const quietFrom = spec.budgetRatio >= 1.1 ? addDays(fy.start, spec.quietDay ?? 27) : null;
     return {
-      name: spec.name,
+      name: wobble ? `${spec.name}~w` : spec.name,
       fiscalYearStart: fy.start,
       annualBudgetUsd: budget,
       actualYearEndUsd: Math.round(total * 100) / 100,
