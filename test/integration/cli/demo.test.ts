@@ -8,10 +8,10 @@ import { useLocalDynamo } from '../../helpers/dynamo.js';
 const dynamo = useLocalDynamo();
 
 describe('burnwatch demo, burn and forecast', () => {
-  // The demo, burn and forecast are three CLI processes over a quarter of a synthetic org: minutes on
-  // a loaded 2-core machine. The timeout is for a hung process, not a judgement of speed.
+  // The demo, burn and forecast over a quarter of a synthetic org: about 25 s on an idle 2-core
+  // machine. The timeout is for a hung run, not a judgement of speed (bench:* judge speed).
   it('loads the synthetic org, prints every team and writes a self-contained report; burn reads it back', {
-    timeout: 900_000,
+    timeout: 90_000,
   }, async () => {
     // Prepare
     const out = mkdtempSync(join(tmpdir(), 'burnwatch-demo-'));
