@@ -1,5 +1,5 @@
 import { type IsoDay, monthOf } from './dates.js';
-import type { Micros } from './money.js';
+import { type Micros, microsToUsd } from './money.js';
 import type { TeamDaySourceTotal } from './ports.js';
 import type { UsageRecord, VendorUsageLine } from './usage.js';
 
@@ -28,6 +28,41 @@ export function capRows<T extends Pick<TeamDaySourceTotal, 'date' | 'activeUsers
 ): T[] {
   const month = monthOf(asOf);
   return totals.filter((t) => monthOf(t.date) === month && t.date <= asOf && t.activeUsers > 0);
+}
+
+/** A person over the cap this month: their month to date (USD, cents) and the vendors they spent with. */
+export interface PersonOverCap {
+  readonly user: string;
+  readonly monthUsd: number;
+  readonly vendors: readonly string[];
+}
+
+/**
+ * The people whose month to date, summed over sources, is over `capUsd`, by name (never ranked): the
+ * cap rule's verdict and what `/burn` shows the viewers config.privacy allows. `vendorOfSource` names
+ * the vendor a cap could be set at for each source a person spent with.
+ */
+export function peopleOverCap(
+  costs: readonly PersonCost[],
+  capUsd: number,
+  vendorOfSource: ReadonlyMap<string, string>,
+): PersonOverCap[] {
+  const perPerson = new Map<string, Micros>();
+  const personVendors = new Map<string, Set<string>>();
+  for (const c of costs) {
+    perPerson.set(c.user, (perPerson.get(c.user) ?? 0n) + c.micros);
+    const vendor = vendorOfSource.get(c.source);
+    if (vendor && c.micros > 0n)
+      personVendors.set(c.user, (personVendors.get(c.user) ?? new Set()).add(vendor));
+  }
+  return [...perPerson]
+    .map(([user, m]) => ({
+      user,
+      monthUsd: Math.round(microsToUsd(m) * 100) / 100,
+      vendors: [...(personVendors.get(user) ?? [])].sort(),
+    }))
+    .filter((p) => p.monthUsd > capUsd)
+    .sort((a, b) => a.user.localeCompare(b.user));
 }
 
 /**

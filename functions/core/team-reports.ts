@@ -17,7 +17,7 @@ import { companyHolidays } from './holidays.js';
 import { type SourceCoverage, summarizeCoverage } from './ingest/coverage.js';
 import { microsToUsd } from './money.js';
 import { type OutcomeStore, outcomesOfOrg } from './outcomes/team-outcomes.js';
-import { capRows, type PersonCost } from './person-costs.js';
+import { capRows, type PersonCost, peopleOverCap } from './person-costs.js';
 import { activePlans, planBasis, planLabel, toForecastPlan } from './plans.js';
 import {
   type SourceDayManifest,
@@ -208,6 +208,7 @@ export async function computeTeamBurns(opts: {
     const estimated = estimateOf(completeness);
     const plans = team.budgetUsd !== null ? await activePlans(opts.store, team.id) : [];
     const teamOutcomes = outcomes.get(team.id);
+    const overCap = overCapOf(people, alertSettingsFor(config, team.id).perEngineerMonthlyCapUsd);
     // New engineers are priced at the spend per distinct active engineer, as /burn's what-if does.
     const basis = planBasis(totals, asOf, teamOutcomes?.activeEngineers28d || team.headcount || 0);
     const applied = plans.map((p) => ({ plan: p, forecast: toForecastPlan(p, basis) }));
@@ -249,10 +250,22 @@ export async function computeTeamBurns(opts: {
       completeness,
       now: opts.now,
       ...teamOutcomes,
+      ...(teamOutcomes?.people || overCap.length
+        ? { people: { idleSeats: [], unmatchedIdentities: [], ...teamOutcomes?.people, overCap } }
+        : {}),
     });
     burns.push({ report, totals, daily, forecast, completeness, ...(people ? { people } : {}) });
   }
   return { asOf, burns, coverage };
+}
+
+/** Who is over the per-engineer cap this month (the cap rule's test), for viewers config.privacy allows. */
+function overCapOf(
+  people: readonly PersonCost[] | undefined,
+  capUsd: number | undefined,
+): { user: string; monthUsd: number }[] {
+  if (!people || capUsd === undefined) return [];
+  return peopleOverCap(people, capUsd, new Map()).map(({ user, monthUsd }) => ({ user, monthUsd }));
 }
 
 /** Stored daily spend plus the estimated spend of days not yet delivered: what the forecast reads. */

@@ -4,7 +4,7 @@ import type { AlertSettings } from '../config/schema.js';
 import { addDays, diffDays, eachDay, type IsoDay, monthOf } from '../dates.js';
 import { canonicalModelId } from '../models.js';
 import { type Micros, microsToUsd } from '../money.js';
-import { capRows, type MonthToDateReader, personCostsFromLines } from '../person-costs.js';
+import { capRows, type MonthToDateReader, peopleOverCap, personCostsFromLines } from '../person-costs.js';
 import type { TeamDaySourceTotal } from '../ports.js';
 import type { CoverageOfSource } from '../team-reports.js';
 import type { UsageRecord } from '../usage.js';
@@ -284,25 +284,10 @@ export async function evaluateEngineerCap(opts: TeamRuleInput): Promise<AlertCon
   const rows = capRows(opts.totals, opts.asOf);
   // Every row here has lines naming a person, all of its source's vendor.
   const vendors = new Set<string>(rows.map((r) => r.vendor));
-  const perPerson = new Map<string, Micros>();
-  const personVendors = new Map<string, Set<string>>();
   const vendorOfSource = new Map(rows.map((r) => [r.source, r.vendor]));
   const read = opts.monthToDate ?? personCostsFromLines(opts.linesOf);
-  for (const c of rows.length ? await read(rows) : []) {
-    perPerson.set(c.user, (perPerson.get(c.user) ?? 0n) + c.micros);
-    // The vendors a cap could be set at for this person (issue 19): those they spent with this month.
-    const vendor = vendorOfSource.get(c.source);
-    if (vendor && c.micros > 0n)
-      personVendors.set(c.user, (personVendors.get(c.user) ?? new Set()).add(vendor));
-  }
-  const people = [...perPerson]
-    .map(([user, m]) => ({
-      user,
-      monthUsd: Math.round(microsToUsd(m) * 100) / 100,
-      vendors: [...(personVendors.get(user) ?? [])].sort(),
-    }))
-    .filter((p) => p.monthUsd > cap)
-    .sort((a, b) => a.user.localeCompare(b.user));
+  // The vendors a cap could be set at for each person (issue 19): those they spent with this month.
+  const people = peopleOverCap(rows.length ? await read(rows) : [], cap, vendorOfSource);
   if (people.length === 0) return { ...base, severity: 'ok', metric: 0 };
   const facts: EngineerCapFacts = {
     kind: 'engineer-cap',

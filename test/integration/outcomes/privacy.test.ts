@@ -153,5 +153,26 @@ describe('outcomes: per-person detail only for perPersonVisibleTo, never ranked'
     expect(holders).toEqual([...holders].sort((a, b) => a.localeCompare(b)));
     for (const h of holders) expect(h).toMatch(/^mobile-dev\d{2} \(copilot\)$/);
     expect(textOf(await ask('UFINOPS', 'search outcomes'))).toContain('github:kim-contractor');
+
+    // Who is over the per-engineer cap: stored with the team's summary by the same rule that alerted,
+    // shown by name to the privacy viewer, never to the team's own manager or in a shared answer.
+    const capTeams = [
+      ...new Set(job.alerts.notices.filter((n) => n.rule === 'engineer-cap').map((n) => n.team)),
+    ];
+    expect(capTeams.length).toBeGreaterThan(0);
+    for (const team of capTeams) {
+      const summary = burnReportSchema.parse(await store.getTeamSummary(team));
+      const over = summary.people?.overCap ?? [];
+      expect(over.length).toBeGreaterThan(0);
+      for (const p of over) expect(p.monthUsd).toBeGreaterThan(150);
+      const line = /Over the per-engineer cap this month\*: ([^"]+)"/.exec(
+        textOf(await ask('UFINOPS', team)),
+      )?.[1];
+      expect(line?.split(', ').map((x) => x.replace(/ \$[\d,.]+$/, ''))).toEqual(
+        over.map((p) => p.user).sort((a, b) => a.localeCompare(b)),
+      );
+      expect(textOf(await ask('UFINOPS', `${team} share`))).not.toContain('Over the per-engineer cap');
+    }
+    expect(textOf(await ask('UMOBMGR', 'mobile'))).not.toContain('Over the per-engineer cap');
   });
 });
