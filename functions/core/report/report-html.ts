@@ -1,6 +1,14 @@
 import { BLOCK_KIT_CSS } from '../alerts/block-kit-html.js';
 import type { BurnReport } from '../burn-report.js';
-import { dataNotes, outlookSentence, shortDate, sourceLabel, statusLabel, usd } from '../burn-text.js';
+import {
+  budgetNote,
+  dataNotes,
+  outlookSentence,
+  shortDate,
+  sourceLabel,
+  statusLabel,
+  usd,
+} from '../burn-text.js';
 import { burnupChartInput } from '../chart/burnup-data.js';
 import { renderBurnupSvg } from '../chart/burnup-svg.js';
 import type { IsoDay } from '../dates.js';
@@ -153,7 +161,7 @@ table{border-collapse:collapse;margin:8px 0}th,td{padding:4px 10px;border-bottom
 .scroll{overflow-x:auto;max-width:100%}
 .status{color:#fff;border-radius:10px;padding:1px 8px;font-size:.8em;white-space:nowrap;vertical-align:middle}
 section{border:1px solid #e3e6ea;border-radius:8px;padding:16px;margin:18px 0}.chart svg{max-width:100%;height:auto}
-.cols{display:flex;gap:32px;flex-wrap:wrap}a{color:#1f4e8c}.estimated{background:#f1f3f4;border-left:3px solid ${GREY};padding:6px 10px}
+.cols{display:flex;gap:32px;flex-wrap:wrap}a{color:#1f4e8c}.budget{border-left:3px solid #1f4e8c;padding:2px 10px}.estimated{background:#f1f3f4;border-left:3px solid ${GREY};padding:6px 10px}
 .totals{display:flex;flex-wrap:wrap;gap:12px 28px;margin:14px 0}.totals div{min-width:140px}.totals b{display:block;font-size:1.5em;font-variant-numeric:tabular-nums}
 .bar{position:relative;height:10px;background:#e3e6ea;border-radius:5px;margin-top:4px;max-width:240px}.bar span{position:absolute;top:0;bottom:0;left:0;border-radius:5px;background:#1f4e8c}.bar i{position:absolute;top:-3px;bottom:-3px;width:2px;background:#b3261e}
 ${BLOCK_KIT_CSS}
@@ -204,9 +212,15 @@ function teamSection(b: TeamBurn): string {
       : '',
   ].filter(Boolean);
   const notes = dataNotes(r);
+  // What finance decided (a budget moved in Slack, quarters phased, planned changes): the page must
+  // say why a figure differs from the config.
+  const budget = budgetNote(r);
+  const plans = r.plans.map((p) => `${p.label} (${p.by}${p.applied ? '' : ', not in the outlook'})`);
   return `<section id="team-${esc(r.team)}" class="team">
   <h2>${esc(r.name)} ${badge(r)}</h2>
   <p class="lead">${esc(outlookSentence(r))}</p>
+  ${budget ? `<p class="budget">${esc(budget)}.</p>` : ''}
+  ${plans.length ? `<p class="budget">Planned changes in the outlook: ${esc(plans.join('; '))}.</p>` : ''}
   ${notes.length ? `<p class="estimated">Estimated, not yet delivered: ${esc(notes.join('; '))} (${usd(r.estimatedUsd)} in the outlook, not in spent to date; shaded on the chart).</p>` : ''}
   ${r.outlook.method === 'trailing-run-rate' ? '<p class="muted">Outlook: trailing 28-day run-rate carried to year end (no uncertainty band).</p>' : ''}
   ${r.outlook.confidence === 'low' ? '<p class="muted">Low confidence: short history, wide band.</p>' : ''}
