@@ -1,9 +1,6 @@
-import { addDays, diffDays } from '../../functions/core/dates.js';
-import { fiscalYearFromStart } from '../../functions/core/fiscal-calendar.js';
 import { cumulativePath } from '../../functions/core/forecast/combination.js';
 import { forecastParts } from '../../functions/core/forecast/engine.js';
-import { companyHolidays } from '../../functions/core/holidays.js';
-import { baseline, median } from './forecast-metrics.js';
+import { backtestOrigins, baseline, median } from './forecast-metrics.js';
 import type { Scenario } from './forecast-scenarios.js';
 
 /**
@@ -22,17 +19,13 @@ export function memberReport(title: string, scenarios: readonly Scenario[]): voi
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(8);
   const width = Math.max(26, ...scenarios.map((s) => s.name.length + 1));
   scenarios.forEach((sc, index) => {
-    const fy = fiscalYearFromStart(sc.fiscalYearStart);
-    const holidays = companyHolidays('us', fy.start, fy.end);
-    const firstSpend = sc.daily.find((d) => d.usd > 0)?.date;
+    const { fy, holidays, origins } = backtestOrigins(sc);
     const errors = new Map<string, number[]>();
     const add = (key: string, v: number) => errors.set(key, [...(errors.get(key) ?? []), v]);
     const weights: number[] = [];
     const bias = { bw: [] as number[], rr28: [] as number[] };
     let dates = 0;
-    for (let day = 28; day <= fy.days - 14; day += 3) {
-      const asOf = addDays(fy.start, day - 1);
-      if (!firstSpend || diffDays(firstSpend, asOf) < 13) continue;
+    for (const asOf of origins) {
       const parts = forecastParts({
         daily: sc.daily,
         budgetUsd: sc.annualBudgetUsd,

@@ -1,5 +1,5 @@
-import { addDays, diffDays } from '../../functions/core/dates.js';
-import { fiscalYearFromStart } from '../../functions/core/fiscal-calendar.js';
+import { addDays, diffDays, type IsoDay } from '../../functions/core/dates.js';
+import { type FiscalYear, fiscalYearFromStart } from '../../functions/core/fiscal-calendar.js';
 import type { DailySpend, ForecastInput } from '../../functions/core/forecast/types.js';
 import { companyHolidays } from '../../functions/core/holidays.js';
 import type { Scenario } from './forecast-scenarios.js';
@@ -55,15 +55,30 @@ export function baseline(
   return spent + (last28 / 28) * (days - elapsed);
 }
 
-export function backtestScenario(sc: Scenario, forecaster: BenchForecaster): ScenarioRun {
+/**
+ * The backtest's as-of dates of a scenario: every third day from day 28 to two weeks before year end,
+ * once the scenario has spent for two weeks; with its fiscal year and the holidays `forecast-series`
+ * uses by default (the built-in US calendar).
+ */
+export function backtestOrigins(sc: Scenario): {
+  fy: FiscalYear;
+  holidays: ReturnType<typeof companyHolidays>;
+  origins: IsoDay[];
+} {
   const fy = fiscalYearFromStart(sc.fiscalYearStart);
   const firstSpend = sc.daily.find((d) => d.usd > 0)?.date;
-  // What `forecast-series` does by default: the built-in US holiday calendar.
-  const holidays = companyHolidays('us', fy.start, fy.end);
-  const points: BacktestPoint[] = [];
+  const origins: IsoDay[] = [];
   for (let day = 28; day <= fy.days - 14; day += 3) {
     const asOf = addDays(fy.start, day - 1);
-    if (!firstSpend || diffDays(firstSpend, asOf) < 13) continue;
+    if (firstSpend && diffDays(firstSpend, asOf) >= 13) origins.push(asOf);
+  }
+  return { fy, holidays: companyHolidays('us', fy.start, fy.end), origins };
+}
+
+export function backtestScenario(sc: Scenario, forecaster: BenchForecaster): ScenarioRun {
+  const { fy, holidays, origins } = backtestOrigins(sc);
+  const points: BacktestPoint[] = [];
+  for (const asOf of origins) {
     points.push({
       asOf,
       truth: sc.actualYearEndUsd,

@@ -10,6 +10,7 @@ import { independentScenarios } from './forecast-independent-scenarios.js';
 import { memberReport } from './forecast-members.js';
 import {
   type BenchForecaster,
+  backtestOrigins,
   backtestScenario,
   baseline,
   checks,
@@ -100,12 +101,8 @@ function report(title: string, scenarios: Scenario[], { rows = true }: { rows?: 
 function requiredScales(scenarios: Scenario[]): number[] {
   const out: number[] = [];
   for (const sc of scenarios) {
-    const fy = fiscalYearFromStart(sc.fiscalYearStart);
-    const holidays = companyHolidays('us', fy.start, fy.end);
-    const firstSpend = sc.daily.find((d) => d.usd > 0)?.date;
-    for (let day = 28; day <= fy.days - 14; day += 3) {
-      const asOf = addDays(fy.start, day - 1);
-      if (!firstSpend || asOf < addDays(firstSpend, 13)) continue;
+    const { fy, holidays, origins } = backtestOrigins(sc);
+    for (const asOf of origins) {
       const parts = forecastParts({
         daily: sc.daily,
         budgetUsd: sc.annualBudgetUsd,
