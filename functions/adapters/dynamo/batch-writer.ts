@@ -1,4 +1,7 @@
+import { BatchWriteItemCommand, type WriteRequest as MarshalledWriteRequest } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export type { MarshalledWriteRequest };
 
 export type WriteRequest =
   | { PutRequest: { Item: Record<string, unknown> } }
@@ -33,14 +36,38 @@ const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resol
  * as `UnprocessedItems` with jittered exponential backoff. Nothing is dropped: if items are still
  * unprocessed after `maxAttempts`, it throws and the caller's run fails (and is safe to re-run).
  */
-export async function batchWriteAll(
+export function batchWriteAll(
   client: DynamoDBDocumentClient,
   table: string,
   requests: readonly WriteRequest[],
   opts: BatchWriteOptions = {},
 ): Promise<number> {
+  return writeInBatches(requests, opts, async (pending) => {
+    const out = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+    return (out.UnprocessedItems?.[table] ?? []) as WriteRequest[];
+  });
+}
+
+/** `batchWriteAll` for requests already in DynamoDB's wire form (attribute-values.ts): sent as they are. */
+export function batchWriteMarshalled(
+  client: DynamoDBDocumentClient,
+  table: string,
+  requests: readonly MarshalledWriteRequest[],
+  opts: BatchWriteOptions = {},
+): Promise<number> {
+  return writeInBatches(requests, opts, async (pending) => {
+    const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
+    return out.UnprocessedItems?.[table] ?? [];
+  });
+}
+
+async function writeInBatches<R>(
+  requests: readonly R[],
+  opts: BatchWriteOptions,
+  send: (pending: R[]) => Promise<R[]>,
+): Promise<number> {
   const { concurrency = 8, maxAttempts = 8, baseDelayMs = 50, sleep = sleepFor } = opts;
-  const chunks: WriteRequest[][] = [];
+  const chunks: R[][] = [];
   for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
   let next = 0;
   let failed = false;
@@ -55,14 +82,13 @@ export async function batchWriteAll(
       }
     }
   };
-  const writeChunk = async (chunk: WriteRequest[]) => {
-    let pending: WriteRequest[] = chunk;
+  const writeChunk = async (chunk: R[]) => {
+    let pending: R[] = chunk;
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > maxAttempts) throw new UnprocessedItemsError(pending.length, maxAttempts);
       if (attempt > 1) await sleep(Math.random() * baseDelayMs * 2 ** (attempt - 2));
       await opts.beforeSend?.();
-      const out = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-      pending = (out.UnprocessedItems?.[table] ?? []) as WriteRequest[];
+      pending = await send(pending);
     }
   };
   // Settle every worker before returning or throwing: nothing is still being written when this ends.

@@ -19,7 +19,14 @@ import type {
 } from '../../core/ports.js';
 import { TeamDayTally } from '../../core/team-day.js';
 import { lineKey, type UsageRecord } from '../../core/usage.js';
-import { type BatchWriteOptions, batchWriteAll, type WriteRequest } from './batch-writer.js';
+import { type MarshalledItem, toAttributeValues } from './attribute-values.js';
+import {
+  type BatchWriteOptions,
+  batchWriteAll,
+  batchWriteMarshalled,
+  type MarshalledWriteRequest,
+  type WriteRequest,
+} from './batch-writer.js';
 import { keys } from './keys.js';
 import { PersonRollups, type RollupTarget } from './person-rollups.js';
 import { batchGetAll, queryAll } from './reads.js';
@@ -66,10 +73,10 @@ export const newGeneration = () => `G${Date.now().toString(36)}${randomBytes(6).
 
 /**
  * BatchWriteItem requests of new rows in flight. bench:ingest's raw baseline on DynamoDB Local put
- * 8–64 in flight within 1.5× of each other, the fastest varying from run to run (8 on a busy machine,
- * 64 on a quieter one); not tuned further here.
+ * 8–64 in flight within 1.5× of each other, 32 most often the fastest (the fastest varies with the
+ * machine's load); a deployed table on demand takes far more.
  */
-const ROW_BATCHES_IN_FLIGHT = 16;
+const ROW_BATCHES_IN_FLIGHT = 32;
 
 /** Line items sent per BatchWriteItem round when a day streams from its scratch file. */
 const STREAM_PAGE = 2_000;
@@ -86,7 +93,7 @@ interface ReadDay {
   /** The line items under `generation`. */
   readonly lines: SpillBuffer;
   /** Team-day totals and digests under `generation`. */
-  readonly summaries: readonly Record<string, unknown>[];
+  readonly summaries: readonly MarshalledItem[];
 }
 
 type DayPlan =
@@ -228,7 +235,7 @@ export class SourceDayWriter {
         team.people.add(r);
         records++;
         if (r.provisional) provisional = true;
-        lines.push(lineToItem(r, generation, fetchedAt, expiresAt));
+        lines.push(toAttributeValues(lineToItem(r, generation, fetchedAt, expiresAt)));
       }
     }
     const names = [...teams.keys()].sort();
@@ -242,7 +249,16 @@ export class SourceDayWriter {
       people.set(team, costs);
       summaries.push(...peopleDayItems({ source, date, team, generation, people: costs, expiresAt }));
     }
-    return { generation, hash: hasher.digest(), records, provisional, totals, people, lines, summaries };
+    return {
+      generation,
+      hash: hasher.digest(),
+      records,
+      provisional,
+      totals,
+      people,
+      lines,
+      summaries: summaries.map(toAttributeValues),
+    };
   }
 
   /** Steps 1–6 for every planned day. */
@@ -267,7 +283,7 @@ export class SourceDayWriter {
 
     // 2. Rows under the new generation: invisible to readers until the commit. Days held in memory
     // go out together; a day in a scratch file streams from it.
-    const together: WriteRequest[] = [];
+    const together: MarshalledWriteRequest[] = [];
     for (const p of replacing) {
       for (const Item of p.day.summaries) together.push({ PutRequest: { Item } });
       if (p.day.lines.inMemory)
@@ -278,11 +294,11 @@ export class SourceDayWriter {
       ...this.options.batch,
       beforeSend: () => this.options.beforeWrite?.({ phase: 'rows' }),
     };
-    let written = await batchWriteAll(this.doc, this.table, together, batch);
+    let written = await batchWriteMarshalled(this.doc, this.table, together, batch);
     for (const p of replacing) {
       if (p.day.lines.inMemory) continue;
       for await (const page of p.day.lines.pages(STREAM_PAGE))
-        written += await batchWriteAll(
+        written += await batchWriteMarshalled(
           this.doc,
           this.table,
           page.map((Item) => ({ PutRequest: { Item } })),
