@@ -61,21 +61,66 @@ export function batchWriteMarshalled(
   });
 }
 
+/**
+ * `batchWriteMarshalled` for requests read as they are written (a day streaming from its scratch
+ * file): `batches` yields at most 25 requests at a time, and the next is asked for whenever one of
+ * `concurrency` writers is free, so the writes never wait for a page boundary and at most
+ * `concurrency` batches are held.
+ */
+export async function batchWriteMarshalledStream(
+  client: DynamoDBDocumentClient,
+  table: string,
+  batches: AsyncIterable<readonly MarshalledWriteRequest[]>,
+  opts: BatchWriteOptions = {},
+): Promise<number> {
+  const it = batches[Symbol.asyncIterator]();
+  let written = 0;
+  // An async generator queues concurrent `next()` calls, so writers can share it.
+  const next = async () => {
+    const r = await it.next();
+    if (r.done) return undefined;
+    if (r.value.length > 25) throw new Error(`a batch of ${r.value.length} requests (25 at most)`);
+    written += r.value.length;
+    return [...r.value];
+  };
+  await writeChunks(next, Number.POSITIVE_INFINITY, opts, async (pending) => {
+    const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
+    return out.UnprocessedItems?.[table] ?? [];
+  });
+  return written;
+}
+
 async function writeInBatches<R>(
   requests: readonly R[],
   opts: BatchWriteOptions,
   send: (pending: R[]) => Promise<R[]>,
 ): Promise<number> {
-  const { concurrency = 8, maxAttempts = 8, baseDelayMs = 50, sleep = sleepFor } = opts;
-  const chunks: R[][] = [];
-  for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
   let next = 0;
+  const chunks = Math.ceil(requests.length / 25);
+  await writeChunks(
+    async () => (next * 25 < requests.length ? requests.slice(next * 25, ++next * 25) : undefined),
+    chunks,
+    opts,
+    send,
+  );
+  return requests.length;
+}
+
+/** Up to `concurrency` writers, each taking the next chunk until there is none (or one failed). */
+async function writeChunks<R>(
+  nextChunk: () => Promise<R[] | undefined>,
+  chunks: number,
+  opts: BatchWriteOptions,
+  send: (pending: R[]) => Promise<R[]>,
+): Promise<void> {
+  const { concurrency = 8, maxAttempts = 8, baseDelayMs = 50, sleep = sleepFor } = opts;
   let failed = false;
   const worker = async () => {
-    while (next < chunks.length && !failed) {
-      const chunk = chunks[next++];
+    while (!failed) {
       try {
-        if (chunk) await writeChunk(chunk);
+        const chunk = await nextChunk();
+        if (!chunk) return;
+        await writeChunk(chunk);
       } catch (err) {
         failed = true;
         throw err;
@@ -92,10 +137,7 @@ async function writeInBatches<R>(
     }
   };
   // Settle every worker before returning or throwing: nothing is still being written when this ends.
-  const results = await Promise.allSettled(
-    Array.from({ length: Math.min(concurrency, chunks.length) }, worker),
-  );
+  const results = await Promise.allSettled(Array.from({ length: Math.min(concurrency, chunks) }, worker));
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
-  return requests.length;
 }

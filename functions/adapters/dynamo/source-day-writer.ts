@@ -24,6 +24,7 @@ import {
   type BatchWriteOptions,
   batchWriteAll,
   batchWriteMarshalled,
+  batchWriteMarshalledStream,
   type MarshalledWriteRequest,
   type WriteRequest,
 } from './batch-writer.js';
@@ -77,9 +78,6 @@ export const newGeneration = () => `G${Date.now().toString(36)}${randomBytes(6).
  * machine's load); a deployed table on demand takes far more.
  */
 const ROW_BATCHES_IN_FLIGHT = 32;
-
-/** Line items sent per BatchWriteItem round when a day streams from its scratch file. */
-const STREAM_PAGE = 2_000;
 
 /** One day's rows, read once (validated, hashed and summed) before anything is written. */
 interface ReadDay {
@@ -297,13 +295,7 @@ export class SourceDayWriter {
     let written = await batchWriteMarshalled(this.doc, this.table, together, batch);
     for (const p of replacing) {
       if (p.day.lines.inMemory) continue;
-      for await (const page of p.day.lines.pages(STREAM_PAGE))
-        written += await batchWriteMarshalled(
-          this.doc,
-          this.table,
-          page.map((Item) => ({ PutRequest: { Item } })),
-          batch,
-        );
+      written += await batchWriteMarshalledStream(this.doc, this.table, putsOf(p.day.lines), batch);
     }
 
     // 3. Commit: one conditional write per day makes the new generation current.
@@ -521,6 +513,11 @@ export class SourceDayWriter {
   private async forEach<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
     if (items.length) await mapBounded(items, this.concurrency, fn);
   }
+}
+
+/** A day's line items as BatchWriteItem-sized batches of puts, read from its buffer as they are sent. */
+async function* putsOf(lines: SpillBuffer): AsyncGenerator<MarshalledWriteRequest[]> {
+  for await (const page of lines.pages(25)) yield page.map((Item) => ({ PutRequest: { Item } }));
 }
 
 /** The fields of a stored manifest as they are, for a write that changes only some of them. */

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { MarshalledItem } from './attribute-values.js';
 
+/** Characters of spilled items gathered before they are appended to the scratch file. */
+const FLUSH_CHARS = 1 << 20;
 /**
  * Items (in DynamoDB's wire form: strings all the way down, so a line of the scratch file is plain
  * JSON) held until a day's last page has been read (so the day's content hash is known before
@@ -15,6 +17,7 @@ export class SpillBuffer {
   private readonly memory: MarshalledItem[] = [];
   private file: { dir: string; path: string; fd: number } | undefined;
   private spilled = 0;
+  private pending = '';
 
   constructor(private readonly memoryItems = 10_000) {}
 
@@ -32,8 +35,16 @@ export class SpillBuffer {
       const path = join(dir, 'rows.jsonl');
       this.file = { dir, path, fd: openSync(path, 'w') };
     }
-    writeSync(this.file.fd, `${JSON.stringify(item)}\n`);
+    this.pending += `${JSON.stringify(item)}\n`;
     this.spilled++;
+    if (this.pending.length >= FLUSH_CHARS) this.flush();
+  }
+
+  /** Appends what is buffered to the scratch file (one write per ~1 MB, not one per item). */
+  private flush(): void {
+    if (!this.file || !this.pending) return;
+    writeSync(this.file.fd, this.pending);
+    this.pending = '';
   }
 
   /** Whether every item is in memory (small days are written together with other days). */
@@ -50,6 +61,7 @@ export class SpillBuffer {
   async *pages(size: number): AsyncGenerator<MarshalledItem[]> {
     for (let i = 0; i < this.memory.length; i += size) yield this.memory.slice(i, i + size);
     if (!this.file) return;
+    this.flush();
     closeSync(this.file.fd);
     this.file.fd = -1;
     let page: MarshalledItem[] = [];
