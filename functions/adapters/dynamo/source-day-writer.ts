@@ -142,29 +142,39 @@ export class SourceDayWriter {
       seen.add(d.date);
     }
     const read = new Map<IsoDay, ReadDay>();
-    for (const d of days) {
-      if (d.rows === 'keep') continue;
-      const rows = d.rows;
-      read.set(
-        d.date,
-        await this.readDay(
-          source,
+    try {
+      for (const d of days) {
+        if (d.rows === 'keep') continue;
+        const rows = d.rows;
+        // A big day's marshalled items spill to scratch like a streamed day's: a fetched chunk of
+        // per-user days would otherwise hold every line twice (records and items) until written.
+        const lines = new SpillBuffer(this.options.spillAfter ?? 10_000);
+        read.set(
           d.date,
-          (async function* () {
-            yield rows;
-          })(),
-          d.coverage.attemptedAt,
-          d.detailExpiresAt,
-          new SpillBuffer(Number.POSITIVE_INFINITY),
-        ),
+          await this.readDay(
+            source,
+            d.date,
+            (async function* () {
+              yield rows;
+            })(),
+            d.coverage.attemptedAt,
+            d.detailExpiresAt,
+            lines,
+          ).catch((err: unknown) => {
+            lines.close();
+            throw err;
+          }),
+        );
+      }
+      const stored = await this.readManifests(source, [...seen]);
+      return await this.run(
+        source,
+        stored,
+        days.map((w) => this.plan(w.date, w.coverage, read.get(w.date), stored.get(w.date))),
       );
+    } finally {
+      for (const r of read.values()) r.lines.close();
     }
-    const stored = await this.readManifests(source, [...seen]);
-    return this.run(
-      source,
-      stored,
-      days.map((w) => this.plan(w.date, w.coverage, read.get(w.date), stored.get(w.date))),
-    );
   }
 
   /** One day whose rows arrive in pages (any order, any size): held in a scratch file, not in memory. */
