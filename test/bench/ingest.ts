@@ -16,9 +16,13 @@ import { meterWrites, type WriteMeter } from './capacity-meter.js';
  * email identity) through the real ingest path (connector → attribution → the crash-safe replacement
  * on DynamoDB Local), fetched whole and streamed page by page, beside DynamoDB Local's raw
  * BatchWriteItem rate for the same line items, pre-marshalled, at the fastest concurrency found
- * (8, 16, 32 and 64 in flight are tried), all measured in the same run. Then what a day costs in
- * writes: its first pull, a re-pull that finds it unchanged, and a re-pull of a revision (5% of the
- * lines changed), in items and in the write units DynamoDB Local reports.
+ * (8, 16, 32 and 64 in flight are tried), all measured in the same run. Each ingest path runs twice,
+ * the second time after the fastest raw concurrency runs again, and keeps its faster run, as the raw
+ * baseline keeps its fastest: the machine is shared, and one unlucky run either way would decide the
+ * ratio. The timed runs ask DynamoDB for nothing the raw writes do not (no consumed capacity). Then
+ * what a day costs in writes, metered on runs of their own: its first pull, a re-pull that finds it
+ * unchanged, and a re-pull of a revision (5% of the lines changed), in items and in the write units
+ * DynamoDB Local reports.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const ENGINEERS = Number(process.env.BENCH_ENGINEERS ?? 85_000);
@@ -131,15 +135,19 @@ const freshTable = async () => {
   await ensureTable(local.client, name);
   return name;
 };
-/** Ingests `day` on `store` with its own metered client; the outcome, seconds and writes. */
+/**
+ * Ingests `day` on `table` with its own client; the outcome, seconds and, when `metered`, writes
+ * (asking DynamoDB for each write's consumed capacity, which the timed comparisons leave out).
+ */
 async function ingest(
   table: string,
   day: readonly VendorUsageLine[],
   streamed: boolean,
   now: string,
-): Promise<{ outcome: IngestOutcome; seconds: number; meter: WriteMeter }> {
+  metered = false,
+): Promise<{ outcome: IngestOutcome; seconds: number; meter: WriteMeter | undefined }> {
   const client = localClient(local.endpoint);
-  const meter = meterWrites(client);
+  const meter = metered ? meterWrites(client) : undefined;
   const store = new DynamoStore(createDocumentClient(client), { tableName: table });
   const t0 = performance.now();
   const [outcome] = await runIngest({
@@ -164,16 +172,25 @@ try {
   const raw: Array<{ inFlight: number; seconds: number }> = [];
   for (const inFlight of CONCURRENCIES)
     raw.push({ inFlight, seconds: await rawWrite(local.client, await freshTable(), requests, inFlight) });
-  const fetched = await ingest(await freshTable(), lines, false, '2026-03-03T06:00:00Z');
-  const streamedTable = await freshTable();
-  const streamed = await ingest(streamedTable, lines, true, '2026-03-03T06:00:00Z');
+  const FIRST = '2026-03-03T06:00:00Z';
+  const fetchedRuns = [await ingest(await freshTable(), lines, false, FIRST)];
+  const streamedRuns = [await ingest(await freshTable(), lines, true, FIRST)];
   const best = raw.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   // The fastest concurrency once more, after the ingest runs: the baseline is the faster of the two.
   const again = await rawWrite(local.client, await freshTable(), requests, best.inFlight);
   const baseline = Math.min(best.seconds, again);
-  // What later pulls of the same day cost: unchanged (the trailing window's usual case), then revised.
-  const unchanged = await ingest(streamedTable, lines, true, '2026-03-04T06:00:00Z');
-  const revised = await ingest(streamedTable, revisedLines, true, '2026-03-05T06:00:00Z');
+  fetchedRuns.push(await ingest(await freshTable(), lines, false, FIRST));
+  streamedRuns.push(await ingest(await freshTable(), lines, true, FIRST));
+  const fastest = <T extends { seconds: number }>(runs: T[]) =>
+    runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const fetched = fastest(fetchedRuns);
+  const streamed = fastest(streamedRuns);
+  // What pulls of a day cost in writes, metered: the first, then unchanged (the trailing window's
+  // usual case), then revised.
+  const meteredTable = await freshTable();
+  const first = await ingest(meteredTable, lines, true, FIRST, true);
+  const unchanged = await ingest(meteredTable, lines, true, '2026-03-04T06:00:00Z', true);
+  const revised = await ingest(meteredTable, revisedLines, true, '2026-03-05T06:00:00Z', true);
 
   const rate = (s: number) => (ENGINEERS / s).toFixed(0).padStart(11);
   console.log(
@@ -189,33 +206,39 @@ try {
   console.log(
     `${`raw BatchWriteItem, ${best.inFlight} in flight, after the ingest runs`.padEnd(52)}${again.toFixed(1).padStart(9)}${rate(again)}${(again / baseline).toFixed(2).padStart(15)}`,
   );
-  for (const [name, run] of [
-    ['burnwatch ingest, the day fetched whole', fetched],
-    ['burnwatch ingest, the day streamed (pages of 1,000)', streamed],
+  for (const [name, runs] of [
+    ['burnwatch ingest, the day fetched whole', fetchedRuns],
+    ['burnwatch ingest, the day streamed (pages of 1,000)', streamedRuns],
   ] as const)
-    console.log(
-      `${name.padEnd(52)}${run.seconds.toFixed(1).padStart(9)}${rate(run.seconds)}${(run.seconds / baseline).toFixed(2).padStart(15)}`,
-    );
+    runs.forEach((run, i) => {
+      console.log(
+        `${`${name}, run ${i + 1}`.padEnd(52)}${run.seconds.toFixed(1).padStart(9)}${rate(run.seconds)}${(run.seconds / baseline).toFixed(2).padStart(15)}`,
+      );
+    });
   console.log(
     `\n${streamed.outcome.records.toLocaleString('en-US')} records, $${streamed.outcome.usd.toLocaleString('en-US')}, unallocated ${(streamed.outcome.unallocatedShare * 100).toFixed(1)}%; ingest also writes 200 team-day totals, 200 per-person digests, 200 month rollups and the manifest`,
   );
 
-  console.log('\nWrites per day (the streamed path; write units as DynamoDB Local reports them)');
+  console.log(
+    '\nWrites per day (the streamed path, metered runs; write units as DynamoDB Local reports them)',
+  );
   console.log(
     `${'pull of the day'.padEnd(40)}${'puts'.padStart(10)}${'deletes'.padStart(10)}${'single'.padStart(8)}${'write units'.padStart(13)}${'seconds'.padStart(9)}`,
   );
   for (const [name, run] of [
-    ['first pull', streamed],
+    ['first pull', first],
     ['re-pull, unchanged', unchanged],
     ['re-pull, 5% of lines revised', revised],
-  ] as const)
+  ] as const) {
+    const meter = run.meter ?? { puts: 0, deletes: 0, singles: 0, writeUnits: 0 };
     console.log(
-      `${name.padEnd(40)}${run.meter.puts.toLocaleString('en-US').padStart(10)}${run.meter.deletes.toLocaleString('en-US').padStart(10)}${String(run.meter.singles).padStart(8)}${run.meter.writeUnits.toLocaleString('en-US').padStart(13)}${run.seconds.toFixed(1).padStart(9)}`,
+      `${name.padEnd(40)}${meter.puts.toLocaleString('en-US').padStart(10)}${meter.deletes.toLocaleString('en-US').padStart(10)}${String(meter.singles).padStart(8)}${meter.writeUnits.toLocaleString('en-US').padStart(13)}${run.seconds.toFixed(1).padStart(9)}`,
     );
+  }
 
   const ratio = Math.max(fetched.seconds, streamed.seconds) / baseline;
   console.log(
-    `\ningest takes ${(fetched.seconds / baseline).toFixed(2)}× (fetched) and ${(streamed.seconds / baseline).toFixed(2)}× (streamed) the fastest raw write time (${best.inFlight} in flight; target ≤ 1.5×): ${ratio <= 1.5 ? 'PASS' : 'MISS'}`,
+    `\ningest takes ${(fetched.seconds / baseline).toFixed(2)}× (fetched) and ${(streamed.seconds / baseline).toFixed(2)}× (streamed), the faster run of each, the fastest raw write time (${best.inFlight} in flight; target ≤ 1.5×): ${ratio <= 1.5 ? 'PASS' : 'MISS'}`,
   );
 } finally {
   await local.stop();

@@ -60,7 +60,15 @@ function step(args: Record<string, unknown>): Promise<StepResult> {
   return new Promise((resolve, reject) => {
     const proc = spawn(
       process.execPath,
-      [`--max-old-space-size=${HEAP_CAP_MB}`, '--import', 'tsx', child, JSON.stringify(args)],
+      [
+        `--max-old-space-size=${HEAP_CAP_MB}`,
+        // BENCH_CPU_PROF=<dir>: each step writes a V8 CPU profile there (to find where a step's time goes).
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+        '--import',
+        'tsx',
+        child,
+        JSON.stringify(args),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: process.env },
     );
     let out = '';

@@ -48,6 +48,8 @@ export interface DynamoStoreOptions extends SourceDayWriterOptions {
   readonly tableName: string;
 }
 
+const teamSummaryItem = z.object({ pk: z.string(), doc: z.string() });
+
 /** The single-table DynamoDB implementation of every store port. */
 export class DynamoStore implements Store {
   private readonly table: string;
@@ -261,15 +263,28 @@ export class DynamoStore implements Store {
     return this.getDoc(keys.teamPk(team), keys.summarySk());
   }
 
+  /**
+   * Read on every call; a team's summary whose stored text is the one read last comes back as the
+   * same parsed object (as `getOrgSummary`), so `/burn` parses and checks it once per version, not
+   * once per request (issue 14: per-request CPU is what queues 50 concurrent askers).
+   */
   async getTeamSummaries(teams: readonly string[]): Promise<Map<string, unknown>> {
     const items = await this.batchGetAll(teams.map((t) => ({ pk: keys.teamPk(t), sk: keys.summarySk() })));
     const result = new Map<string, unknown>();
     for (const item of items) {
-      const parsed = z.object({ pk: z.string(), doc: z.string() }).parse(item);
-      result.set(parsed.pk.slice('TEAM#'.length), JSON.parse(parsed.doc));
+      const parsed = teamSummaryItem.parse(item);
+      const team = parsed.pk.slice('TEAM#'.length);
+      let last = this.lastTeamSummaries.get(team);
+      if (last?.text !== parsed.doc) {
+        last = { text: parsed.doc, doc: JSON.parse(parsed.doc) };
+        this.lastTeamSummaries.set(team, last);
+      }
+      result.set(team, last.doc);
     }
     return result;
   }
+  /** One entry per team read (the teams of the config): bounded by the org, not by requests. */
+  private readonly lastTeamSummaries = new Map<string, { readonly text: string; readonly doc: unknown }>();
 
   async putOrgSummary(summary: unknown): Promise<void> {
     await this.putDoc(keys.orgPk(), keys.summarySk(), 'orgSummary', summary);

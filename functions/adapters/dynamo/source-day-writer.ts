@@ -19,7 +19,15 @@ import type {
 } from '../../core/ports.js';
 import { TeamDayTally } from '../../core/team-day.js';
 import { lineKey, type UsageRecord } from '../../core/usage.js';
-import { type BatchWriteOptions, batchWriteAll, type WriteRequest } from './batch-writer.js';
+import { type MarshalledItem, toAttributeValues } from './attribute-values.js';
+import {
+  type BatchWriteOptions,
+  batchWriteAll,
+  batchWriteMarshalled,
+  batchWriteMarshalledStream,
+  type MarshalledWriteRequest,
+  type WriteRequest,
+} from './batch-writer.js';
 import { keys } from './keys.js';
 import { PersonRollups, type RollupTarget } from './person-rollups.js';
 import { batchGetAll, queryAll } from './reads.js';
@@ -66,13 +74,10 @@ export const newGeneration = () => `G${Date.now().toString(36)}${randomBytes(6).
 
 /**
  * BatchWriteItem requests of new rows in flight. bench:ingest's raw baseline on DynamoDB Local put
- * 8–64 in flight within 1.5× of each other, the fastest varying from run to run (8 on a busy machine,
- * 64 on a quieter one); not tuned further here.
+ * 8–64 in flight within 1.5× of each other, 32 most often the fastest (the fastest varies with the
+ * machine's load); a deployed table on demand takes far more.
  */
-const ROW_BATCHES_IN_FLIGHT = 16;
-
-/** Line items sent per BatchWriteItem round when a day streams from its scratch file. */
-const STREAM_PAGE = 2_000;
+const ROW_BATCHES_IN_FLIGHT = 32;
 
 /** One day's rows, read once (validated, hashed and summed) before anything is written. */
 interface ReadDay {
@@ -86,7 +91,7 @@ interface ReadDay {
   /** The line items under `generation`. */
   readonly lines: SpillBuffer;
   /** Team-day totals and digests under `generation`. */
-  readonly summaries: readonly Record<string, unknown>[];
+  readonly summaries: readonly MarshalledItem[];
 }
 
 type DayPlan =
@@ -137,29 +142,39 @@ export class SourceDayWriter {
       seen.add(d.date);
     }
     const read = new Map<IsoDay, ReadDay>();
-    for (const d of days) {
-      if (d.rows === 'keep') continue;
-      const rows = d.rows;
-      read.set(
-        d.date,
-        await this.readDay(
-          source,
+    try {
+      for (const d of days) {
+        if (d.rows === 'keep') continue;
+        const rows = d.rows;
+        // A big day's marshalled items spill to scratch like a streamed day's: a fetched chunk of
+        // per-user days would otherwise hold every line twice (records and items) until written.
+        const lines = new SpillBuffer(this.options.spillAfter ?? 10_000);
+        read.set(
           d.date,
-          (async function* () {
-            yield rows;
-          })(),
-          d.coverage.attemptedAt,
-          d.detailExpiresAt,
-          new SpillBuffer(Number.POSITIVE_INFINITY),
-        ),
+          await this.readDay(
+            source,
+            d.date,
+            (async function* () {
+              yield rows;
+            })(),
+            d.coverage.attemptedAt,
+            d.detailExpiresAt,
+            lines,
+          ).catch((err: unknown) => {
+            lines.close();
+            throw err;
+          }),
+        );
+      }
+      const stored = await this.readManifests(source, [...seen]);
+      return await this.run(
+        source,
+        stored,
+        days.map((w) => this.plan(w.date, w.coverage, read.get(w.date), stored.get(w.date))),
       );
+    } finally {
+      for (const r of read.values()) r.lines.close();
     }
-    const stored = await this.readManifests(source, [...seen]);
-    return this.run(
-      source,
-      stored,
-      days.map((w) => this.plan(w.date, w.coverage, read.get(w.date), stored.get(w.date))),
-    );
   }
 
   /** One day whose rows arrive in pages (any order, any size): held in a scratch file, not in memory. */
@@ -228,7 +243,7 @@ export class SourceDayWriter {
         team.people.add(r);
         records++;
         if (r.provisional) provisional = true;
-        lines.push(lineToItem(r, generation, fetchedAt, expiresAt));
+        lines.push(toAttributeValues(lineToItem(r, generation, fetchedAt, expiresAt)));
       }
     }
     const names = [...teams.keys()].sort();
@@ -242,7 +257,16 @@ export class SourceDayWriter {
       people.set(team, costs);
       summaries.push(...peopleDayItems({ source, date, team, generation, people: costs, expiresAt }));
     }
-    return { generation, hash: hasher.digest(), records, provisional, totals, people, lines, summaries };
+    return {
+      generation,
+      hash: hasher.digest(),
+      records,
+      provisional,
+      totals,
+      people,
+      lines,
+      summaries: summaries.map(toAttributeValues),
+    };
   }
 
   /** Steps 1–6 for every planned day. */
@@ -267,7 +291,7 @@ export class SourceDayWriter {
 
     // 2. Rows under the new generation: invisible to readers until the commit. Days held in memory
     // go out together; a day in a scratch file streams from it.
-    const together: WriteRequest[] = [];
+    const together: MarshalledWriteRequest[] = [];
     for (const p of replacing) {
       for (const Item of p.day.summaries) together.push({ PutRequest: { Item } });
       if (p.day.lines.inMemory)
@@ -278,16 +302,10 @@ export class SourceDayWriter {
       ...this.options.batch,
       beforeSend: () => this.options.beforeWrite?.({ phase: 'rows' }),
     };
-    let written = await batchWriteAll(this.doc, this.table, together, batch);
+    let written = await batchWriteMarshalled(this.doc, this.table, together, batch);
     for (const p of replacing) {
       if (p.day.lines.inMemory) continue;
-      for await (const page of p.day.lines.pages(STREAM_PAGE))
-        written += await batchWriteAll(
-          this.doc,
-          this.table,
-          page.map((Item) => ({ PutRequest: { Item } })),
-          batch,
-        );
+      written += await batchWriteMarshalledStream(this.doc, this.table, putsOf(p.day.lines), batch);
     }
 
     // 3. Commit: one conditional write per day makes the new generation current.
@@ -505,6 +523,11 @@ export class SourceDayWriter {
   private async forEach<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
     if (items.length) await mapBounded(items, this.concurrency, fn);
   }
+}
+
+/** A day's line items as BatchWriteItem-sized batches of puts, read from its buffer as they are sent. */
+async function* putsOf(lines: SpillBuffer): AsyncGenerator<MarshalledWriteRequest[]> {
+  for await (const page of lines.pages(25)) yield page.map((Item) => ({ PutRequest: { Item } }));
 }
 
 /** The fields of a stored manifest as they are, for a write that changes only some of them. */

@@ -2,27 +2,22 @@ import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { MarshalledItem } from './attribute-values.js';
 
-/** Tag of a bigint in the spill file's JSON (a key no stored attribute uses). */
-const BIGINT_TAG = '\u0000bigint';
-
-const encode = (item: unknown) =>
-  JSON.stringify(item, (_k, v) => (typeof v === 'bigint' ? { [BIGINT_TAG]: v.toString() } : v));
-const decode = (line: string): Record<string, unknown> =>
-  JSON.parse(line, (_k, v) =>
-    v !== null && typeof v === 'object' && typeof v[BIGINT_TAG] === 'string' ? BigInt(v[BIGINT_TAG]) : v,
-  );
-
+/** Characters of spilled items gathered before they are appended to the scratch file. */
+const FLUSH_CHARS = 1 << 20;
 /**
- * Items held until a day's last page has been read (so the day's content hash is known before
+ * Items (in DynamoDB's wire form: strings all the way down, so a line of the scratch file is plain
+ * JSON) held until a day's last page has been read (so the day's content hash is known before
  * anything is written): in memory up to `memoryItems`, then appended to a scratch file in the
  * system's temp directory (Lambda's `/tmp`) and read back page by page, so a day of any size costs
  * bounded memory. `close()` removes the file.
  */
 export class SpillBuffer {
-  private readonly memory: Record<string, unknown>[] = [];
+  private readonly memory: MarshalledItem[] = [];
   private file: { dir: string; path: string; fd: number } | undefined;
   private spilled = 0;
+  private pending = '';
 
   constructor(private readonly memoryItems = 10_000) {}
 
@@ -30,7 +25,7 @@ export class SpillBuffer {
     return this.memory.length + this.spilled;
   }
 
-  push(item: Record<string, unknown>): void {
+  push(item: MarshalledItem): void {
     if (!this.file && this.memory.length < this.memoryItems) {
       this.memory.push(item);
       return;
@@ -40,8 +35,16 @@ export class SpillBuffer {
       const path = join(dir, 'rows.jsonl');
       this.file = { dir, path, fd: openSync(path, 'w') };
     }
-    writeSync(this.file.fd, `${encode(item)}\n`);
+    this.pending += `${JSON.stringify(item)}\n`;
     this.spilled++;
+    if (this.pending.length >= FLUSH_CHARS) this.flush();
+  }
+
+  /** Appends what is buffered to the scratch file (one write per ~1 MB, not one per item). */
+  private flush(): void {
+    if (!this.file || !this.pending) return;
+    writeSync(this.file.fd, this.pending);
+    this.pending = '';
   }
 
   /** Whether every item is in memory (small days are written together with other days). */
@@ -50,24 +53,25 @@ export class SpillBuffer {
   }
 
   /** The items in memory (all of them when `inMemory`). */
-  held(): readonly Record<string, unknown>[] {
+  held(): readonly MarshalledItem[] {
     return this.memory;
   }
 
   /** Every item, in pages of at most `size`, in the order pushed. */
-  async *pages(size: number): AsyncGenerator<Record<string, unknown>[]> {
+  async *pages(size: number): AsyncGenerator<MarshalledItem[]> {
     for (let i = 0; i < this.memory.length; i += size) yield this.memory.slice(i, i + size);
     if (!this.file) return;
+    this.flush();
     closeSync(this.file.fd);
     this.file.fd = -1;
-    let page: Record<string, unknown>[] = [];
+    let page: MarshalledItem[] = [];
     const lines = createInterface({
       input: createReadStream(this.file.path),
       crlfDelay: Number.POSITIVE_INFINITY,
     });
     for await (const line of lines) {
       if (!line) continue;
-      page.push(decode(line));
+      page.push(JSON.parse(line) as MarshalledItem);
       if (page.length >= size) {
         yield page;
         page = [];

@@ -226,12 +226,13 @@ export class ContentHasher {
 
   add(r: UsageRecord): void {
     const digest = createHash('sha256').update(canonicalLine(r)).digest('hex');
-    this.sum = (this.sum + BigInt(`0x${digest}`)) % HASH_MODULUS;
+    // Reduced once, in digest(): the same sum modulo 2^256, without a division per line.
+    this.sum += BigInt(`0x${digest}`);
     this.count++;
   }
 
   digest(): string {
-    return `${HASH_SCHEME}${this.count}:${this.sum.toString(36)}`;
+    return `${HASH_SCHEME}${this.count}:${(this.sum % HASH_MODULUS).toString(36)}`;
   }
 }
 

@@ -11,8 +11,16 @@ export function withCanonicalModels(lines: readonly VendorUsageLine[]): {
   unknown: string[];
 } {
   const unknown = new Set<string>();
+  // A day names a handful of models across tens of thousands of lines: resolve each spelling once.
+  const resolved = new Map<string, ReturnType<typeof resolveModel>>();
+  const resolveOnce = (name: string) => {
+    if (resolved.has(name)) return resolved.get(name);
+    const known = resolveModel(name);
+    resolved.set(name, known);
+    return known;
+  };
   const out = lines.map((line): VendorUsageLine => {
-    const known = resolveModel(line.model ?? line.lineItem);
+    const known = resolveOnce(line.model ?? line.lineItem);
     if (known) return { ...line, modelId: known.id, modelFamily: known.family, modelTier: known.tier };
     if (line.model === undefined) return line;
     unknown.add(line.model);

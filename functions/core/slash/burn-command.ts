@@ -534,13 +534,28 @@ function orgLines(doc: unknown): readonly TeamLine[] | undefined {
   return org.data.teams;
 }
 
+/**
+ * Team summaries validated once per document, as `orgLines` does: a store that returns the same
+ * object while a summary is unchanged (the DynamoDB adapter does) gets it checked once, not on every
+ * `/burn`. Keyed weakly: a replaced document's entry goes with it.
+ */
+const validatedReports = new WeakMap<object, BurnReport | null>();
+function reportOf(doc: unknown): BurnReport | undefined {
+  const cacheable = doc !== null && typeof doc === 'object';
+  const known = cacheable ? validatedReports.get(doc) : undefined;
+  if (known !== undefined) return known ?? undefined;
+  const parsed = burnReportSchema.safeParse(doc);
+  if (cacheable) validatedReports.set(doc, parsed.success ? parsed.data : null);
+  return parsed.success ? parsed.data : undefined;
+}
+
 async function loadReports(deps: SlashDeps, teams: readonly string[]): Promise<Map<string, BurnReport>> {
   const raw = await deps.summaries.getTeamSummaries(teams);
   const out = new Map<string, BurnReport>();
   for (const [team, doc] of raw) {
-    const parsed = burnReportSchema.safeParse(doc);
     // A summary that no longer matches the schema (older version) reads as "no data yet", not a crash.
-    if (parsed.success) out.set(team, parsed.data);
+    const report = reportOf(doc);
+    if (report) out.set(team, report);
   }
   return out;
 }

@@ -120,4 +120,17 @@ describe('DynamoStore org summary (issue 14)', () => {
     expect(next).toEqual({ generatedAt: '2026-04-02T06:00:00.000Z', teams: [] });
     expect(first).toEqual({ generatedAt: '2026-04-01T06:00:00.000Z', teams: [] });
   });
+
+  it('gives back the same team summary object while its stored text is unchanged, a new one once replaced', async () => {
+    const { store } = await dynamo.newStore();
+    await store.putTeamSummary('payments', { asOf: '2026-04-01' });
+    await store.putTeamSummary('search', { asOf: '2026-04-01' });
+    const first = await store.getTeamSummaries(['payments', 'search']);
+    await store.putTeamSummary('search', { asOf: '2026-04-02' });
+    const next = await store.getTeamSummaries(['payments', 'search']);
+    expect(next.get('payments')).toBe(first.get('payments'));
+    expect(next.get('search')).not.toBe(first.get('search'));
+    expect(next.get('search')).toEqual({ asOf: '2026-04-02' });
+    expect(first.get('search')).toEqual({ asOf: '2026-04-01' });
+  });
 });

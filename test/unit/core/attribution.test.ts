@@ -35,6 +35,24 @@ describe('attribution', () => {
     expect(attribute({ userEmail: 'eve@notpayments.corp.com' })).toBe('unallocated');
   });
 
+  it('matches prefix, suffix, inner and several `*` the same way, case-insensitively and literally otherwise', () => {
+    const shapes = createAttributor([
+      { match: { project: 'PROJ_Lab*' }, team: 'prefix' },
+      { match: { project: '*.Staging' }, team: 'suffix' },
+      { match: { project: 'app-*-eu' }, team: 'inner' },
+      { match: { project: '*(x)*' }, team: 'several' },
+      { match: { project: 'Exact+1' }, team: 'exact' },
+    ]);
+    expect(shapes({ project: 'proj_lab_7' })).toBe('prefix');
+    expect(shapes({ project: 'checkout.STAGING' })).toBe('suffix');
+    expect(shapes({ project: 'APP-checkout-EU' })).toBe('inner');
+    expect(shapes({ project: 'app-eu' })).toBe('unallocated');
+    expect(shapes({ project: 'a(X)b' })).toBe('several');
+    expect(shapes({ project: 'axb' })).toBe('unallocated');
+    expect(shapes({ project: 'EXACT+1' })).toBe('exact');
+    expect(shapes({ project: 'Exactt1' })).toBe('unallocated');
+  });
+
   it('reports unmatched spend by identity instead of dropping it', () => {
     const { records, summary } = attributeLines(
       'cursor',
