@@ -20,11 +20,11 @@ function compilePattern(pattern: string): (lower: string | undefined) => boolean
   if (stars === 0) return (value) => value === p;
   if (stars === 1 && p.startsWith('*')) {
     const suffix = p.slice(1);
-    return (value) => value !== undefined && value.endsWith(suffix);
+    return (value) => value?.endsWith(suffix) === true;
   }
   if (stars === 1 && p.endsWith('*')) {
     const prefix = p.slice(0, -1);
-    return (value) => value !== undefined && value.startsWith(prefix);
+    return (value) => value?.startsWith(prefix) === true;
   }
   const escaped = pattern
     .split('*')
