@@ -1,5 +1,6 @@
 import type { IsoDay } from './dates.js';
 import type { Micros } from './money.js';
+import type { PersonIds } from './outcomes/active-people.js';
 import type { PersonCost, PersonDay } from './person-costs.js';
 import type { OutcomeCounts, TokenCounts, UsageRecord, Vendor } from './usage.js';
 
@@ -156,6 +157,16 @@ export interface UsageStore {
     days: readonly PersonDay[],
     manifests?: readonly SourceDayManifest[],
   ): Promise<readonly PersonCost[]>;
+  /**
+   * The people one team's lines of one source-day name (core/outcomes/active-people.ts): from the
+   * day's digest where ingest kept the list, else from its lines. `manifest` as for `teamLines`.
+   */
+  activePeople(
+    source: string,
+    date: IsoDay,
+    team: string,
+    manifest?: SourceDayManifest,
+  ): Promise<readonly PersonIds[]>;
 }
 
 /** Opaque JSON documents keyed by team (forecast snapshots, summaries); owners validate with zod. */

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { IsoDay } from '../../core/dates.js';
+import { activePeopleOfLines, type PersonIds } from '../../core/outcomes/active-people.js';
 import type { PersonCost, PersonDay } from '../../core/person-costs.js';
 import {
   ConditionalWriteConflictError,
@@ -25,7 +26,15 @@ import { keys } from './keys.js';
 import { PersonRollups } from './person-rollups.js';
 import { batchGetAll, queryAll } from './reads.js';
 import { SourceDayWriter, type SourceDayWriterOptions } from './source-day-writer.js';
-import { LEGACY_GENERATION, lineItem, manifestItem, sourceDayKey, teamDayItem } from './usage-items.js';
+import {
+  activePeopleItem,
+  decodePersonIds,
+  LEGACY_GENERATION,
+  lineItem,
+  manifestItem,
+  sourceDayKey,
+  teamDayItem,
+} from './usage-items.js';
 
 const count = z.union([z.bigint(), z.number()]).transform(Number);
 
@@ -178,18 +187,10 @@ export class DynamoStore implements Store {
   ): Promise<UsageRecord[]> {
     for (let attempt = 1; ; attempt++) {
       // The caller's manifest saves a read on the first attempt; a retry reads the current one.
-      const out =
-        attempt === 1 && known?.source === source && known.date === date
-          ? undefined
-          : await this.doc.send(
-              new GetCommand({
-                TableName: this.table,
-                Key: { pk: keys.sourcePk(source), sk: keys.sourceDaySk(date) },
-                ConsistentRead: true,
-              }),
-            );
       const manifest =
-        out === undefined ? known : out.Item ? manifestItem.parse(out.Item).manifest : undefined;
+        attempt === 1 && known?.source === source && known.date === date
+          ? known
+          : await this.manifestOf(source, date);
       if (!manifest || manifest.generation === null) return [];
       const pk = keys.linesPk(source, date, team);
       const items = await this.queryAll(
@@ -210,6 +211,47 @@ export class DynamoStore implements Store {
       if (items.length > 0 || !manifest.teams.includes(team)) return items.map((i) => lineItem.parse(i));
       if (attempt >= 5) throw new Error(`${source} ${date}: lines kept changing while they were read; retry`);
     }
+  }
+
+  async activePeople(
+    source: string,
+    date: IsoDay,
+    team: string,
+    known?: SourceDayManifest,
+  ): Promise<readonly PersonIds[]> {
+    const manifest =
+      known?.source === source && known.date === date ? known : await this.manifestOf(source, date);
+    if (!manifest || manifest.generation === null) return [];
+    if (manifest.generation !== LEGACY_GENERATION) {
+      // The digest's list (one item per 2,000 people) instead of every line of the team-day.
+      const digests = (
+        await this.queryAll({
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+          ExpressionAttributeValues: {
+            ':pk': keys.teamPk(team),
+            ':p': keys.peopleDayPrefix(date, source, manifest.generation),
+          },
+          ProjectionExpression: 'active',
+          ConsistentRead: true,
+        })
+      ).map((i) => activePeopleItem.parse(i).active);
+      // None: no email on the day's lines (a login-only source), a digest from before the list was
+      // kept, or a newer commit swept this generation meanwhile; the lines answer each case.
+      if (digests.length > 0 && digests.every((a) => a !== undefined))
+        return digests.flatMap((a) => (a ?? []).map(decodePersonIds));
+    }
+    return activePeopleOfLines(await this.teamLines(source, date, team, manifest));
+  }
+
+  private async manifestOf(source: string, date: IsoDay): Promise<SourceDayManifest | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: keys.sourcePk(source), sk: keys.sourceDaySk(date) },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? manifestItem.parse(out.Item).manifest : undefined;
   }
 
   async sourceDays(source: string, from: IsoDay, to: IsoDay): Promise<SourceDayManifest[]> {

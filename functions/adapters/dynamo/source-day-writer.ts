@@ -9,6 +9,7 @@ import * as z from 'zod';
 import { mapBounded } from '../../core/bounded.js';
 import type { IsoDay } from '../../core/dates.js';
 import type { Micros } from '../../core/money.js';
+import { ActivePeopleTally } from '../../core/outcomes/active-people.js';
 import { PersonDayTally } from '../../core/person-costs.js';
 import type {
   DayCoverage,
@@ -221,7 +222,10 @@ export class SourceDayWriter {
     const generation = this.generation();
     const hasher = new ContentHasher();
     const unique = new Set<string>();
-    const teams = new Map<string, { total: TeamDayTally; people: PersonDayTally }>();
+    const teams = new Map<
+      string,
+      { total: TeamDayTally; people: PersonDayTally; active: ActivePeopleTally }
+    >();
     let records = 0;
     let provisional = false;
     for await (const page of pages) {
@@ -236,11 +240,16 @@ export class SourceDayWriter {
         hasher.add(r);
         let team = teams.get(r.team);
         if (!team) {
-          team = { total: new TeamDayTally(source, date, r.team), people: new PersonDayTally() };
+          team = {
+            total: new TeamDayTally(source, date, r.team),
+            people: new PersonDayTally(),
+            active: new ActivePeopleTally(),
+          };
           teams.set(r.team, team);
         }
         team.total.add(r);
         team.people.add(r);
+        team.active.add(r);
         records++;
         if (r.provisional) provisional = true;
         lines.push(toAttributeValues(lineToItem(r, generation, fetchedAt, expiresAt)));
@@ -251,11 +260,24 @@ export class SourceDayWriter {
     const people = new Map<string, ReadonlyMap<string, Micros>>();
     const summaries: Record<string, unknown>[] = totals.map((t) => teamDayToItem(t, generation));
     for (const team of names) {
-      const tally = (teams.get(team) as { people: PersonDayTally }).people;
+      const { people: tally, active } = teams.get(team) as {
+        people: PersonDayTally;
+        active: ActivePeopleTally;
+      };
       if (!tally.hasPeople) continue;
       const costs = tally.nonZero();
       people.set(team, costs);
-      summaries.push(...peopleDayItems({ source, date, team, generation, people: costs, expiresAt }));
+      summaries.push(
+        ...peopleDayItems({
+          source,
+          date,
+          team,
+          generation,
+          people: costs,
+          active: active.list(),
+          expiresAt,
+        }),
+      );
     }
     return {
       generation,

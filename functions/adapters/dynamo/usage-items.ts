@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { IsoDay } from '../../core/dates.js';
 import { MODEL_TIERS } from '../../core/models.js';
+import type { PersonIds } from '../../core/outcomes/active-people.js';
 import {
   DAY_STATUSES,
   type SourceDayManifest,
@@ -250,6 +251,8 @@ export const PEOPLE_PER_DIGEST = 2000;
  * A team-day's per-person costs under one generation (core/person-costs.ts), in chunks: written with
  * the day's rows, invisible until the manifest names the generation, deleted with it. It exists
  * whenever the team-day has lines naming a person (`people` may then be empty: all at zero cost).
+ * `active`: everyone the team-day's lines name, at any cost, by email and/or login
+ * (core/outcomes/active-people.ts), what the outcome metrics read; in every chunk, maybe empty.
  */
 export function peopleDayItems(opts: {
   source: string;
@@ -257,10 +260,12 @@ export function peopleDayItems(opts: {
   team: string;
   generation: string;
   people: ReadonlyMap<string, bigint>;
+  active: readonly PersonIds[];
   expiresAt?: number;
 }): Record<string, unknown>[] {
   const entries = [...opts.people];
-  const chunks = Math.max(1, Math.ceil(entries.length / PEOPLE_PER_DIGEST));
+  const active = opts.active.map(encodePersonIds);
+  const chunks = Math.max(1, Math.ceil(Math.max(entries.length, active.length) / PEOPLE_PER_DIGEST));
   return Array.from({ length: chunks }, (_, k) => ({
     pk: keys.teamPk(opts.team),
     sk: keys.peopleDaySk(opts.date, opts.source, opts.generation, k),
@@ -270,8 +275,16 @@ export function peopleDayItems(opts: {
     source: opts.source,
     generation: opts.generation,
     people: Object.fromEntries(entries.slice(k * PEOPLE_PER_DIGEST, (k + 1) * PEOPLE_PER_DIGEST)),
+    active: active.slice(k * PEOPLE_PER_DIGEST, (k + 1) * PEOPLE_PER_DIGEST),
     ...(opts.expiresAt !== undefined ? { expiresAt: opts.expiresAt } : {}),
   }));
+}
+
+// Emails and logins hold no newline: one string per person keeps a digest small.
+const encodePersonIds = (p: PersonIds) => `${p.userEmail ?? ''}\n${p.githubLogin ?? ''}`;
+export function decodePersonIds(text: string): PersonIds {
+  const [userEmail = '', githubLogin = ''] = text.split('\n');
+  return { ...(userEmail ? { userEmail } : {}), ...(githubLogin ? { githubLogin } : {}) };
 }
 
 export const peopleDayItem = z.object({
@@ -279,6 +292,9 @@ export const peopleDayItem = z.object({
   generation: z.string(),
   people: z.record(z.string(), micros),
 });
+
+/** A digest's people list only; absent in digests written before it was kept. */
+export const activePeopleItem = z.object({ active: z.array(z.string()).optional() });
 
 /**
  * A team's per-person month to date from one source: the sum of the digests of the generations listed

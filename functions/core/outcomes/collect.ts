@@ -4,7 +4,7 @@ import { addDays, type IsoDay } from '../dates.js';
 import { seatsOnDay } from '../ingest/seat-history.js';
 import { microsToCentsNumber, usdToMicros } from '../money.js';
 import type { SourceDayManifest, StateStore, TeamDaySourceTotal, UsageStore } from '../ports.js';
-import type { Identities } from '../usage.js';
+import type { PersonIds } from './active-people.js';
 import { createIdentityResolver, type IdentityResolver } from './identity.js';
 import { loadMembers, memberEmails } from './member-directory.js';
 import { type IdleSeats, type SeatVendor, WEEKS } from './metrics.js';
@@ -68,13 +68,12 @@ function getSet<K, V>(m: Map<K, Set<V>>, k: K): Set<V> {
   return v;
 }
 
-type PersonIds = Pick<Identities, 'userEmail' | 'githubLogin'>;
-
 /**
  * The people a team's lines of one source-day name (their emails and logins), read from the store
- * once per committed generation of the day: a generation's lines never change (docs/storage.md), so
- * the forecast job, `/burn`'s summaries and the report, run one after another in a process, read each
- * day once. Kept per store, at most MEMO_ENTRIES days, oldest dropped first.
+ * once per committed generation of the day (the store answers from the day's digest where ingest
+ * kept the list): a generation never changes (docs/storage.md), so the forecast job, `/burn`'s
+ * summaries and the report, run one after another in a process, read each day once. Kept per store,
+ * at most MEMO_ENTRIES days, oldest dropped first.
  */
 const MEMO = new WeakMap<object, Map<string, readonly PersonIds[]>>();
 const MEMO_ENTRIES = 50_000;
@@ -93,16 +92,7 @@ async function peopleOfDay(
   }
   const known = key ? memo.get(key) : undefined;
   if (known) return known;
-  const seenIds = new Set<string>();
-  const people: PersonIds[] = [];
-  for (const line of await store.teamLines(row.source, row.date, team, manifest)) {
-    const { userEmail, githubLogin } = line.identities;
-    if (!userEmail && !githubLogin) continue;
-    const id = `${userEmail ?? ''}|${githubLogin ?? ''}`;
-    if (seenIds.has(id)) continue;
-    seenIds.add(id);
-    people.push({ ...(userEmail ? { userEmail } : {}), ...(githubLogin ? { githubLogin } : {}) });
-  }
+  const people = await store.activePeople(row.source, row.date, team, manifest);
   if (key) {
     memo.set(key, people);
     if (memo.size > MEMO_ENTRIES) memo.delete(memo.keys().next().value as string);

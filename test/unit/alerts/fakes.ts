@@ -6,6 +6,7 @@ import type { SnsNotice } from '../../../functions/core/alerts/messages.js';
 import { parseConfig } from '../../../functions/core/config/load.js';
 import type { BurnwatchConfig, ConfigInput } from '../../../functions/core/config/schema.js';
 import type { IsoDay } from '../../../functions/core/dates.js';
+import { activePeopleOfLines } from '../../../functions/core/outcomes/active-people.js';
 import { type PersonDay, personCostsFromLines } from '../../../functions/core/person-costs.js';
 import {
   ConditionalWriteConflictError,
@@ -52,6 +53,9 @@ export class MemoryStore implements Store {
   }
   async teamLines(source: string, date: IsoDay, team: string) {
     return this.lines.filter((l) => l.source === source && l.date === date && l.team === team);
+  }
+  async activePeople(source: string, date: IsoDay, team: string) {
+    return activePeopleOfLines(await this.teamLines(source, date, team));
   }
   async sourceDays(source: string, from: IsoDay, to: IsoDay) {
     return this.manifests.filter((m) => m.source === source && m.date >= from && m.date <= to);

@@ -40,6 +40,7 @@ describe('the wire form of stored items', () => {
         team: 'payments',
         generation: 'Gabc',
         people: new Map([['dev@payments.example', 5n]]),
+        active: [{ userEmail: 'dev@payments.example' }, { githubLogin: 'dev-gh' }],
         expiresAt: 1,
       }),
       { list: [1, 'a', undefined, null, { nested: true }], empty: {} },
