@@ -20,6 +20,7 @@ import {
   type SetSummary,
   summarise,
 } from './forecast-metrics.js';
+import { realisticScenarios } from './forecast-realistic-scenarios.js';
 import { generatedScenarios, type Scenario } from './forecast-scenarios.js';
 
 /**
@@ -156,12 +157,21 @@ if (process.argv.includes('--calibrate')) {
 // for confirming them (docs/forecasting.md "Development discipline").
 const devOnly = process.argv.includes('--dev');
 
+// `--realistic`: the realistic development years (forecast-realistic-scenarios.ts), two noise draws of
+// the same shapes: persistent wobble, multi-day bursts, crunches, price changes, cancellations. Opt-in,
+// so the judged sets stay the ones issue 20 names.
+const realistic = process.argv.includes('--realistic');
+const REALISTIC_DRAWS = ['', '-r1'];
+
 // `--members`: each member's own error per scenario beside the combination's (forecast-members.ts).
 if (process.argv.includes('--members')) {
   memberReport('Public scenarios', publicScenarios());
   memberReport('Generated scenarios', generatedScenarios());
   if (process.argv.includes('--wobble'))
     memberReport('Generated scenarios, persistent level wobble', generatedScenarios({ wobble: true }));
+  if (realistic)
+    for (const draw of REALISTIC_DRAWS)
+      memberReport(`Realistic scenarios, noise draw ${draw || 'main'}`, realisticScenarios(draw));
   if (!devOnly)
     for (const draw of ['', '-s1', '-s2', '-s3'])
       memberReport(`Independent scenarios, noise draw ${draw || 'main'}`, independentScenarios(draw));
@@ -182,6 +192,17 @@ if (process.argv.includes('--wobble'))
     report(
       'Generated scenarios with a persistent level wobble (development, --wobble)',
       generatedScenarios({ wobble: true }),
+    ),
+  ]);
+for (const draw of realistic ? REALISTIC_DRAWS : [])
+  summaries.push([
+    `realistic ${draw ? draw.slice(1) : 'main'}`,
+    report(
+      `Realistic scenarios (development, --realistic; noise draw ${draw || 'main'})`,
+      realisticScenarios(draw),
+      {
+        rows: draw === '',
+      },
     ),
   ]);
 // Written blind to the engine by a second engineer; one draw's pass/fail can hinge on its noise, so three
