@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import * as z from 'zod';
 import type { IsoDay } from '../../core/dates.js';
 import { MODEL_TIERS } from '../../core/models.js';
@@ -226,7 +226,8 @@ export class ContentHasher {
   private count = 0;
 
   add(r: UsageRecord): void {
-    const digest = createHash('sha256').update(canonicalLine(r)).digest('hex');
+    // The one-shot hash: the same SHA-256, without a Hash object per line (about half the CPU).
+    const digest = hash('sha256', canonicalLine(r));
     // Reduced once, in digest(): the same sum modulo 2^256, without a division per line.
     this.sum += BigInt(`0x${digest}`);
     this.count++;
