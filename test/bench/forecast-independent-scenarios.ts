@@ -1,6 +1,6 @@
 import { addDays, dayOfWeek, daysInMonth, diffDays } from '../../functions/core/dates.js';
 import type { DailySpend } from '../../functions/core/forecast/types.js';
-import type { Scenario } from './forecast-scenarios.js';
+import { exhaustionDate, type Scenario } from './forecast-scenarios.js';
 
 /**
  * Independent held-out scenarios: sixteen AI-spend years written blind to the engine by a second
@@ -354,12 +354,7 @@ function generate(spec: Spec, seed: string): Scenario {
   const total = daily.reduce((a, d) => a + d.usd, 0);
   const unit = total > 1e7 ? 100000 : total > 1e5 ? 1000 : 100;
   const budget = Math.round((total * spec.budgetRatio) / unit) * unit;
-  let cum = 0;
-  let exhaustion: string | null = null;
-  for (const d of daily) {
-    cum += d.usd;
-    if (!exhaustion && cum > budget) exhaustion = d.date;
-  }
+  const exhaustion = exhaustionDate(daily, budget);
   return {
     name: spec.name,
     fiscalYearStart: spec.start,

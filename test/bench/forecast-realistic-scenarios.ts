@@ -3,7 +3,7 @@ import { fiscalYearFromStart } from '../../functions/core/fiscal-calendar.js';
 import type { DailySpend } from '../../functions/core/forecast/types.js';
 import { companyHolidays } from '../../functions/core/holidays.js';
 import { hashSeed, mulberry32, normal } from '../../functions/core/random.js';
-import type { Scenario } from './forecast-scenarios.js';
+import { exhaustionDate, type Scenario } from './forecast-scenarios.js';
 
 /**
  * `bench:forecast --realistic`: a development set written from issue 20's description of real data
@@ -243,12 +243,7 @@ function realisticScenario(spec: RealisticSpec, draw: string, withWobble: boolea
   }
   const total = daily.reduce((a, d) => a + d.usd, 0);
   const budget = Math.round(total * spec.budgetRatio);
-  let cum = 0;
-  let exhaustion: string | null = null;
-  for (const d of daily) {
-    cum += d.usd;
-    if (!exhaustion && cum > budget) exhaustion = d.date;
-  }
+  const exhaustion = exhaustionDate(daily, budget);
   return {
     name: draw ? `${spec.name}${draw}` : spec.name,
     fiscalYearStart: fy.start,

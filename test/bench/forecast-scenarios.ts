@@ -21,6 +21,16 @@ export interface Scenario {
 const WOBBLE_PERSISTENCE = 0.95;
 const WOBBLE_SD = 0.05;
 
+/** The first day cumulative spend passes `budget` (null: never): a year's labelled exhaustion. */
+export function exhaustionDate(daily: readonly DailySpend[], budget: number): string | null {
+  let cum = 0;
+  for (const d of daily) {
+    cum += d.usd;
+    if (cum > budget) return d.date;
+  }
+  return null;
+}
+
 /**
  * Extra scenarios, not tuned on, with other shapes and fiscal calendars (forecasting-research.md §7):
  * they guard against a method that only fits the public ten.
@@ -128,12 +138,7 @@ export function generatedScenarios({ wobble = false }: { wobble?: boolean } = {}
     }
     const total = daily.reduce((a, d) => a + d.usd, 0);
     const budget = Math.round(total * spec.budgetRatio);
-    let cum = 0;
-    let exhaustion: string | null = null;
-    for (const d of daily) {
-      cum += d.usd;
-      if (!exhaustion && cum > budget) exhaustion = d.date;
-    }
+    const exhaustion = exhaustionDate(daily, budget);
     // Quiet from the day the remaining plausible spend can no longer reach the budget: for teams ending
     // under 90% of budget, from day 28; otherwise no fair quiet date.
     const quietFrom = spec.budgetRatio >= 1.1 ? addDays(fy.start, spec.quietDay ?? 27) : null;
