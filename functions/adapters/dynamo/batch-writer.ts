@@ -55,10 +55,7 @@ export function batchWriteMarshalled(
   requests: readonly MarshalledWriteRequest[],
   opts: BatchWriteOptions = {},
 ): Promise<number> {
-  return writeInBatches(requests, opts, async (pending) => {
-    const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
-    return out.UnprocessedItems?.[table] ?? [];
-  });
+  return writeInBatches(requests, opts, sendMarshalled(client, table));
 }
 
 /**
@@ -83,11 +80,16 @@ export async function batchWriteMarshalledStream(
     written += r.value.length;
     return [...r.value];
   };
-  await writeChunks(next, Number.POSITIVE_INFINITY, opts, async (pending) => {
+  await writeChunks(next, Number.POSITIVE_INFINITY, opts, sendMarshalled(client, table));
+  return written;
+}
+
+/** One BatchWriteItem of wire-form requests; answers what DynamoDB left unprocessed. */
+function sendMarshalled(client: DynamoDBDocumentClient, table: string) {
+  return async (pending: MarshalledWriteRequest[]): Promise<MarshalledWriteRequest[]> => {
     const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
     return out.UnprocessedItems?.[table] ?? [];
-  });
-  return written;
+  };
 }
 
 async function writeInBatches<R>(

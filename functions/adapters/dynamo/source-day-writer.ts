@@ -80,6 +80,13 @@ export const newGeneration = () => `G${Date.now().toString(36)}${randomBytes(6).
  */
 const ROW_BATCHES_IN_FLIGHT = 32;
 
+/** What a day's read sums per team: its totals, each person's cost, and who was active. */
+interface TeamTallies {
+  readonly total: TeamDayTally;
+  readonly people: PersonDayTally;
+  readonly active: ActivePeopleTally;
+}
+
 /** One day's rows, read once (validated, hashed and summed) before anything is written. */
 interface ReadDay {
   readonly generation: string;
@@ -222,10 +229,7 @@ export class SourceDayWriter {
     const generation = this.generation();
     const hasher = new ContentHasher();
     const unique = new Set<string>();
-    const teams = new Map<
-      string,
-      { total: TeamDayTally; people: PersonDayTally; active: ActivePeopleTally }
-    >();
+    const teams = new Map<string, TeamTallies>();
     let records = 0;
     let provisional = false;
     for await (const page of pages) {
@@ -256,14 +260,11 @@ export class SourceDayWriter {
       }
     }
     const names = [...teams.keys()].sort();
-    const totals = names.map((t) => (teams.get(t) as { total: TeamDayTally }).total.total());
+    const totals = names.map((t) => (teams.get(t) as TeamTallies).total.total());
     const people = new Map<string, ReadonlyMap<string, Micros>>();
     const summaries: Record<string, unknown>[] = totals.map((t) => teamDayToItem(t, generation));
     for (const team of names) {
-      const { people: tally, active } = teams.get(team) as {
-        people: PersonDayTally;
-        active: ActivePeopleTally;
-      };
+      const { people: tally, active } = teams.get(team) as TeamTallies;
       if (!tally.hasPeople) continue;
       const costs = tally.nonZero();
       people.set(team, costs);
