@@ -1,5 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  DeleteTableCommand,
+  type DynamoDBClient,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createDocumentClient, DynamoStore } from '../../functions/adapters/dynamo/dynamo-store.js';
 import { keys } from '../../functions/adapters/dynamo/keys.js';
@@ -16,10 +21,11 @@ import { meterWrites, type WriteMeter } from './capacity-meter.js';
  * email identity) through the real ingest path (connector → attribution → the crash-safe replacement
  * on DynamoDB Local), fetched whole and streamed page by page, beside DynamoDB Local's raw
  * BatchWriteItem rate for the same line items, pre-marshalled, at the fastest concurrency found
- * (8, 16, 32 and 64 in flight are tried), all measured in the same run. Each ingest path runs twice,
- * the second time after the fastest raw concurrency runs again, and keeps its faster run, as the raw
- * baseline keeps its fastest: the machine is shared, and one unlucky run either way would decide the
- * ratio. The timed runs ask DynamoDB for nothing the raw writes do not (no consumed capacity). Then
+ * (8, 16, 32 and 64 in flight are tried), all measured in the same run, each on a table of its own
+ * that is dropped after it (so no run pays for the ones before in DynamoDB Local's heap). Each ingest
+ * path runs twice, the second time after the fastest raw concurrency runs again, and keeps its faster
+ * run, as the raw baseline keeps its fastest: the machine is shared, and one unlucky run either way
+ * would decide the ratio. The timed runs ask DynamoDB for nothing the raw writes do not (no consumed capacity). Then
  * what a day costs in writes, metered on runs of their own: its first pull, a re-pull that finds it
  * unchanged, and a re-pull of a revision (5% of the lines changed), in items and in the write units
  * DynamoDB Local reports.
@@ -136,6 +142,19 @@ const freshTable = async () => {
   return name;
 };
 /**
+ * Runs `fn` on a fresh table and drops the table after: DynamoDB Local holds every table in the one
+ * JVM's memory, so without the drop each run would pay the garbage collection of all the runs before
+ * it, and the later runs (the ingest ones) would be measured on a fuller heap than the raw ones.
+ */
+async function onFreshTable<T>(fn: (table: string) => Promise<T>): Promise<T> {
+  const table = await freshTable();
+  try {
+    return await fn(table);
+  } finally {
+    await local.client.send(new DeleteTableCommand({ TableName: table }));
+  }
+}
+/**
  * Ingests `day` on `table` with its own client; the outcome, seconds and, when `metered`, writes
  * (asking DynamoDB for each write's consumed capacity, which the timed comparisons leave out).
  */
@@ -165,32 +184,34 @@ async function ingest(
 
 try {
   // Warm the JVM first (JIT, SQLite pages) so no measured run pays for it.
-  const warm = await freshTable();
-  for (let i = 0; i < 3; i++)
-    await rawWrite(local.client, warm, requests.slice(i * 20_000, (i + 1) * 20_000), 16);
+  await onFreshTable(async (warm) => {
+    for (let i = 0; i < 3; i++)
+      await rawWrite(local.client, warm, requests.slice(i * 20_000, (i + 1) * 20_000), 16);
+  });
 
   const raw: Array<{ inFlight: number; seconds: number }> = [];
   for (const inFlight of CONCURRENCIES)
-    raw.push({ inFlight, seconds: await rawWrite(local.client, await freshTable(), requests, inFlight) });
+    raw.push({ inFlight, seconds: await onFreshTable((t) => rawWrite(local.client, t, requests, inFlight)) });
   const FIRST = '2026-03-03T06:00:00Z';
-  const fetchedRuns = [await ingest(await freshTable(), lines, false, FIRST)];
-  const streamedRuns = [await ingest(await freshTable(), lines, true, FIRST)];
+  const fetchedRuns = [await onFreshTable((t) => ingest(t, lines, false, FIRST))];
+  const streamedRuns = [await onFreshTable((t) => ingest(t, lines, true, FIRST))];
   const best = raw.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   // The fastest concurrency once more, after the ingest runs: the baseline is the faster of the two.
-  const again = await rawWrite(local.client, await freshTable(), requests, best.inFlight);
+  const again = await onFreshTable((t) => rawWrite(local.client, t, requests, best.inFlight));
   const baseline = Math.min(best.seconds, again);
-  fetchedRuns.push(await ingest(await freshTable(), lines, false, FIRST));
-  streamedRuns.push(await ingest(await freshTable(), lines, true, FIRST));
+  fetchedRuns.push(await onFreshTable((t) => ingest(t, lines, false, FIRST)));
+  streamedRuns.push(await onFreshTable((t) => ingest(t, lines, true, FIRST)));
   const fastest = <T extends { seconds: number }>(runs: T[]) =>
     runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const fetched = fastest(fetchedRuns);
   const streamed = fastest(streamedRuns);
   // What pulls of a day cost in writes, metered: the first, then unchanged (the trailing window's
   // usual case), then revised.
-  const meteredTable = await freshTable();
-  const first = await ingest(meteredTable, lines, true, FIRST, true);
-  const unchanged = await ingest(meteredTable, lines, true, '2026-03-04T06:00:00Z', true);
-  const revised = await ingest(meteredTable, revisedLines, true, '2026-03-05T06:00:00Z', true);
+  const [first, unchanged, revised] = await onFreshTable(async (t) => [
+    await ingest(t, lines, true, FIRST, true),
+    await ingest(t, lines, true, '2026-03-04T06:00:00Z', true),
+    await ingest(t, revisedLines, true, '2026-03-05T06:00:00Z', true),
+  ]);
 
   const rate = (s: number) => (ENGINEERS / s).toFixed(0).padStart(11);
   console.log(
