@@ -96,9 +96,10 @@ export interface SourceDayWrite {
 
 /**
  * One day whose rows arrive in pages (a streamed vendor answer at 85,000 engineers): the same
- * replacement as `SourceDayWrite`, without holding the day in memory. Every page is read and
- * validated before anything is written; `coverage` is asked once they have been, with whether any row
- * is provisional.
+ * replacement as `SourceDayWrite`, without holding the day in memory. A day with committed rows is
+ * read and validated whole before anything is written (it may be unchanged); a day without is written
+ * as it is read, invisible until its commit. `coverage` is asked once every page has been read, with
+ * whether any row is provisional.
  */
 export interface SourceDayStream {
   readonly date: IsoDay;

@@ -24,7 +24,6 @@ import { type MarshalledItem, toAttributeValues } from './attribute-values.js';
 import {
   type BatchWriteOptions,
   batchWriteAll,
-  batchWriteMarshalled,
   batchWriteMarshalledStream,
   type MarshalledWriteRequest,
   type WriteRequest,
@@ -60,7 +59,7 @@ export interface SourceDayWriterOptions {
    * boundary (an injectable failure point, not timing).
    */
   readonly beforeWrite?: (point: WritePoint) => void | Promise<void>;
-  /** Items of a streamed day held in memory before the rest go to a scratch file. @default 10,000 */
+  /** Items of a day read whole (one with committed rows) held in memory before the rest spill. @default 10,000 */
   readonly spillAfter?: number;
 }
 
@@ -87,35 +86,139 @@ interface TeamTallies {
   readonly active: ActivePeopleTally;
 }
 
-/** One day's rows, read once (validated, hashed and summed) before anything is written. */
-interface ReadDay {
-  readonly generation: string;
+/** A day's sums once every row has been read: what its commit and its rollups need. */
+interface DaySums {
   readonly hash: string;
   readonly records: number;
   readonly provisional: boolean;
   readonly totals: readonly TeamDaySourceTotal[];
   /** Per-person costs of each team whose lines name a person (core/person-costs.ts). */
   readonly people: ReadonlyMap<string, ReadonlyMap<string, Micros>>;
-  /** The line items under `generation`. */
-  readonly lines: SpillBuffer;
-  /** Team-day totals and digests under `generation`. */
+  /** Team-day totals and digests under the day's generation. */
   readonly summaries: readonly MarshalledItem[];
 }
 
+/**
+ * One day's rows as they pass, once: each is checked (its source and day, no line twice), added to the
+ * content hash and its team's tallies, and turned into its stored item under `generation`.
+ */
+class DayReader {
+  private readonly hasher = new ContentHasher();
+  private readonly unique = new Set<string>();
+  private readonly teams = new Map<string, TeamTallies>();
+  private records = 0;
+  private provisional = false;
+
+  constructor(
+    private readonly source: string,
+    private readonly date: IsoDay,
+    readonly generation: string,
+    private readonly fetchedAt: string,
+    private readonly expiresAt: number | undefined,
+  ) {}
+
+  item(r: UsageRecord): MarshalledItem {
+    if (r.source !== this.source)
+      throw new Error(`record for source "${r.source}" passed to replace "${this.source}"`);
+    if (r.date !== this.date)
+      throw new Error(`record dated ${r.date} is outside the day ${this.date} being replaced`);
+    const key = `${r.team}|${lineKey(r)}`;
+    if (this.unique.has(key))
+      throw new Error(`duplicate line ${lineKey(r)} for ${this.source} ${this.date} ${r.team}`);
+    this.unique.add(key);
+    this.hasher.add(r);
+    let team = this.teams.get(r.team);
+    if (!team) {
+      team = {
+        total: new TeamDayTally(this.source, this.date, r.team),
+        people: new PersonDayTally(),
+        active: new ActivePeopleTally(),
+      };
+      this.teams.set(r.team, team);
+    }
+    team.total.add(r);
+    team.people.add(r);
+    team.active.add(r);
+    this.records++;
+    if (r.provisional) this.provisional = true;
+    return toAttributeValues(lineToItem(r, this.generation, this.fetchedAt, this.expiresAt));
+  }
+
+  /** The sums of every row read, with the day's totals and digests as items. */
+  sums(): DaySums {
+    const { source, date, generation, expiresAt } = this;
+    const names = [...this.teams.keys()].sort();
+    const totals = names.map((t) => (this.teams.get(t) as TeamTallies).total.total());
+    const people = new Map<string, ReadonlyMap<string, Micros>>();
+    const summaries: Record<string, unknown>[] = totals.map((t) => teamDayToItem(t, generation));
+    for (const team of names) {
+      const { people: tally, active } = this.teams.get(team) as TeamTallies;
+      if (!tally.hasPeople) continue;
+      const costs = tally.nonZero();
+      people.set(team, costs);
+      summaries.push(
+        ...peopleDayItems({
+          source,
+          date,
+          team,
+          generation,
+          people: costs,
+          active: active.list(),
+          expiresAt,
+        }),
+      );
+    }
+    return {
+      hash: this.hasher.digest(),
+      records: this.records,
+      provisional: this.provisional,
+      totals,
+      people,
+      summaries: summaries.map(toAttributeValues),
+    };
+  }
+}
+
+/**
+ * The new rows of one day under a fresh generation. `teams` are those the pending record lists
+ * before any row is written; `batches` yields the rows as write requests and, for a day written as
+ * it is read, reads it (calling `onTeams` before the first row of a team not listed yet, so every row
+ * written belongs to a listed team); `sums` and `coverage` answer once `batches` is done.
+ */
+interface Replacement {
+  readonly generation: string;
+  readonly attemptedAt: string;
+  readonly teams: readonly string[];
+  batches(onTeams: (teams: readonly string[]) => Promise<void>): AsyncIterable<MarshalledWriteRequest[]>;
+  sums(): DaySums;
+  coverage(): DayCoverage;
+}
+
 type DayPlan =
-  | { kind: 'replace'; date: IsoDay; coverage: DayCoverage; day: ReadDay }
-  | { kind: 'unchanged'; date: IsoDay; coverage: DayCoverage }
+  | { kind: 'replace'; date: IsoDay; replacement: Replacement }
+  | {
+      kind: 'unchanged';
+      date: IsoDay;
+      coverage: DayCoverage;
+      /** The stored rows' per-person costs, as read: what the day's rollups must hold. */
+      people: ReadonlyMap<string, ReadonlyMap<string, Micros>>;
+    }
   | { kind: 'coverage'; date: IsoDay; coverage: DayCoverage };
 type Replacing = Extract<DayPlan, { kind: 'replace' }>;
+
+/** What a day's rows arrive as: pages of records, in any order and size. */
+type Pages = AsyncIterable<readonly UsageRecord[]>;
 
 /**
  * The replacement protocol for one source's days (docs/storage.md, "Crash-safe replacement"): the
  * manifest of a (source, day) is the single commit point. New rows go under a fresh generation that
  * readers ignore until the manifest names it, so at every crash point a reader sees the old rows or
  * the new ones, never both and never neither:
- * 0. every row of the day is read, validated and hashed first (a streamed day into a scratch file),
- *    so an unchanged day writes no rows and a bad page writes nothing;
- * 1. the manifest records the pending generation (so a crash leaves a trail to clean up);
+ * 0. a day with committed rows is read, validated and hashed whole first (a big one into a scratch
+ *    file), so an unchanged re-pull writes no rows and a bad page writes nothing; a day without
+ *    committed rows cannot be unchanged, so its rows are written as they are read;
+ * 1. the manifest records the pending generation and its teams (so a crash leaves a trail to clean
+ *    up) before any row of a team is written;
  * 2. the new rows are written under it (lines, team-day totals, per-person digests);
  * 3. the manifest is switched to it (the commit), listing the old generation as garbage;
  * 4. the per-person month rollups are brought to the new generation (person-rollups.ts);
@@ -149,147 +252,72 @@ export class SourceDayWriter {
       if (seen.has(d.date)) throw new Error(`day ${d.date} listed twice for ${source}`);
       seen.add(d.date);
     }
-    const read = new Map<IsoDay, ReadDay>();
+    const stored = await this.readManifests(source, [...seen]);
+    const scratch: SpillBuffer[] = [];
     try {
+      const plans: DayPlan[] = [];
       for (const d of days) {
-        if (d.rows === 'keep') continue;
+        if (d.rows === 'keep') {
+          plans.push({ kind: 'coverage', date: d.date, coverage: d.coverage });
+          continue;
+        }
         const rows = d.rows;
+        const pages = (async function* () {
+          yield rows;
+        })();
+        const reader = this.reader(source, d.date, d.coverage.attemptedAt, d.detailExpiresAt);
+        const prev = stored.get(d.date);
+        if (!mayBeUnchanged(prev)) {
+          plans.push(asRead(d.date, reader, pages, teamsOf(rows), d.coverage.attemptedAt, () => d.coverage));
+          continue;
+        }
         // A big day's marshalled items spill to scratch like a streamed day's: a fetched chunk of
         // per-user days would otherwise hold every line twice (records and items) until written.
         const lines = new SpillBuffer(this.options.spillAfter ?? 10_000);
-        read.set(
-          d.date,
-          await this.readDay(
-            source,
-            d.date,
-            (async function* () {
-              yield rows;
-            })(),
-            d.coverage.attemptedAt,
-            d.detailExpiresAt,
-            lines,
-          ).catch((err: unknown) => {
-            lines.close();
-            throw err;
-          }),
-        );
+        scratch.push(lines);
+        const sums = await readWhole(reader, pages, lines);
+        plans.push(readFirst(d.date, reader.generation, sums, lines, d.coverage, prev));
       }
-      const stored = await this.readManifests(source, [...seen]);
-      return await this.run(
-        source,
-        stored,
-        days.map((w) => this.plan(w.date, w.coverage, read.get(w.date), stored.get(w.date))),
-      );
+      return await this.run(source, stored, plans);
     } finally {
-      for (const r of read.values()) r.lines.close();
+      for (const lines of scratch) lines.close();
     }
   }
 
-  /** One day whose rows arrive in pages (any order, any size): held in a scratch file, not in memory. */
+  /** One day whose rows arrive in pages: written as read, or held in a scratch file, never in memory. */
   async writeStream(source: string, day: SourceDayStream): Promise<ReplaceResult> {
+    const stored = await this.readManifests(source, [day.date]);
+    const prev = stored.get(day.date);
+    const reader = this.reader(source, day.date, day.attemptedAt, day.detailExpiresAt);
+    if (!mayBeUnchanged(prev)) {
+      // The pending record lists the first page's teams; a later page's new team is added before its rows.
+      const pages = day.pages[Symbol.asyncIterator]();
+      const first = await pages.next();
+      const rest = (async function* () {
+        if (first.done) return;
+        yield first.value;
+        for (let next = await pages.next(); !next.done; next = await pages.next()) yield next.value;
+      })();
+      const teams = first.done ? [] : teamsOf(first.value);
+      const plan = asRead(day.date, reader, rest, teams, day.attemptedAt, (sums) =>
+        day.coverage({ provisional: sums.provisional }),
+      );
+      return await this.run(source, stored, [plan]);
+    }
     const lines = new SpillBuffer(this.options.spillAfter ?? 10_000);
     try {
-      const read = await this.readDay(
-        source,
-        day.date,
-        day.pages,
-        day.attemptedAt,
-        day.detailExpiresAt,
-        lines,
-      );
-      const stored = await this.readManifests(source, [day.date]);
-      const coverage = day.coverage({ provisional: read.provisional });
-      return await this.run(source, stored, [this.plan(day.date, coverage, read, stored.get(day.date))]);
+      const sums = await readWhole(reader, day.pages, lines);
+      const coverage = day.coverage({ provisional: sums.provisional });
+      return await this.run(source, stored, [
+        readFirst(day.date, reader.generation, sums, lines, coverage, prev),
+      ]);
     } finally {
       lines.close();
     }
   }
 
-  private plan(
-    date: IsoDay,
-    coverage: DayCoverage,
-    read: ReadDay | undefined,
-    prev: StoredManifest | undefined,
-  ): DayPlan {
-    if (!read) return { kind: 'coverage', date, coverage };
-    if (prev && prev.manifest.generation !== null && prev.contentHash === read.hash && !prev.pending)
-      return { kind: 'unchanged', date, coverage };
-    return { kind: 'replace', date, coverage, day: read };
-  }
-
-  /** Step 0: validates, hashes and sums a day's rows, holding their items in `lines`. */
-  private async readDay(
-    source: string,
-    date: IsoDay,
-    pages: AsyncIterable<readonly UsageRecord[]>,
-    fetchedAt: string,
-    expiresAt: number | undefined,
-    lines: SpillBuffer,
-  ): Promise<ReadDay> {
-    const generation = this.generation();
-    const hasher = new ContentHasher();
-    const unique = new Set<string>();
-    const teams = new Map<string, TeamTallies>();
-    let records = 0;
-    let provisional = false;
-    for await (const page of pages) {
-      for (const r of page) {
-        if (r.source !== source)
-          throw new Error(`record for source "${r.source}" passed to replace "${source}"`);
-        if (r.date !== date)
-          throw new Error(`record dated ${r.date} is outside the day ${date} being replaced`);
-        const key = `${r.team}|${lineKey(r)}`;
-        if (unique.has(key)) throw new Error(`duplicate line ${lineKey(r)} for ${source} ${date} ${r.team}`);
-        unique.add(key);
-        hasher.add(r);
-        let team = teams.get(r.team);
-        if (!team) {
-          team = {
-            total: new TeamDayTally(source, date, r.team),
-            people: new PersonDayTally(),
-            active: new ActivePeopleTally(),
-          };
-          teams.set(r.team, team);
-        }
-        team.total.add(r);
-        team.people.add(r);
-        team.active.add(r);
-        records++;
-        if (r.provisional) provisional = true;
-        lines.push(toAttributeValues(lineToItem(r, generation, fetchedAt, expiresAt)));
-      }
-    }
-    const names = [...teams.keys()].sort();
-    const totals = names.map((t) => (teams.get(t) as TeamTallies).total.total());
-    const people = new Map<string, ReadonlyMap<string, Micros>>();
-    const summaries: Record<string, unknown>[] = totals.map((t) => teamDayToItem(t, generation));
-    for (const team of names) {
-      const { people: tally, active } = teams.get(team) as TeamTallies;
-      if (!tally.hasPeople) continue;
-      const costs = tally.nonZero();
-      people.set(team, costs);
-      summaries.push(
-        ...peopleDayItems({
-          source,
-          date,
-          team,
-          generation,
-          people: costs,
-          active: active.list(),
-          expiresAt,
-        }),
-      );
-    }
-    return {
-      generation,
-      hash: hasher.digest(),
-      records,
-      provisional,
-      totals,
-      people,
-      lines,
-      summaries: summaries.map(toAttributeValues),
-    };
+  private reader(source: string, date: IsoDay, fetchedAt: string, expiresAt: number | undefined): DayReader {
+    return new DayReader(source, date, this.generation(), fetchedAt, expiresAt);
   }
 
   /** Steps 1–6 for every planned day. */
@@ -301,60 +329,66 @@ export class SourceDayWriter {
     const versions = new Map<IsoDay, number>(plans.map((p) => [p.date, stored.get(p.date)?.version ?? 0]));
     const replacing = plans.filter((p): p is Replacing => p.kind === 'replace');
 
-    // 1. Pending: the new generation is recorded before any of its rows exist.
-    await this.forEach(replacing, async (p) => {
+    // 1. Pending: the new generation and its teams are recorded before any of their rows exist.
+    const pending = async (p: Replacing, teams: readonly string[]) => {
       const prev = stored.get(p.date);
       const item = {
-        ...(prev ? storedFields(prev) : emptyFields(source, p.date, p.coverage.attemptedAt)),
-        pending: { generation: p.day.generation, teams: p.day.totals.map((t) => t.team) },
+        ...(prev ? storedFields(prev) : emptyFields(source, p.date, p.replacement.attemptedAt)),
+        pending: { generation: p.replacement.generation, teams: [...teams] },
         ...listed(garbageOf(prev)),
       };
       versions.set(p.date, await this.putManifest(item, versions.get(p.date) ?? 0, 'pending'));
-    });
+    };
+    await this.forEach(replacing, (p) => pending(p, p.replacement.teams));
 
-    // 2. Rows under the new generation: invisible to readers until the commit. Days held in memory
-    // go out together; a day in a scratch file streams from it.
-    const together: MarshalledWriteRequest[] = [];
-    for (const p of replacing) {
-      for (const Item of p.day.summaries) together.push({ PutRequest: { Item } });
-      if (p.day.lines.inMemory)
-        for (const Item of p.day.lines.held()) together.push({ PutRequest: { Item } });
-    }
+    // 2. Rows under the new generation, every day's in one stream of batches: invisible to readers
+    // until the commit.
     const batch = {
       concurrency: ROW_BATCHES_IN_FLIGHT,
       ...this.options.batch,
       beforeSend: () => this.options.beforeWrite?.({ phase: 'rows' }),
     };
-    let written = await batchWriteMarshalled(this.doc, this.table, together, batch);
-    for (const p of replacing) {
-      if (p.day.lines.inMemory) continue;
-      written += await batchWriteMarshalledStream(this.doc, this.table, putsOf(p.day.lines), batch);
-    }
+    const written = await batchWriteMarshalledStream(
+      this.doc,
+      this.table,
+      (async function* () {
+        for (const p of replacing) {
+          const listedTeams = new Set(p.replacement.teams);
+          yield* p.replacement.batches(async (teams) => {
+            for (const t of teams) listedTeams.add(t);
+            await pending(p, [...listedTeams]);
+          });
+        }
+      })(),
+      batch,
+    );
 
     // 3. Commit: one conditional write per day makes the new generation current.
     const garbage = new Map<IsoDay, GenerationRef[]>();
     await this.forEach(plans, async (p) => {
       const prev = stored.get(p.date);
-      const coverage = p.coverage;
       const old = garbageOf(prev);
       let item: Record<string, unknown>;
       if (p.kind === 'replace') {
         if (prev && prev.manifest.generation !== null)
           old.push({ generation: prev.manifest.generation, teams: [...prev.manifest.teams] });
+        const sums = p.replacement.sums();
+        const coverage = p.replacement.coverage();
         item = {
           source,
           date: p.date,
-          generation: p.day.generation,
-          teams: p.day.totals.map((t) => t.team),
-          records: p.day.records,
-          costMicros: p.day.totals.reduce((s, t) => s + t.costMicros, 0n),
-          provisional: p.day.provisional,
+          generation: p.replacement.generation,
+          teams: sums.totals.map((t) => t.team),
+          records: sums.records,
+          costMicros: sums.totals.reduce((s, t) => s + t.costMicros, 0n),
+          provisional: sums.provisional,
           fetchedAt: coverage.attemptedAt,
-          contentHash: p.day.hash,
+          contentHash: sums.hash,
           ...coverage,
           ...listed(old),
         };
       } else {
+        const coverage = p.coverage;
         const base = prev ? storedFields(prev) : emptyFields(source, p.date, coverage.attemptedAt);
         item = {
           ...base,
@@ -379,22 +413,25 @@ export class SourceDayWriter {
       const teams = new Set(old.flatMap((g) => g.teams));
       const sweepable = new Set(old.map((g) => g.generation));
       if (p.kind === 'replace') {
-        for (const t of p.day.totals) teams.add(t.team);
+        const sums = p.replacement.sums();
+        for (const t of sums.totals) teams.add(t.team);
         targets.push({
           date: p.date,
-          generation: p.day.generation,
+          generation: p.replacement.generation,
           teams: [...teams],
           sweepable,
-          people: p.day.people,
+          people: sums.people,
         });
-      } else if (old.length > 0) {
-        // An earlier run died after its commit: finish its rollups before its leftovers go.
+      } else if (old.length > 0 || p.kind === 'unchanged') {
+        // An earlier run may have died after its commit, before its rollups: finish them (before its
+        // leftovers go). An unchanged day's rollups are only read, and written if one lacks the day.
         for (const t of prev?.manifest.teams ?? []) teams.add(t);
         targets.push({
           date: p.date,
           generation: prev?.manifest.generation ?? null,
           teams: [...teams],
           sweepable,
+          ...(p.kind === 'unchanged' ? { people: p.people } : {}),
         });
       }
     }
@@ -548,9 +585,97 @@ export class SourceDayWriter {
   }
 }
 
-/** A day's line items as BatchWriteItem-sized batches of puts, read from its buffer as they are sent. */
-async function* putsOf(lines: SpillBuffer): AsyncGenerator<MarshalledWriteRequest[]> {
-  for await (const page of lines.pages(25)) yield page.map((Item) => ({ PutRequest: { Item } }));
+/** Whether a day's rows could be found unchanged: only a committed, hashed, finished day can. */
+function mayBeUnchanged(prev: StoredManifest | undefined): prev is StoredManifest {
+  return (
+    prev !== undefined && prev.manifest.generation !== null && prev.contentHash !== undefined && !prev.pending
+  );
+}
+
+const teamsOf = (rows: readonly UsageRecord[]) => [...new Set(rows.map((r) => r.team))];
+
+/** Puts of items, 25 to a BatchWriteItem. */
+function* putBatches(items: readonly MarshalledItem[]): Generator<MarshalledWriteRequest[]> {
+  for (let i = 0; i < items.length; i += 25)
+    yield items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+}
+
+/** Step 0 for a day that may be unchanged: every row read, checked and hashed, its items held in `lines`. */
+async function readWhole(reader: DayReader, pages: Pages, lines: SpillBuffer): Promise<DaySums> {
+  for await (const page of pages) for (const r of page) lines.push(reader.item(r));
+  return reader.sums();
+}
+
+/** A day read whole before anything is written: replaced unless its hash matches the stored one. */
+function readFirst(
+  date: IsoDay,
+  generation: string,
+  sums: DaySums,
+  lines: SpillBuffer,
+  coverage: DayCoverage,
+  prev: StoredManifest,
+): DayPlan {
+  if (prev.contentHash === sums.hash) return { kind: 'unchanged', date, coverage, people: sums.people };
+  return {
+    kind: 'replace',
+    date,
+    replacement: {
+      generation,
+      attemptedAt: coverage.attemptedAt,
+      teams: sums.totals.map((t) => t.team),
+      async *batches() {
+        yield* putBatches(sums.summaries);
+        for await (const page of lines.pages(25)) yield page.map((Item) => ({ PutRequest: { Item } }));
+      },
+      sums: () => sums,
+      coverage: () => coverage,
+    },
+  };
+}
+
+/**
+ * A day with no committed rows (a first pull, a backfill), written as it is read: each batch of 25
+ * rows is checked, summed and sent while the next is read, then its totals and digests. A bad page
+ * throws with the rows so far pending, invisible, and deleted by the day's next write.
+ */
+function asRead(
+  date: IsoDay,
+  reader: DayReader,
+  pages: Pages,
+  teams: readonly string[],
+  attemptedAt: string,
+  coverageOf: (sums: DaySums) => DayCoverage,
+): DayPlan {
+  let sums: DaySums | undefined;
+  const done = () => {
+    if (!sums) throw new Error(`the rows of ${date} were not all written before its commit`);
+    return sums;
+  };
+  return {
+    kind: 'replace',
+    date,
+    replacement: {
+      generation: reader.generation,
+      attemptedAt,
+      teams,
+      async *batches(onTeams) {
+        const listedTeams = new Set(teams);
+        for await (const page of pages) {
+          const fresh = teamsOf(page).filter((t) => !listedTeams.has(t));
+          if (fresh.length) {
+            await onTeams(fresh);
+            for (const t of fresh) listedTeams.add(t);
+          }
+          for (let i = 0; i < page.length; i += 25)
+            yield page.slice(i, i + 25).map((r) => ({ PutRequest: { Item: reader.item(r) } }));
+        }
+        sums = reader.sums();
+        yield* putBatches(sums.summaries);
+      },
+      sums: done,
+      coverage: () => coverageOf(done()),
+    },
+  };
 }
 
 /** The fields of a stored manifest as they are, for a write that changes only some of them. */

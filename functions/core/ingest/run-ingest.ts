@@ -298,8 +298,9 @@ async function fetchChunk(
 
 /**
  * One day of a streaming connector: its pages attributed as they arrive and handed to the store,
- * which holds them in a scratch file, not in memory, until the day's last page has come and been
- * validated. A day without lines is recorded as `coverage.ts` decides, like a fetched one.
+ * which writes them as they come (a day with no committed rows) or holds them in a scratch file,
+ * not in memory, until the last page has come and been validated. A bad page leaves the stored day
+ * as readers saw it. A day without lines is recorded as `coverage.ts` decides, like a fetched one.
  */
 async function streamDay(run: SourceRun, day: DayOfUsage): Promise<IngestTally> {
   const tally = new IngestTally();

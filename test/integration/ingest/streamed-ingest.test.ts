@@ -185,6 +185,56 @@ describe('ingest from a streaming connector (issue 14)', () => {
     expect(await readable(store)).toEqual(await readable(expected));
   });
 
+  it('a bad page mid-day on a first pull: the rows already sent stay invisible and are deleted by the failure record, and the next run fills the days exactly', async () => {
+    // Prepare: nothing stored yet; the first pull's stream breaks on 6 Mar's 3rd page, after two
+    // pages of that day's rows were written under its pending generation.
+    const { store, tableName } = await dynamo.newStore();
+    const doc = createDocumentClient(dynamo.client);
+    const range = { from: DAYS[0] ?? '', to: DAYS.at(-1) ?? '' };
+    const expected = (await dynamo.newStore()).store;
+    await runIngest({
+      config,
+      store: expected,
+      connectors: [streamingConnector('cursor', linesOf())],
+      range,
+      clock: at('2026-03-11'),
+    });
+
+    // Act
+    const [broken] = await runIngest({
+      config,
+      store,
+      connectors: [streamingConnector('cursor', linesOf(), { fault: { day: '2026-03-06', page: 3 } })],
+      range,
+      clock: at('2026-03-11'),
+    });
+    const items = (await doc.send(new ScanCommand({ TableName: tableName }))).Items ?? [];
+    const manifests = await store.sourceDays('cursor', range.from, range.to);
+    const [healed] = await runIngest({
+      config,
+      store,
+      connectors: [streamingConnector('cursor', linesOf())],
+      range,
+      clock: at('2026-03-11'),
+      resumeSince: '2026-03-11T06:00:00.000Z',
+    });
+
+    // Assess: 1–5 Mar stored; 6 Mar on failed, with no row of its abandoned generation left.
+    expect(broken).toMatchObject({ status: 'failed', days: 5 });
+    expect(manifests.filter((m) => m.error).map((m) => m.date)).toEqual(eachDay('2026-03-06', '2026-03-10'));
+    expect(manifests.filter((m) => m.unfinished)).toEqual([]);
+    const current = new Map(manifests.map((m) => [m.date, m.generation]));
+    const stray = items.filter(
+      (i) =>
+        (i.type === 'line' || i.type === 'teamDay' || i.type === 'peopleDay') &&
+        i.generation !== current.get(i.date),
+    );
+    expect(stray).toEqual([]);
+    expect(items.filter((i) => i.type === 'line' && i.date === '2026-03-06')).toEqual([]);
+    expect(healed).toMatchObject({ status: 'ok', daysDue: 5, days: 5 });
+    expect(await readable(store)).toEqual(await readable(expected));
+  });
+
   it('per-person lines and digests carry the TTL attribute; other lines, totals and rollups never expire', async () => {
     // Prepare
     const { store, tableName } = await dynamo.newStore();

@@ -75,6 +75,26 @@ function storeOn(tableName: string, crashAt?: number, points?: WritePoint[]): Dy
 
 const asText = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}` : x));
 
+/**
+ * The month rollups against the digests of each day's current generation, as `team date generation`
+ * lists: equal when every rollup vouches for the month (the cap's fast path), as a converged run
+ * must leave them.
+ */
+async function rollupsAndDigests(tableName: string) {
+  const items =
+    (await createDocumentClient(dynamo.client).send(new ScanCommand({ TableName: tableName }))).Items ?? [];
+  const current = new Map(items.filter((i) => i.type === 'sourceDay').map((i) => [i.date, i.generation]));
+  const digests = items
+    .filter((i) => i.type === 'peopleDay' && current.get(i.date) === i.generation)
+    .map((i) => `${i.team} ${i.date} ${i.generation}`);
+  const rollups = items
+    .filter((i) => i.type === 'peopleMonth')
+    .flatMap((i) =>
+      Object.entries(i.applied as Record<string, string>).map(([d, g]) => `${i.team} ${d} ${g}`),
+    );
+  return { rollups: rollups.sort(), digests: [...new Set(digests)].sort() };
+}
+
 /** What a reader sees for each day: each team's total and its lines. */
 async function view(store: DynamoStore) {
   const out: Record<IsoDay, Record<string, { total: bigint; lines: string[] }>> = {};
@@ -187,6 +207,97 @@ describe('crash-safe replacement of a source’s days', () => {
         expect(items.filter((i) => i.type === 'teamDay')).toHaveLength(3);
         expect(items.filter((i) => i.type === 'peopleDay')).toHaveLength(3);
         expect(items.filter((i) => i.type === 'sourceDay' && (i.pending || i.garbage))).toEqual([]);
+        const month = await rollupsAndDigests(tableName);
+        expect(month.rollups, where).toEqual(month.digests);
+      }
+    },
+  );
+});
+
+/**
+ * A first pull (days never stored: a backfill, the newest day) has no rows it could be unchanged
+ * from, so its rows are written as they are read. Day 1 brings Search on its third page, after
+ * Payments' rows are out; day 2 is Search alone; day 3 has nothing.
+ */
+const FIRST_PULL = [
+  line(DAYS[0] ?? '', 'payments', 'opus', 100),
+  person(DAYS[0] ?? '', 'payments', 'ana@corp.com', 10),
+  line(DAYS[0] ?? '', 'search', 'sonnet', 15),
+  person(DAYS[0] ?? '', 'search', 'cy@corp.com', 3),
+  line(DAYS[1] ?? '', 'search', 'opus', 50),
+];
+const firstWhole = (store: DynamoStore) =>
+  store.writeSourceDays('anthropic', affirmedDayWrites(DAYS, FIRST_PULL, AT));
+const firstStreamed = async (store: DynamoStore) => {
+  for (const date of DAYS)
+    await store.replaceSourceDay('anthropic', {
+      date,
+      pages: (async function* () {
+        for (const r of FIRST_PULL.filter((x) => x.date === date)) yield [r];
+      })(),
+      attemptedAt: AT,
+      coverage: ({ provisional }) => rowsCoverage(provisional, AT),
+    });
+};
+const countsByType = async (tableName: string) => {
+  const items =
+    (await createDocumentClient(dynamo.client).send(new ScanCommand({ TableName: tableName }))).Items ?? [];
+  const counts: Record<string, number> = {};
+  for (const i of items) counts[String(i.type)] = (counts[String(i.type)] ?? 0) + 1;
+  return { counts, unfinished: items.filter((i) => i.type === 'sourceDay' && (i.pending || i.garbage)) };
+};
+
+describe('crash-safe first pull, rows written as they are read', () => {
+  it.each([
+    ['whole days in one write', firstWhole],
+    ['streamed days, a team first seen after other teams’ rows are out', firstStreamed],
+  ])(
+    '%s: at every write boundary each day reads as nothing or as all of it, the rollups agree with the lines, and the next run leaves nothing over',
+    async (how, replace) => {
+      // Prepare: the view after a clean first pull, and every write boundary of it.
+      const reference = `first-${Math.random().toString(36).slice(2)}`;
+      await ensureTable(dynamo.client, reference);
+      const points: WritePoint[] = [];
+      await replace(storeOn(reference, undefined, points));
+      const after = await view(storeOn(reference));
+      const people = await peopleViews(storeOn(reference));
+      const stored = await countsByType(reference);
+      expect(Object.keys(after[DAYS[0] ?? ''] ?? {}).sort()).toEqual(['payments', 'search']);
+      expect(stored.counts).toMatchObject({ line: FIRST_PULL.length, teamDay: 3, peopleDay: 2 });
+      if (how.startsWith('streamed')) {
+        // Search's teams joined the pending record after Payments' rows were written, before its own.
+        const day1 = points.filter((p) => p.date === undefined || p.date === DAYS[0]).map((p) => p.phase);
+        expect(day1.slice(0, day1.indexOf('commit'))).toEqual([
+          'pending',
+          'rows',
+          'rows',
+          'pending',
+          'rows',
+          'rows',
+          'rows',
+        ]);
+      }
+
+      for (let k = 1; k <= points.length; k++) {
+        // Act: the first pull dies before its k-th write; then it runs again.
+        const tableName = `first-${Math.random().toString(36).slice(2)}`;
+        await ensureTable(dynamo.client, tableName);
+        await expect(replace(storeOn(tableName, k))).rejects.toBeInstanceOf(Crash);
+        const mid = await view(storeOn(tableName));
+        const midPeople = await peopleViews(storeOn(tableName));
+        await replace(storeOn(tableName));
+
+        // Assess
+        const where = `crash before write ${k} (${points[k - 1]?.phase} ${points[k - 1]?.date ?? ''})`;
+        for (const day of DAYS)
+          expect([asText({}), asText(after[day])], `${where}, ${day}`).toContain(asText(mid[day]));
+        for (const team of TEAMS)
+          expect(midPeople[team]?.rollups, `${where}, ${team}'s people`).toBe(midPeople[team]?.lines);
+        expect(await view(storeOn(tableName))).toEqual(after);
+        expect(await peopleViews(storeOn(tableName))).toEqual(people);
+        expect(await countsByType(tableName), where).toEqual(stored);
+        const month = await rollupsAndDigests(tableName);
+        expect(month.rollups, where).toEqual(month.digests);
       }
     },
   );
