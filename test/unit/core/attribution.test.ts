@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { attributeLines, createAttributor } from '../../../functions/core/attribution.js';
-import type { VendorUsageLine } from '../../../functions/core/usage.js';
+import type { AttributionRule } from '../../../functions/core/config/schema.js';
+import { mulberry32 } from '../../../functions/core/random.js';
+import type { Identities, VendorUsageLine } from '../../../functions/core/usage.js';
 
 const line = (identities: VendorUsageLine['identities'], costMicros = 1_000_000n): VendorUsageLine => ({
   date: '2026-03-02',
@@ -77,5 +79,47 @@ describe('attribution', () => {
     );
     expect(summary.totalMicros).toBe(0n);
     expect(summary.unallocatedMicros).toBe(0n);
+  });
+
+  it('answers as trying every rule in order would, for rules of every shape mixed (the lookup of single exact and suffix rules changes speed, not answers)', () => {
+    // Prepare: 2,000 random rule sets over a tiny alphabet, so rules overlap, repeat and shadow each other.
+    const rand = mulberry32(20261202);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)] as T;
+    const word = () =>
+      Array.from({ length: 1 + Math.floor(rand() * 3) }, () => pick(['a', 'B', '@', '.'])).join('');
+    const pattern = () =>
+      pick([() => word(), () => `*${word()}`, () => `${word()}*`, () => `${word()}*${word()}`, () => '*'])();
+    const kinds = ['userEmail', 'project', 'tag'] as const;
+    /** The rule semantics written out plainly: each `*` any run of characters, case-insensitive. */
+    const matches = (p: string, v: string | undefined) =>
+      v !== undefined &&
+      new RegExp(
+        `^${p
+          .split('*')
+          .map((x) => x.replace(/[.]/g, '\\.'))
+          .join('.*')}$`,
+        'i',
+      ).test(v);
+    let disagreements = 0;
+    for (let trial = 0; trial < 2_000; trial++) {
+      const rules: AttributionRule[] = Array.from({ length: 1 + Math.floor(rand() * 8) }, (_, i) => {
+        const named = kinds.filter(() => rand() < 0.4);
+        const match = Object.fromEntries((named.length ? named : [pick(kinds)]).map((k) => [k, pattern()]));
+        return { match, team: `t${i}` } as AttributionRule;
+      });
+      const attribute = createAttributor(rules);
+      for (let j = 0; j < 20; j++) {
+        const identities: Identities = Object.fromEntries(
+          kinds.filter(() => rand() < 0.7).map((k) => [k, word() + (rand() < 0.5 ? word() : '')]),
+        );
+        const expected =
+          rules.find((r) =>
+            Object.entries(r.match).every(([k, p]) => matches(p, identities[k as (typeof kinds)[number]])),
+          )?.team ?? 'unallocated';
+        // Act + Assess
+        if (attribute(identities) !== expected) disagreements++;
+      }
+    }
+    expect(disagreements).toBe(0);
   });
 });
