@@ -16,16 +16,20 @@ export function toAttributeValues(item: Readonly<Record<string, unknown>>): Mars
   return mapOf(item, '');
 }
 
+// Paths are for error messages only: built for nested values, not for every attribute of every line.
+const joined = (parent: string, key: string | number) =>
+  typeof key === 'number' ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key;
+
 function mapOf(obj: Readonly<Record<string, unknown>>, path: string): MarshalledItem {
   const out: MarshalledItem = {};
   for (const key of Object.keys(obj)) {
-    const value = attributeValueOf(obj[key], path ? `${path}.${key}` : key);
+    const value = attributeValueOf(obj[key], path, key);
     if (value !== undefined) out[key] = value;
   }
   return out;
 }
 
-function attributeValueOf(v: unknown, path: string): AttributeValue | undefined {
+function attributeValueOf(v: unknown, parent: string, key: string | number): AttributeValue | undefined {
   switch (typeof v) {
     case 'string':
       return { S: v };
@@ -34,7 +38,7 @@ function attributeValueOf(v: unknown, path: string): AttributeValue | undefined 
     case 'number':
       // As marshall: a number that cannot be stored exactly is refused, not rounded.
       if (!Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v)))
-        throw new TypeError(`${path}: ${v} cannot be stored exactly as a DynamoDB number`);
+        throw new TypeError(`${joined(parent, key)}: ${v} cannot be stored exactly as a DynamoDB number`);
       return { N: v.toString() };
     case 'boolean':
       return { BOOL: v };
@@ -42,10 +46,11 @@ function attributeValueOf(v: unknown, path: string): AttributeValue | undefined 
       return undefined;
     case 'object': {
       if (v === null) return { NULL: true };
+      const path = joined(parent, key);
       if (Array.isArray(v))
         return {
           L: v.flatMap((x, i) => {
-            const value = attributeValueOf(x, `${path}[${i}]`);
+            const value = attributeValueOf(x, path, i);
             return value === undefined ? [] : [value];
           }),
         };
@@ -55,5 +60,7 @@ function attributeValueOf(v: unknown, path: string): AttributeValue | undefined 
       break;
     }
   }
-  throw new TypeError(`${path}: ${Object.prototype.toString.call(v)} is not plain data this writer stores`);
+  throw new TypeError(
+    `${joined(parent, key)}: ${Object.prototype.toString.call(v)} is not plain data this writer stores`,
+  );
 }

@@ -53,5 +53,8 @@ describe('the wire form of stored items', () => {
     expect(() => toAttributeValues({ n: 2 ** 60 })).toThrow(/exactly/);
     expect(() => toAttributeValues({ when: new Date(0) })).toThrow(/when: \[object Date\]/);
     expect(() => toAttributeValues({ tags: new Set(['a']) })).toThrow(/plain data/);
+    // The error names where the value sits.
+    expect(() => toAttributeValues({ tokens: { input: Number.NaN } })).toThrow(/^tokens\.input: NaN/);
+    expect(() => toAttributeValues({ a: { list: [1, { n: 2 ** 60 }] } })).toThrow(/^a\.list\[1\]\.n: /);
   });
 });
