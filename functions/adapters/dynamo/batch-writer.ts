@@ -48,21 +48,12 @@ export function batchWriteAll(
   });
 }
 
-/** `batchWriteAll` for requests already in DynamoDB's wire form (attribute-values.ts): sent as they are. */
-export function batchWriteMarshalled(
-  client: DynamoDBDocumentClient,
-  table: string,
-  requests: readonly MarshalledWriteRequest[],
-  opts: BatchWriteOptions = {},
-): Promise<number> {
-  return writeInBatches(requests, opts, sendMarshalled(client, table));
-}
-
 /**
- * `batchWriteMarshalled` for requests read as they are written (a day streaming from its scratch
- * file): `batches` yields at most 25 requests at a time, and the next is asked for whenever one of
- * `concurrency` writers is free, so the writes never wait for a page boundary and at most
- * `concurrency` batches are held.
+ * `batchWriteAll` for requests already in DynamoDB's wire form (attribute-values.ts), produced as
+ * they are written (a day read as it is written, or streaming from its scratch file): `batches`
+ * yields at most 25 requests at a time, and the next is asked for whenever one of `concurrency`
+ * writers is free, so the writes never wait for a page boundary and at most `concurrency` batches
+ * are held.
  */
 export async function batchWriteMarshalledStream(
   client: DynamoDBDocumentClient,

@@ -182,8 +182,8 @@ class DayReader {
 /**
  * The new rows of one day under a fresh generation. `teams` are those the pending record lists
  * before any row is written; `batches` yields the rows as write requests and, for a day written as
- * it is read, reads it (calling `onTeams` before the first row of a team not listed yet, so every row
- * written belongs to a listed team); `sums` and `coverage` answer once `batches` is done.
+ * it is read, reads it (calling `onTeams` with every team so far before the first row of a team not
+ * listed yet, so every row written belongs to a listed team); `sums` and `coverage` answer once `batches` is done.
  */
 interface Replacement {
   readonly generation: string;
@@ -352,13 +352,7 @@ export class SourceDayWriter {
       this.doc,
       this.table,
       (async function* () {
-        for (const p of replacing) {
-          const listedTeams = new Set(p.replacement.teams);
-          yield* p.replacement.batches(async (teams) => {
-            for (const t of teams) listedTeams.add(t);
-            await pending(p, [...listedTeams]);
-          });
-        }
+        for (const p of replacing) yield* p.replacement.batches((teams) => pending(p, teams));
       })(),
       batch,
     );
@@ -625,7 +619,7 @@ function readFirst(
       teams: sums.totals.map((t) => t.team),
       async *batches() {
         yield* putBatches(sums.summaries);
-        for await (const page of lines.pages(25)) yield page.map((Item) => ({ PutRequest: { Item } }));
+        for await (const page of lines.pages(25)) yield* putBatches(page);
       },
       sums: () => sums,
       coverage: () => coverage,
@@ -663,8 +657,8 @@ function asRead(
         for await (const page of pages) {
           const fresh = teamsOf(page).filter((t) => !listedTeams.has(t));
           if (fresh.length) {
-            await onTeams(fresh);
             for (const t of fresh) listedTeams.add(t);
+            await onTeams([...listedTeams]);
           }
           for (let i = 0; i < page.length; i += 25)
             yield page.slice(i, i + 25).map((r) => ({ PutRequest: { Item: reader.item(r) } }));
