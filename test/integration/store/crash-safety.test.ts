@@ -75,14 +75,17 @@ function storeOn(tableName: string, crashAt?: number, points?: WritePoint[]): Dy
 
 const asText = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}` : x));
 
+/** Every item of a (small) test table. */
+const scanned = async (tableName: string) =>
+  (await createDocumentClient(dynamo.client).send(new ScanCommand({ TableName: tableName }))).Items ?? [];
+
 /**
  * The month rollups against the digests of each day's current generation, as `team date generation`
  * lists: equal when every rollup vouches for the month (the cap's fast path), as a converged run
  * must leave them.
  */
 async function rollupsAndDigests(tableName: string) {
-  const items =
-    (await createDocumentClient(dynamo.client).send(new ScanCommand({ TableName: tableName }))).Items ?? [];
+  const items = await scanned(tableName);
   const current = new Map(items.filter((i) => i.type === 'sourceDay').map((i) => [i.date, i.generation]));
   const digests = items
     .filter((i) => i.type === 'peopleDay' && current.get(i.date) === i.generation)
@@ -139,21 +142,23 @@ async function seeded(): Promise<string> {
 }
 
 const AT = '2026-03-06T06:00:00Z';
-/** The replacement as one call with every day's rows in memory (a fetched chunk). */
-const replaceWhole = (store: DynamoStore) =>
-  store.writeSourceDays('anthropic', affirmedDayWrites(DAYS, NEW, AT));
-/** The replacement as a streamed connector's days: one line a page, each day in turn. */
-const replaceStreamed = async (store: DynamoStore) => {
+/** Writing `rows` as one call with every day's rows in memory (a fetched chunk). */
+const wholeDays = (rows: readonly UsageRecord[]) => (store: DynamoStore) =>
+  store.writeSourceDays('anthropic', affirmedDayWrites(DAYS, rows, AT));
+/** Writing `rows` as a streamed connector's days: one line a page, each day in turn. */
+const streamedDays = (rows: readonly UsageRecord[]) => async (store: DynamoStore) => {
   for (const date of DAYS)
     await store.replaceSourceDay('anthropic', {
       date,
       pages: (async function* () {
-        for (const r of NEW.filter((x) => x.date === date)) yield [r];
+        for (const r of rows.filter((x) => x.date === date)) yield [r];
       })(),
       attemptedAt: AT,
       coverage: ({ provisional }) => rowsCoverage(provisional, AT),
     });
 };
+const replaceWhole = wholeDays(NEW);
+const replaceStreamed = streamedDays(NEW);
 
 describe('crash-safe replacement of a source’s days', () => {
   it.each([
@@ -226,22 +231,10 @@ const FIRST_PULL = [
   person(DAYS[0] ?? '', 'search', 'cy@corp.com', 3),
   line(DAYS[1] ?? '', 'search', 'opus', 50),
 ];
-const firstWhole = (store: DynamoStore) =>
-  store.writeSourceDays('anthropic', affirmedDayWrites(DAYS, FIRST_PULL, AT));
-const firstStreamed = async (store: DynamoStore) => {
-  for (const date of DAYS)
-    await store.replaceSourceDay('anthropic', {
-      date,
-      pages: (async function* () {
-        for (const r of FIRST_PULL.filter((x) => x.date === date)) yield [r];
-      })(),
-      attemptedAt: AT,
-      coverage: ({ provisional }) => rowsCoverage(provisional, AT),
-    });
-};
+const firstWhole = wholeDays(FIRST_PULL);
+const firstStreamed = streamedDays(FIRST_PULL);
 const countsByType = async (tableName: string) => {
-  const items =
-    (await createDocumentClient(dynamo.client).send(new ScanCommand({ TableName: tableName }))).Items ?? [];
+  const items = await scanned(tableName);
   const counts: Record<string, number> = {};
   for (const i of items) counts[String(i.type)] = (counts[String(i.type)] ?? 0) + 1;
   return { counts, unfinished: items.filter((i) => i.type === 'sourceDay' && (i.pending || i.garbage)) };
