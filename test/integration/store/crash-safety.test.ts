@@ -205,9 +205,7 @@ describe('crash-safe replacement of a source’s days', () => {
         // ... and after the re-run it is the new data, with no row of an abandoned or replaced write left.
         expect(await view(storeOn(tableName))).toEqual(after);
         expect(await peopleViews(storeOn(tableName))).toEqual(people);
-        const items =
-          (await createDocumentClient(dynamo.client).send(new ScanCommand({ TableName: tableName }))).Items ??
-          [];
+        const items = await scanned(tableName);
         expect(items.filter((i) => i.type === 'line')).toHaveLength(NEW.length);
         expect(items.filter((i) => i.type === 'teamDay')).toHaveLength(3);
         expect(items.filter((i) => i.type === 'peopleDay')).toHaveLength(3);
