@@ -25,10 +25,10 @@ import { meterWrites, type WriteMeter } from './capacity-meter.js';
  * that is dropped after it (so no run pays for the ones before in DynamoDB Local's heap). Each ingest
  * path runs twice, the second time after the fastest raw concurrency runs again, and keeps its faster
  * run, as the raw baseline keeps its fastest: the machine is shared, and one unlucky run either way
- * would decide the ratio. The timed runs ask DynamoDB for nothing the raw writes do not (no consumed capacity). Then
- * what a day costs in writes, metered on runs of their own: its first pull, a re-pull that finds it
- * unchanged, and a re-pull of a revision (5% of the lines changed), in items and in the write units
- * DynamoDB Local reports.
+ * would decide the ratio. The timed runs ask DynamoDB for nothing the raw writes do not (no consumed
+ * capacity). Then what a day costs in writes, metered on runs of their own: its first pull, a re-pull
+ * that finds it unchanged, and a re-pull of a revision (5% of the lines changed), in items and in the
+ * write units DynamoDB Local reports.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const ENGINEERS = Number(process.env.BENCH_ENGINEERS ?? 85_000);
