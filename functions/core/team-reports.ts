@@ -208,6 +208,7 @@ export async function computeTeamBurns(opts: {
     const estimated = estimateOf(completeness);
     const plans = team.budgetUsd !== null ? await activePlans(opts.store, team.id) : [];
     const teamOutcomes = outcomes.get(team.id);
+    const { people: outcomePeople, ...outcomeFigures } = teamOutcomes ?? {};
     const overCap = overCapOf(people, alertSettingsFor(config, team.id).perEngineerMonthlyCapUsd);
     // New engineers are priced at the spend per distinct active engineer, as /burn's what-if does.
     const basis = planBasis(totals, asOf, teamOutcomes?.activeEngineers28d || team.headcount || 0);
@@ -249,9 +250,9 @@ export async function computeTeamBurns(opts: {
       forecast,
       completeness,
       now: opts.now,
-      ...teamOutcomes,
-      ...(teamOutcomes?.people || overCap.length
-        ? { people: { idleSeats: [], unmatchedIdentities: [], ...teamOutcomes?.people, overCap } }
+      ...outcomeFigures,
+      ...(outcomePeople || overCap.length
+        ? { people: { idleSeats: [], unmatchedIdentities: [], ...outcomePeople, overCap } }
         : {}),
     });
     burns.push({ report, totals, daily, forecast, completeness, ...(people ? { people } : {}) });

@@ -8,11 +8,14 @@ import { computeTeamOutcomes, distinctActive } from './metrics.js';
 
 export type { OutcomeStore } from './collect.js';
 
-/** What the burn report takes from the outcomes (issue 17) for one team. */
+/**
+ * What the burn report takes from the outcomes (issue 17) for one team. Who is over the per-engineer
+ * cap is not an outcome: team-reports.ts reads it from the team's person costs.
+ */
 export type TeamOutcomeInput = Pick<
   BurnReportInput,
-  'outcomes' | 'activeEngineers28d' | 'mergedPullRequestsReported' | 'people'
->;
+  'outcomes' | 'activeEngineers28d' | 'mergedPullRequestsReported'
+> & { readonly people: Omit<NonNullable<BurnReportInput['people']>, 'overCap'> };
 
 /**
  * Every team's outcomes as of `asOf`: the day totals each team's burn is computed from, plus the
@@ -65,7 +68,6 @@ export async function outcomesOfOrg(opts: {
       activeEngineers28d: distinctActive(days, addDays(asOf, -27), asOf),
       mergedPullRequestsReported: github.size > 0,
       people: {
-        overCap: [],
         idleSeats: teamSeats?.holders ?? [],
         unmatchedIdentities: [...unmatched],
       },
