@@ -139,7 +139,14 @@ export async function accessOf(viewer: Viewer, config: BurnwatchConfig): Promise
   );
   const teams: string[] = [];
   for (const t of config.teams) {
-    if (finance || (await viewer.inAny(t.managers.slackUserIds, t.managers.slackUserGroupIds)))
+    // Awaited only for a team whose managers include user groups: an org of hundreds of teams would
+    // otherwise cost every /burn hundreds of promise turns (issue 14: per-request CPU queues askers).
+    const { slackUserIds, slackUserGroupIds } = t.managers;
+    if (
+      finance ||
+      slackUserIds.includes(viewer.userId) ||
+      (slackUserGroupIds.length > 0 && (await viewer.inAny([], slackUserGroupIds)))
+    )
       teams.push(t.id);
   }
   if (finance) teams.push(UNALLOCATED_TEAM);
@@ -421,37 +428,14 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
       );
     }
     const teams = access.teams;
-    const reports = await loadLines(deps, teams);
-    const found = teams.flatMap((t) => (reports.get(t) ? [reports.get(t) as TeamLine] : []));
-    found.sort(
-      (a, b) =>
-        RISK[a.outlook.status] - RISK[b.outlook.status] || (b.percentUsed ?? -1) - (a.percentUsed ?? -1),
-    );
-    const missing = teams.filter((t) => !reports.get(t));
-    const lines = found.map(teamLineText);
-    // Up to ~45 sections of 3000 characters: hundreds of teams fit in one message.
-    const blocks: SlackBlock[] = [
-      section(
-        `*AI spend${first ? ', every team' : ', your teams'}* (${found[0]?.fiscalYear.label ?? ''}, as of ${found[0]?.asOf ?? '—'})`,
-      ),
-    ];
-    let chunk = '';
-    for (const line of lines) {
-      if (chunk.length + line.length + 1 > MAX_TEXT) {
-        blocks.push(section(chunk));
-        chunk = '';
-      }
-      chunk += `${chunk ? '\n' : ''}${line}`;
-    }
-    if (chunk) blocks.push(section(chunk));
-    if (missing.length)
-      blocks.push(
-        context(
-          `No data yet for ${missing.map((t) => teamName(config, t)).join(', ')}: the daily forecast job has not run for them.`,
-        ),
-      );
-    blocks.push(context('`/burn TEAM` for one team · `/burn help`'));
-    return reply(lines.join('\n') || 'No data yet.', blocks.slice(0, MAX_BLOCKS), share);
+    const { lines, from } = await loadLines(deps, teams);
+    const key = `${first ? 'all' : 'mine'} ${share ? 'share' : 'private'} ${teams.join(',')}`;
+    // The same org summary and the same teams give the same answer: built once per version, as the
+    // lines are (answering 200 teams was most of a warm `/burn all`'s CPU: bench:slash).
+    if (from && lastList?.from === from && lastList.key === key) return lastList.answer;
+    const answer = listAnswer(config, teams, lines, Boolean(first), share);
+    if (from) lastList = { from, key, answer };
+    return answer;
   }
 
   const team = resolveTeam(config, first);
@@ -505,18 +489,68 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
   return reply(outlookSentence(report), blocks, share);
 }
 
+/** The answer last built for `/burn` or `/burn all` from the org summary's lines (see the caller). */
+let lastList:
+  | { readonly from: readonly TeamLine[]; readonly key: string; readonly answer: SlashResponse }
+  | undefined;
+
+/** The list answer: one line per team, riskiest first, in as few sections as fit. */
+function listAnswer(
+  config: BurnwatchConfig,
+  teams: readonly string[],
+  reports: ReadonlyMap<string, TeamLine>,
+  first: boolean,
+  share: boolean,
+): SlashResponse {
+  const found = teams.flatMap((t) => (reports.get(t) ? [reports.get(t) as TeamLine] : []));
+  found.sort(
+    (a, b) =>
+      RISK[a.outlook.status] - RISK[b.outlook.status] || (b.percentUsed ?? -1) - (a.percentUsed ?? -1),
+  );
+  const missing = teams.filter((t) => !reports.get(t));
+  const lines = found.map(teamLineText);
+  // Up to ~45 sections of 3000 characters: hundreds of teams fit in one message.
+  const blocks: SlackBlock[] = [
+    section(
+      `*AI spend${first ? ', every team' : ', your teams'}* (${found[0]?.fiscalYear.label ?? ''}, as of ${found[0]?.asOf ?? '—'})`,
+    ),
+  ];
+  let chunk = '';
+  for (const line of lines) {
+    if (chunk.length + line.length + 1 > MAX_TEXT) {
+      blocks.push(section(chunk));
+      chunk = '';
+    }
+    chunk += `${chunk ? '\n' : ''}${line}`;
+  }
+  if (chunk) blocks.push(section(chunk));
+  if (missing.length)
+    blocks.push(
+      context(
+        `No data yet for ${missing.map((t) => teamName(config, t)).join(', ')}: the daily forecast job has not run for them.`,
+      ),
+    );
+  blocks.push(context('`/burn TEAM` for one team · `/burn help`'));
+  return reply(lines.join('\n') || 'No data yet.', blocks.slice(0, MAX_BLOCKS), share);
+}
+
 /**
  * Each team's line for the list answers (issue 14): from the org summary, one item however many teams
- * there are; a team it lacks (not yet in a daily job's summary) from its own summary.
+ * there are; a team it lacks (not yet in a daily job's summary) from its own summary. `from`: the org
+ * summary's lines, when every team's line came from them (the answer then depends on them alone).
  */
-async function loadLines(deps: SlashDeps, teams: readonly string[]): Promise<Map<string, TeamLine>> {
-  const lines = orgLines(await deps.summaries.getOrgSummary?.());
+async function loadLines(
+  deps: SlashDeps,
+  teams: readonly string[],
+): Promise<{ lines: Map<string, TeamLine>; from?: readonly TeamLine[] }> {
+  const org = orgLines(await deps.summaries.getOrgSummary?.());
   const wanted = new Set(teams);
-  const out = new Map<string, TeamLine>();
-  for (const line of lines ?? []) if (wanted.has(line.team)) out.set(line.team, line);
-  const missing = teams.filter((t) => !out.has(t));
-  if (missing.length) for (const [team, r] of await loadReports(deps, missing)) out.set(team, r);
-  return out;
+  const lines = new Map<string, TeamLine>();
+  for (const line of org ?? []) if (wanted.has(line.team)) lines.set(line.team, line);
+  const missing = teams.filter((t) => !lines.has(t));
+  if (missing.length === 0 && org) return { lines, from: org };
+  for (const [team, r] of await loadReports(deps, missing)) lines.set(team, r);
+  return { lines };
 }
 
 /**

@@ -131,6 +131,20 @@ const json = (statusCode: number, value: unknown): SlashHttpResponse => ({
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify(value),
 });
+/**
+ * An answer's JSON, kept for as long as the answer object lives: the list answers are the same object
+ * while the org summary is unchanged (burn-command.ts), so `/burn all`'s 200 lines are serialised once
+ * per version, not on every request.
+ */
+const answerJson = new WeakMap<SlashResponse, string>();
+function answered(value: SlashResponse): SlashHttpResponse {
+  let body = answerJson.get(value);
+  if (body === undefined) {
+    body = JSON.stringify(value);
+    answerJson.set(value, body);
+  }
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body };
+}
 const empty = (statusCode: number, headers: Record<string, string> = {}): SlashHttpResponse => ({
   statusCode,
   headers,
@@ -230,7 +244,7 @@ export async function handleSlashRequest(
     const answer = deps.defer ? await Promise.race([answerCall, timer.late]) : await answerCall;
     if (answer === 'late') return await handOff('answer-slow');
     if (!answer.ok) return fail('answer', answer.error);
-    return json(200, answer.value);
+    return answered(answer.value);
   } finally {
     timer.cancel();
   }

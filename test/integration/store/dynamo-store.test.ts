@@ -1,4 +1,6 @@
+import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { createDocumentClient, DynamoStore } from '../../../functions/adapters/dynamo/dynamo-store.js';
 import { eachDay } from '../../../functions/core/dates.js';
 import { ConditionalWriteConflictError } from '../../../functions/core/ports.js';
 import { aRecord } from '../../helpers/builders.js';
@@ -119,6 +121,41 @@ describe('DynamoStore org summary (issue 14)', () => {
     expect(again).toBe(first);
     expect(next).toEqual({ generatedAt: '2026-04-02T06:00:00.000Z', teams: [] });
     expect(first).toEqual({ generatedAt: '2026-04-01T06:00:00.000Z', teams: [] });
+  });
+
+  it('is never staler than the store: another writer replacing or removing it is seen at the next read', async () => {
+    const { store: reader, tableName } = await dynamo.newStore();
+    const writer = new DynamoStore(createDocumentClient(dynamo.client), { tableName });
+    await writer.putOrgSummary({ generatedAt: '2026-04-01T06:00:00.000Z', teams: [] });
+    const first = await reader.getOrgSummary();
+    expect(await reader.getOrgSummary()).toBe(first);
+    await writer.putOrgSummary({ generatedAt: '2026-04-02T06:00:00.000Z', teams: [] });
+    expect(await reader.getOrgSummary()).toEqual({ generatedAt: '2026-04-02T06:00:00.000Z', teams: [] });
+    await dynamo.client.send(
+      new DeleteItemCommand({ TableName: tableName, Key: { pk: { S: 'ORG' }, sk: { S: 'SUMMARY' } } }),
+    );
+    expect(await reader.getOrgSummary()).toBeUndefined();
+  });
+
+  it('reads a summary stored before digests were (no digest attribute) whole, and sees it change', async () => {
+    const { store, tableName } = await dynamo.newStore();
+    const putOld = (generatedAt: string) =>
+      dynamo.client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            pk: { S: 'ORG' },
+            sk: { S: 'SUMMARY' },
+            type: { S: 'orgSummary' },
+            doc: { S: JSON.stringify({ generatedAt, teams: [] }) },
+          },
+        }),
+      );
+    await putOld('2026-04-01T06:00:00.000Z');
+    const first = await store.getOrgSummary();
+    expect(await store.getOrgSummary()).toBe(first);
+    await putOld('2026-04-02T06:00:00.000Z');
+    expect(await store.getOrgSummary()).toEqual({ generatedAt: '2026-04-02T06:00:00.000Z', teams: [] });
   });
 
   it('gives back the same team summary object while its stored text is unchanged, a new one once replaced', async () => {

@@ -256,4 +256,51 @@ describe('/burn and /burn all from the org summary (issue 14)', () => {
     expect(textOf(next)).toContain('*Payments*: $4,321');
     expect(textOf(next)).not.toEqual(textOf(first));
   });
+
+  it('builds a list answer once per org summary version, and apart for each asker, view and share', async () => {
+    // Prepare: an org summary holding every team (so nothing is read from the team summaries).
+    const payments = summaries.get('payments') as BurnReport;
+    const search = summaries.get('search') as BurnReport;
+    const unallocated = {
+      ...payments,
+      team: 'unallocated',
+      name: 'Unallocated',
+      budgetUsd: null,
+      percentUsed: null,
+    };
+    let current: unknown = orgSummaryOf([payments, search, unallocated], '2026-04-01T06:00:00.000Z');
+    const fromOrg: SlashDeps = {
+      ...deps,
+      summaries: {
+        getOrgSummary: async () => current,
+        getTeamSummaries: async () => {
+          throw new Error('every line is in the org summary');
+        },
+      },
+    };
+    const ask = (user: string, text: string) =>
+      answerBurnCommand({ command: '/burn', user_id: user, text }, fromOrg);
+
+    // Act
+    const all = await ask('UCFO', 'all');
+    const allAgain = await ask('UCFO', 'all');
+    const shared = await ask('UCFO', 'all share');
+    const mine = await ask('UPAYMGR', '');
+    current = orgSummaryOf(
+      [{ ...payments, spentToDateUsd: 4321 }, search, unallocated],
+      '2026-04-02T06:00:00.000Z',
+    );
+    const next = await ask('UCFO', 'all');
+
+    // Assess: the same answer object while nothing changed; each asker's teams, view and share apart.
+    expect(allAgain).toBe(all);
+    expect(shared.response_type).toBe('in_channel');
+    expect(all.response_type).toBe('ephemeral');
+    expect(textOf(all)).toContain('every team');
+    expect(textOf(all)).toContain('*Search*');
+    expect(textOf(mine)).toContain('your teams');
+    expect(textOf(mine)).not.toContain('*Search*');
+    expect(textOf(next)).toContain('*Payments*: $4,321');
+    expect(textOf(all)).not.toContain('$4,321');
+  });
 });
