@@ -126,30 +126,51 @@ export interface Access {
   readonly teams: readonly string[];
 }
 
+/**
+ * What access needs of a config, worked out once per config rather than per request: an org of
+ * hundreds of teams would otherwise cost every `/burn` as many array copies (issue 14: per-request
+ * CPU is what queues 50 concurrent askers).
+ */
+const accessPlans = new WeakMap<
+  BurnwatchConfig,
+  { readonly groupIds: readonly string[]; readonly financeTeams: readonly string[] }
+>();
+function accessPlan(config: BurnwatchConfig) {
+  let plan = accessPlans.get(config);
+  if (!plan) {
+    plan = {
+      groupIds: [
+        ...config.finance.slackUserGroupIds,
+        ...config.privacy.perPersonVisibleTo.slackUserGroupIds,
+        ...config.teams.flatMap((t) => t.managers.slackUserGroupIds),
+      ],
+      financeTeams: Object.freeze([...config.teams.map((t) => t.id), UNALLOCATED_TEAM]),
+    };
+    accessPlans.set(config, plan);
+  }
+  return plan;
+}
+
 export async function accessOf(viewer: Viewer, config: BurnwatchConfig): Promise<Access> {
-  viewer.prefetch([
-    ...config.finance.slackUserGroupIds,
-    ...config.privacy.perPersonVisibleTo.slackUserGroupIds,
-    ...config.teams.flatMap((t) => t.managers.slackUserGroupIds),
-  ]);
+  const plan = accessPlan(config);
+  viewer.prefetch(plan.groupIds);
   const finance = await viewer.inAny(config.finance.slackUserIds, config.finance.slackUserGroupIds);
   const perPerson = await viewer.inAny(
     config.privacy.perPersonVisibleTo.slackUserIds,
     config.privacy.perPersonVisibleTo.slackUserGroupIds,
   );
+  if (finance) return { finance, perPerson, teams: plan.financeTeams };
   const teams: string[] = [];
   for (const t of config.teams) {
-    // Awaited only for a team whose managers include user groups: an org of hundreds of teams would
-    // otherwise cost every /burn hundreds of promise turns (issue 14: per-request CPU queues askers).
+    // Awaited only for a team whose managers include user groups, so a manager's `/burn` does not
+    // take a promise turn per team of the org.
     const { slackUserIds, slackUserGroupIds } = t.managers;
     if (
-      finance ||
       slackUserIds.includes(viewer.userId) ||
       (slackUserGroupIds.length > 0 && (await viewer.inAny([], slackUserGroupIds)))
     )
       teams.push(t.id);
   }
-  if (finance) teams.push(UNALLOCATED_TEAM);
   return { finance, perPerson, teams };
 }
 
@@ -428,13 +449,23 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
       );
     }
     const teams = access.teams;
-    const { lines, from } = await loadLines(deps, teams);
-    const key = `${first ? 'all' : 'mine'} ${share ? 'share' : 'private'} ${teams.join(',')}`;
+    const all = Boolean(first);
+    const org = orgLines(await deps.summaries.getOrgSummary?.());
     // The same org summary and the same teams give the same answer: built once per version, as the
     // lines are (answering 200 teams was most of a warm `/burn all`'s CPU: bench:slash).
-    if (from && lastList?.from === from && lastList.key === key) return lastList.answer;
-    const answer = listAnswer(config, teams, lines, Boolean(first), share);
-    if (from) lastList = { from, key, answer };
+    const held = lastList;
+    if (
+      held &&
+      org &&
+      held.from === org &&
+      held.all === all &&
+      held.share === share &&
+      sameTeams(held.teams, teams)
+    )
+      return held.answer;
+    const { lines, from } = await loadLines(deps, teams, org);
+    const answer = listAnswer(config, teams, lines, all, share);
+    if (from) lastList = { from, teams, all, share, answer };
     return answer;
   }
 
@@ -491,8 +522,16 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
 
 /** The answer last built for `/burn` or `/burn all` from the org summary's lines (see the caller). */
 let lastList:
-  | { readonly from: readonly TeamLine[]; readonly key: string; readonly answer: SlashResponse }
+  | {
+      readonly from: readonly TeamLine[];
+      readonly teams: readonly string[];
+      readonly all: boolean;
+      readonly share: boolean;
+      readonly answer: SlashResponse;
+    }
   | undefined;
+const sameTeams = (a: readonly string[], b: readonly string[]) =>
+  a === b || (a.length === b.length && a.every((t, i) => t === b[i]));
 
 /** The list answer: one line per team, riskiest first, in as few sections as fit. */
 function listAnswer(
@@ -531,7 +570,14 @@ function listAnswer(
       ),
     );
   blocks.push(context('`/burn TEAM` for one team · `/burn help`'));
-  return reply(lines.join('\n') || 'No data yet.', blocks.slice(0, MAX_BLOCKS), share);
+  // The notification text: teams by status, not the lines themselves (the blocks carry them; a
+  // 3,000-character fallback only made every answer longer). Incomplete data is never "on track".
+  const byLabel = new Map<string, number>();
+  for (const r of found) byLabel.set(statusLabel(r), (byLabel.get(statusLabel(r)) ?? 0) + 1);
+  const fallback = found.length
+    ? `AI spend${first ? ', every team' : ', your teams'}: ${[...byLabel].map(([label, n]) => `${n} ${label}`).join(', ')}`
+    : 'No data yet.';
+  return reply(fallback, blocks.slice(0, MAX_BLOCKS), share);
 }
 
 /**
@@ -542,8 +588,8 @@ function listAnswer(
 async function loadLines(
   deps: SlashDeps,
   teams: readonly string[],
+  org: readonly TeamLine[] | undefined,
 ): Promise<{ lines: Map<string, TeamLine>; from?: readonly TeamLine[] }> {
-  const org = orgLines(await deps.summaries.getOrgSummary?.());
   const wanted = new Set(teams);
   const lines = new Map<string, TeamLine>();
   for (const line of org ?? []) if (wanted.has(line.team)) lines.set(line.team, line);

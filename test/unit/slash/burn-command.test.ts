@@ -294,6 +294,10 @@ describe('/burn and /burn all from the org summary (issue 14)', () => {
 
     // Assess: the same answer object while nothing changed; each asker's teams, view and share apart.
     expect(allAgain).toBe(all);
+    // Slack's notification text counts the teams by status; the lines are in the blocks.
+    expect(all.text).toMatch(/^AI spend, every team: \d+ [a-zA-Z ]+(, \d+ [a-zA-Z ]+)*$/);
+    expect(all.text).toContain('1 unallocated');
+    expect(all.text).not.toContain('*Payments*');
     expect(shared.response_type).toBe('in_channel');
     expect(all.response_type).toBe('ephemeral');
     expect(textOf(all)).toContain('every team');
