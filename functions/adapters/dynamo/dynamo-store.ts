@@ -358,7 +358,8 @@ export class DynamoStore implements Store {
         new GetCommand({
           TableName: this.table,
           Key,
-          ProjectionExpression: '#digest',
+          // The key too, so an item that exists without a digest (an older writer) still reads as there.
+          ProjectionExpression: 'pk, #digest',
           ExpressionAttributeNames: { '#digest': 'digest' },
         }),
       );

@@ -156,6 +156,11 @@ describe('DynamoStore org summary (issue 14)', () => {
     expect(await store.getOrgSummary()).toBe(first);
     await putOld('2026-04-02T06:00:00.000Z');
     expect(await store.getOrgSummary()).toEqual({ generatedAt: '2026-04-02T06:00:00.000Z', teams: [] });
+    // A reader holding a digested version, then an older writer's item without one: read whole.
+    await store.putOrgSummary({ generatedAt: '2026-04-03T06:00:00.000Z', teams: [] });
+    expect(await store.getOrgSummary()).toEqual({ generatedAt: '2026-04-03T06:00:00.000Z', teams: [] });
+    await putOld('2026-04-04T06:00:00.000Z');
+    expect(await store.getOrgSummary()).toEqual({ generatedAt: '2026-04-04T06:00:00.000Z', teams: [] });
   });
 
   it('gives back the same team summary object while its stored text is unchanged, a new one once replaced', async () => {
