@@ -136,11 +136,20 @@ const resultView = (title: string, text: string) => ({
   },
 });
 
-/** Whether `user` may act for `team`: its managers and finance. */
-async function mayAct(deps: InteractionDeps, user: string, team: string): Promise<boolean> {
-  const access = await accessOf(new Viewer(user, deps.groupMembers), deps.config);
-  return access.teams.includes(team);
+/**
+ * Whether `user` may act for `team` (its managers and finance): 'unknown' when a user-group lookup
+ * failed and the answer would have been no, so the presser is told to try again, not turned away.
+ */
+async function mayAct(deps: InteractionDeps, user: string, team: string): Promise<'yes' | 'no' | 'unknown'> {
+  const viewer = new Viewer(user, deps.groupMembers);
+  const access = await accessOf(viewer, deps.config);
+  if (access.teams.includes(team)) return 'yes';
+  return viewer.failures.length > 0 ? 'unknown' : 'no';
 }
+
+/** What the presser reads when burnwatch could not tell whether they may act. */
+const ACCESS_UNKNOWN =
+  'burnwatch could not check who may act on this just now (a Slack user-group lookup failed). Try again in a minute.';
 
 /**
  * One interaction. Buttons: Acknowledge and Snooze record it on the alert's state and edit the
@@ -174,8 +183,13 @@ async function blockAction(
       });
     return { kind: 'ack' } as const;
   };
-  if (!(await mayAct(deps, user, team)))
-    return refuse(`Only ${teamName(deps.config, team)}'s managers and finance can act on this alert.`);
+  const allowed = await mayAct(deps, user, team);
+  if (allowed !== 'yes')
+    return refuse(
+      allowed === 'unknown'
+        ? ACCESS_UNKNOWN
+        : `Only ${teamName(deps.config, team)}'s managers and finance can act on this alert.`,
+    );
   const now = deps.clock.now();
   switch (action.action_id) {
     case ACTIONS.ack:
@@ -292,8 +306,13 @@ async function viewSubmission(
     }) as const;
   if (!meta.success) return errors('This form is not from burnwatch; open it from an alert.');
   const team = meta.data.t;
-  if (!(await mayAct(deps, payload.user.id, team)))
-    return errors(`Only ${teamName(deps.config, team)}'s managers and finance can do this.`);
+  const allowed = await mayAct(deps, payload.user.id, team);
+  if (allowed !== 'yes')
+    return errors(
+      allowed === 'unknown'
+        ? ACCESS_UNKNOWN
+        : `Only ${teamName(deps.config, team)}'s managers and finance can do this.`,
+    );
   const name = teamName(deps.config, team);
   if (payload.view.callback_id === CALLBACKS.plan) {
     const vendors = deps.config.sources.flatMap((s) => (s.type === 'import' ? [s.vendor] : []));
