@@ -42,12 +42,15 @@ export async function mayApproveLimits(
   config: BurnwatchConfig,
   user: string,
   groupMembers: (groupId: string) => Promise<readonly string[]>,
-): Promise<boolean> {
+): Promise<'yes' | 'no' | 'unknown'> {
   const a = config.limits.approvers;
   const named = a.slackUserIds.length + a.slackUserGroupIds.length > 0;
   const ids = named ? a.slackUserIds : config.finance.slackUserIds;
   const groups = named ? a.slackUserGroupIds : config.finance.slackUserGroupIds;
-  return new Viewer(user, groupMembers).inAny(ids, groups);
+  const viewer = new Viewer(user, groupMembers);
+  if (await viewer.inAny(ids, groups)) return 'yes';
+  // A failed user-group lookup might have said yes: "try again", not "only finance".
+  return viewer.failures.length > 0 ? 'unknown' : 'no';
 }
 
 /**

@@ -268,9 +268,12 @@ async function limitAction(
       await deps.postResponse(responseUrl, { response_type: 'ephemeral', replace_original: false, text });
     return { kind: 'ack' } as const;
   };
-  if (!(await mayApproveLimits(deps.config, user, deps.groupMembers)))
+  const approver = await mayApproveLimits(deps.config, user, deps.groupMembers);
+  if (approver !== 'yes')
     return tell(
-      'Only finance (or the people `limits.approvers` names) can approve or undo limits; nothing was sent to any vendor.',
+      approver === 'unknown'
+        ? `${ACCESS_UNKNOWN} Nothing was sent to any vendor.`
+        : 'Only finance (or the people `limits.approvers` names) can approve or undo limits; nothing was sent to any vendor.',
     );
   if (!deps.limits) return tell('Limits cannot be applied from this deployment (no limits function).');
   await deps.limits({

@@ -145,10 +145,26 @@ describe('limit proposals', () => {
     const none = async () => [];
 
     // Assess
-    expect(await mayApproveLimits(config, 'UCFO', none)).toBe(true);
-    expect(await mayApproveLimits(config, 'UCTO', none)).toBe(false);
-    expect(await mayApproveLimits(named, 'UCTO', none)).toBe(true);
-    expect(await mayApproveLimits(named, 'UCFO', none)).toBe(false);
+    expect(await mayApproveLimits(config, 'UCFO', none)).toBe('yes');
+    expect(await mayApproveLimits(config, 'UCTO', none)).toBe('no');
+    expect(await mayApproveLimits(named, 'UCTO', none)).toBe('yes');
+    expect(await mayApproveLimits(named, 'UCFO', none)).toBe('no');
+  });
+
+  it("says it cannot tell, rather than no, when the approvers' user-group lookup fails", async () => {
+    // Prepare: approvers named by a user group Slack cannot be asked about.
+    const byGroup = aConfig({
+      finance: { slackChannel: 'C0FINANCE', slackUserIds: ['UCFO'] },
+      limits: { approvers: { slackUserGroupIds: ['SAPPROVERS'] } },
+    });
+    const failing = async (): Promise<readonly string[]> => {
+      throw new Error('missing_scope');
+    };
+
+    // Assess
+    expect(await mayApproveLimits(byGroup, 'UCTO', failing)).toBe('unknown');
+    expect(await mayApproveLimits(byGroup, 'UCTO', async () => ['UOTHER1'])).toBe('no');
+    expect(await mayApproveLimits(byGroup, 'UCTO', async () => ['UCTO'])).toBe('yes');
   });
 });
 
