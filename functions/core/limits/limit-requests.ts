@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { BurnwatchConfig } from '../config/schema.js';
-import { Viewer } from '../slash/burn-command.js';
+import { type AccessVerdict, Viewer } from '../slash/burn-command.js';
 import type { SlackInteractionApi } from '../slash/interactions.js';
 import { isSlackResponseUrl } from '../slash/response-urls.js';
 import { applyProposal, type LimitActionResult, type LimitDeps, undoProposal } from './apply.js';
@@ -42,15 +42,13 @@ export async function mayApproveLimits(
   config: BurnwatchConfig,
   user: string,
   groupMembers: (groupId: string) => Promise<readonly string[]>,
-): Promise<'yes' | 'no' | 'unknown'> {
+): Promise<AccessVerdict> {
   const a = config.limits.approvers;
   const named = a.slackUserIds.length + a.slackUserGroupIds.length > 0;
   const ids = named ? a.slackUserIds : config.finance.slackUserIds;
   const groups = named ? a.slackUserGroupIds : config.finance.slackUserGroupIds;
   const viewer = new Viewer(user, groupMembers);
-  if (await viewer.inAny(ids, groups)) return 'yes';
-  // A failed user-group lookup might have said yes: "try again", not "only finance".
-  return viewer.failures.length > 0 ? 'unknown' : 'no';
+  return viewer.verdict(await viewer.inAny(ids, groups));
 }
 
 /**

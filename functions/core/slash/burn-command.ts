@@ -80,6 +80,9 @@ export class AccessLookupError extends Error {
   readonly code = 'SLASH_ACCESS_LOOKUP';
 }
 
+/** May the viewer do it: 'unknown' when a failed user-group lookup might have said yes. */
+export type AccessVerdict = 'yes' | 'no' | 'unknown';
+
 /** Who is asking, resolved once per request: only the user groups the config names are looked up. */
 export class Viewer {
   private readonly memo = new Map<string, Promise<boolean>>();
@@ -107,6 +110,15 @@ export class Viewer {
         );
       }
     }
+  }
+
+  /**
+   * Whether this viewer may do something, given what the lookups said: a no stands only if every
+   * lookup that could have changed it succeeded; otherwise 'unknown' (the asker should try again).
+   */
+  verdict(allowed: boolean): AccessVerdict {
+    if (allowed) return 'yes';
+    return this.failures.length > 0 ? 'unknown' : 'no';
   }
 
   async inAny(userIds: readonly string[], groupIds: readonly string[]): Promise<boolean> {

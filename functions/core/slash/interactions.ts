@@ -19,7 +19,7 @@ import {
 } from '../ports.js';
 import type { TeamForecaster } from '../team-reports.js';
 import { outlookLine, parseScenario, runWhatIf } from '../what-if.js';
-import { accessOf, teamName, Viewer } from './burn-command.js';
+import { type AccessVerdict, accessOf, teamName, Viewer } from './burn-command.js';
 import { isSlackResponseUrl } from './response-urls.js';
 
 /**
@@ -140,11 +140,10 @@ const resultView = (title: string, text: string) => ({
  * Whether `user` may act for `team` (its managers and finance): 'unknown' when a user-group lookup
  * failed and the answer would have been no, so the presser is told to try again, not turned away.
  */
-async function mayAct(deps: InteractionDeps, user: string, team: string): Promise<'yes' | 'no' | 'unknown'> {
+async function mayAct(deps: InteractionDeps, user: string, team: string): Promise<AccessVerdict> {
   const viewer = new Viewer(user, deps.groupMembers);
   const access = await accessOf(viewer, deps.config);
-  if (access.teams.includes(team)) return 'yes';
-  return viewer.failures.length > 0 ? 'unknown' : 'no';
+  return viewer.verdict(access.teams.includes(team));
 }
 
 /** What the presser reads when burnwatch could not tell whether they may act. */
