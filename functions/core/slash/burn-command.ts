@@ -585,7 +585,10 @@ function listAnswer(
   // The notification text: teams by status, not the lines themselves (the blocks carry them; a
   // 3,000-character fallback only made every answer longer). Incomplete data is never "on track".
   const byLabel = new Map<string, number>();
-  for (const r of found) byLabel.set(statusLabel(r), (byLabel.get(statusLabel(r)) ?? 0) + 1);
+  for (const r of found) {
+    const label = statusLabel(r);
+    byLabel.set(label, (byLabel.get(label) ?? 0) + 1);
+  }
   const fallback = found.length
     ? `AI spend${first ? ', every team' : ', your teams'}: ${[...byLabel].map(([label, n]) => `${n} ${label}`).join(', ')}`
     : 'No data yet.';

@@ -126,10 +126,10 @@ export interface DeferredDeps extends SlashVerifyDeps {
   readonly responseUrlAllowed?: (url: string) => boolean;
 }
 
-const json = (statusCode: number, value: unknown): SlashHttpResponse => ({
+const json = (statusCode: number, value: unknown, body = JSON.stringify(value)): SlashHttpResponse => ({
   statusCode,
   headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(value),
+  body,
 });
 /**
  * An answer's JSON, kept for as long as the answer object lives: the list answers are the same object
@@ -143,7 +143,7 @@ function answered(value: SlashResponse): SlashHttpResponse {
     body = JSON.stringify(value);
     answerJson.set(value, body);
   }
-  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body };
+  return json(200, value, body);
 }
 const empty = (statusCode: number, headers: Record<string, string> = {}): SlashHttpResponse => ({
   statusCode,
