@@ -19,8 +19,9 @@ import { aTotal } from '../helpers/builders.js';
 
 /**
  * `/burn` over loopback, each server in its own process (the load generator is this process):
- * `burnwatch serve-slack` (the Lambda's handler: signature check, authorization, one BatchGetItem on
- * DynamoDB Local, Block Kit) and a no-op HTTP server as the baseline, both measured in the same run,
+ * `burnwatch serve-slack` (the Lambda's handler: signature check, authorization, one summary read on
+ * DynamoDB Local, batched with the reads of askers answered at the same time, Block Kit) and a no-op
+ * HTTP server as the baseline, both measured in the same run,
  * one after the other (never at the same time, so neither slows the other).
  *
  * 1. Baseline: 2,000 signed requests at 50 concurrent (a team's `/burn`, one in five by finance),
@@ -109,6 +110,8 @@ interface Sample {
   readonly kind: Kind;
   readonly ms: number;
   readonly status: number;
+  /** Whether the answer is about what was asked (checked on burnwatch's answers only). */
+  readonly answered: boolean;
 }
 
 function validRequest(i: number, all = false) {
@@ -123,6 +126,8 @@ function validRequest(i: number, all = false) {
   return {
     body,
     headers: { 'x-slack-request-timestamp': ts, 'x-slack-signature': signSlackRequest(SECRET, ts, body) },
+    // How burnwatch's answer starts: the team asked about (its outlook sentence), or the org's list.
+    answer: all ? '"text":"AI spend, every team' : `"text":"Team ${(i * 37) % TEAMS}`,
   };
 }
 
@@ -143,8 +148,11 @@ function badRequest(i: number) {
   };
 }
 
-/** Sends the schedule with `concurrency` workers; latency of each request, by kind. */
-async function measure(url: string, schedule: readonly Kind[], concurrency: number) {
+/**
+ * Sends the schedule with `concurrency` workers; latency of each request, by kind. `checkAnswers`: each
+ * valid answer must be about the team asked (one asker is never sent another's team).
+ */
+async function measure(url: string, schedule: readonly Kind[], concurrency: number, checkAnswers = false) {
   const samples: Sample[] = [];
   let next = 0;
   const t0 = performance.now();
@@ -155,8 +163,11 @@ async function measure(url: string, schedule: readonly Kind[], concurrency: numb
       const req = kind === 'bad' ? badRequest(i) : validRequest(i, kind === 'all');
       const start = performance.now();
       const res = await fetch(url, { method: 'POST', headers: req.headers, body: req.body });
-      await res.text();
-      samples.push({ kind, ms: performance.now() - start, status: res.status });
+      const text = await res.text();
+      const ms = performance.now() - start;
+      const answered =
+        !checkAnswers || !('answer' in req) || [' ', ':'].some((end) => text.includes(`${req.answer}${end}`));
+      samples.push({ kind, ms, status: res.status, answered });
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -274,7 +285,7 @@ try {
   if (!probed.includes(teamId(TEAMS - 1)) && !probed.includes(`Team ${TEAMS - 1}`))
     throw new Error(`/burn all did not list the teams: ${probed.slice(0, 300)}`);
 
-  const ok = (s: Sample) => s.status === 200;
+  const ok = (s: Sample) => s.status === 200 && s.answered;
   const rejected = (s: Sample) => s.status === 401;
   // The p99 of 2,000 requests is their 20th slowest, which one scheduler or GC hiccup on a shared
   // machine moves by half: each of the three cases is measured ROUNDS times, in turn, and the round
@@ -282,8 +293,8 @@ try {
   const rounds: Array<{ noop: Row; base: Row; all: Row }> = [];
   for (let r = 0; r < ROUNDS; r++) {
     const noop = await measure(noopUrl, allValid, CONCURRENCY);
-    const base = await measure(realUrl, allValid, CONCURRENCY);
-    const all = await measure(realUrl, allTeams, CONCURRENCY);
+    const base = await measure(realUrl, allValid, CONCURRENCY, true);
+    const all = await measure(realUrl, allTeams, CONCURRENCY, true);
     rounds.push({
       noop: row('no-op, valid only', noop.samples, noop.seconds, ok),
       base: row('/burn, valid only (baseline)', base.samples, base.seconds, ok),
@@ -293,7 +304,7 @@ try {
   const medianRound = (pick: (r: (typeof rounds)[number]) => Row) =>
     rounds.map(pick).sort((a, b) => a.p99 - b.p99)[ROUNDS >> 1] as Row;
   const noopFlood = await measure(noopUrl, flood, FLOOD_CONCURRENCY);
-  const realFlood = await measure(realUrl, flood, FLOOD_CONCURRENCY);
+  const realFlood = await measure(realUrl, flood, FLOOD_CONCURRENCY, true);
   const rows = [
     medianRound((r) => r.noop),
     medianRound((r) => r.base),
@@ -323,7 +334,7 @@ try {
   );
   for (const r of rows) console.log(fmt(r));
   console.log(
-    '(wrong: answers other than 200 for valid requests and the no-op, other than 401 for bad signatures)',
+    '(wrong: answers other than 200 for valid requests and the no-op, or not about the team asked; other than 401 for bad signatures)',
   );
   const p99s = (pick: (r: (typeof rounds)[number]) => Row) =>
     rounds.map((r) => pick(r).p99.toFixed(1)).join(' / ');
@@ -352,6 +363,10 @@ try {
   );
   console.log(
     `flood: rejection p99 ${ratio(badRow.p99, noopFloodRow.p99).toFixed(2)}× the no-op's under the same schedule; valid p99 ${ratio(validFloodRow.p99, baseRow.p99).toFixed(2)}× the /burn baseline's (target < 3 s, Slack's limit: ${validFloodRow.p99 < 3000 ? 'PASS' : 'MISS'})`,
+  );
+  const wrong = wrongInRounds + noopFloodRow.wrong + badRow.wrong + validFloodRow.wrong;
+  console.log(
+    `wrong answers (a status other than expected, or another team's answer) ${wrong} (target 0): ${wrong === 0 ? 'PASS' : 'MISS'}`,
   );
 } finally {
   for (const c of children) c.kill('SIGTERM');

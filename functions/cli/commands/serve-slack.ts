@@ -13,6 +13,7 @@ import {
   runDeferredRequest,
   type SlashRequestDeps,
 } from '../../core/slash/handle-request.js';
+import { batchedSummaries } from '../../core/slash/summary-reads.js';
 import { engineForecaster } from '../../core/team-reports.js';
 import { CliUsageError, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
@@ -77,7 +78,9 @@ export type SlashServerDeps = Omit<SlashRequestDeps, 'defer'> &
  * request the handler hands off is worked out in the background of this process and POSTed to its
  * `response_url` (Slack's, or a loopback one for local tests), as the Lambda's async self-invoke does.
  */
-export function createSlashServer(deps: SlashServerDeps): Server {
+export function createSlashServer(given: SlashServerDeps): Server {
+  // Concurrent askers' summary reads go out together (a node server answers many at once).
+  const deps = { ...given, summaries: batchedSummaries(given.summaries) };
   const worker: DeferredDeps = {
     ...deps,
     postResponse: deps.postResponse ?? createResponseUrlPoster(),
