@@ -47,9 +47,18 @@ export interface OutcomeCounts {
   readonly aiAssistedPullRequests?: number;
   /** Lines an AI tool suggested adding (Copilot `loc_suggested_to_add_sum`). */
   readonly linesSuggested?: number;
-  /** Suggestions or code blocks the person accepted (Copilot `code_acceptance_activity_count`). */
+  /**
+   * AI suggestions the person accepted: Copilot `code_acceptance_activity_count` (completions and
+   * code blocks), Cursor Tab `totalTabsAccepted`.
+   */
   readonly acceptances?: number;
-  /** Claude Code's Edit, MultiEdit, Write and NotebookEdit proposals accepted, and rejected. */
+  /** AI suggestions shown to the person: Copilot `code_generation_activity_count`, Cursor `totalTabsShown`. */
+  readonly suggestionsShown?: number;
+  /**
+   * Edits an AI agent proposed that the person accepted, and rejected: Claude Code's Edit, MultiEdit,
+   * Write and NotebookEdit tool actions, Cursor's agent and composer diffs (`totalAccepts`,
+   * `totalRejects`).
+   */
   readonly toolAccepted?: number;
   readonly toolRejected?: number;
 }

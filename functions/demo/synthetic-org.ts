@@ -308,6 +308,8 @@ export class SyntheticOrg {
       const sum = weights.reduce((a, b) => a + b, 0);
       weights.forEach((w, i) => {
         const cost = (usd * w) / sum;
+        const linesAccepted = Math.round((20 + 60 * kept()) * this.rhythm(day));
+        const requests = Math.round(5 + 20 * kept());
         lines.push({
           ...base,
           identities: { userEmail: emailOf({ domain: p.domain }, i + 1) },
@@ -316,9 +318,14 @@ export class SyntheticOrg {
           costMicros: micros(cost),
           tokens: { input: Math.round(cost * 120_000), output: Math.round(cost * 9_000) },
           // Accepted lines grow with use, but less than the spend of the heaviest users.
+          // Tab suggestions (about a third taken) and agent diffs (most kept) follow the requests.
           outcomes: {
-            linesAccepted: Math.round((20 + 60 * kept()) * this.rhythm(day)),
-            requests: Math.round(5 + 20 * kept()),
+            linesAccepted,
+            requests,
+            suggestionsShown: 3 * requests,
+            acceptances: requests,
+            toolAccepted: Math.round(requests / 3),
+            toolRejected: Math.round(requests / 25),
           },
         });
       });

@@ -103,6 +103,8 @@ export function copilotActivityLines(
         linesSuggested: suggested,
         linesAccepted: accepted,
         acceptances: Math.round(accepted / 4),
+        // Copilot shows about three and a half suggestions for each one taken.
+        suggestionsShown: Math.round((accepted / 4) * 3.5),
         requests: 3 + Math.floor(rand() * 12),
       },
       provisional: false,

@@ -145,11 +145,11 @@ export function createCopilotMetricsConnector(opts: CopilotMetricsOptions): Conn
             linesSuggested: u.loc_suggested_to_add_sum,
             linesRemoved: u.loc_deleted_sum,
             acceptances: u.code_acceptance_activity_count,
+            suggestionsShown: u.code_generation_activity_count,
             requests: u.user_initiated_interaction_count,
           } satisfies OutcomeCounts;
           const active =
             Object.values(outcomes).some((n) => n > 0) ||
-            u.code_generation_activity_count > 0 ||
             u.used_chat === true ||
             u.used_agent === true ||
             u.used_cli === true;

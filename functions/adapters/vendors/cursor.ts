@@ -61,6 +61,9 @@ const dailyRecord = z
     agentRequests: activity,
     cmdkUsages: activity,
     totalTabsAccepted: activity,
+    totalTabsShown: activity,
+    totalAccepts: activity,
+    totalRejects: activity,
     mostUsedModel: z.string().nullable().optional(),
   })
   .refine((r) => r.day !== undefined || r.date !== undefined, {
@@ -212,9 +215,15 @@ export function createCursorConnector(opts: CursorOptions): Connector {
             linesRemoved: r.totalLinesDeleted,
             linesAccepted: r.acceptedLinesAdded,
             requests: r.composerRequests + r.chatRequests + r.agentRequests + r.cmdkUsages,
+            acceptances: r.totalTabsAccepted,
+            suggestionsShown: r.totalTabsShown,
+            toolAccepted: r.totalAccepts,
+            toolRejected: r.totalRejects,
           } satisfies OutcomeCounts;
-          // Paged answers list every member every day; a day without activity is not a line.
-          const counters = [...Object.values(outcomes), r.totalTabsAccepted];
+          // Paged answers list every member every day; a day without activity is not a line. Tab
+          // suggestions shown to someone who took none are not activity of theirs.
+          const { suggestionsShown: _shown, ...own } = outcomes;
+          const counters = Object.values(own);
           if (r.isActive !== true && counters.every((n) => n === 0)) continue;
           const line: VendorUsageLine = {
             date,

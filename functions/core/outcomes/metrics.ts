@@ -37,6 +37,14 @@ export const outcomeFiguresSchema = z.object({
   adoption: ratio,
   /** Spend on flagship-tier models ÷ spend that names a model of known tier (core/models.ts). */
   flagshipShare: ratio,
+  /**
+   * Agent edits kept: edits an AI agent proposed that were accepted ÷ those accepted or rejected
+   * (Claude Code's edit tools, Cursor's agent diffs). Null where no vendor reports them (and in
+   * summaries stored before the figure existed).
+   */
+  editAcceptance: ratio.default(null),
+  /** AI suggestions accepted ÷ suggestions shown (Copilot, Cursor Tab); null where none reported. */
+  suggestionAcceptance: ratio.default(null),
 });
 export type OutcomeFigures = z.infer<typeof outcomeFiguresSchema>;
 
@@ -66,6 +74,8 @@ export const outcomeChangeSchema = z.object({
   adoption: ratio,
   aiAssistedShare: ratio,
   flagshipShare: ratio,
+  editAcceptance: ratio.default(null),
+  suggestionAcceptance: ratio.default(null),
 });
 
 export const teamOutcomesSchema = z.object({
@@ -111,6 +121,10 @@ interface Acc {
   weeks: number;
   flagship: Micros;
   modelSpend: Micros;
+  editsAccepted: number;
+  editsRejected: number;
+  suggestionsAccepted: number;
+  suggestionsShown: number;
 }
 
 const emptyAcc = (): Acc => ({
@@ -123,6 +137,10 @@ const emptyAcc = (): Acc => ({
   weeks: 0,
   flagship: 0n,
   modelSpend: 0n,
+  editsAccepted: 0,
+  editsRejected: 0,
+  suggestionsAccepted: 0,
+  suggestionsShown: 0,
 });
 
 const div = (a: number, b: number) => (b > 0 ? a / b : null);
@@ -143,6 +161,8 @@ function figures(acc: Acc, headcount: number | null, reported: boolean): Outcome
     spendPerActiveEngineerUsd: money(div(spend, acc.engineerWeeks)),
     adoption: headcount ? share(div(acc.engineerWeeks, acc.weeks * headcount)) : null,
     flagshipShare: share(div(Number(acc.flagship), Number(acc.modelSpend))),
+    editAcceptance: share(div(acc.editsAccepted, acc.editsAccepted + acc.editsRejected)),
+    suggestionAcceptance: share(div(acc.suggestionsAccepted, acc.suggestionsShown)),
   };
 }
 
@@ -180,6 +200,14 @@ export function computeTeamOutcomes(input: OutcomeInput): TeamOutcomes {
     a.merged += t.outcomes.mergedPullRequests ?? 0;
     a.ai += t.outcomes.aiAssistedPullRequests ?? 0;
     a.lines += t.outcomes.linesAccepted ?? 0;
+    a.editsAccepted += t.outcomes.toolAccepted ?? 0;
+    a.editsRejected += t.outcomes.toolRejected ?? 0;
+    // Acceptances count only beside the suggestions they answer: a vendor reporting acceptances but
+    // not what it showed would push the rate past what was offered.
+    if (t.outcomes.suggestionsShown !== undefined) {
+      a.suggestionsShown += t.outcomes.suggestionsShown;
+      a.suggestionsAccepted += t.outcomes.acceptances ?? 0;
+    }
     for (const [name, m] of Object.entries(t.byModel)) {
       const tier = resolveModel(name)?.tier;
       if (!tier) continue;
@@ -197,6 +225,10 @@ export function computeTeamOutcomes(input: OutcomeInput): TeamOutcomes {
     into.lines += from.lines;
     into.flagship += from.flagship;
     into.modelSpend += from.modelSpend;
+    into.editsAccepted += from.editsAccepted;
+    into.editsRejected += from.editsRejected;
+    into.suggestionsAccepted += from.suggestionsAccepted;
+    into.suggestionsShown += from.suggestionsShown;
   };
   const weekAccs = weeks.map((w) => {
     const acc = emptyAcc();
@@ -237,6 +269,8 @@ export function computeTeamOutcomes(input: OutcomeInput): TeamOutcomes {
       adoption: changeOf(last.adoption, prev.adoption),
       aiAssistedShare: changeOf(last.aiAssistedShare, prev.aiAssistedShare),
       flagshipShare: changeOf(last.flagshipShare, prev.flagshipShare),
+      editAcceptance: changeOf(last.editAcceptance, prev.editAcceptance),
+      suggestionAcceptance: changeOf(last.suggestionAcceptance, prev.suggestionAcceptance),
     },
     idleSeats: [...input.idleSeats],
     unmatchedIdentities: input.unmatchedIdentities,

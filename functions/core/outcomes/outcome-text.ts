@@ -105,5 +105,17 @@ export function figureRows(o: TeamOutcomes): Array<[string, string, string, stri
       percent(p.flagshipShare),
       changeCell(o.change.flagshipShare),
     ],
+    [
+      'Agent edits kept',
+      percent(l.editAcceptance),
+      percent(p.editAcceptance),
+      changeCell(o.change.editAcceptance),
+    ],
+    [
+      'AI suggestions accepted',
+      percent(l.suggestionAcceptance),
+      percent(p.suggestionAcceptance),
+      changeCell(o.change.suggestionAcceptance),
+    ],
   ];
 }

@@ -38,7 +38,7 @@ if (source?.type !== 'copilot-metrics') throw new Error('fixture');
 
 const users: Record<string, FakeUserDay[]> = {
   '2026-05-06': [
-    { login: 'ana', interactions: 5, suggested: 200, added: 88, acceptances: 12 },
+    { login: 'ana', interactions: 5, suggested: 200, added: 88, acceptances: 12, generations: 40 },
     { login: 'bo', interactions: 3, suggested: 80, added: 24, acceptances: 7, deleted: 4 },
     // Listed but idle that day: not a line.
     { login: 'cy' },
@@ -137,7 +137,14 @@ describe('Copilot usage metrics reports over loopback into DynamoDB Local', () =
       identities: { githubLogin: 'ana', githubTeam: 'payments' },
       billable: false,
       costMicros: 0n,
-      outcomes: { linesAccepted: 88, linesSuggested: 200, linesRemoved: 0, acceptances: 12, requests: 5 },
+      outcomes: {
+        linesAccepted: 88,
+        linesSuggested: 200,
+        linesRemoved: 0,
+        acceptances: 12,
+        suggestionsShown: 40,
+        requests: 5,
+      },
     });
     const dee = await store.teamLines('copilot-metrics', '2026-05-06', 'search');
     expect(dee[0]?.identities).toEqual({ githubLogin: 'dee-search', userEmail: 'dee@search.acme.example' });

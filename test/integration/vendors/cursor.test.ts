@@ -170,7 +170,17 @@ describe('Cursor connector over loopback into DynamoDB Local', () => {
       costMicros: 0n,
       billable: false,
       model: 'claude-4.5-sonnet',
-      outcomes: { linesAdded: 301, linesRemoved: 7, linesAccepted: 120, requests: 40 },
+      outcomes: {
+        linesAdded: 301,
+        linesRemoved: 7,
+        linesAccepted: 120,
+        requests: 40,
+        // Tab: 12 of 40 suggestions taken; agent diffs: 5 accepted, 1 rejected.
+        acceptances: 12,
+        suggestionsShown: 40,
+        toolAccepted: 5,
+        toolRejected: 1,
+      },
     });
     // The member with no activity is not stored; kim (plan usage only) counts as active with no spend.
     expect(lines.map((l) => l.identities.userEmail)).not.toContain('idle@payments.corp.com');

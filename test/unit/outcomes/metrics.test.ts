@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { addDays, dayOfWeek, eachDay, type IsoDay } from '../../../functions/core/dates.js';
 import { usdToMicros } from '../../../functions/core/money.js';
-import { computeTeamOutcomes, outcomeWeeks } from '../../../functions/core/outcomes/metrics.js';
+import {
+  computeTeamOutcomes,
+  outcomeWeeks,
+  teamOutcomesSchema,
+} from '../../../functions/core/outcomes/metrics.js';
 import type { TeamDaySourceTotal } from '../../../functions/core/ports.js';
 import { aTotal } from '../../helpers/builders.js';
 
@@ -95,6 +99,8 @@ describe('outcome metrics (every figure by hand)', () => {
       spendPerActiveEngineerUsd: 385, // 3,080 ÷ 8
       adoption: 0.5, // 8 ÷ (4 weeks × 4 people)
       flagshipShare: 0, // $0 on Opus of $2,800 on named models (seats name none)
+      editAcceptance: null, // no vendor here reports accepted or rejected edits
+      suggestionAcceptance: null,
     });
     // March: 28 × ($100 + $10 + $100 Opus) = $5,880; 40 PRs, 20 AI-assisted; a, b, c each week = 12.
     expect(o.last4Weeks).toEqual({
@@ -109,6 +115,8 @@ describe('outcome metrics (every figure by hand)', () => {
       spendPerActiveEngineerUsd: 490, // 5,880 ÷ 12
       adoption: 0.75, // 12 ÷ 16
       flagshipShare: 0.5, // $2,800 Opus of $5,600 on named models
+      editAcceptance: null,
+      suggestionAcceptance: null,
     });
     expect(o.change).toEqual({
       spend: 0.909, // 5,880 ÷ 3,080 − 1 = 0.90909…
@@ -118,6 +126,8 @@ describe('outcome metrics (every figure by hand)', () => {
       adoption: 0.5, // 0.75 ÷ 0.5 − 1
       aiAssistedShare: 1, // 0.5 ÷ 0.25 − 1
       flagshipShare: null, // from zero
+      editAcceptance: null,
+      suggestionAcceptance: null,
     });
     expect(o.idleSeats).toEqual([{ vendor: 'copilot', seats: 4, idle: 1, monthlyUsd: 19 }]);
   });
@@ -167,6 +177,65 @@ describe('outcome metrics (every figure by hand)', () => {
     expect(o.last4Weeks.adoption).toBeNull();
     expect(o.change.spendPerMergedPr).toBeNull();
     expect(o.unmatchedIdentities).toBe(2);
+  });
+
+  it('counts agent edits kept and suggestions accepted across vendors, each beside what was offered', () => {
+    const totals: TeamDaySourceTotal[] = [];
+    const tool = (d: IsoDay, source: string, toolAccepted: number, toolRejected: number) =>
+      aTotal(d, 0, { source, byModel: {}, outcomes: { toolAccepted, toolRejected } });
+    const shown = (d: IsoDay, source: string, suggestionsShown: number, acceptances: number) =>
+      aTotal(d, 0, { source, byModel: {}, outcomes: { suggestionsShown, acceptances } });
+    for (const d of eachDay(first(4), asOf)) {
+      const march = d >= first(8);
+      // Edits: Claude Code 9 kept of 10 a day, Cursor's agent 9 of 10 before March; in March Claude
+      // Code alone, 7 of 10.
+      totals.push(tool(d, 'anthropic', march ? 7 : 9, march ? 3 : 1));
+      if (!march) totals.push(tool(d, 'cursor', 9, 1));
+      // Suggestions: Copilot 30 of 100 a day; Cursor Tab 10 of 100 before March, 30 of 100 in March.
+      totals.push(shown(d, 'copilot-metrics', 100, 30));
+      totals.push(shown(d, 'cursor', 100, march ? 30 : 10));
+    }
+    // A Copilot day stored before suggestions shown were kept: its acceptances alone say no rate.
+    totals.push(aTotal(asOf, 0, { source: 'copilot-old', byModel: {}, outcomes: { acceptances: 500 } }));
+    const o = computeTeamOutcomes({
+      asOf,
+      headcount: null,
+      totals,
+      mergedPullRequestsReported: false,
+      activity: new Map(),
+      idleSeats: [],
+      unmatchedIdentities: 0,
+    });
+    expect(o.previous4Weeks.editAcceptance).toBe(0.9); // 28 × 18 of 28 × 20
+    expect(o.last4Weeks.editAcceptance).toBe(0.7); // 28 × 7 of 28 × 10
+    expect(o.change.editAcceptance).toBe(-0.222); // 0.7 ÷ 0.9 − 1
+    expect(o.previous4Weeks.suggestionAcceptance).toBe(0.2); // 28 × 40 of 28 × 200
+    expect(o.last4Weeks.suggestionAcceptance).toBe(0.3); // 28 × 60 of 28 × 200; the 500 left out
+    expect(o.change.suggestionAcceptance).toBe(0.5);
+    expect(o.weeks[11]?.editAcceptance).toBe(0.7);
+    // Weeks before any vendor reported either: no rate rather than 0%.
+    expect(o.weeks[0]?.editAcceptance).toBeNull();
+    expect(o.weeks[0]?.suggestionAcceptance).toBeNull();
+  });
+
+  it('reads a summary stored before the acceptance figures as having none', () => {
+    const { totals, activity } = fixture();
+    const o = computeTeamOutcomes({
+      asOf,
+      headcount: 4,
+      totals,
+      mergedPullRequestsReported: true,
+      activity,
+      idleSeats: [],
+      unmatchedIdentities: 0,
+    });
+    const { editAcceptance: _e, suggestionAcceptance: _s, ...older } = o.last4Weeks;
+    const { editAcceptance: _ce, suggestionAcceptance: _cs, ...olderChange } = o.change;
+    const stored = JSON.parse(JSON.stringify({ ...o, last4Weeks: older, change: olderChange }));
+    const read = teamOutcomesSchema.parse(stored);
+    expect(read.last4Weeks.editAcceptance).toBeNull();
+    expect(read.change.suggestionAcceptance).toBeNull();
+    expect(read.last4Weeks.spendUsd).toBe(o.last4Weeks.spendUsd);
   });
 
   it('ignores days outside the 12 weeks', () => {
