@@ -61,6 +61,14 @@ export function outcomeSummary(r: Pick<BurnReport, 'outcomes'>): string | undefi
   return parts.length ? parts.join('; ') : undefined;
 }
 
+/** The figures that are shares (0–1), each shown as a percent with its change. */
+type ShareFigure =
+  | 'aiAssistedShare'
+  | 'adoption'
+  | 'flagshipShare'
+  | 'editAcceptance'
+  | 'suggestionAcceptance';
+
 /** One row per figure: name, last 4 weeks, the 4 before, change. */
 export function figureRows(o: TeamOutcomes): Array<[string, string, string, string]> {
   const l = o.last4Weeks;
@@ -70,6 +78,12 @@ export function figureRows(o: TeamOutcomes): Array<[string, string, string, stri
   const fine = (f: OutcomeFigures) =>
     f.spendPerAcceptedLineUsd === null ? '—' : usdFine(f.spendPerAcceptedLineUsd);
   const count = (n: number | null) => (n === null ? '—' : n.toLocaleString('en-US'));
+  const share = (name: string, k: ShareFigure): [string, string, string, string] => [
+    name,
+    percent(l[k]),
+    percent(p[k]),
+    changeCell(o.change[k]),
+  ];
   return [
     ['Spend', usd(l.spendUsd), usd(p.spendUsd), changeCell(o.change.spend)],
     ['Merged PRs', count(l.mergedPullRequests), count(p.mergedPullRequests), ''],
@@ -79,12 +93,7 @@ export function figureRows(o: TeamOutcomes): Array<[string, string, string, stri
       money(p, 'spendPerMergedPrUsd'),
       changeCell(o.change.spendPerMergedPr),
     ],
-    [
-      'AI-assisted PRs',
-      percent(l.aiAssistedShare),
-      percent(p.aiAssistedShare),
-      changeCell(o.change.aiAssistedShare),
-    ],
+    share('AI-assisted PRs', 'aiAssistedShare'),
     ['Accepted AI lines', count(l.acceptedLines), count(p.acceptedLines), ''],
     ['Spend per accepted line', fine(l), fine(p), changeCell(o.change.spendPerAcceptedLine)],
     [
@@ -93,29 +102,9 @@ export function figureRows(o: TeamOutcomes): Array<[string, string, string, stri
       money(p, 'spendPerActiveEngineerUsd'),
       changeCell(o.change.spendPerActiveEngineer),
     ],
-    [
-      'Adoption (active ÷ headcount)',
-      percent(l.adoption),
-      percent(p.adoption),
-      changeCell(o.change.adoption),
-    ],
-    [
-      'Flagship-model share',
-      percent(l.flagshipShare),
-      percent(p.flagshipShare),
-      changeCell(o.change.flagshipShare),
-    ],
-    [
-      'Agent edits kept',
-      percent(l.editAcceptance),
-      percent(p.editAcceptance),
-      changeCell(o.change.editAcceptance),
-    ],
-    [
-      'AI suggestions accepted',
-      percent(l.suggestionAcceptance),
-      percent(p.suggestionAcceptance),
-      changeCell(o.change.suggestionAcceptance),
-    ],
+    share('Adoption (active ÷ headcount)', 'adoption'),
+    share('Flagship-model share', 'flagshipShare'),
+    share('Agent edits kept', 'editAcceptance'),
+    share('AI suggestions accepted', 'suggestionAcceptance'),
   ];
 }

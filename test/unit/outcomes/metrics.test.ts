@@ -3,6 +3,7 @@ import { addDays, dayOfWeek, eachDay, type IsoDay } from '../../../functions/cor
 import { usdToMicros } from '../../../functions/core/money.js';
 import {
   computeTeamOutcomes,
+  type OutcomeInput,
   outcomeWeeks,
   teamOutcomesSchema,
 } from '../../../functions/core/outcomes/metrics.js';
@@ -71,18 +72,24 @@ function fixture(): { totals: TeamDaySourceTotal[]; activity: Map<IsoDay, Set<st
   return { totals, activity };
 }
 
+/** The fixture's team as of 31 Mar, headcount 4, PRs reported, no idle seats, unless overridden. */
+function outcomesOf(overrides: Partial<OutcomeInput> = {}) {
+  const { totals, activity } = fixture();
+  return computeTeamOutcomes({
+    asOf,
+    headcount: 4,
+    totals,
+    mergedPullRequestsReported: true,
+    activity,
+    idleSeats: [],
+    unmatchedIdentities: 0,
+    ...overrides,
+  });
+}
+
 describe('outcome metrics (every figure by hand)', () => {
   it('computes the last four weeks, the four before, and the change', () => {
-    const { totals, activity } = fixture();
-    const o = computeTeamOutcomes({
-      asOf,
-      headcount: 4,
-      totals,
-      mergedPullRequestsReported: true,
-      activity,
-      idleSeats: [{ vendor: 'copilot', seats: 4, idle: 1, monthlyUsd: 19 }],
-      unmatchedIdentities: 0,
-    });
+    const o = outcomesOf({ idleSeats: [{ vendor: 'copilot', seats: 4, idle: 1, monthlyUsd: 19 }] });
     expect(first(8)).toBe('2026-03-04');
     expect(first(4)).toBe('2026-02-04');
     // Before March: 28 days × ($100 Cursor + $10 seats) = $3,080; 40 PRs; 2,800 lines; a and b each
@@ -133,16 +140,7 @@ describe('outcome metrics (every figure by hand)', () => {
   });
 
   it('gives 12 weekly rows ending on as-of, each its own week', () => {
-    const { totals, activity } = fixture();
-    const o = computeTeamOutcomes({
-      asOf,
-      headcount: 4,
-      totals,
-      mergedPullRequestsReported: true,
-      activity,
-      idleSeats: [],
-      unmatchedIdentities: 0,
-    });
+    const o = outcomesOf();
     expect(o.weeks).toHaveLength(12);
     expect(o.weeks[11]).toMatchObject({
       weekStart: '2026-03-25',
@@ -159,16 +157,11 @@ describe('outcome metrics (every figure by hand)', () => {
   });
 
   it('says nothing per PR without a github source, and counts estimated spend like the trend', () => {
-    const { totals, activity } = fixture();
-    const o = computeTeamOutcomes({
-      asOf,
+    const o = outcomesOf({
       headcount: null,
-      totals,
       // $70 estimated on as-of (a source behind): in the spend, as the weekly trend counts it.
       estimatedDaily: new Map([[asOf, 70]]),
       mergedPullRequestsReported: false,
-      activity,
-      idleSeats: [],
       unmatchedIdentities: 2,
     });
     expect(o.last4Weeks.spendUsd).toBe(5950);
@@ -197,15 +190,7 @@ describe('outcome metrics (every figure by hand)', () => {
     }
     // A Copilot day stored before suggestions shown were kept: its acceptances alone say no rate.
     totals.push(aTotal(asOf, 0, { source: 'copilot-old', byModel: {}, outcomes: { acceptances: 500 } }));
-    const o = computeTeamOutcomes({
-      asOf,
-      headcount: null,
-      totals,
-      mergedPullRequestsReported: false,
-      activity: new Map(),
-      idleSeats: [],
-      unmatchedIdentities: 0,
-    });
+    const o = outcomesOf({ headcount: null, totals, mergedPullRequestsReported: false, activity: new Map() });
     expect(o.previous4Weeks.editAcceptance).toBe(0.9); // 28 × 18 of 28 × 20
     expect(o.last4Weeks.editAcceptance).toBe(0.7); // 28 × 7 of 28 × 10
     expect(o.change.editAcceptance).toBe(-0.222); // 0.7 ÷ 0.9 − 1
@@ -219,16 +204,7 @@ describe('outcome metrics (every figure by hand)', () => {
   });
 
   it('reads a summary stored before the acceptance figures as having none', () => {
-    const { totals, activity } = fixture();
-    const o = computeTeamOutcomes({
-      asOf,
-      headcount: 4,
-      totals,
-      mergedPullRequestsReported: true,
-      activity,
-      idleSeats: [],
-      unmatchedIdentities: 0,
-    });
+    const o = outcomesOf();
     const { editAcceptance: _e, suggestionAcceptance: _s, ...older } = o.last4Weeks;
     const { editAcceptance: _ce, suggestionAcceptance: _cs, ...olderChange } = o.change;
     const stored = JSON.parse(JSON.stringify({ ...o, last4Weeks: older, change: olderChange }));
@@ -239,14 +215,10 @@ describe('outcome metrics (every figure by hand)', () => {
   });
 
   it('ignores days outside the 12 weeks', () => {
-    const o = computeTeamOutcomes({
-      asOf,
+    const o = outcomesOf({
       headcount: 1,
       totals: [aTotal(addDays(weeks[0]?.weekStart as IsoDay, -1), 1000), aTotal(addDays(asOf, 1), 1000)],
-      mergedPullRequestsReported: true,
       activity: new Map(),
-      idleSeats: [],
-      unmatchedIdentities: 0,
     });
     expect(o.weeks.every((w) => w.spendUsd === 0)).toBe(true);
   });
