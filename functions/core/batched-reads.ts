@@ -21,7 +21,14 @@ export function batchedReads<K, V>(
 
   const run = (keys: Set<K>): Promise<ReadonlyMap<K, V>> => {
     inFlight = true;
-    const result = read([...keys]);
+    let result: Promise<ReadonlyMap<K, V>>;
+    // A read that throws before it returns a promise fails its callers like one that rejects, and
+    // must not leave the batcher thinking a read is still in flight.
+    try {
+      result = read([...keys]);
+    } catch (err) {
+      result = Promise.reject(err);
+    }
     const after = () => {
       const queued = next;
       next = undefined;

@@ -82,4 +82,15 @@ describe('batchedReads', () => {
     expect(await reads(['ccc'])).toEqual(new Map([['ccc', 3]]));
     expect(calls).toEqual([['a'], ['bb'], ['ccc']]);
   });
+
+  it('recovers from a read that throws before it returns a promise', async () => {
+    let calls = 0;
+    const reads = batchedReads((keys: readonly string[]) => {
+      calls++;
+      if (calls === 1) throw new Error('bad key');
+      return Promise.resolve(new Map(keys.map((k) => [k, 1])));
+    });
+    await expect(reads(['a'])).rejects.toThrow('bad key');
+    expect(await reads(['b'])).toEqual(new Map([['b', 1]]));
+  });
 });
