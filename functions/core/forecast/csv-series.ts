@@ -20,7 +20,8 @@ export class SpendCsvError extends Error {
   }
 }
 
-const AMOUNT = /^\d+(\.\d+)?$/;
+/** 1234, 1234.56, or with an exponent as spreadsheets and scripts write small or scaled values (1.5e-3). */
+const AMOUNT = /^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
  * Parses `date,cost_usd` rows (any order). Every bad line is reported with its number: an

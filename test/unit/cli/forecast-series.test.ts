@@ -76,6 +76,15 @@ describe('burnwatch forecast-series', () => {
     expect(err).toContain('line 7: expected 2 columns');
   });
 
+  it('reads amounts written with an exponent, as scripts write scaled values', async () => {
+    const plain = csv('plain.csv', 'date,cost_usd\n2026-01-01,1500\n2026-01-02,0.0015\n2026-01-03,250\n');
+    const sci = csv('sci.csv', 'date,cost_usd\n2026-01-01,1.5e3\n2026-01-02,1.5E-3\n2026-01-03,.25e3\n');
+    const a = await runCliCaptured([...base, '--csv', plain, '--as-of', '2026-01-03', '--json']);
+    const b = await runCliCaptured([...base, '--csv', sci, '--as-of', '2026-01-03', '--json']);
+    expect(b.code).toBe(0);
+    expect(b.out).toBe(a.out);
+  });
+
   it('rejects a file without the header', async () => {
     const headless = csv('headless.csv', '2026-01-01,10\n');
     const { code, err } = await runCliCaptured([...base, '--csv', headless, '--as-of', '2026-02-01']);
