@@ -20,7 +20,6 @@ import {
   type SlashHttpResponse,
   type SlashRequestDeps,
 } from '../core/slash/handle-request.js';
-import { batchedSummaries } from '../core/slash/summary-reads.js';
 import { engineForecaster } from '../core/team-reports.js';
 import { loadBundledConfig, loadSlashEnv } from '../shared/lambda-config.js';
 import { SLASH_FAILURES, SLASH_REJECTED_REQUESTS } from '../shared/metrics.js';
@@ -46,9 +45,9 @@ export type SlashHandlerDeps = SlashRequestDeps & DeferredDeps;
  * job (the event the function sent itself) is worked out and posted to `response_url`. Whatever
  * fails while answering a request, the caller gets an ephemeral "could not answer", never a 502.
  */
-export function createSlashHandler(given: SlashHandlerDeps) {
-  // As serve-slack does; a Lambda container answers one request at a time, so here a read is one call.
-  const deps = { ...given, summaries: batchedSummaries(given.summaries) };
+export function createSlashHandler(deps: SlashHandlerDeps) {
+  // No read batching here (serve-slack has it): a container answers one request at a time, and a read
+  // left in flight by a handed-off answer would be waited on by the next invocation after a thaw.
   return async (event: unknown): Promise<SlashHttpResponse | DeferredOutcome> => {
     const deferred = deferredEventSchema.safeParse(event);
     if (deferred.success) return runDeferredRequest(deferred.data.burnwatchDeferred, deps);

@@ -6,8 +6,8 @@ const ORG = 'org';
 /**
  * `/burn`'s summary reads, batched (core/batched-reads.ts): the team summaries asked for by a burst of
  * concurrent askers go out as one BatchGetItem, and their org-summary reads as one GetItem, each read
- * starting after its askers asked. A process answering one request at a time (the Lambda) reads as
- * before.
+ * starting after its askers asked. For a server answering many at once (serve-slack); the Lambda,
+ * one request per container, reads without it.
  */
 export function batchedSummaries(summaries: SlashDeps['summaries']): SlashDeps['summaries'] {
   const teams = batchedReads((keys: readonly string[]) => summaries.getTeamSummaries(keys));
