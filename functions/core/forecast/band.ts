@@ -5,16 +5,16 @@ import type { PreparedSeries } from './series.js';
  * s = log(actual / forecast) of the spend from the day after as-of to a day t ahead is modelled as
  * normal with sd(t)² = POOLED_SCALE² · t/365 + noise² · (7/t + 1/weeks):
  *   - POOLED_SCALE · √(t/365): drift and breaks nobody can see coming. One team's history says little
- *     about these (most teams have had none yet), so it is the pooled conformal quantile: the value at
- *     which 80% of the development sets' rolling-origin scores fall inside P10–P90
- *     (`npm run bench:forecast -- --calibrate` recomputes it).
+ *     about these (most teams have had none yet), so it is a pooled conformal quantile: the 83rd
+ *     percentile, over every as-of date of the five development sets, of the smallest scale whose
+ *     P10–P90 would have held the true year-end (`npm run bench:forecast -- --calibrate`).
  *   - noise² · 7/t: the team's own week-to-week noise, which averages out over a long horizon but not
  *     over the next week or two.
  *   - noise² / weeks: how well a young team's level is known from the weeks it has.
  */
 
 /** Pooled conformal scale of log(actual / forecast) per √year of horizon (development sets). */
-export const POOLED_SCALE = 0.39;
+export const POOLED_SCALE = 0.38;
 /** Weekly noise of a typical team (median over the development sets) … */
 const NOISE_PRIOR = 0.12;
 /** … counted as this many weeks of evidence beside the team's own. */
