@@ -7,7 +7,8 @@ import {
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
-import { localClient, requestTimeout, startLocalDynamo } from '../adapters/dynamo/local-dynamodb.js';
+import { localClient, startLocalDynamo } from '../adapters/dynamo/local-dynamodb.js';
+import { requestTimeout } from '../adapters/dynamo/request-timeout.js';
 import { ensureTable } from '../adapters/dynamo/table.js';
 import { parseConfigText } from '../core/config/load.js';
 import type { BurnwatchConfig } from '../core/config/schema.js';

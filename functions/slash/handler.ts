@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
+import { requestTimeout } from '../adapters/dynamo/request-timeout.js';
 import { createLimitsInvoker } from '../adapters/lambda/limits-invoker.js';
 import { createSelfInvoker, deferredEventSchema } from '../adapters/lambda/self-invoke.js';
 import { createSlackInteractionApi } from '../adapters/slack-api/interaction-api.js';
@@ -79,6 +80,9 @@ export function createSlashHandler(deps: SlashHandlerDeps) {
   };
 }
 
+/** Per DynamoDB request; with the SDK's three attempts a hung read fails in about 6 s. */
+const SLASH_DYNAMODB_TIMEOUT_MS = 2_000;
+
 /** Composition root, built on the first invocation of a cold start (so tests can import this module). */
 function buildHandler() {
   const logger = new Logger();
@@ -87,7 +91,10 @@ function buildHandler() {
   const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
   if (!functionName) throw new Error('AWS_LAMBDA_FUNCTION_NAME is not set (the Lambda runtime sets it)');
   const config = loadBundledConfig(env.configFile);
-  const store = new DynamoStore(createDocumentClient(new DynamoDBClient({})), { tableName: env.tableName });
+  // /burn reads a summary or two (milliseconds); a hung connection must fail while this invocation
+  // (10 s) still has time to retry and answer, not run it out with the asker left waiting.
+  const dynamo = new DynamoDBClient({ requestHandler: requestTimeout(SLASH_DYNAMODB_TIMEOUT_MS) });
+  const store = new DynamoStore(createDocumentClient(dynamo), { tableName: env.tableName });
   const secret = async (name: string): Promise<string> => {
     const value = await getSecret(name, { maxAge: 300 });
     if (typeof value !== 'string' || value === '') throw new Error(`secret ${name} is empty or not a string`);

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { requestTimeout } from './request-timeout.js';
 
 export interface LocalDynamo {
   readonly endpoint: string;
@@ -43,11 +44,6 @@ export function localClient(endpoint: string, opts: { requestTimeoutMs?: number 
     maxAttempts: 3,
     ...(opts.requestTimeoutMs ? { requestHandler: requestTimeout(opts.requestTimeoutMs) } : {}),
   });
-}
-
-/** Handler options failing a request unanswered after `ms` (without throwOnRequestTimeout the SDK only warns). */
-export function requestTimeout(ms: number): { requestTimeout: number; throwOnRequestTimeout: true } {
-  return { requestTimeout: ms, throwOnRequestTimeout: true };
 }
 
 /**
