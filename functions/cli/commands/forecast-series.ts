@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { shortDate, usd } from '../../core/burn-text.js';
 import { isIsoDay } from '../../core/dates.js';
 import { fiscalYearFromStart } from '../../core/fiscal-calendar.js';
-import { parseSpendCsv, SpendCsvError } from '../../core/forecast/csv-series.js';
+import { daysWithoutRow, parseSpendCsv, SpendCsvError } from '../../core/forecast/csv-series.js';
 import { forecastSpend } from '../../core/forecast/engine.js';
 import { companyHolidays, HOLIDAY_CALENDARS } from '../../core/holidays.js';
 import { CliUsageError, flag, parseFlags } from '../flags.js';
@@ -77,6 +77,23 @@ export const forecastSeriesCommand: CommandModule = {
       if (!(err instanceof SpendCsvError)) throw err;
       io.err(err.message);
       return 1;
+    }
+    // An absent day is read as $0: right for a day without spend, wrong for one not delivered yet.
+    // Say so on stderr (stdout stays the contract), counting only rows on or before the last as-of.
+    const lastAsOf = [...flags['as-of']].sort().at(-1) ?? fy.start;
+    const gaps = daysWithoutRow(
+      daily.filter((d) => d.date <= lastAsOf),
+      lastAsOf,
+    );
+    if (gaps.length > 0) {
+      const total = gaps.reduce((n, g) => n + g.days, 0);
+      const shown = gaps
+        .slice(0, 3)
+        .map((g) => (g.days === 1 ? g.from : `${g.from} → ${g.to}`))
+        .join(', ');
+      io.err(
+        `note: ${total} day${total === 1 ? '' : 's'} up to ${lastAsOf} ha${total === 1 ? 's' : 've'} no row (${shown}${gaps.length > 3 ? `, and ${gaps.length - 3} more gaps` : ''}) and count as $0 spend; write a 0 row for a day without spend, or forecast as of a day whose data is complete`,
+      );
     }
     // The built-in calendar's holidays (default `us`) dip like weekends; `--holidays none` for none.
     const holidays = companyHolidays(flags.holidays, fy.start, fy.end);

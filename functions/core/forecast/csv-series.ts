@@ -1,4 +1,4 @@
-import { isIsoDay } from '../dates.js';
+import { eachDay, type IsoDay, isIsoDay } from '../dates.js';
 import type { DailySpend } from './types.js';
 
 /** One bad line of a spend CSV, numbered as an editor shows it (header = line 1). */
@@ -77,4 +77,34 @@ export function parseSpendCsv(text: string, source = 'CSV'): DailySpend[] {
   }
   if (problems.length > 0) throw new SpendCsvError(source, problems);
   return rows;
+}
+
+/**
+ * Days from the first row to `to` that have no row, as runs of consecutive days. The engine counts an
+ * absent day as $0, which is right for a day nobody spent and wrong for one whose data has not
+ * arrived: the caller says so, so a gap never passes silently as zero spend.
+ */
+export function daysWithoutRow(
+  rows: readonly DailySpend[],
+  to: IsoDay,
+): Array<{ readonly from: IsoDay; readonly to: IsoDay; readonly days: number }> {
+  const dated = new Set(rows.map((r) => r.date));
+  const first = rows.reduce<IsoDay | undefined>(
+    (min, r) => (min === undefined || r.date < min ? r.date : min),
+    undefined,
+  );
+  if (first === undefined || first > to) return [];
+  const runs: Array<{ from: IsoDay; to: IsoDay; days: number }> = [];
+  let open: { from: IsoDay; to: IsoDay; days: number } | undefined;
+  for (const day of eachDay(first, to)) {
+    if (dated.has(day)) open = undefined;
+    else if (open) {
+      open.to = day;
+      open.days += 1;
+    } else {
+      open = { from: day, to: day, days: 1 };
+      runs.push(open);
+    }
+  }
+  return runs;
 }

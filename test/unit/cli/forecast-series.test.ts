@@ -85,6 +85,36 @@ describe('burnwatch forecast-series', () => {
     expect(b.out).toBe(a.out);
   });
 
+  it('says on stderr which days have no row and count as $0, leaving the contract on stdout as it was', async () => {
+    // Rows for Jan 1–120 with Feb 10–14 and Mar 1 left out (a source that did not deliver).
+    const holes = days.filter((l) => {
+      const d = l.split(',')[0] ?? '';
+      return !(d >= '2026-02-10' && d <= '2026-02-14') && d !== '2026-03-01';
+    });
+    const gappy = csv('gappy.csv', `date,cost_usd\n${holes.join('\n')}\n`);
+    const zeros = csv(
+      'zeros.csv',
+      `date,cost_usd\n${days.map((l) => (holes.includes(l) ? l : `${l.split(',')[0]},0`)).join('\n')}\n`,
+    );
+    const gap = await runCliCaptured([...base, '--csv', gappy, '--as-of', '2026-03-15,2026-02-01', '--json']);
+    const zero = await runCliCaptured([
+      ...base,
+      '--csv',
+      zeros,
+      '--as-of',
+      '2026-03-15,2026-02-01',
+      '--json',
+    ]);
+    expect(gap.code).toBe(0);
+    expect(gap.err).toContain('6 days up to 2026-03-15 have no row (2026-02-10 → 2026-02-14, 2026-03-01)');
+    expect(gap.err).toContain('count as $0 spend');
+    expect(gap.out).toBe(zero.out);
+    expect(zero.err).not.toContain('no row');
+    // Gaps after the last as-of date are not this forecast's business.
+    const early = await runCliCaptured([...base, '--csv', gappy, '--as-of', '2026-02-01', '--json']);
+    expect(early.err).not.toContain('no row');
+  });
+
   it('rejects a file without the header', async () => {
     const headless = csv('headless.csv', '2026-01-01,10\n');
     const { code, err } = await runCliCaptured([...base, '--csv', headless, '--as-of', '2026-02-01']);
