@@ -54,6 +54,19 @@ export function isDecisionCommand(scope: 'team' | 'all', next: string | undefine
   return scope === 'team' ? TEAM_WORDS.has(w) : ALL_WORDS.has(w);
 }
 
+/**
+ * Whether `/burn` words (after the command) would change stored state: add or remove a plan, set a
+ * budget, move budget. Such a command must run in exactly one place, so it is never raced against
+ * the answer deadline and re-run by the deferred worker (handle-request.ts).
+ */
+export function changesState(text: string): boolean {
+  const words = text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.at(-1) === 'share') words.pop();
+  const [first = '', verb = '', ...args] = words;
+  if (first === 'all') return verb === 'move';
+  return (verb === 'plan' || verb === 'budget') && args.length > 0;
+}
+
 const answer = (text: string, ...sections: string[]): DecisionAnswer => ({
   text,
   sections: sections.length ? sections : [text],

@@ -8,6 +8,7 @@ import {
   slashPayloadSchema,
   workingOnIt,
 } from './burn-command.js';
+import { changesState } from './decide-commands.js';
 import { handleInteraction, type InteractionDeps, interactionPayloadSchema } from './interactions.js';
 import { isSlackResponseUrl } from './response-urls.js';
 import { checkSignatureShape, type SignatureFailure, verifySlackSignature } from './verify-signature.js';
@@ -61,7 +62,7 @@ export type FailureStage =
   | 'interaction';
 
 /** Why an answer went through `response_url` instead of the HTTP response. */
-export type DeferReason = 'cold-start' | 'secret-slow' | 'answer-slow';
+export type DeferReason = 'cold-start' | 'secret-slow' | 'answer-slow' | 'changes-state';
 
 /**
  * A request handed to the async worker: the raw request exactly as signed. The worker verifies the
@@ -240,6 +241,9 @@ export async function handleSlashRequest(
     if (!payload.success) return reject(400, 'malformed-payload');
 
     if (deps.defer && deps.mustDefer?.()) return await handOff('cold-start');
+    // Raced against the deadline, a write that ran late would run again in the worker (two plans,
+    // two announcements): a command that changes state goes to the worker at once and runs there only.
+    if (deps.defer && changesState(payload.data.text)) return await handOff('changes-state');
     const answerCall = settle(answerBurnCommand(payload.data, deps));
     const answer = deps.defer ? await Promise.race([answerCall, timer.late]) : await answerCall;
     if (answer === 'late') return await handOff('answer-slow');

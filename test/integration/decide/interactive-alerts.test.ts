@@ -355,6 +355,7 @@ describe('deciding on an alert in Slack', () => {
     const ts = String(Math.floor(Date.now() / 1000));
 
     // Act
+    const posted = hooks.posts.length;
     const res = await fetch(endpoint, {
       method: 'POST',
       headers: {
@@ -365,8 +366,11 @@ describe('deciding on an alert in Slack', () => {
       body,
     });
 
-    // Assess
-    expect(JSON.stringify(await res.json())).toContain('Moved *$40,000* from *Search*');
+    // Assess: a move changes state, so it runs once, in the worker, and answers through response_url.
+    expect(JSON.stringify(await res.json())).toContain('Working on it');
+    await hooks.received(posted + 1);
+    const answer = hooks.posts.find((p) => p.path.includes('/move/'));
+    expect(JSON.stringify(answer?.body)).toContain('Moved *$40,000* from *Search*');
     const announced = slack.posts.filter((p) => p.text.includes('moved *$40,000*'));
     expect(announced.map((p) => p.channelId).sort()).toEqual(['C0PAYMENTS', 'C0SEARCH']);
     expect(announced[0]?.text).toContain('<@UCFO>');
