@@ -30,8 +30,7 @@ describe('a /burn command that changes state, slower than the answer budget', ()
     const store = new MemoryStore();
     let lookups = 0;
     const background: Promise<unknown>[] = [];
-    let now = Date.parse('2026-04-01T09:00:00Z');
-    const clock = { now: () => new Date((now += 1_000)) };
+    const clock = { now: () => new Date('2026-04-01T09:00:00Z') };
     const deps: SlashRequestDeps & { postResponse: (u: string, m: unknown) => Promise<void> } = {
       config,
       summaries: store,
