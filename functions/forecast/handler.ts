@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { createPngRenderer } from '../adapters/chart-png/render-png.js';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
 import { s3ReportPublisher } from '../adapters/reports/s3-report-publisher.js';
-import { createSlackWebClient, SlackNotifier } from '../adapters/slack/slack-notifier.js';
+import { createSlackNotifier } from '../adapters/slack/slack-notifier.js';
 import { SnsAlertPublisher } from '../adapters/sns/sns-publisher.js';
 import { DeliveryError, type SlackSender } from '../core/alerts/delivery.js';
 import { type DailyJobDeps, type DailyJobResult, runDailyJob } from '../core/daily-job.js';
@@ -99,8 +99,7 @@ export function unavailableSlack(code: 'not_authed', detail: string): SlackSende
 async function slackFromSecret(secretName: string): Promise<SlackSender> {
   try {
     const token = await getSecret(secretName, { maxAge: 300 });
-    if (typeof token === 'string' && token.startsWith('xox'))
-      return new SlackNotifier(createSlackWebClient(token));
+    if (typeof token === 'string' && token.startsWith('xox')) return createSlackNotifier(token);
     logger.error('Slack bot token secret is empty or not a Slack token', { secretName });
     return unavailableSlack(
       'not_authed',

@@ -78,10 +78,41 @@ export function toDeliveryError(err: unknown, target: string): DeliveryError {
       return new DeliveryError('rate_limited', target, original.replace(/\(url:[^)]*\)/, '').trim(), {
         cause: err,
       });
-    return new DeliveryError('request_failed', target, e.message ?? 'request failed', { cause: err });
+    // No answer, or a 5xx: Slack may have acted on the request all the same.
+    return new DeliveryError('request_failed', target, e.message ?? 'request failed', {
+      cause: err,
+      mayHaveArrived: true,
+    });
   }
   return new DeliveryError('unknown', target, e?.message ?? String(err), { cause: err });
 }
+
+/**
+ * A notifier whose `chat.postMessage` is never re-sent by the client itself: WebClient retries a
+ * timed-out or 5xx call, and a post Slack took but answered late would then go out twice. The
+ * post client retries only a 429 (Slack did nothing), up to `retries` times; any other failure is
+ * left to the delivery ledger, which asks Slack whether the message is there before posting again.
+ * Every other call (history, uploads, updates) keeps the retrying client.
+ */
+export function createSlackNotifier(
+  token: string,
+  opts: { slackApiUrl?: string; retries?: number; timeoutMs?: number } = {},
+): SlackNotifier {
+  const post = new WebClient(token, {
+    ...(opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {}),
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+    timeout: opts.timeoutMs ?? 10_000,
+    logLevel: LogLevel.ERROR,
+  });
+  return new SlackNotifier(createSlackWebClient(token, opts), {
+    postClient: post,
+    rateLimitRetries: opts.retries ?? 3,
+  });
+}
+
+/** The longest Retry-After a post waits out; beyond it the notice is retried on the next run. */
+const MAX_RATE_LIMIT_WAIT_S = 30;
 
 /**
  * SlackSender over @slack/web-api. Needs bot scopes chat:write (and chat:write.public for channels
@@ -89,7 +120,36 @@ export function toDeliveryError(err: unknown, target: string): DeliveryError {
  * crash check, im:write for private detail, usergroups:read for allowed groups.
  */
 export class SlackNotifier implements SlackSender {
-  constructor(private readonly client: WebClient) {}
+  private readonly postClient: WebClient;
+  private readonly rateLimitRetries: number;
+
+  /** `postClient` posts messages (see {@link createSlackNotifier}); without it `client` does. */
+  constructor(
+    private readonly client: WebClient,
+    opts: { postClient?: WebClient; rateLimitRetries?: number } = {},
+  ) {
+    this.postClient = opts.postClient ?? client;
+    this.rateLimitRetries = opts.rateLimitRetries ?? 0;
+  }
+
+  /** chat.postMessage, waiting out a 429 (Slack did nothing with the call) up to the retries. */
+  private async post(args: ChatPostMessageArguments) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.postClient.chat.postMessage(args);
+      } catch (err) {
+        const retryAfter = (err as { code?: string; retryAfter?: number }).retryAfter;
+        const limited = (err as { code?: string }).code === ErrorCode.RateLimitedError;
+        if (
+          !limited ||
+          attempt >= this.rateLimitRetries ||
+          !(retryAfter !== undefined && retryAfter <= MAX_RATE_LIMIT_WAIT_S)
+        )
+          throw err;
+        await new Promise((r) => setTimeout(r, retryAfter * 1000));
+      }
+    }
+  }
 
   async postMessage(
     channel: string,
@@ -109,7 +169,7 @@ export class SlackNotifier implements SlackSender {
         metadata: { event_type: NOTICE_EVENT_TYPE, event_payload: { notice_id: meta.noticeId } },
         ...(meta.threadTs ? { thread_ts: meta.threadTs, reply_broadcast: meta.broadcast === true } : {}),
       } as ChatPostMessageArguments;
-      const res = await this.client.chat.postMessage(args);
+      const res = await this.post(args);
       if (!res.channel || !res.ts)
         throw new DeliveryError('unknown', target, 'Slack returned no channel or ts');
       return { channelId: res.channel, ts: res.ts };

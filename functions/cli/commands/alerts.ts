@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { createPngRenderer } from '../../adapters/chart-png/render-png.js';
-import { createSlackWebClient, SlackNotifier } from '../../adapters/slack/slack-notifier.js';
+import { createSlackNotifier } from '../../adapters/slack/slack-notifier.js';
 import { SnsAlertPublisher } from '../../adapters/sns/sns-publisher.js';
 import { isLinkButton } from '../../core/alerts/block-kit.js';
 import { BLOCK_KIT_CSS, renderNoticesHtml } from '../../core/alerts/block-kit-html.js';
@@ -151,7 +151,7 @@ export const alertsCommand: CommandModule = {
           config,
           store: opened.store,
           clock: systemClock,
-          slack: new SlackNotifier(createSlackWebClient(token, { slackApiUrl: io.env.SLACK_API_URL })),
+          slack: createSlackNotifier(token, { slackApiUrl: io.env.SLACK_API_URL }),
           ...(topicArn ? { sns: new SnsAlertPublisher(new SNSClient({}), topicArn) } : {}),
           renderPng: createPngRenderer(),
           forecaster: engineForecaster(config),

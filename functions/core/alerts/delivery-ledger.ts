@@ -89,7 +89,10 @@ export interface Receipt {
 
 /** How targets are reached (Slack, SNS): the ledger does not know. */
 export interface LedgerTransport {
-  /** Sends the notice to one target; throws `DeliveryError` when it definitely did not go out. */
+  /**
+   * Sends the notice to one target; throws `DeliveryError` when it did not go out, or, with
+   * `mayHaveArrived`, when the target's answer never came.
+   */
   send(delivery: Delivery, intent: Intent): Promise<{ receipt: Receipt; warnings: readonly string[] }>;
   /**
    * Whether the target already holds this notice (a crash between its acceptance and the confirm):
@@ -220,8 +223,17 @@ export async function deliverNotice(opts: DeliverOptions): Promise<DeliverResult
         };
       } catch (err) {
         if (!(err instanceof DeliveryError)) throw err;
-        problems.push(`${opts.intent.id} → ${claimed.target}: ${err.message}`);
-        deliveries[i] = { ...claimed, status: 'failed', error: { code: err.code, message: err.message } };
+        const error = { code: err.code, message: err.message };
+        if (err.mayHaveArrived) {
+          // No answer is not "not sent": the claim stays, so the next attempt asks the target first.
+          problems.push(
+            `${opts.intent.id} → ${claimed.target}: ${err.message}; it may have gone out, so it is checked before it is sent again`,
+          );
+          deliveries[i] = { ...claimed, error };
+        } else {
+          problems.push(`${opts.intent.id} → ${claimed.target}: ${err.message}`);
+          deliveries[i] = { ...claimed, status: 'failed', error };
+        }
       }
       // Confirm this target and, in the same write, claim the next one to send.
       claimedIndex = -1;

@@ -98,10 +98,21 @@ export class DeliveryError extends Error {
   override readonly name = 'DeliveryError';
   readonly code: DeliveryErrorCode;
   readonly target: string;
-  constructor(code: DeliveryErrorCode, target: string, detail: string, options?: ErrorOptions) {
+  /**
+   * The request went out but its answer never came (a timeout, a dropped connection, a 5xx): the
+   * target may hold the notice, so it is checked before it is sent again.
+   */
+  readonly mayHaveArrived: boolean;
+  constructor(
+    code: DeliveryErrorCode,
+    target: string,
+    detail: string,
+    options?: ErrorOptions & { mayHaveArrived?: boolean },
+  ) {
     const hint = HINTS[code];
     super(`${target}: ${code}${detail ? ` (${detail})` : ''}${hint ? `: ${hint}` : ''}`, options);
     this.code = code;
     this.target = target;
+    this.mayHaveArrived = options?.mayHaveArrived === true;
   }
 }

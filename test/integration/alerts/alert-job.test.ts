@@ -5,7 +5,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPngRenderer } from '../../../functions/adapters/chart-png/render-png.js';
-import { createSlackWebClient, SlackNotifier } from '../../../functions/adapters/slack/slack-notifier.js';
+import { createSlackNotifier } from '../../../functions/adapters/slack/slack-notifier.js';
 import { SnsAlertPublisher } from '../../../functions/adapters/sns/sns-publisher.js';
 import { alertStateSchema } from '../../../functions/core/alerts/lifecycle.js';
 import type { AlertRunDeps } from '../../../functions/core/alerts/run-alerts.js';
@@ -73,7 +73,7 @@ function deps(store: Store, over: Partial<AlertRunDeps> = {}): AlertRunDeps {
     config,
     store,
     clock: { now: () => new Date('2026-04-01T06:30:00Z') },
-    slack: new SlackNotifier(createSlackWebClient(TOKEN, { slackApiUrl: slack.apiUrl, retries: 2 })),
+    slack: createSlackNotifier(TOKEN, { slackApiUrl: slack.apiUrl, retries: 2 }),
     sns: new SnsAlertPublisher(new SNSClient({ region: 'us-east-1' }), TOPIC),
     renderPng,
     ...over,

@@ -1,7 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSlackWebClient, SlackNotifier } from '../../../functions/adapters/slack/slack-notifier.js';
+import { createSlackNotifier } from '../../../functions/adapters/slack/slack-notifier.js';
 import { SnsAlertPublisher } from '../../../functions/adapters/sns/sns-publisher.js';
 import type { LedgerStep } from '../../../functions/core/alerts/delivery-ledger.js';
 import { alertStateSchema } from '../../../functions/core/alerts/lifecycle.js';
@@ -52,7 +52,7 @@ function deps(store: Store, over: Partial<AlertRunDeps> = {}): AlertRunDeps {
     config,
     store,
     clock: { now: () => new Date('2026-04-01T06:30:00Z') },
-    slack: new SlackNotifier(createSlackWebClient(TOKEN, { slackApiUrl: slack.apiUrl, retries: 0 })),
+    slack: createSlackNotifier(TOKEN, { slackApiUrl: slack.apiUrl, retries: 0 }),
     sns: new SnsAlertPublisher(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:alerts'),
     runId: `daily-job:${AS_OF}`,
     digest: 'never',
@@ -112,4 +112,42 @@ describe('alert delivery with a crash at every step', () => {
       expect(retry.alerts.problems.filter((p) => !p.includes('sending again'))).toEqual([]);
     },
   );
+});
+
+describe('a Slack post answered too late (Slack took it, the client timed out)', () => {
+  it('is not posted again: not by the client, and not by the next run, which asks Slack first', async () => {
+    // Prepare
+    const { store } = await dynamo.newStore();
+    const days = eachDay('2026-01-01', AS_OF);
+    await replaceDays(
+      store,
+      'anthropic',
+      days,
+      days.map((date) => aRecord({ date, costMicros: usdToMicros(2_000) })),
+    );
+    slack.answerLate('chat.postMessage', 1, 1_500);
+    const slow = {
+      slack: createSlackNotifier(TOKEN, { slackApiUrl: slack.apiUrl, timeoutMs: 500, retries: 2 }),
+    };
+
+    // Act: the first run's team-channel post gets no answer in time; the next day's run follows.
+    const first = await runDailyJob(deps(store, slow), AS_OF);
+    await runDailyJob(
+      deps(store, {
+        ...slow,
+        clock: { now: () => new Date('2026-04-02T06:30:00Z') },
+        runId: 'daily-job:2026-04-01',
+      }),
+      '2026-04-01',
+    );
+
+    // Assess
+    const byChannel = (id: string) =>
+      slack.posts.filter((p) => p.channelId === id && p.metadata?.event_payload.notice_id === NOTICE);
+    expect(byChannel('C0PAYMENTS')).toHaveLength(1);
+    expect(byChannel('C0FINANCE')).toHaveLength(1);
+    expect(first.alerts.problems.join()).toContain('it may have gone out');
+    const state = alertStateSchema.parse((await store.getState('payments', 'ALERT#budget'))?.value);
+    expect(state.pending).toBeUndefined();
+  }, 30_000);
 });

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSlackWebClient, SlackNotifier } from '../../../functions/adapters/slack/slack-notifier.js';
+import { createSlackNotifier } from '../../../functions/adapters/slack/slack-notifier.js';
 import { stripMrkdwn } from '../../../functions/core/alerts/messages.js';
 import { outlookSentence, statusLabel } from '../../../functions/core/burn-text.js';
 import { parseConfig } from '../../../functions/core/config/load.js';
@@ -74,7 +74,7 @@ describe('a source silent for 10 days', () => {
           config,
           store,
           clock: morningAfter(asOf),
-          slack: new SlackNotifier(createSlackWebClient(TOKEN, { slackApiUrl: slack.apiUrl, retries: 0 })),
+          slack: createSlackNotifier(TOKEN, { slackApiUrl: slack.apiUrl, retries: 0 }),
           forecaster: engineForecaster(config),
           // One calm day would be enough to announce a recovery: missing data must not provide it.
           recoveryDays: 1,

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSlackWebClient, SlackNotifier } from '../../../functions/adapters/slack/slack-notifier.js';
+import {
+  createSlackNotifier,
+  createSlackWebClient,
+} from '../../../functions/adapters/slack/slack-notifier.js';
 import { header, type SlackMessage, section } from '../../../functions/core/alerts/block-kit.js';
 import { DeliveryError } from '../../../functions/core/alerts/delivery.js';
 import { FakeSlackServer } from '../../fixtures/slack/fake-slack-server.js';
@@ -15,7 +18,7 @@ const message: SlackMessage = {
   blocks: [header('🔴 Payments'), section('*Payments* runs out 5 May')],
 };
 const notifier = (token = TOKEN, retries = 2) =>
-  new SlackNotifier(createSlackWebClient(token, { slackApiUrl: slack.apiUrl, retries }));
+  createSlackNotifier(token, { slackApiUrl: slack.apiUrl, retries });
 
 beforeAll(async () => {
   await slack.start();

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlackWebClient, SlackNotifier } from '../../../functions/adapters/slack/slack-notifier.js';
+import { createSlackNotifier } from '../../../functions/adapters/slack/slack-notifier.js';
 import { createSlackInteractionApi } from '../../../functions/adapters/slack-api/interaction-api.js';
 import { createResponseUrlPoster } from '../../../functions/adapters/slack-api/response-url.js';
 import { createUserGroupMembers } from '../../../functions/adapters/slack-api/user-groups.js';
@@ -120,7 +120,7 @@ const alertDeps = (now: string) => ({
   config,
   store,
   clock: { now: () => new Date(now) },
-  slack: new SlackNotifier(createSlackWebClient(TOKEN, { slackApiUrl: slack.apiUrl, retries: 1 })),
+  slack: createSlackNotifier(TOKEN, { slackApiUrl: slack.apiUrl, retries: 1 }),
 });
 
 /** A request as Slack signs it: `payload=<json>`, form-encoded, timestamp and v0 signature. */

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlackWebClient, SlackNotifier } from '../../../functions/adapters/slack/slack-notifier.js';
+import { createSlackNotifier } from '../../../functions/adapters/slack/slack-notifier.js';
 import { createSlackInteractionApi } from '../../../functions/adapters/slack-api/interaction-api.js';
 import { createResponseUrlPoster } from '../../../functions/adapters/slack-api/response-url.js';
 import { createUserGroupMembers } from '../../../functions/adapters/slack-api/user-groups.js';
@@ -218,7 +218,7 @@ describe('limits decided in Slack', () => {
         config: limitsConfig,
         store,
         clock: { now: () => new Date('2026-04-21T06:30:00Z') },
-        slack: new SlackNotifier(createSlackWebClient(TOKEN, { slackApiUrl: slack.apiUrl, retries: 1 })),
+        slack: createSlackNotifier(TOKEN, { slackApiUrl: slack.apiUrl, retries: 1 }),
       },
       '2026-04-20',
     );

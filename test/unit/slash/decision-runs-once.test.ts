@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../functions/core/config/load.js';
 import { changesState } from '../../../functions/core/slash/decide-commands.js';
 import {
+  type DeferredDeps,
   handleSlashRequest,
   runDeferredRequest,
   type SlashRequestDeps,
@@ -31,7 +32,7 @@ describe('a /burn command that changes state, slower than the answer budget', ()
     let lookups = 0;
     const background: Promise<unknown>[] = [];
     const clock = { now: () => new Date('2026-04-01T09:00:00Z') };
-    const deps: SlashRequestDeps & { postResponse: (u: string, m: unknown) => Promise<void> } = {
+    const deps: SlashRequestDeps & DeferredDeps = {
       config,
       summaries: store,
       // A cold user-group cache: the first lookup takes 1.5 s (Slack's usergroups.users.list), later ones are fast.
