@@ -129,6 +129,16 @@ export function lineKey(line: Pick<VendorUsageLine, 'identities' | 'lineItem' | 
   return `${ids || '-'}#${line.lineItem}${line.charge ? `#${line.charge}` : ''}`;
 }
 
+/**
+ * Whether an identity may name a person, so only allowed viewers see its value: a user email or a
+ * GitHub login always;
+ * an `account` too, since connectors put a person's GitHub login (Copilot seats) or vendor user id
+ * (Cursor, without an email) there as well as an organisation's name.
+ */
+export function identityMayNamePerson(kind: IdentityKind): boolean {
+  return kind === 'userEmail' || kind === 'githubLogin' || kind === 'account';
+}
+
 /** The user a line is about, if any: per-person data that only allowed viewers may see. */
 export function personOf(line: Pick<VendorUsageLine, 'identities'>): string | undefined {
   return line.identities.userEmail;

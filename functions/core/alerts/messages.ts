@@ -196,7 +196,7 @@ function spikeIdentityText(f: SpikeFacts, audience: Audience): string {
   const id = f.identity;
   if (!id) return '—';
   if (id.person && audience === 'channel')
-    return 'one person (details sent to the people allowed to see them)';
+    return `${id.kind === 'userEmail' ? 'one person' : 'one account'} (details sent to the people allowed to see them)`;
   return `${id.kind} \`${escapeMrkdwn(id.value)}\` (${usd(id.usd)})`;
 }
 

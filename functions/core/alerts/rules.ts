@@ -1,13 +1,13 @@
 import type { BurnReport } from '../burn-report.js';
 import { budgetNote, dataNotes } from '../burn-text.js';
-import type { AlertSettings } from '../config/schema.js';
+import type { AlertSettings, IdentityKind } from '../config/schema.js';
 import { addDays, diffDays, eachDay, type IsoDay, monthOf } from '../dates.js';
 import { canonicalModelId } from '../models.js';
 import { type Micros, microsToUsd } from '../money.js';
 import { capRows, type MonthToDateReader, peopleOverCap, personCostsFromLines } from '../person-costs.js';
 import type { TeamDaySourceTotal } from '../ports.js';
 import type { CoverageOfSource } from '../team-reports.js';
-import type { UsageRecord } from '../usage.js';
+import { identityMayNamePerson, type UsageRecord } from '../usage.js';
 import type {
   AlertCondition,
   BudgetFacts,
@@ -182,7 +182,7 @@ const IDENTITY_ORDER = [
 function topIdentity(lines: readonly UsageRecord[], model?: string): SpikeIdentity | undefined {
   const named = (l: UsageRecord) => canonicalModelId(l.modelId ?? l.model ?? l.lineItem) === model;
   const pool = model && lines.some(named) ? lines.filter(named) : lines;
-  const sums = new Map<string, { kind: string; value: string; micros: Micros }>();
+  const sums = new Map<string, { kind: IdentityKind; value: string; micros: Micros }>();
   for (const l of pool) {
     const kind = IDENTITY_ORDER.find((k) => l.identities[k]);
     if (!kind) continue;
@@ -194,7 +194,12 @@ function topIdentity(lines: readonly UsageRecord[], model?: string): SpikeIdenti
   }
   const top = [...sums.values()].sort((a, b) => (b.micros > a.micros ? 1 : b.micros < a.micros ? -1 : 0))[0];
   return top
-    ? { kind: top.kind, value: top.value, person: top.kind === 'userEmail', usd: microsToUsd(top.micros) }
+    ? {
+        kind: top.kind,
+        value: top.value,
+        person: identityMayNamePerson(top.kind),
+        usd: microsToUsd(top.micros),
+      }
     : undefined;
 }
 

@@ -51,7 +51,7 @@ export interface BudgetFacts {
   readonly plans?: readonly string[];
 }
 
-/** An identity that drove a spike; `person: true` (a user email) is shown only to allowed viewers. */
+/** An identity that drove a spike; `person: true` (it may name someone) is shown only to allowed viewers. */
 export interface SpikeIdentity {
   readonly kind: string;
   readonly value: string;

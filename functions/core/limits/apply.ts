@@ -12,6 +12,7 @@ import {
   limitProposalSchema,
   PROPOSAL_KEY_PREFIX,
   type ProposalStatus,
+  personFreeError,
   proposalKey,
 } from './proposal.js';
 import type { VendorLimitApis, VendorRequest } from './vendor-limit-api.js';
@@ -230,8 +231,10 @@ async function runAction(
   return { outcome, proposal, summary };
 }
 
+/** The first item's error, without who: the summary goes into the channel's alert message. */
 function firstError(items: readonly LimitItem[]): string {
-  return items.find((i) => i.error)?.error ?? 'see the record';
+  const item = items.find((i) => i.error);
+  return (item && personFreeError(item)) ?? 'see the record';
 }
 
 /** The proposal's status from its items. */

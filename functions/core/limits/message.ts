@@ -1,7 +1,14 @@
 import * as z from 'zod';
 import { type ActionButton, type Block, escapeMrkdwn, plain, truncate } from '../alerts/block-kit.js';
 import { vendorDisplayName } from '../vendors.js';
-import { centsLabel, itemLabel, type LimitItem, type LimitProposal, proposalSummary } from './proposal.js';
+import {
+  centsLabel,
+  itemLabel,
+  type LimitItem,
+  type LimitProposal,
+  personFreeError,
+  proposalSummary,
+} from './proposal.js';
 
 /**
  * The limit proposal in Slack: what is proposed (counts in channels, names only for the people
@@ -97,7 +104,9 @@ export function limitResultBlocks(p: LimitProposal, summary: string, by: string,
     `*Limits:* ${escapeMrkdwn(summary)}`,
     ...(applied.length ? [`:white_check_mark: In place: ${countByVendor(applied)}`] : []),
     ...(failed.length
-      ? [`:x: Not applied: ${countByVendor(failed)} (${escapeMrkdwn(failed[0]?.error ?? '')})`]
+      ? [
+          `:x: Not applied: ${countByVendor(failed)} (${escapeMrkdwn((failed[0] && personFreeError(failed[0])) ?? '')})`,
+        ]
       : []),
     ...(undone.length ? [`:leftwards_arrow_with_hook: Undone: ${countByVendor(undone)}`] : []),
     `_<@${by}> on ${at.toISOString().slice(0, 10)} at ${at.toISOString().slice(11, 16)} UTC._`,

@@ -258,6 +258,18 @@ export function itemLabel(item: Pick<LimitItem, 'vendor' | 'scope' | 'subject'>)
     : `${vendorDisplayName(item.vendor)} workspace ${item.subject}`;
 }
 
+/**
+ * An item's error as channels and the record's summary may show it: a vendor's refusal often quotes
+ * the engineer ("alice@acme.com is not a member"), so a person's subject and any email address in it
+ * are replaced. The error as received stays on the item, for per-person viewers.
+ */
+export function personFreeError(item: Pick<LimitItem, 'subject' | 'person' | 'error'>): string | undefined {
+  if (item.error === undefined) return undefined;
+  let text = item.error;
+  if (item.person) text = text.split(item.subject).join('the engineer');
+  return text.replace(/[^\s<>()"'`,;:]+@[^\s<>()"'`,;:]+\.[A-Za-z]{2,}/g, '(an email)');
+}
+
 /** One line for a channel: counts only, never who. */
 export function proposalSummary(p: LimitProposal): string {
   const groups = new Map<string, { n: number; amount: number; scope: string }>();
