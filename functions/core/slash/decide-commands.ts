@@ -1,9 +1,10 @@
 import { suggestMovesFor } from '../budget-moves.js';
-import { budgetChanges, newBudgetChange } from '../budgets.js';
+import { budgetChanges, budgetInForce, newBudgetChange } from '../budgets.js';
 import type { BurnReport } from '../burn-report.js';
 import { shortDate, usd } from '../burn-text.js';
 import type { BurnwatchConfig } from '../config/schema.js';
 import { isIsoDay, utcDayOf } from '../dates.js';
+import { fiscalYearOf } from '../fiscal-calendar.js';
 import { allPlans, newPlan, parsePlanText, planLabel, planSchema } from '../plans.js';
 import type { Clock, TeamRecordStore, UsageStore } from '../ports.js';
 import type { TeamForecaster } from '../team-reports.js';
@@ -255,8 +256,19 @@ async function allCommand(
   const at = deps.clock.now().toISOString();
   const day = utcDayOf(deps.clock.now());
   const moveId = `${at}#${from}>${to}`;
-  const current = (team: string) =>
-    ctx.reports.get(team)?.budgetUsd ?? ctx.config.teams.find((t) => t.id === team)?.annualBudgetUsd ?? 0;
+  // From the recorded changes, not the stored summary: that is only as new as the last daily job, and
+  // a second move (or a budget set) before it would undo the first.
+  const fy = fiscalYearOf(ctx.config.fiscalYear, day);
+  const inForce = async (team: string) => {
+    const seed = ctx.config.teams.find((t) => t.id === team);
+    return budgetInForce(seed?.annualBudgetUsd ?? 0, await budgetChanges(deps.store, team), day, fy).usd;
+  };
+  const [fromBudget, toBudget] = await Promise.all([inForce(from), inForce(to)]);
+  if (amount >= fromBudget)
+    return answer(
+      `Not moved: ${names.get(from)}'s annual budget is ${usd(fromBudget)}, so it cannot give ${usd(amount)}.`,
+    );
+  const current = (team: string) => (team === from ? fromBudget : toBudget);
   const give = newBudgetChange(
     {
       team: from,
