@@ -194,12 +194,18 @@ async function blockAction(
     case ACTIONS.ack:
     case ACTIONS.snooze: {
       const snoozeUntil = addDays(utcDayOf(now), 7);
-      const recorded = await recordDecision(deps, team, key, (state) =>
-        action.action_id === ACTIONS.ack
-          ? { ...state, acknowledged: { by: user, at: now.toISOString(), notice } }
-          : { ...state, snoozedUntil: snoozeUntil },
-      );
-      if (!recorded) return refuse('This alert is no longer open; nothing to acknowledge.');
+      const recorded = await recordDecision(deps, team, key, (state) => {
+        if (action.action_id !== ACTIONS.ack) return { ...state, snoozedUntil: snoozeUntil };
+        // A button on an older message (a warning since escalated) must not silence the newer notice.
+        const current = state.pending?.id ?? state.lastNotice?.id;
+        if (notice && current && notice !== current) return 'superseded';
+        return { ...state, acknowledged: { by: user, at: now.toISOString(), notice } };
+      });
+      if (recorded === 'superseded')
+        return refuse(
+          'This message is about an earlier notice of this alert, which has changed since; acknowledge the latest message about it.',
+        );
+      if (recorded !== 'recorded') return refuse('This alert is no longer open; nothing to acknowledge.');
       if (payload.channel && payload.message) {
         const line =
           action.action_id === ACTIONS.ack
@@ -370,20 +376,22 @@ async function recordDecision(
   deps: InteractionDeps,
   team: string,
   key: string,
-  change: (state: z.infer<typeof alertStateSchema>) => z.infer<typeof alertStateSchema>,
-): Promise<boolean> {
+  change: (state: z.infer<typeof alertStateSchema>) => z.infer<typeof alertStateSchema> | 'superseded',
+): Promise<'recorded' | 'closed' | 'superseded'> {
   for (let attempt = 1; attempt <= 2; attempt++) {
     const stored = await deps.store.getState(team, key);
     const parsed = stored ? alertStateSchema.safeParse(stored.value) : undefined;
-    if (!stored || !parsed?.success || parsed.data.notified === 'ok') return false;
+    if (!stored || !parsed?.success || parsed.data.notified === 'ok') return 'closed';
+    const next = change(parsed.data);
+    if (next === 'superseded') return next;
     try {
-      await deps.store.putState(team, key, change(parsed.data), stored.version);
-      return true;
+      await deps.store.putState(team, key, next, stored.version);
+      return 'recorded';
     } catch (err) {
       if (!(err instanceof ConditionalWriteConflictError) || attempt === 2) throw err;
     }
   }
-  return false;
+  return 'closed';
 }
 
 function safeJson(text: string): unknown {
