@@ -242,7 +242,9 @@ export function dueDays(opts: {
   const fetchedToday = (m: SourceDayManifest) => utcDayOf(new Date(m.attemptedAt)) >= opts.today;
   return eachDay(opts.window.from, opts.window.to).filter((day) => {
     const m = byDay.get(day);
-    if (!m || !isDelivered(m) || m.unfinished) return true;
+    // A day whose last attempt failed is due again, even if that attempt was today (a retry of the
+    // run) or it is still delivered from before (the stored rows stay until a fetch succeeds).
+    if (!m || !isDelivered(m) || m.unfinished || m.error !== undefined) return true;
     const revisable = day >= trailingFrom || m.status === 'provisional' || m.status === 'suspect';
     return revisable && !fetchedToday(m);
   });

@@ -156,6 +156,8 @@ async function ingestSource(
         for await (const day of daysOf(connector.streamUsage(chunk, signal), days, sourceId)) {
           failedFrom = day.date;
           tally.merge(await streamDay(run, day));
+          // Committed: a failure noticed later (the next day's pages) is not this day's.
+          failedFrom = addDays(day.date, 1);
           done++;
           opts.onProgress?.(sourceId, done, due.length);
         }
@@ -166,15 +168,8 @@ async function ingestSource(
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
       // Out of time before the vendor was asked: the days are simply still due.
-      if (!(err instanceof SourceOutOfTimeError))
-        error = await recordFailure(
-          opts.store,
-          sourceId,
-          { from: failedFrom, to: chunk.to },
-          stored,
-          error,
-          clock,
-        );
+      if (!(err instanceof SourceOutOfTimeError) && failedFrom <= chunk.to)
+        error = await recordFailure(opts.store, sourceId, { from: failedFrom, to: chunk.to }, error, clock);
       break;
     } finally {
       opts.onProgress?.(sourceId, done, due.length);
@@ -340,20 +335,25 @@ async function streamDay(run: SourceRun, day: DayOfUsage): Promise<IngestTally> 
   return tally;
 }
 
-/** Marks a failed chunk's days (stored rows untouched); returns the error to report. */
+/**
+ * Marks a failed chunk's days (stored rows untouched); returns the error to report. Each day's status
+ * comes from its manifest as it is now, not as the run found it: a day this run already committed
+ * (its rows in place under a new generation) must not go back to "not delivered", or readers would
+ * count its rows and estimate the day on top of them.
+ */
 async function recordFailure(
   store: UsageStore,
   sourceId: string,
   chunk: DayRange,
-  stored: ReadonlyMap<IsoDay, SourceDayManifest>,
   error: string,
   clock: Clock,
 ): Promise<string> {
   const at = clock.now().toISOString();
   try {
+    const now = new Map((await store.sourceDays(sourceId, chunk.from, chunk.to)).map((m) => [m.date, m]));
     await store.writeSourceDays(
       sourceId,
-      eachDay(chunk.from, chunk.to).map((day) => failedDayWrite(stored.get(day), day, error, at)),
+      eachDay(chunk.from, chunk.to).map((day) => failedDayWrite(now.get(day), day, error, at)),
     );
     return error;
   } catch (err) {

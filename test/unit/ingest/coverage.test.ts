@@ -120,4 +120,22 @@ describe('complete through, holes and what a run fetches', () => {
       { from: '2026-03-04', to: '2026-03-07' },
     ]);
   });
+
+  it('fetches again a delivered day whose last attempt failed, even when that attempt was today', () => {
+    // Prepare: January delivered; 10 Jan's re-pull failed this morning (its old rows are kept).
+    const manifests = deliveredDays('s', '2026-01-01', '2026-01-31').map((m) =>
+      m.date === '2026-01-10' ? { ...m, attemptedAt: '2026-02-01T05:00:00Z', error: 'HTTP 500' } : m,
+    );
+
+    // Act
+    const due = dueDays({
+      manifests,
+      window: { from: '2026-01-01', to: '2026-01-31' },
+      trailingDays: 1,
+      today: '2026-02-01',
+    });
+
+    // Assess
+    expect(due).toEqual(['2026-01-10', '2026-01-31']);
+  });
 });
