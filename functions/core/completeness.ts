@@ -19,7 +19,10 @@ export const sourceCompletenessSchema = z.object({
   vendor: z.string(),
   /** Every day of the fiscal year up to this one is stored as the vendor delivered it (null: none). */
   completeThrough: isoDay.nullable(),
-  /** Days up to as-of this source has not delivered, whose spend for the team is estimated. */
+  /**
+   * Days up to as-of this source has not delivered, whose spend for the team is estimated (at $0 with
+   * `material` when the source has delivered nothing this fiscal year: its size cannot be known).
+   */
   estimatedDays: z.number().int().nonnegative(),
   estimatedUsd: z.number(),
   /** The source's share of the team's spend over the last 28 days (estimates included), 0–1. */
@@ -71,7 +74,7 @@ function levelOf(values: readonly number[]): Level | undefined {
 /**
  * The team's completeness as of `asOf`, from the coverage of every configured source over the fiscal
  * year to `asOf` and the team's stored day totals. A source counts for the team when the team has
- * spent with it this fiscal year. Its undelivered days are estimated at the team's mean spend with
+ * spent with it this fiscal year, or when the source has delivered nothing this fiscal year at all. Its undelivered days are estimated at the team's mean spend with
  * that source over its last 28 delivered days, working days and weekends/holidays apart (the weekly
  * rhythm); the variance is the days' own spread plus the level's standard error over all of them.
  */
@@ -87,7 +90,9 @@ export function assessCompleteness(opts: {
   const recentFrom = addDays(asOf, -(LEVEL_DAYS - 1));
   const estimatedDaily = new Map<IsoDay, number>();
   let variance = 0;
-  const rows: Array<Omit<SourceCompleteness, 'shareOfSpend' | 'material'> & { recentUsd: number }> = [];
+  const rows: Array<
+    Omit<SourceCompleteness, 'shareOfSpend' | 'material'> & { recentUsd: number; unknownLevel?: true }
+  > = [];
   let recentTotal = 0;
   for (const t of opts.totals)
     if (t.date >= recentFrom && t.date <= asOf) recentTotal += microsToUsd(t.costMicros);
@@ -97,7 +102,26 @@ export function assessCompleteness(opts: {
     for (const t of opts.totals)
       if (t.source === cov.source && t.date <= asOf && !cov.undelivered.has(t.date))
         daily.set(t.date, (daily.get(t.date) ?? 0) + microsToUsd(t.costMicros));
-    if (![...daily.values()].some((v) => v !== 0)) continue;
+    if (![...daily.values()].some((v) => v !== 0)) {
+      // No spend with it this year: the team does not use it, unless the source has delivered
+      // nothing at all (down since the year began, a first backfill not done). Then nobody can
+      // tell, and its days count as unknown spend of unknown size, not as $0.
+      const days = [...cov.undelivered].filter((d) => d <= asOf && d >= cov.range.from);
+      let anyDelivered = false;
+      for (let d = cov.range.from; d <= asOf && d <= cov.range.to && !anyDelivered; d = addDays(d, 1))
+        anyDelivered = !cov.undelivered.has(d);
+      if (anyDelivered || days.length === 0) continue;
+      rows.push({
+        source: cov.source,
+        vendor: cov.vendor,
+        completeThrough: cov.completeThrough,
+        estimatedDays: days.length,
+        estimatedUsd: 0,
+        recentUsd: 0,
+        unknownLevel: true,
+      });
+      continue;
+    }
     // The source's delivered days, newest first: stored days and days it affirmed as zero.
     const delivered: IsoDay[] = [];
     for (let d = asOf; delivered.length < LEVEL_DAYS && d >= cov.range.from; d = addDays(d, -1))
@@ -132,9 +156,11 @@ export function assessCompleteness(opts: {
       recentUsd,
     });
   }
-  const sources = rows.map(({ recentUsd, ...r }) => {
+  const sources = rows.map(({ recentUsd, unknownLevel, ...r }) => {
     const shareOfSpend = recentTotal > 0 ? Math.round((recentUsd / recentTotal) * 1000) / 1000 : 0;
-    return { ...r, shareOfSpend, material: shareOfSpend >= opts.settings.materialSourceShare };
+    // A source whose size is unknown may be the team's largest: it is taken as material.
+    const material = unknownLevel === true || shareOfSpend >= opts.settings.materialSourceShare;
+    return { ...r, shareOfSpend, material };
   });
   const behind = sources.filter((s) => s.estimatedDays > 0);
   const status: DataStatus = behind.some(

@@ -87,4 +87,52 @@ describe('estimated days', () => {
     expect(c.sources[0]).toMatchObject({ estimatedDays: 11, material: false });
     expect(c.status).toBe('estimated');
   });
+
+  it('a source that has delivered nothing this fiscal year is unknown spend, not $0: the team is incomplete', () => {
+    // Prepare: the year began 1 Jan; OpenAI has failed every day since (an expired key), Cursor is fine.
+    const year = { from: '2026-01-01', to: '2026-01-10' };
+    const totals = eachDay(year.from, year.to).map((d) => aTotal(d, 50, { vendor: 'cursor' }));
+    const coverage = [
+      { ...summarizeCoverage('openai', [], year), vendor: 'openai' },
+      { ...summarizeCoverage('cursor', deliveredDays('cursor', year.from, year.to), year), vendor: 'cursor' },
+    ];
+
+    // Act
+    const c = assessCompleteness({
+      totals,
+      coverage,
+      asOf: year.to,
+      holidays: new Set(),
+      settings: SETTINGS,
+    });
+
+    // Assess
+    expect(c.status).toBe('incomplete');
+    expect(c.sources.find((s) => s.source === 'openai')).toMatchObject({
+      estimatedDays: 10,
+      estimatedUsd: 0,
+      material: true,
+    });
+  });
+
+  it('a source that delivers but that the team never spends with does not count for it', () => {
+    const year = { from: '2026-01-01', to: '2026-01-10' };
+    const totals = eachDay(year.from, year.to).map((d) => aTotal(d, 50, { vendor: 'cursor' }));
+    const coverage = [
+      {
+        ...summarizeCoverage('openai', deliveredDays('openai', year.from, '2026-01-05'), year),
+        vendor: 'openai',
+      },
+      { ...summarizeCoverage('cursor', deliveredDays('cursor', year.from, year.to), year), vendor: 'cursor' },
+    ];
+    const c = assessCompleteness({
+      totals,
+      coverage,
+      asOf: year.to,
+      holidays: new Set(),
+      settings: SETTINGS,
+    });
+    expect(c.status).toBe('complete');
+    expect(c.sources.map((s) => s.source)).toEqual(['cursor']);
+  });
 });
