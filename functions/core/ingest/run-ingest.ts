@@ -146,8 +146,11 @@ async function ingestSource(
   let done = 0;
   const tally = new IngestTally();
   let error: string | undefined;
+  const failures: string[] = [];
   opts.onProgress?.(sourceId, 0, due.length);
-  for (const chunk of chunkRuns(due, opts.chunkDays ?? 31)) {
+  const queue = chunkRuns(due, opts.chunkDays ?? 31);
+  let splitsLeft = MAX_SPLITS;
+  for (let chunk = queue.shift(); chunk; chunk = queue.shift()) {
     const days = eachDay(chunk.from, chunk.to);
     let failedFrom = chunk.from;
     try {
@@ -166,15 +169,30 @@ async function ingestSource(
         done += days.length;
       }
     } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
+      const message = err instanceof Error ? err.message : String(err);
       // Out of time before the vendor was asked: the days are simply still due.
-      if (!(err instanceof SourceOutOfTimeError) && failedFrom <= chunk.to)
-        error = await recordFailure(opts.store, sourceId, { from: failedFrom, to: chunk.to }, error, clock);
-      break;
+      if (err instanceof SourceOutOfTimeError || failedFrom > chunk.to) {
+        error = message;
+        break;
+      }
+      const left = { from: failedFrom, to: chunk.to };
+      // A chunk holding a day that already failed in an earlier run is halved, so one day the vendor
+      // keeps answering badly is set aside instead of failing every later day with it for good.
+      const knownBad = eachDay(left.from, left.to).some((d) => failedBefore(stored.get(d)));
+      if (knownBad && left.from < left.to && splitsLeft > 0) {
+        splitsLeft--;
+        const half = addDays(left.from, Math.floor(eachDay(left.from, left.to).length / 2) - 1);
+        queue.unshift({ from: left.from, to: half }, { from: addDays(half, 1), to: left.to });
+        continue;
+      }
+      failures.push(await recordFailure(opts.store, sourceId, left, message, clock));
+      // A new failure stops the source's run; a known-bad day alone does not stop the rest.
+      if (!(knownBad && left.from === left.to)) break;
     } finally {
       opts.onProgress?.(sourceId, done, due.length);
     }
   }
+  if (failures.length > 0) error = [...failures, ...(error ? [error] : [])].join('; ');
   if (error && done < due.length)
     error = `${error} (${due.length - done} of ${due.length} days still due; the next run fetches them)`;
   const after = await opts.store.sourceDays(sourceId, range.from, range.to);
@@ -200,6 +218,14 @@ async function ingestSource(
     ...(tally.notes.length ? { notes: [...new Set(tally.notes)] } : {}),
     ...(error ? { error } : {}),
   };
+}
+
+/** How many times a run halves chunks around days that failed before (bounds the extra requests). */
+const MAX_SPLITS = 10;
+
+/** A day whose last attempt, in an earlier run, failed. */
+function failedBefore(m: SourceDayManifest | undefined): boolean {
+  return m !== undefined && (m.status === 'failed' || m.error !== undefined);
 }
 
 /** A day an attempt since `since` asked and recorded without error, left finished: a resumed chunk skips it. */

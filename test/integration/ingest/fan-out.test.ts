@@ -37,7 +37,8 @@ describe('ingest fanned out on the state machine (the same plan and chunk handle
       faultFor: (url): Fault | undefined => {
         const start = dayOfStart(url);
         askedA.push(start);
-        if (down && start === '2026-03-08') return 'malformed';
+        // Down for those days, whichever part of them is asked for.
+        if (down && start >= '2026-03-08' && start <= '2026-03-14') return 'malformed';
         if (start === '2026-03-15' && flakyLeft > 0) {
           flakyLeft--;
           return 'malformed';

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../functions/core/config/load.js';
+import { eachDay, type IsoDay } from '../../../functions/core/dates.js';
+import type { Connector, DayRange } from '../../../functions/core/ingest/connector.js';
+import { runIngest } from '../../../functions/core/ingest/run-ingest.js';
+import { useLocalDynamo } from '../../helpers/dynamo.js';
+
+/**
+ * Due days are fetched oldest first in chunks of consecutive days, and a bad page stops the source's
+ * run. A day the vendor keeps answering badly must not take every later day down with it for good.
+ */
+const dynamo = useLocalDynamo();
+const config = parseConfig({
+  organization: { name: 'Acme' },
+  fiscalYear: { startMonth: 1, startDay: 1 },
+  teams: [{ id: 'p', name: 'P', annualBudgetUsd: 1000 }],
+  sources: [{ id: 'openai', type: 'openai', attribution: [] }],
+  finance: { slackChannel: '#f' },
+});
+const at = (day: IsoDay) => ({ now: () => new Date(`${day}T06:00:00Z`) });
+/** Answers every day with $1, except that any request covering `badDay` gets a bad page. */
+const vendor = (badDay: IsoDay): Connector & { asked: DayRange[] } => {
+  const asked: DayRange[] = [];
+  return {
+    sourceId: 'openai',
+    vendor: 'openai',
+    asked,
+    async fetchUsage(r) {
+      asked.push(r);
+      if (r.from <= badDay && badDay <= r.to) throw new Error(`page for ${badDay}: bad amount`);
+      const d = eachDay(r.from, r.to);
+      return {
+        lines: d.map((date) => ({
+          date,
+          vendor: 'openai',
+          identities: { project: 'x' },
+          lineItem: 'gpt',
+          costMicros: 1_000_000n,
+          provisional: false,
+        })),
+        answeredDays: new Set(d),
+      };
+    },
+  };
+};
+
+describe('a day the vendor keeps answering badly', () => {
+  it('stops the run when it first fails, then is set aside so the days around it are stored', async () => {
+    // Prepare: the first run stores January and fails on the chunk holding 10 Feb.
+    const { store } = await dynamo.newStore();
+    const [first] = await runIngest({
+      config,
+      store,
+      connectors: [vendor('2026-02-10')],
+      clock: at('2026-02-11'),
+    });
+    expect(first?.status).toBe('failed');
+    expect(first?.coverage?.completeThrough).toBe('2026-01-31');
+
+    // Act: ten days later, the same bad day.
+    const again = vendor('2026-02-10');
+    const [second] = await runIngest({ config, store, connectors: [again], clock: at('2026-02-21') });
+
+    // Assess: everything but 10 Feb is stored, 10 Feb stays failed (never zero), the run says so.
+    expect(second?.status).toBe('failed');
+    expect(second?.error).toContain('page for 2026-02-10: bad amount');
+    const manifests = await store.sourceDays('openai', '2026-02-01', '2026-02-20');
+    const failed = manifests.filter((m) => m.status === 'failed').map((m) => m.date);
+    expect(failed).toEqual(['2026-02-10']);
+    expect(manifests.filter((m) => m.status === 'complete')).toHaveLength(19);
+    expect(second?.coverage?.missingDays).toBe(1);
+    // The halving is bounded: a handful of extra requests, not one per day.
+    expect(again.asked.length).toBeLessThanOrEqual(12);
+  });
+});
