@@ -5,7 +5,7 @@ import {
   createAttributor,
 } from '../attribution.js';
 import type { BurnwatchConfig } from '../config/schema.js';
-import { addDays, eachDay, type IsoDay, utcDayOf } from '../dates.js';
+import { addDays, eachDay, type IsoDay, minDay, utcDayOf } from '../dates.js';
 import { fiscalYearOf } from '../fiscal-calendar.js';
 import { formatUsd, type Micros, microsToCentsNumber } from '../money.js';
 import { type Clock, type SourceDayManifest, systemClock, type UsageStore } from '../ports.js';
@@ -129,11 +129,15 @@ async function ingestSource(
   const source = opts.config.sources.find((s) => s.id === sourceId);
   const attribute = createAttributor(source?.attribution ?? []);
   const range = opts.range ?? coverageWindow(opts.config, today);
-  const before = await opts.store.sourceDays(sourceId, range.from, range.to);
+  const trailingDays = source?.trailingDays ?? 7;
+  // Early in a fiscal year the trailing days reach back into the last one: its final days are still
+  // revised, or may have failed, and the year's final figures need them.
+  const fetchFrom = opts.range ? range.from : minDay(range.from, addDays(range.to, -(trailingDays - 1)));
+  const before = await opts.store.sourceDays(sourceId, fetchFrom, range.to);
   const stored = new Map<IsoDay, SourceDayManifest>(before.map((m) => [m.date, m]));
   const due = opts.range
     ? eachDay(range.from, range.to).filter((d) => !resumed(stored.get(d), opts.resumeSince))
-    : dueDays({ manifests: before, window: range, trailingDays: source?.trailingDays ?? 7, today });
+    : dueDays({ manifests: before, window: { from: fetchFrom, to: range.to }, trailingDays, today });
   const holesBefore = summarizeCoverage(sourceId, before, range).undelivered;
   const run: SourceRun = {
     store: opts.store,
