@@ -113,7 +113,27 @@ export async function runIngest(opts: RunIngestOptions): Promise<IngestOutcome[]
         ? undefined
         : Math.max(0, opts.timeLeftMs() / (opts.connectors.length - index));
     const signal = share === undefined ? undefined : AbortSignal.timeout(Math.floor(share));
-    outcomes.push(await ingestSource(opts, connector, today, clock, signal));
+    try {
+      outcomes.push(await ingestSource(opts, connector, today, clock, signal));
+    } catch (err) {
+      // The store failing outside a chunk (reading the manifests before or after) fails this source
+      // only: the sources after it still run.
+      outcomes.push({
+        source: connector.sourceId,
+        status: 'failed',
+        range: opts.range ?? coverageWindow(opts.config, today),
+        daysDue: 0,
+        days: 0,
+        records: 0,
+        usd: 0,
+        unallocatedUsd: 0,
+        unallocatedShare: 0,
+        topUnmatched: [],
+        provisionalDays: 0,
+        healedDays: 0,
+        error: `reading or recording its days failed: ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
   }
   return outcomes;
 }

@@ -144,6 +144,39 @@ describe('runIngest', () => {
     expect(feb1).toMatchObject({ status: 'complete', error: expect.stringMatching(/amount\.value/) });
   });
 
+  it('a store read failing for one source fails that source only; the sources after it still run', async () => {
+    // Prepare: DynamoDB throttles the manifest reads of openai (a hot partition), not cursor's.
+    const { store } = await dynamo.newStore();
+    const throttled = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'sourceDays')
+          return (source: string, from: IsoDay, to: IsoDay) =>
+            source === 'openai'
+              ? Promise.reject(new Error('ProvisionedThroughputExceededException'))
+              : target.sourceDays(source, from, to);
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+
+    // Act
+    const outcomes = await runIngest({
+      config,
+      store: throttled,
+      connectors: [fakeConnector('openai'), fakeConnector('cursor')],
+      range: { from: '2026-01-01', to: '2026-01-31' },
+      clock: at('2026-02-01'),
+    });
+
+    // Assess
+    expect(outcomes.map((o) => [o.source, o.status])).toEqual([
+      ['openai', 'failed'],
+      ['cursor', 'ok'],
+    ]);
+    expect(outcomes[0]?.error).toContain('ProvisionedThroughputExceededException');
+    expect(await deliveredDates(store, 'cursor', { from: '2026-01-01', to: '2026-01-31' })).toHaveLength(31);
+  });
+
   it('a truncated page mid-backfill, then a normal run: the fiscal year is complete and exact', async () => {
     // Prepare: the OpenAI wire-format server; the 5th request (the third month's costs) is cut off.
     const { store } = await dynamo.newStore();
