@@ -8,7 +8,12 @@ import type { BurnwatchConfig } from '../../core/config/schema.js';
 import { addDays, type IsoDay, utcDayOf } from '../../core/dates.js';
 import type { Connector, DayRange } from '../../core/ingest/connector.js';
 import { type SourceCoverage, summarizeCoverage } from '../../core/ingest/coverage.js';
-import { coverageWindow, type IngestOutcome, runIngest } from '../../core/ingest/run-ingest.js';
+import {
+  coverageWindow,
+  failedOutcome,
+  type IngestOutcome,
+  runIngest,
+} from '../../core/ingest/run-ingest.js';
 import { type Clock, systemClock, type UsageStore } from '../../core/ports.js';
 import { vendorOfSource } from '../../core/team-reports.js';
 import { CliUsageError, COMMON_HELP, flag, parseFlags } from '../flags.js';
@@ -176,21 +181,13 @@ export const ingestCommand: CommandModule = {
       try {
         connectors.push(connectorFor(s, secret, today, deps));
       } catch (err) {
-        outcomes.push({
-          source: s.id,
-          status: 'failed',
-          range: flags.from && flags.to ? { from: flags.from, to: flags.to } : coverageWindow(config, today),
-          daysDue: 0,
-          days: 0,
-          records: 0,
-          usd: 0,
-          unallocatedUsd: 0,
-          unallocatedShare: 0,
-          topUnmatched: [],
-          provisionalDays: 0,
-          healedDays: 0,
-          error: (err as Error).message,
-        });
+        outcomes.push(
+          failedOutcome(
+            s.id,
+            flags.from && flags.to ? { from: flags.from, to: flags.to } : coverageWindow(config, today),
+            (err as Error).message,
+          ),
+        );
       }
     }
     try {

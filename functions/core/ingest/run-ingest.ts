@@ -58,6 +58,25 @@ export interface IngestOutcome {
   readonly error?: string;
 }
 
+/** A source that failed before it fetched anything: nothing recorded, the reason named. */
+export function failedOutcome(source: string, range: DayRange, error: string): IngestOutcome {
+  return {
+    source,
+    status: 'failed',
+    range,
+    daysDue: 0,
+    days: 0,
+    records: 0,
+    usd: 0,
+    unallocatedUsd: 0,
+    unallocatedShare: 0,
+    topUnmatched: [],
+    provisionalDays: 0,
+    healedDays: 0,
+    error,
+  };
+}
+
 export interface RunIngestOptions {
   readonly config: BurnwatchConfig;
   readonly store: UsageStore;
@@ -118,21 +137,13 @@ export async function runIngest(opts: RunIngestOptions): Promise<IngestOutcome[]
     } catch (err) {
       // The store failing outside a chunk (reading the manifests before or after) fails this source
       // only: the sources after it still run.
-      outcomes.push({
-        source: connector.sourceId,
-        status: 'failed',
-        range: opts.range ?? coverageWindow(opts.config, today),
-        daysDue: 0,
-        days: 0,
-        records: 0,
-        usd: 0,
-        unallocatedUsd: 0,
-        unallocatedShare: 0,
-        topUnmatched: [],
-        provisionalDays: 0,
-        healedDays: 0,
-        error: `reading or recording its days failed: ${err instanceof Error ? err.message : String(err)}`,
-      });
+      outcomes.push(
+        failedOutcome(
+          connector.sourceId,
+          opts.range ?? coverageWindow(opts.config, today),
+          `reading or recording its days failed: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
     }
   }
   return outcomes;

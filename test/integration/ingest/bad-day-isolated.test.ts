@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../functions/core/config/load.js';
-import { eachDay, type IsoDay } from '../../../functions/core/dates.js';
-import type { Connector, DayRange } from '../../../functions/core/ingest/connector.js';
+import type { IsoDay } from '../../../functions/core/dates.js';
 import { runIngest } from '../../../functions/core/ingest/run-ingest.js';
+import { at, dollarADayVendor } from '../../helpers/dollar-a-day-vendor.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
 
 /**
@@ -17,32 +17,11 @@ const config = parseConfig({
   sources: [{ id: 'openai', type: 'openai', attribution: [] }],
   finance: { slackChannel: '#f' },
 });
-const at = (day: IsoDay) => ({ now: () => new Date(`${day}T06:00:00Z`) });
 /** Answers every day with $1, except that any request covering `badDay` gets a bad page. */
-const vendor = (badDay: IsoDay): Connector & { asked: DayRange[] } => {
-  const asked: DayRange[] = [];
-  return {
-    sourceId: 'openai',
-    vendor: 'openai',
-    asked,
-    async fetchUsage(r) {
-      asked.push(r);
-      if (r.from <= badDay && badDay <= r.to) throw new Error(`page for ${badDay}: bad amount`);
-      const d = eachDay(r.from, r.to);
-      return {
-        lines: d.map((date) => ({
-          date,
-          vendor: 'openai',
-          identities: { project: 'x' },
-          lineItem: 'gpt',
-          costMicros: 1_000_000n,
-          provisional: false,
-        })),
-        answeredDays: new Set(d),
-      };
-    },
-  };
-};
+const vendor = (badDay: IsoDay) =>
+  dollarADayVendor((r) =>
+    r.from <= badDay && badDay <= r.to ? new Error(`page for ${badDay}: bad amount`) : undefined,
+  );
 
 describe('a day the vendor keeps answering badly', () => {
   it('stops the run when it first fails, then is set aside so the days around it are stored', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../functions/core/config/load.js';
 import { eachDay, type IsoDay } from '../../../functions/core/dates.js';
-import type { Connector, DayRange } from '../../../functions/core/ingest/connector.js';
 import { runIngest } from '../../../functions/core/ingest/run-ingest.js';
+import { at, dollarADayVendor } from '../../helpers/dollar-a-day-vendor.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
 
 /** After the fiscal year turns, the last year's final days are still fetched while they are trailing. */
@@ -14,31 +14,10 @@ const config = parseConfig({
   sources: [{ id: 'openai', type: 'openai', attribution: [], trailingDays: 7 }],
   finance: { slackChannel: '#f' },
 });
-const at = (day: IsoDay) => ({ now: () => new Date(`${day}T06:00:00Z`) });
-const vendor = (down: (day: IsoDay) => boolean): Connector & { asked: DayRange[] } => {
-  const asked: DayRange[] = [];
-  return {
-    sourceId: 'openai',
-    vendor: 'openai',
-    asked,
-    async fetchUsage(r) {
-      asked.push(r);
-      if (eachDay(r.from, r.to).some(down)) throw new Error('HTTP 503 after retries');
-      const d = eachDay(r.from, r.to);
-      return {
-        lines: d.map((date) => ({
-          date,
-          vendor: 'openai',
-          identities: { project: 'x' },
-          lineItem: 'gpt',
-          costMicros: 1_000_000n,
-          provisional: false,
-        })),
-        answeredDays: new Set(d),
-      };
-    },
-  };
-};
+const vendor = (down: (day: IsoDay) => boolean) =>
+  dollarADayVendor((r) =>
+    eachDay(r.from, r.to).some(down) ? new Error('HTTP 503 after retries') : undefined,
+  );
 
 describe('the turn of the fiscal year', () => {
   it('fetches again a failed 31 Dec on 2 Jan, and the last year’s trailing days, not only the new year', async () => {
