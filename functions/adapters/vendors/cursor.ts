@@ -61,7 +61,8 @@ const dailyRecord = z
     agentRequests: activity,
     cmdkUsages: activity,
     totalTabsAccepted: activity,
-    totalTabsShown: activity,
+    /** Left as absent, not 0: acceptances of an unknown number shown cannot make a rate. */
+    totalTabsShown: z.number({ error: 'expected a count' }).int().nonnegative().optional(),
     totalAccepts: activity,
     totalRejects: activity,
     mostUsedModel: z.string().nullable().optional(),
@@ -216,7 +217,7 @@ export function createCursorConnector(opts: CursorOptions): Connector {
             linesAccepted: r.acceptedLinesAdded,
             requests: r.composerRequests + r.chatRequests + r.agentRequests + r.cmdkUsages,
             acceptances: r.totalTabsAccepted,
-            suggestionsShown: r.totalTabsShown,
+            ...(r.totalTabsShown === undefined ? {} : { suggestionsShown: r.totalTabsShown }),
             toolAccepted: r.totalAccepts,
             toolRejected: r.totalRejects,
           } satisfies OutcomeCounts;

@@ -84,6 +84,7 @@ interface IngestOptions {
   seatHistory?: SeatHistory;
   daily?: () => CursorDailyUsage[];
   includeDailyUsage?: boolean;
+  withoutTabsShown?: boolean;
   range?: DayRange;
   waits?: number[];
 }
@@ -100,6 +101,7 @@ async function ingest(es: () => CursorEvent[], store: UsageStore, o: IngestOptio
     idleMembers: ['idle@payments.corp.com'],
     faults: o.faults ?? {},
     ...(o.members ? { members: o.members } : {}),
+    ...(o.withoutTabsShown ? { withoutTabsShown: true } : {}),
   });
   try {
     const connector = createCursorConnector({
@@ -188,6 +190,19 @@ describe('Cursor connector over loopback into DynamoDB Local', () => {
     expect(day2).toMatchObject({ activeUsers: 2, outcomes: { linesAdded: 381, requests: 49 } });
     const [plain] = await without.teamDailyTotals('payments', '2026-08-02', '2026-08-02');
     expect(plain?.activeUsers).toBe(1);
+  });
+
+  it('keeps Tab acceptances out of the suggestion rate when the answer does not say how many were shown', async () => {
+    const { store } = await dynamo.newStore();
+    await ingest(() => events(), store, { withoutTabsShown: true });
+    const lines = await store.teamLines('cursor', '2026-08-02', 'payments');
+    const dana = lines.find(
+      (l) => l.lineItem === 'Cursor activity' && l.identities.userEmail?.startsWith('dana'),
+    );
+    // 12 accepted of an unknown number shown is not 12 of 0: no suggestionsShown, so the rate leaves
+    // the day out instead of reading it as more than everything accepted.
+    expect(dana?.outcomes).toMatchObject({ acceptances: 12, toolAccepted: 5 });
+    expect(dana?.outcomes?.suggestionsShown).toBeUndefined();
   });
 
   it('asks daily usage for at most 30 days at a time', async () => {
