@@ -219,8 +219,17 @@ export type TeamRecordKind = 'budget' | 'plan' | 'limit';
  * per team; a record is never deleted, a later write of the same id supersedes it (a removed plan
  * keeps who removed it and when). Owners validate with zod.
  */
+export interface TeamRecordWrite {
+  readonly team: string;
+  readonly kind: TeamRecordKind;
+  readonly id: string;
+  readonly record: unknown;
+}
+
 export interface TeamRecordStore {
   putTeamRecord(team: string, kind: TeamRecordKind, id: string, record: unknown): Promise<void>;
+  /** Several records written all or none (a budget move's two sides): at most 100. */
+  putTeamRecords(records: readonly TeamRecordWrite[]): Promise<void>;
   listTeamRecords(team: string, kind: TeamRecordKind): Promise<unknown[]>;
 }
 

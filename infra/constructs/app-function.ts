@@ -23,14 +23,15 @@ import {
 
 /**
  * The item-level DynamoDB actions burnwatch's code calls, by function (see functions/adapters/dynamo/:
- * `reads.ts` BatchGetItem and Query, `dynamo-store.ts` GetItem and PutItem, `source-day-writer.ts`
+ * `reads.ts` BatchGetItem and Query, `dynamo-store.ts` GetItem and PutItem (also inside a transaction), `source-day-writer.ts`
  * UpdateItem and BatchWriteItem for put and delete requests alike). Nothing scans, and nothing calls
  * DeleteItem: a revised line is deleted inside a BatchWriteItem. A function gets exactly its list.
  */
 export const TABLE_ACTIONS = {
   /**
    * `/burn`: team summaries (BatchGetItem) and, for what-if, a team's usage (Query); PutItem for the
-   * decisions people take from Slack (plans, budget changes, acknowledgements).
+   * decisions people take from Slack (plans, budget changes, acknowledgements); a budget move's two
+   * sides go in one TransactWriteItems, which IAM checks as a PutItem of each.
    */
   slash: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
   /** Forecast+alert: reads usage; PutItem for forecast snapshots, team summaries and alert state. */

@@ -6,6 +6,7 @@ import {
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { IsoDay } from '../../core/dates.js';
@@ -20,6 +21,7 @@ import {
   type Store,
   type TeamDaySourceTotal,
   type TeamRecordKind,
+  type TeamRecordWrite,
   type Versioned,
 } from '../../core/ports.js';
 import type { UsageRecord } from '../../core/usage.js';
@@ -380,6 +382,33 @@ export class DynamoStore implements Store {
 
   async putTeamRecord(team: string, kind: TeamRecordKind, id: string, record: unknown): Promise<void> {
     await this.putDoc(keys.teamPk(team), keys.teamRecordSk(kind, id), kind, record);
+  }
+
+  async putTeamRecords(records: readonly TeamRecordWrite[]): Promise<void> {
+    if (records.length === 0) return;
+    // One transaction: a move whose second side failed would take budget from one team and give it
+    // to nobody. The token (of what is written) makes a retry of the same write a no-op for DynamoDB's
+    // ten minutes, and a different write never shares it.
+    const token = createHash('sha256')
+      .update(JSON.stringify(records.map((r) => [r.team, r.kind, r.id, toJson(r.record)])))
+      .digest('hex')
+      .slice(0, 36);
+    await this.doc.send(
+      new TransactWriteCommand({
+        ClientRequestToken: token,
+        TransactItems: records.map((r) => ({
+          Put: {
+            TableName: this.table,
+            Item: {
+              pk: keys.teamPk(r.team),
+              sk: keys.teamRecordSk(r.kind, r.id),
+              type: r.kind,
+              doc: toJson(r.record),
+            },
+          },
+        })),
+      }),
+    );
   }
 
   async listTeamRecords(team: string, kind: TeamRecordKind): Promise<unknown[]> {

@@ -293,8 +293,11 @@ async function allCommand(
     },
     1,
   );
-  await deps.store.putTeamRecord(from, 'budget', give.id, give);
-  await deps.store.putTeamRecord(to, 'budget', take.id, take);
+  // Both sides or neither: half a move takes budget from one team and gives it to nobody.
+  await deps.store.putTeamRecords([
+    { team: from, kind: 'budget', id: give.id, record: give },
+    { team: to, kind: 'budget', id: take.id, record: take },
+  ]);
   const line = `:money_with_wings: <@${ctx.userId}> moved *${usd(amount)}* of annual AI budget from *${names.get(from)}* (now ${usd(give.annualUsd)}) to *${names.get(to)}* (now ${usd(take.annualUsd)}) from ${day}: ${reason}.`;
   const unannounced = await announceTo(ctx, deps, [from, to], line);
   return answer(

@@ -176,3 +176,31 @@ describe('DynamoStore org summary (issue 14)', () => {
     expect(first.get('search')).toEqual({ asOf: '2026-04-01' });
   });
 });
+
+describe('DynamoStore team records', () => {
+  it('writes a set of records all or none: a side DynamoDB refuses leaves the other unwritten', async () => {
+    // Prepare: the second side is over DynamoDB's 400 KB item limit, so the write of it fails.
+    const { store } = await dynamo.newStore();
+    const give = { team: 'search', kind: 'budget', id: 'm1#0', record: { annualUsd: 850_000 } } as const;
+    const tooBig = {
+      team: 'payments',
+      kind: 'budget',
+      id: 'm1#1',
+      record: { reason: 'x'.repeat(450_000) },
+    } as const;
+    // Act
+    const failed = await store.putTeamRecords([give, tooBig]).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    const afterFailure = await store.listTeamRecords('search', 'budget');
+    const fixed = { ...tooBig, record: { annualUsd: 290_000 } };
+    await store.putTeamRecords([give, fixed]);
+    await store.putTeamRecords([give, fixed]); // a retry of the same write
+    // Assess
+    expect(failed).toBeInstanceOf(Error);
+    expect(afterFailure).toEqual([]);
+    expect(await store.listTeamRecords('search', 'budget')).toEqual([{ annualUsd: 850_000 }]);
+    expect(await store.listTeamRecords('payments', 'budget')).toEqual([{ annualUsd: 290_000 }]);
+  });
+});

@@ -15,6 +15,7 @@ import {
   type Store,
   type TeamDaySourceTotal,
   type TeamRecordKind,
+  type TeamRecordWrite,
   type Versioned,
 } from '../../../functions/core/ports.js';
 import type { UsageRecord } from '../../../functions/core/usage.js';
@@ -85,6 +86,9 @@ export class MemoryStore implements Store {
   readonly records = new Map<string, unknown>();
   async putTeamRecord(team: string, kind: TeamRecordKind, id: string, record: unknown) {
     this.records.set(`${team}|${kind}|${id}`, JSON.parse(JSON.stringify(record)));
+  }
+  async putTeamRecords(records: readonly TeamRecordWrite[]) {
+    for (const r of records) await this.putTeamRecord(r.team, r.kind, r.id, r.record);
   }
   async listTeamRecords(team: string, kind: TeamRecordKind) {
     return [...this.records]
