@@ -16,21 +16,47 @@ import { checkPageLimit, type HttpOptions, requestJson } from './http.js';
  * `chargedCents` (cents, fractional), rolled up here to one line per user, model and UTC day.
  * Basic auth with the key as the user name; dates are epoch ms, both bounds inclusive.
  */
-const usageEvent = z.object({
-  timestamp: z.string().regex(/^\d+$/, 'expected epoch milliseconds as a string'),
-  userEmail: z.string().optional(),
-  serviceAccountId: z.string().optional(),
-  model: z.string().optional(),
-  chargedCents: z.number({ error: 'expected a number of cents' }).optional(),
-  tokenUsage: z
-    .object({
-      inputTokens: z.number().optional(),
-      outputTokens: z.number().optional(),
-      cacheReadTokens: z.number().optional(),
-      cacheWriteTokens: z.number().optional(),
-    })
-    .optional(),
-});
+const cents = z.number({ error: 'expected a number of cents' });
+const usageEvent = z
+  .object({
+    timestamp: z.string().regex(/^\d+$/, 'expected epoch milliseconds as a string'),
+    userEmail: z.string().optional(),
+    serviceAccountId: z.string().optional(),
+    model: z.string().optional(),
+    isChargeable: z.boolean().optional(),
+    chargedCents: cents.nullable().optional(),
+    cursorTokenFee: cents.nullable().optional(),
+    tokenUsage: z
+      .object({
+        inputTokens: z.number().optional(),
+        outputTokens: z.number().optional(),
+        cacheReadTokens: z.number().optional(),
+        cacheWriteTokens: z.number().optional(),
+        totalCents: cents.nullable().optional(),
+      })
+      .optional(),
+  })
+  // A chargeable event whose cost is nowhere is refused, never stored as $0.
+  .refine((e) => !(e.isChargeable === true && eventMicros(e) === undefined), {
+    error: 'a chargeable event without chargedCents or tokenUsage.totalCents',
+    path: ['chargedCents'],
+  });
+
+/**
+ * What an event charged: `chargedCents` (model cost plus the Cursor Token Rate); an answer without it
+ * gives the model cost as `tokenUsage.totalCents` and the rate as `cursorTokenFee`. Each is made exact
+ * before they are added (cents are floats on the wire).
+ */
+function eventMicros(e: {
+  chargedCents?: number | null | undefined;
+  cursorTokenFee?: number | null | undefined;
+  tokenUsage?: { totalCents?: number | null | undefined } | undefined;
+}): bigint | undefined {
+  if (e.chargedCents != null) return centsNumberToMicros(e.chargedCents);
+  const model = e.tokenUsage?.totalCents;
+  return model == null ? undefined : centsNumberToMicros(model) + centsNumberToMicros(e.cursorTokenFee ?? 0);
+}
+
 const eventsPage = z.object({
   usageEvents: z.array(usageEvent),
   pagination: z.object({ hasNextPage: z.boolean(), currentPage: z.number().int() }),
@@ -159,7 +185,8 @@ export function createCursorConnector(opts: CursorOptions): Connector {
         const who = e.userEmail ?? e.serviceAccountId ?? 'unknown';
         const model = e.model ?? 'unknown';
         const key = `${date}|${who}|${model}`;
-        const costMicros = centsNumberToMicros(e.chargedCents ?? 0);
+        // An event with no cost anywhere and not marked chargeable is plan usage (included requests).
+        const costMicros = eventMicros(e) ?? 0n;
         const tokens = {
           input: e.tokenUsage?.inputTokens ?? 0,
           output: e.tokenUsage?.outputTokens ?? 0,

@@ -85,6 +85,7 @@ interface IngestOptions {
   daily?: () => CursorDailyUsage[];
   includeDailyUsage?: boolean;
   withoutTabsShown?: boolean;
+  eventCost?: 'charged' | 'token-usage' | 'nowhere';
   range?: DayRange;
   waits?: number[];
 }
@@ -102,6 +103,7 @@ async function ingest(es: () => CursorEvent[], store: UsageStore, o: IngestOptio
     faults: o.faults ?? {},
     ...(o.members ? { members: o.members } : {}),
     ...(o.withoutTabsShown ? { withoutTabsShown: true } : {}),
+    ...(o.eventCost ? { eventCost: o.eventCost } : {}),
   });
   try {
     const connector = createCursorConnector({
@@ -190,6 +192,23 @@ describe('Cursor connector over loopback into DynamoDB Local', () => {
     expect(day2).toMatchObject({ activeUsers: 2, outcomes: { linesAdded: 381, requests: 49 } });
     const [plain] = await without.teamDailyTotals('payments', '2026-08-02', '2026-08-02');
     expect(plain?.activeUsers).toBe(1);
+  });
+
+  it('reads an event without chargedCents from tokenUsage.totalCents plus cursorTokenFee, to the micro', async () => {
+    const { store } = await dynamo.newStore();
+    const { outcome } = await ingest(() => events(), store, { eventCost: 'token-usage' });
+    expect(outcome?.status).toBe('ok');
+    expect((await money(store)) + (await money(store, 'unallocated'))).toBe(served(events()));
+  });
+
+  it('refuses a chargeable event whose cost is nowhere, instead of storing it as $0', async () => {
+    const { store } = await dynamo.newStore();
+    const { outcome } = await ingest(() => events(), store, { eventCost: 'nowhere' });
+    expect(outcome?.status).toBe('failed');
+    expect(outcome?.error).toMatch(
+      /filtered-usage-events page 1: usageEvents\[0\]\.chargedCents: a chargeable event without chargedCents or tokenUsage\.totalCents/,
+    );
+    expect(await money(store)).toBe(0n);
   });
 
   it('keeps Tab acceptances out of the suggestion rate when the answer does not say how many were shown', async () => {
