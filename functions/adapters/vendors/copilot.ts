@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { daysInMonth, eachDay, type IsoDay } from '../../core/dates.js';
+import { daysInMonth, eachDay, type IsoDay, utcDayOf } from '../../core/dates.js';
 import type { Connector, DayRange, UsageFetch } from '../../core/ingest/connector.js';
 import type { SeatAssignment, SeatHistory } from '../../core/ingest/seat-history.js';
 import { roundDiv, usdNumberToMicros } from '../../core/money.js';
@@ -27,9 +27,11 @@ const seatsPage = z.object({
     z.object({
       assignee: z.object({ login: z.string() }).nullable(),
       assigning_team: z.object({ slug: z.string() }).nullable().optional(),
+      // GitHub writes it with an offset (`2021-08-03T18:00:00-06:00`): the seat's day is its UTC day.
       created_at: z
         .string({ error: 'expected an ISO 8601 timestamp' })
-        .regex(/^\d{4}-\d{2}-\d{2}/, 'expected an ISO 8601 timestamp'),
+        .regex(/^\d{4}-\d{2}-\d{2}T/, 'expected an ISO 8601 timestamp')
+        .refine((t) => !Number.isNaN(Date.parse(t)), 'expected an ISO 8601 timestamp'),
       pending_cancellation_date: z
         .string({ error: 'expected a YYYY-MM-DD date' })
         .regex(/^\d{4}-\d{2}-\d{2}/, 'expected a YYYY-MM-DD date')
@@ -99,7 +101,7 @@ type SeatRow = z.infer<typeof seatsPage>['seats'][number];
 const toAssignment = (s: SeatRow): SeatAssignment => ({
   login: s.assignee?.login ?? 'unknown',
   team: s.assigning_team?.slug ?? null,
-  createdOn: s.created_at.slice(0, 10),
+  createdOn: utcDayOf(new Date(s.created_at)),
   ...(s.pending_cancellation_date ? { cancelOn: s.pending_cancellation_date.slice(0, 10) } : {}),
 });
 

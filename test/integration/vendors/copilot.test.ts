@@ -138,6 +138,35 @@ describe('Copilot connector over loopback into DynamoDB Local', () => {
     expect(unallocated[0]?.costMicros).toBe(30n * SEAT_DAY + 8_000_000n);
   });
 
+  it('starts a seat on the UTC day of its created_at, whatever offset GitHub wrote it with', async () => {
+    // Prepare: 18:00 on 1 June in UTC−6 is 00:00 on 2 June UTC; 01:00 on 2 June in UTC+2 is 1 June UTC.
+    const { store } = await dynamo.newStore();
+    const seatsWithOffsets: Seat[] = [
+      {
+        login: 'ana',
+        team: 'payments',
+        createdAt: '2026-06-01',
+        createdAtWritten: '2026-06-01T18:00:00-06:00',
+      },
+      {
+        login: 'bo',
+        team: 'payments',
+        createdAt: '2026-06-02',
+        createdAtWritten: '2026-06-02T01:00:00+02:00',
+      },
+    ];
+    // Act
+    const { outcome } = await ingest(store, { seats: seatsWithOffsets });
+    // Assess: 1 June has bo's seat only, 2 and 3 June both.
+    expect(outcome?.status).toBe('ok');
+    const payments = await store.teamDailyTotals('payments', short.from, short.to);
+    expect(payments.map((t) => [t.date, t.costMicros])).toEqual([
+      ['2026-06-01', SEAT_DAY],
+      ['2026-06-02', 2n * SEAT_DAY],
+      ['2026-06-03', 2n * SEAT_DAY],
+    ]);
+  });
+
   it('stores exactly what was served after a 429 (waiting as Retry-After asks), a 500 and a slow answer on each endpoint', async () => {
     const { store } = await dynamo.newStore();
     const waits: number[] = [];
