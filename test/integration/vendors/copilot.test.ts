@@ -139,7 +139,8 @@ describe('Copilot connector over loopback into DynamoDB Local', () => {
   });
 
   it('starts a seat on the UTC day of its created_at, whatever offset GitHub wrote it with', async () => {
-    // Prepare: 18:00 on 1 June in UTC−6 is 00:00 on 2 June UTC; 01:00 on 2 June in UTC+2 is 1 June UTC.
+    // Prepare: 18:00 on 1 June in UTC−6 is 00:00 on 2 June UTC; 01:00 on 3 June in UTC+2 is 23:00
+    // on 2 June UTC.
     const { store } = await dynamo.newStore();
     const seatsWithOffsets: Seat[] = [
       {
@@ -151,17 +152,16 @@ describe('Copilot connector over loopback into DynamoDB Local', () => {
       {
         login: 'bo',
         team: 'payments',
-        createdAt: '2026-06-02',
-        createdAtWritten: '2026-06-02T01:00:00+02:00',
+        createdAt: '2026-06-03',
+        createdAtWritten: '2026-06-03T01:00:00+02:00',
       },
     ];
     // Act
     const { outcome } = await ingest(store, { seats: seatsWithOffsets });
-    // Assess: 1 June has bo's seat only, 2 and 3 June both.
+    // Assess: no seat on 1 June; both from 2 June.
     expect(outcome?.status).toBe('ok');
     const payments = await store.teamDailyTotals('payments', short.from, short.to);
     expect(payments.map((t) => [t.date, t.costMicros])).toEqual([
-      ['2026-06-01', SEAT_DAY],
       ['2026-06-02', 2n * SEAT_DAY],
       ['2026-06-03', 2n * SEAT_DAY],
     ]);
