@@ -3,7 +3,13 @@ import { isIsoDay } from '../../core/dates.js';
 import type { Connector, DayRange, UsageFetch } from '../../core/ingest/connector.js';
 import { locateJsonSyntaxError } from '../../core/json-syntax.js';
 import { usdStringToMicros } from '../../core/money.js';
-import { type ChargeKind, type Identities, lineKey, type VendorUsageLine } from '../../core/usage.js';
+import {
+  addTokenCounts,
+  type ChargeKind,
+  type Identities,
+  lineKey,
+  type VendorUsageLine,
+} from '../../core/usage.js';
 import type { Vendor } from '../../core/vendors.js';
 
 /**
@@ -165,7 +171,16 @@ export function createFileImportConnector(opts: {
         };
         const k = `${v.date}|${lineKey(line)}`;
         const prev = byKey.get(k);
-        byKey.set(k, prev ? { ...prev, costMicros: prev.costMicros + line.costMicros } : line);
+        byKey.set(
+          k,
+          prev
+            ? {
+                ...prev,
+                costMicros: prev.costMicros + line.costMicros,
+                tokens: addTokenCounts(prev.tokens, line.tokens ?? {}),
+              }
+            : line,
+        );
       }
       if (problems.length)
         throw new ImportFileError(

@@ -88,7 +88,7 @@ export interface GithubOptions extends HttpOptions {
   readonly resolver: () => Promise<IdentityResolver>;
   /** Where the members found are kept for the other sources and the metrics. */
   readonly directory?: MemberDirectory;
-  /** The one clock: pacing, and when the member directory was read. */
+  /** The one clock: pacing, rate-limit resets, and when the member directory was read. */
   readonly clock?: Clock;
   /** Results per page (GitHub: at most 100). @default 100 */
   readonly perPage?: number;

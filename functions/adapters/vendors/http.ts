@@ -1,5 +1,6 @@
 import type * as z from 'zod';
 import { SourceOutOfTimeError } from '../../core/ingest/connector.js';
+import { type Clock, systemClock } from '../../core/ports.js';
 
 /**
  * GitHub answers an exhausted rate limit with 403 as well as 429: `x-ratelimit-remaining: 0` (primary
@@ -12,8 +13,8 @@ function isRateLimit403(res: Response): boolean {
   );
 }
 
-/** `x-ratelimit-reset` (epoch seconds) → ms from now. */
-function resetAfterMs(header: string | null, now = Date.now()): number | undefined {
+/** `x-ratelimit-reset` (epoch seconds) → ms from `now`. */
+function resetAfterMs(header: string | null, now: number): number | undefined {
   if (!header || !/^\d+$/.test(header)) return undefined;
   return Math.max(0, Number(header) * 1000 - now);
 }
@@ -56,6 +57,8 @@ export interface HttpOptions {
   readonly signal?: AbortSignal;
   /** How a 200's body becomes the value the schema checks (default JSON.parse; NDJSON reports). */
   readonly decode?: (text: string) => unknown;
+  /** The run's clock, against which `Retry-After` dates and `x-ratelimit-reset` are measured. */
+  readonly clock?: Clock;
 }
 
 /** The first zod issue as `data[0].results[3].amount: expected a decimal string`. */
@@ -71,7 +74,7 @@ export function firstProblem(error: z.ZodError): string {
 const where = (c: CallSite) => `${c.source} ${c.endpoint} page ${c.page}`;
 
 /** `Retry-After` as seconds or an HTTP date, in ms; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+export function retryAfterMs(header: string | null, now: number): number | undefined {
   if (!header) return undefined;
   if (/^\d+(\.\d+)?$/.test(header.trim())) return Number(header) * 1000;
   const at = Date.parse(header);
@@ -253,8 +256,13 @@ export async function requestJsonWithHeaders<S extends z.ZodType>(
             `${where(site)}: HTTP ${res.status} after ${attempt} attempts`,
             res.status,
           );
+        // `x-ratelimit-reset` says when an exhausted limit refills; GitHub sends it on every answer,
+        // so it is a wait only when the limit is spent, not for a 5xx with quota left.
+        const now = (opts.clock ?? systemClock).now().getTime();
+        const spent = res.headers.get('x-ratelimit-remaining') === '0';
         const hinted =
-          retryAfterMs(res.headers.get('retry-after')) ?? resetAfterMs(res.headers.get('x-ratelimit-reset'));
+          retryAfterMs(res.headers.get('retry-after'), now) ??
+          (spent ? resetAfterMs(res.headers.get('x-ratelimit-reset'), now) : undefined);
         // Honour the vendor's wait, but never sleep longer than the cap (a run has a deadline too).
         await sleep(Math.min(cap, hinted ?? backoff(attempt)));
         continue;

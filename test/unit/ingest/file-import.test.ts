@@ -42,6 +42,17 @@ describe('CSV/JSON import', () => {
     });
   });
 
+  it('adds up the cost and the tokens of rows with the same day, identity and line item', async () => {
+    const path = file(
+      'merge.csv',
+      'date,cost_usd,project,model,input_tokens,output_tokens\n2026-03-02,1.00,proj_a,gemini-2.5-pro,1000,100\n2026-03-02,2.00,proj_a,gemini-2.5-pro,2000,200\n',
+    );
+    const { lines } = await importer(path).fetchUsage(range);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.costMicros).toBe(3_000_000n);
+    expect(lines[0]?.tokens).toMatchObject({ input: 3000, output: 300 });
+  });
+
   it('reads a JSON array of the same fields', async () => {
     const path = file(
       'ok.json',

@@ -1,5 +1,13 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ERROR_BODY_EXCERPT, redactedExcerpt, scrub } from '../../../functions/adapters/vendors/http.js';
+import * as z from 'zod';
+import {
+  ERROR_BODY_EXCERPT,
+  redactedExcerpt,
+  requestJson,
+  scrub,
+} from '../../../functions/adapters/vendors/http.js';
 
 const KEY = 'sk-admin-Zq8w3Lr5Tn1Vb7Xc9Mk2Jh4Gf6Ds0Pa'; // 36 characters, as in issue 13
 
@@ -40,5 +48,57 @@ describe('scrub', () => {
     expect(scrub(`key=${KEY} part=${KEY.slice(10, 24)} short=${KEY.slice(0, 6)}`, [KEY])).toBe(
       `key=[redacted] part=[redacted] short=${KEY.slice(0, 6)}`,
     );
+  });
+});
+
+describe('waits between attempts', () => {
+  /** A loopback server answering request n with `answers[n]` (status, headers); 200 `[]` after. */
+  async function serve(answers: ReadonlyArray<{ status: number; headers: Record<string, string> }>) {
+    let n = 0;
+    const server = createServer((_req, res) => {
+      const a = answers[n++];
+      if (a) res.writeHead(a.status, a.headers).end('{"message":"no"}');
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('[]');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/orgs/acme/members`;
+    return { url, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+  const site = { source: 'github', endpoint: 'orgs/members', page: 1 };
+  const clock = { now: () => new Date('2026-04-01T06:00:00Z') };
+  const inSeconds = (s: number) => String(clock.now().getTime() / 1000 + s);
+
+  it('backs off on a 5xx that still has rate limit left, not until x-ratelimit-reset (GitHub sends it on every answer)', async () => {
+    const server = await serve([
+      { status: 500, headers: { 'x-ratelimit-remaining': '4998', 'x-ratelimit-reset': inSeconds(3600) } },
+    ]);
+    const waits: number[] = [];
+    try {
+      await requestJson(server.url, {}, z.array(z.unknown()), site, {
+        sleep: async (ms) => void waits.push(ms),
+        random: () => 0.1,
+        clock,
+      });
+    } finally {
+      await server.close();
+    }
+    expect(waits).toEqual([300]); // 500 ms × (0.5 + 0.1), the first backoff
+  });
+
+  it('waits out a spent rate limit until x-ratelimit-reset as the run’s clock reads it', async () => {
+    const server = await serve([
+      { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': inSeconds(10) } },
+    ]);
+    const waits: number[] = [];
+    try {
+      await requestJson(server.url, {}, z.array(z.unknown()), site, {
+        sleep: async (ms) => void waits.push(ms),
+        random: () => 0.1,
+        clock,
+      });
+    } finally {
+      await server.close();
+    }
+    expect(waits).toEqual([10_000]);
   });
 });
