@@ -85,7 +85,9 @@ interface Run {
 
 /** One run through a fresh server, paced on a clock that only the waits move. */
 async function ingest(store: UsageStore & Parameters<typeof createMemberDirectory>[0], r: Run = {}) {
+  let now = Date.parse('2026-04-01T06:00:00Z');
   const server = await startGithubServer({
+    now: () => now, // GitHub's clock and the run's agree
     token: 'ghp_test',
     org: 'acme',
     members,
@@ -96,7 +98,6 @@ async function ingest(store: UsageStore & Parameters<typeof createMemberDirector
     ...(r.linkOrigin ? { linkOrigin: r.linkOrigin } : {}),
     ...(r.extraTotal ? { extraTotal: r.extraTotal } : {}),
   });
-  let now = Date.parse('2026-04-01T06:00:00Z');
   const waits = r.waits ?? [];
   try {
     const connector = createGithubConnector({
