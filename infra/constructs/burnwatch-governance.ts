@@ -235,6 +235,24 @@ export class BurnwatchGovernance extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
+    // enforceSSL writes a topic policy, and a topic policy replaces SNS's default one (which let the
+    // account's own sources, alarms among them, publish): allow this account's alarms in this region
+    // again, and nothing else (AWS knowledge center "cloudwatch-receive-sns-for-alarm-trigger").
+    const stack = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+          },
+        },
+      }),
+    );
     for (const email of props.alertEmails ?? []) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }

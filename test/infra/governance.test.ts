@@ -304,6 +304,47 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
     });
   });
 
+  it('lets CloudWatch alarms of this account and region publish to the alert topic, besides denying non-TLS', () => {
+    // enforceSSL writes a topic policy, which replaces SNS's default one (that let the account's own
+    // alarms publish): without an Allow for cloudwatch.amazonaws.com no alarm reaches the topic.
+    const topic = logicalId(s.template, 'AWS::SNS::Topic', 'BurnwatchAlertTopic');
+    const policies = Object.values(s.template.findResources('AWS::SNS::TopicPolicy')).filter((p) =>
+      JSON.stringify(p.Properties.Topics).includes(topic),
+    );
+    expect(policies).toHaveLength(1);
+    expect(policies[0]?.Properties.PolicyDocument.Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        {
+          Sid: expect.any(String),
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: { Ref: topic },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnLike: {
+              'aws:SourceArn': {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':cloudwatch:',
+                    { Ref: 'AWS::Region' },
+                    ':',
+                    { Ref: 'AWS::AccountId' },
+                    ':alarm:*',
+                  ],
+                ],
+              },
+            },
+          },
+        },
+      ]),
+    );
+  });
+
   it('creates each secret empty under its configured name (no generated placeholder value)', () => {
     const names = [
       'burnwatch/slack-bot-token',
