@@ -303,8 +303,11 @@ export class BurnwatchGovernance extends Construct {
       tracing: props.tracing,
       depsLockFilePath: props.depsLockFilePath,
     };
-    const ingestDlq = this.deadLetterQueue('IngestDlq');
-    const forecastDlq = this.deadLetterQueue('ForecastDlq');
+    const scheduledDlq =
+      'This queue is itself the dead-letter queue of a scheduled Lambda (failed async invocations and ' +
+      'undeliverable EventBridge events); an alarm fires on its first message.';
+    const ingestDlq = this.deadLetterQueue('IngestDlq', scheduledDlq);
+    const forecastDlq = this.deadLetterQueue('ForecastDlq', scheduledDlq);
 
     const ingest = new Map<string, AppFunction>();
     for (const source of sources) {
@@ -413,6 +416,12 @@ export class BurnwatchGovernance extends Construct {
         // completes only what is left (the record is written limit by limit).
         retryAttempts: 0,
         maxEventAge: Duration.minutes(15),
+        // A press that failed, or waited past maxEventAge, lands here (and alarms) instead of vanishing.
+        deadLetterQueue: this.deadLetterQueue(
+          'LimitsDlq',
+          'This queue is itself the dead-letter queue of the limits Lambda (an approved Approve or Undo ' +
+            'press that failed or expired in its async queue); an alarm fires on its first message.',
+        ),
       });
       limitsFn.bindTable(this.table, TABLE_ACTIONS.limits);
       // chat.update of the proposal, and user groups for who may see names.
@@ -525,18 +534,14 @@ export class BurnwatchGovernance extends Construct {
     );
   }
 
-  private deadLetterQueue(id: string): sqs.Queue {
+  /** An encrypted, TLS-only queue kept 14 days; `reason` says whose dead-letter queue it is (for cdk-nag). */
+  private deadLetterQueue(id: string, reason: string): sqs.Queue {
     const queue = new sqs.Queue(this, id, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue of a scheduled Lambda (failed async invocations and ' +
-        'undeliverable EventBridge events); an alarm fires on its first message.',
-    });
+    Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason });
     return queue;
   }
 
@@ -560,6 +565,15 @@ export class BurnwatchGovernance extends Construct {
       ]),
       ['ForecastErrors', 'forecast Lambda', this.forecast],
       ['SlashErrors', 'slash Lambda', this.slash],
+      ...(this.limits
+        ? [
+            ['LimitsErrors', 'limits Lambda (an approved limit press)', this.limits] as [
+              string,
+              string,
+              AppFunction,
+            ],
+          ]
+        : []),
     ];
     for (const [id, what, fn] of functions) {
       this.alarm(id, {
@@ -571,12 +585,16 @@ export class BurnwatchGovernance extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
-    for (const [name, queue] of [
-      ['Ingest', dlqs.ingestDlq],
-      ['Forecast', dlqs.forecastDlq],
+    const limitsDlq = this.limits?.function.deadLetterQueue;
+    for (const [name, queue, what] of [
+      ['Ingest', dlqs.ingestDlq, 'a scheduled ingest run failed after retries'],
+      ['Forecast', dlqs.forecastDlq, 'a scheduled forecast run failed after retries'],
+      ...(limitsDlq
+        ? [['Limits', limitsDlq, 'an approved limit press failed or expired unapplied'] as const]
+        : []),
     ] as const) {
       this.alarm(`${name}DeadLetters`, {
-        alarmDescription: `burnwatch: a scheduled ${name.toLowerCase()} run failed after retries (message in ${name}Dlq)`,
+        alarmDescription: `burnwatch: ${what} (message in ${name}Dlq)`,
         metric: queue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(5),
           statistic: 'Maximum',

@@ -93,6 +93,53 @@ describe('BurnwatchGovernance with vendor limits configured', () => {
     });
   });
 
+  it('alarms on errors of the limits function, as on every other function', () => {
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: limitsFn } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: logicalId(s.template, 'AWS::SNS::Topic', 'BurnwatchAlertTopic') }],
+    });
+  });
+
+  it('keeps a press that failed or expired in an encrypted, TLS-only dead-letter queue that alarms on its first message', () => {
+    const dlq = logicalId(s.template, 'AWS::SQS::Queue', 'BurnwatchLimitsDlq');
+    s.template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('apply or undo approved vendor limits'),
+      DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] } },
+    });
+    // Still not retried by Lambda: the failed press goes to the queue at once.
+    s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: limitsFn },
+      MaximumRetryAttempts: 0,
+    });
+    expect(s.template.findResources('AWS::SQS::Queue')[dlq]?.Properties).toEqual({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1209600,
+    });
+    s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: dlq }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: logicalId(s.template, 'AWS::SNS::Topic', 'BurnwatchAlertTopic') }],
+    });
+    const alarmIds = s.stack.governance.alarms.map((a) => a.node.id);
+    expect(alarmIds).toEqual(expect.arrayContaining(['LimitsErrors', 'LimitsDeadLetters']));
+  });
+
   it('finds nothing unacknowledged by cdk-nag', () => {
     const { app } = synthBurnwatch({ config: limitsConfig(), secrets: 'import' });
     const report = new AwsSolutionsChecks(app).validateScope(app);
