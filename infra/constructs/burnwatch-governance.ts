@@ -524,6 +524,8 @@ export class BurnwatchGovernance extends Construct {
       tracing: props.tracing,
       depsLockFilePath: props.depsLockFilePath,
     });
+    // Created (and wired to the topic) inside the data exchange; listed here with every other alarm.
+    this.alarms.push(this.dataExchange.exportErrors, this.dataExchange.exportDeadLetters);
     this.suppressExpectedFindings(
       sources,
       secretsMode,

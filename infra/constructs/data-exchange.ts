@@ -29,7 +29,7 @@ export interface BurnwatchDataExchangeProps {
    * presigns links to `reports/` and nothing else of the bucket.
    */
   readonly reportPublisher?: AppFunction;
-  /** Where the export Lambda's error alarm notifies. */
+  /** Where the export Lambda's error and dead-letter alarms notify. */
   readonly topic: sns.ITopic;
   /** The export handler's entry file. */
   readonly entry: string;
@@ -59,6 +59,8 @@ export class BurnwatchDataExchange extends Construct {
   readonly accessLogs: s3.Bucket;
   readonly exporter: AppFunction;
   readonly exportErrors: cloudwatch.Alarm;
+  /** The first message in the export's dead-letter queue (a scheduled export that failed after retries). */
+  readonly exportDeadLetters: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: BurnwatchDataExchangeProps) {
     super(scope, id);
@@ -142,7 +144,8 @@ export class BurnwatchDataExchange extends Construct {
     });
     Validations.of(dlq).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the scheduled export Lambda.',
+      reason:
+        'This queue is itself the dead-letter queue of the scheduled export Lambda; an alarm fires on its first message.',
     });
     this.exporter = new AppFunction(this, 'Export', {
       entry: props.entry,
@@ -208,5 +211,17 @@ export class BurnwatchDataExchange extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.exportErrors.addAlarmAction(new cwActions.SnsAction(props.topic));
+    this.exportDeadLetters = new cloudwatch.Alarm(this, 'ExportDeadLetters', {
+      alarmDescription: 'burnwatch: a scheduled FOCUS export failed after retries (message in ExportDlq)',
+      metric: dlq.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.exportDeadLetters.addAlarmAction(new cwActions.SnsAction(props.topic));
   }
 }

@@ -152,6 +152,25 @@ describe('BurnwatchDataExchange: the import drop folder and the daily FOCUS expo
     });
   });
 
+  it('alarms on the first message in the export dead-letter queue, and counts both export alarms among the construct’s', () => {
+    const dlq = Object.keys(s.template.findResources('AWS::SQS::Queue')).filter((id) =>
+      id.startsWith('BurnwatchDataExchangeExportDlq'),
+    );
+    expect(dlq).toHaveLength(1);
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq[0], 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^BurnwatchAlertTopic') }],
+    });
+    const g = s.stack.governance;
+    expect(g.alarms).toContain(g.dataExchange.exportErrors);
+    expect(g.alarms).toContain(g.dataExchange.exportDeadLetters);
+  });
+
   it('schedules an import source with drop: true like any vendor', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'cron(0 5 * * ? *)',

@@ -371,9 +371,10 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
 
   it('alarms on function errors, dead letters, stale sources, alert delivery failures and /burn, all to the topic', () => {
     const alarms = s.template.findResources('AWS::CloudWatch::Alarm');
-    // … the FOCUS export's errors (test/infra/data-exchange.test.ts) and the fan-out's failed,
-    // timed-out and aborted executions (test/infra/fan-out.test.ts).
-    expect(Object.keys(alarms)).toHaveLength(scheduled.length + 2 + 2 + scheduled.length + 1 + 3 + 1 + 3);
+    // … the FOCUS export's errors and dead letters (test/infra/data-exchange.test.ts) and the fan-out's
+    // failed, timed-out and aborted executions (test/infra/fan-out.test.ts).
+    expect(Object.keys(alarms)).toHaveLength(scheduled.length + 2 + 2 + scheduled.length + 1 + 3 + 2 + 3);
+    expect(s.stack.governance.alarms).toHaveLength(Object.keys(alarms).length);
     for (const alarm of Object.values(alarms)) {
       expect(alarm.Properties.AlarmActions).toEqual([
         { Ref: logicalId(s.template, 'AWS::SNS::Topic', 'BurnwatchAlertTopic') },
@@ -392,7 +393,7 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
     s.template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 },
-      2,
+      3, // ingest, forecast and the FOCUS export
     );
     for (const source of scheduled) {
       s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
