@@ -477,9 +477,18 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
     }
   });
 
-  it('lets forecast read, PutItem (snapshots, summaries, alert state), publish and read the Slack bot token only', () => {
+  it('lets forecast read, PutItem (snapshots, summaries, alert state), publish, read the Slack bot token and put and get the daily report only', () => {
     const statements = statementsOf(s, 'BurnwatchForecastFunction');
     const actions = actionsOf(statements);
+    // docs/deploy.md's forecast row: besides the table, topic, secret, logs, traces and its dead-letter
+    // queue, only the report objects of the data bucket (put, and get for the presigned link).
+    expect(
+      actions.filter((a) => !/^(dynamodb|logs|xray|sqs|sns|kms|secretsmanager):/.test(a)).sort(),
+    ).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect(resourcesFor(statements, 's3:PutObject')).toBe(resourcesFor(statements, 's3:GetObject'));
+    expect(resourcesFor(statements, 's3:PutObject')).toMatch(
+      /^\[\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["BurnwatchDataExchangeBucket[0-9A-F]+","Arn"\]\},"\/reports\/\*"\]\]\}\]$/,
+    );
     expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(
       [...TABLE_ACTIONS.forecast].sort(),
     );
