@@ -519,6 +519,7 @@ export class BurnwatchGovernance extends Construct {
       topic: this.topic,
       entry: entries.export,
       config,
+      personDetailMonths: config.retention.personDetailMonths,
       removalPolicy,
       logRetention: common.logRetention,
       tracing: props.tracing,

@@ -35,6 +35,12 @@ export interface BurnwatchDataExchangeProps {
   readonly entry: string;
   /** The validated config, bundled into the export Lambda as into the others. */
   readonly config: unknown;
+  /**
+   * `retention.personDetailMonths`: import drop files and daily reports (both name people) expire
+   * this many months (counted as 31 days each) after they were written, so none outlives the
+   * table's per-person lines of the same days. @default 13 (the config's default)
+   */
+  readonly personDetailMonths?: number;
   /** When the daily FOCUS export runs; after ingest. @default daily at 07:00 UTC */
   readonly schedule?: events.Schedule;
   /** @default RemovalPolicy.RETAIN */
@@ -65,6 +71,10 @@ export class BurnwatchDataExchange extends Construct {
   constructor(scope: Construct, id: string, props: BurnwatchDataExchangeProps) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const personDetailMonths = props.personDetailMonths ?? 13;
+    if (!Number.isInteger(personDetailMonths) || personDetailMonths < 1)
+      throw new Error(`personDetailMonths: must be a whole number of at least 1 (got ${personDetailMonths})`);
+    const personDetailDays = personDetailMonths * 31;
     const secure = {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -88,7 +98,16 @@ export class BurnwatchDataExchange extends Construct {
       versioned: true,
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'data-bucket/',
-      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }],
+      lifecycleRules: [
+        { noncurrentVersionExpiration: Duration.days(90) },
+        // Drop files carry user emails; reports name unallocated identities. The age counts from
+        // the write (S3 knows no usage day), and a month counts as 31 days, so an object never goes
+        // before the table's TTL lets go of the person lines of the day it was written.
+        ...[
+          ['ExpireImports', DATA_PREFIXES.imports],
+          ['ExpireReports', DATA_PREFIXES.reports],
+        ].map(([id, prefix]) => ({ id, prefix, expiration: Duration.days(personDetailDays) })),
+      ],
     });
 
     // cdk-nag names a resource wildcard by the bucket's logical id: acknowledge exactly that one.

@@ -44,6 +44,29 @@ describe('BurnwatchDataExchange: the import drop folder and the daily FOCUS expo
     });
   });
 
+  it('expires import drop files and daily reports (both name people) retention.personDetailMonths × 31 days after they were written', () => {
+    const bucket = Object.entries(s.template.findResources('AWS::S3::Bucket')).find(([id]) =>
+      /^BurnwatchDataExchangeBucket[0-9A-F]{8}$/.test(id),
+    )?.[1];
+    // The example config keeps person detail the default 13 months.
+    expect(bucket?.Properties.LifecycleConfiguration.Rules).toEqual([
+      { NoncurrentVersionExpiration: { NoncurrentDays: 90 }, Status: 'Enabled' },
+      { Id: 'ExpireImports', Prefix: 'imports/', ExpirationInDays: 13 * 31, Status: 'Enabled' },
+      { Id: 'ExpireReports', Prefix: 'reports/', ExpirationInDays: 13 * 31, Status: 'Enabled' },
+    ]);
+    const shorter = synthBurnwatch({
+      config: parseConfig({ ...exampleConfig(), retention: { personDetailMonths: 6 } }),
+    });
+    shorter.template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'imports/', ExpirationInDays: 186 }),
+          Match.objectLike({ Prefix: 'reports/', ExpirationInDays: 186 }),
+        ]),
+      },
+    });
+  });
+
   it("lets only the drop-folder source's ingest function list and read its own imports/<id>/ folder, and tells it the bucket", () => {
     const fns = s.template.findResources('AWS::Lambda::Function');
     const withBucket = Object.values(fns)
