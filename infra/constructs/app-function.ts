@@ -11,6 +11,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { keys } from '../../functions/adapters/dynamo/keys.js';
 import { ENV } from '../../functions/shared/lambda-config.js';
 import { METRICS_NAMESPACE } from '../../functions/shared/metrics.js';
 import {
@@ -31,7 +32,8 @@ export const TABLE_ACTIONS = {
   /**
    * `/burn`: team summaries (BatchGetItem) and, for what-if, a team's usage (Query); PutItem for the
    * decisions people take from Slack (plans, budget changes, acknowledgements); a budget move's two
-   * sides go in one TransactWriteItems, which IAM checks as a PutItem of each.
+   * sides go in one TransactWriteItems, which IAM checks as a PutItem of each. Its writes are
+   * confined to {@link WRITE_LEADING_KEYS}.slash.
    */
   slash: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
   /** Forecast+alert: reads usage; PutItem for forecast snapshots, team summaries and alert state. */
@@ -50,6 +52,20 @@ export const TABLE_ACTIONS = {
     'dynamodb:BatchWriteItem',
   ],
 } as const satisfies Record<string, readonly `dynamodb:${string}`[]>;
+
+/**
+ * Partition keys a function's table writes are confined to (`dynamodb:LeadingKeys`, StringLike
+ * patterns), for the functions whose writes are narrower than the table. Built from the key builders
+ * the code writes with, so the two cannot drift apart.
+ */
+export const WRITE_LEADING_KEYS = {
+  /**
+   * The internet-facing `/burn`: plans, budget changes and budget moves (`putTeamRecord(s)`,
+   * `TEAM#<team>`) and the acknowledgements and snoozes on an alert's state (`putState`,
+   * `STATE#<team>`); never usage lines, manifests or the org summary.
+   */
+  slash: [`${keys.teamPk('')}*`, `${keys.statePk('')}*`],
+} as const satisfies Record<string, readonly string[]>;
 
 /** An item-level DynamoDB action a function may be granted. */
 export type TableAction = (typeof TABLE_ACTIONS)[keyof typeof TABLE_ACTIONS][number];
@@ -194,11 +210,30 @@ export class AppFunction extends Construct {
 
   /**
    * Sets `TABLE_NAME` and grants exactly these item-level actions on the table (and use of its key:
-   * decrypt for a read-only list, encrypt and decrypt once any write is in it).
+   * decrypt for a read-only list, encrypt and decrypt once any write is in it). With
+   * `writeLeadingKeys` the write actions are granted only on items whose partition key matches one of
+   * those patterns (`ForAllValues:StringLike` on `dynamodb:LeadingKeys`; IAM checks each item of a
+   * transaction or batch against it too); reads stay on the whole table.
    */
-  bindTable(table: dynamodb.ITable, actions: readonly TableAction[]): this {
+  bindTable(
+    table: dynamodb.ITable,
+    actions: readonly TableAction[],
+    opts: { writeLeadingKeys?: readonly string[] } = {},
+  ): this {
     this.function.addEnvironment(ENV.tableName, table.tableName);
-    table.grant(this.role, ...actions);
+    const confined = opts.writeLeadingKeys ? actions.filter((a) => !READ_ONLY.has(a)) : ([] as TableAction[]);
+    const open = actions.filter((a) => !confined.includes(a));
+    if (open.length > 0) table.grant(this.role, ...open);
+    if (confined.length > 0)
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: confined,
+          resources: [table.tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...(opts.writeLeadingKeys ?? [])] },
+          },
+        }),
+      );
     if (table.encryptionKey) {
       if (actions.every((a) => READ_ONLY.has(a))) table.encryptionKey.grantDecrypt(this.role);
       else table.encryptionKey.grantEncryptDecrypt(this.role);

@@ -30,7 +30,7 @@ import {
   SLASH_REJECTED_REQUESTS,
   SOURCE_DATA_AGE_HOURS,
 } from '../../functions/shared/metrics.js';
-import { AppFunction, TABLE_ACTIONS } from './app-function.js';
+import { AppFunction, TABLE_ACTIONS, WRITE_LEADING_KEYS } from './app-function.js';
 import { BurnwatchDataExchange } from './data-exchange.js';
 import { IngestFanOut } from './ingest-fan-out.js';
 
@@ -373,7 +373,8 @@ export class BurnwatchGovernance extends Construct {
       retryAttempts: 0,
       maxEventAge: Duration.minutes(5),
     });
-    this.slash.bindTable(this.table, TABLE_ACTIONS.slash);
+    // Internet-facing: its PutItem reaches only the partitions its decisions write.
+    this.slash.bindTable(this.table, TABLE_ACTIONS.slash, { writeLeadingKeys: WRITE_LEADING_KEYS.slash });
     this.slash.bindSecret(ENV.slackSigningSecretSecret, slackSigningSecret, slackNames.signingSecret);
     // User-group membership decides who may see which team.
     this.slash.bindSecret(ENV.slackBotTokenSecret, slackBotToken, slackNames.botToken);

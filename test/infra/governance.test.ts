@@ -443,6 +443,29 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
     expect(secrets).not.toMatch(/SourceSecret/);
   });
 
+  it('confines the slash function’s PutItem (and so its budget-move transaction) to the team and state partitions it writes', () => {
+    const statements = statementsOf(s, 'BurnwatchSlashFunction') as Array<
+      Statement & { Condition?: Record<string, unknown> }
+    >;
+    const table = { 'Fn::GetAtt': [logicalId(s.template, 'AWS::DynamoDB::Table', 'BurnwatchTable'), 'Arn'] };
+    const puts = statements.filter((st) => actionsOf([st]).includes('dynamodb:PutItem'));
+    // Plans, budget changes and moves (putTeamRecord(s): TEAM#<team>), acknowledgements and snoozes
+    // (putState: STATE#<team>); never usage lines, manifests or the org summary.
+    expect(puts).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:PutItem',
+        Resource: table,
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TEAM#*', 'STATE#*'] } },
+      },
+    ]);
+    // Reads stay as they were: every key of the table.
+    const reads = statements.filter((st) => actionsOf([st]).includes('dynamodb:GetItem'));
+    expect(reads).toHaveLength(1);
+    expect(reads[0]?.Condition).toBeUndefined();
+    expect(actionsOf(reads).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+  });
+
   it.each(scheduledSources(exampleConfig()).map((src) => [src.id, src.type] as const))(
     'lets the ingest function of %s (%s) use exactly the ingest table actions, its own key and nothing else',
     (id, type) => {
