@@ -100,6 +100,27 @@ describe('handleSlashRequest', () => {
     expect(calls).toEqual({ secret: 1, deferred: 0 });
   });
 
+  it.each([
+    ['accepts a signature over the decoded body', () => signSlackRequest(SECRET, ts, body), 200, []],
+    [
+      'rejects a signature over the base64 text',
+      () => signSlackRequest(SECRET, ts, Buffer.from(body).toString('base64')),
+      401,
+      ['bad-signature'],
+    ],
+  ] as const)('with a base64-encoded Function URL body, %s', async (_name, sign, status, reasons) => {
+    const { deps, rejections } = depsWith();
+    const headers = { 'x-slack-request-timestamp': ts, 'x-slack-signature': sign() };
+
+    const res = await handleSlashRequest(
+      { method: 'POST', headers, body: Buffer.from(body).toString('base64'), isBase64Encoded: true },
+      deps,
+    );
+
+    expect(res.statusCode).toBe(status);
+    expect(rejections).toEqual(reasons);
+  });
+
   it('answers inline when warm and fast, defers when told it is cold', async () => {
     const headers = {
       'x-slack-request-timestamp': ts,
