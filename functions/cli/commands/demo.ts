@@ -11,6 +11,7 @@ import { fiscalYearOf } from '../../core/fiscal-calendar.js';
 import { runIngest } from '../../core/ingest/run-ingest.js';
 import { createSeatHistory } from '../../core/ingest/seat-history.js';
 import { type Clock, systemClock } from '../../core/ports.js';
+import { unmatchedIdentities } from '../../core/report/report-data.js';
 import { renderReportHtml } from '../../core/report/report-html.js';
 import { engineForecaster } from '../../core/team-reports.js';
 import { type SyntheticFaults, SyntheticOrg } from '../../demo/synthetic-org.js';
@@ -220,7 +221,9 @@ export const demoCommand: CommandModule = {
           asOf,
           burns,
           coverage,
-          unmatched,
+          // What the deployed report shows: people as a count per source, never by name.
+          unmatched: await unmatchedIdentities(config, opened.store, asOf),
+          unmatchedPeriod: 'the last 28 days',
           sections: [{ title: 'Alerts as they would look in Slack', html: preview.html }],
           generatedAt: systemClock.now().toISOString(),
         }),

@@ -1,39 +1,62 @@
 import { alertStateSchema } from '../alerts/lifecycle.js';
 import { ORG_SCOPE } from '../alerts/types.js';
-import type { BurnwatchConfig } from '../config/schema.js';
+import type { BurnwatchConfig, IdentityKind } from '../config/schema.js';
 import { addDays, eachDay, type IsoDay } from '../dates.js';
 import { type Micros, microsToCentsNumber } from '../money.js';
 import type { StateStore, UsageStore } from '../ports.js';
 import type { OrgBurns } from '../team-reports.js';
-import type { AlertHistoryRow, ReportInput } from './report-html.js';
+import { identityMayNamePerson } from '../usage.js';
+import type { AlertHistoryRow, ReportInput, UnmatchedSpend } from './report-html.js';
 
-/** Identities of spend no rule matched, over the last `days` days to as-of, largest first. */
+/**
+ * Spend no rule matched over the last `days` days to as-of, largest first. Identities that cannot
+ * name a person (a project, workspace or API key) are listed as they are; those that may
+ * (`identityMayNamePerson`: a user email, a GitHub login, an account) are collapsed into one row per
+ * source with the number of people and their total, since the report goes to finance and nobody
+ * in `privacy.perPersonVisibleTo` has a private view of it.
+ */
 export async function unmatchedIdentities(
   config: BurnwatchConfig,
   store: UsageStore,
   asOf: IsoDay,
   days = 28,
 ): Promise<ReportInput['unmatched']> {
-  const sums = new Map<string, { source: string; identity: string; micros: Micros }>();
+  const listed = new Map<string, { source: string; identity: string; micros: Micros }>();
+  const people = new Map<string, { source: string; who: Set<string>; micros: Micros }>();
   for (const source of config.sources.filter((s) => s.enabled)) {
     for (const day of eachDay(addDays(asOf, -(days - 1)), asOf)) {
       for (const line of await store.teamLines(source.id, day, 'unallocated')) {
         if (line.billable === false) continue;
-        const identity =
-          Object.entries(line.identities)
-            .map(([k, v]) => `${k}=${v}`)
-            .sort()
-            .join(' ') || '(no identity)';
+        const entries = (Object.entries(line.identities) as [IdentityKind, string][]).sort(([a], [b]) =>
+          a < b ? -1 : a > b ? 1 : 0,
+        );
+        const personal = entries.filter(([kind]) => identityMayNamePerson(kind));
+        if (personal.length > 0) {
+          const cur = people.get(source.id) ?? { source: source.id, who: new Set<string>(), micros: 0n };
+          cur.who.add(personal.map(([k, v]) => `${k}=${v}`).join(' '));
+          cur.micros += line.costMicros;
+          people.set(source.id, cur);
+          continue;
+        }
+        const identity = entries.map(([k, v]) => `${k}=${v}`).join(' ') || '(no identity)';
         const key = `${source.id}|${identity}`;
-        const cur = sums.get(key) ?? { source: source.id, identity, micros: 0n };
+        const cur = listed.get(key) ?? { source: source.id, identity, micros: 0n };
         cur.micros += line.costMicros;
-        sums.set(key, cur);
+        listed.set(key, cur);
       }
     }
   }
-  return [...sums.values()]
-    .sort((a, b) => (b.micros > a.micros ? 1 : b.micros < a.micros ? -1 : 0))
-    .map((u) => ({ source: u.source, identity: u.identity, usd: microsToCentsNumber(u.micros) }));
+  const rows: Array<{ row: UnmatchedSpend; micros: Micros }> = [
+    ...[...listed.values()].map((u) => ({
+      row: { source: u.source, identity: u.identity, usd: microsToCentsNumber(u.micros) },
+      micros: u.micros,
+    })),
+    ...[...people.values()].map((p) => ({
+      row: { source: p.source, people: p.who.size, usd: microsToCentsNumber(p.micros) },
+      micros: p.micros,
+    })),
+  ];
+  return rows.sort((a, b) => (b.micros > a.micros ? 1 : b.micros < a.micros ? -1 : 0)).map((r) => r.row);
 }
 
 /** Every team's (and the org's) alert rules as stored: open level, since when, last notice. */

@@ -30,14 +30,22 @@ export interface AlertHistoryRow {
   readonly pending?: { readonly kind: string; readonly asOf: IsoDay; readonly undelivered: number };
 }
 
+/**
+ * A row of the "Unallocated spend" table: an identity that names no person (a project, workspace or
+ * API key), or the people of one source as a count, never by name: the report goes to finance.
+ */
+export type UnmatchedSpend =
+  | { readonly source: string; readonly identity: string; readonly usd: number }
+  | { readonly source: string; readonly people: number; readonly usd: number };
+
 export interface ReportInput {
   readonly organization: string;
   readonly asOf: IsoDay;
   readonly burns: readonly TeamBurn[];
   /** Each source's coverage of the fiscal year to as-of (the data-completeness table). */
   readonly coverage?: readonly CoverageOfSource[];
-  /** Identities that matched no rule, with USD, largest first. */
-  readonly unmatched: ReadonlyArray<{ identity: string; source: string; usd: number }>;
+  /** Spend that matched no rule, with USD, largest first (people only as a count per source). */
+  readonly unmatched: readonly UnmatchedSpend[];
   /** What `unmatched` covers, e.g. "the last 28 days". */
   readonly unmatchedPeriod?: string;
   readonly alertHistory?: readonly AlertHistoryRow[];
@@ -125,7 +133,7 @@ export function renderReportHtml(input: ReportInput): string {
     .slice(0, 10)
     .map(
       (u) =>
-        `<tr><td>${esc(u.source)}</td><td><code>${esc(u.identity)}</code></td><td class="n">${usd(u.usd)}</td></tr>`,
+        `<tr><td>${esc(u.source)}</td><td>${'people' in u ? `${u.people} ${u.people === 1 ? 'person' : 'people'} <span class="muted">(not named in this report)</span>` : `<code>${esc(u.identity)}</code>`}</td><td class="n">${usd(u.usd)}</td></tr>`,
     )
     .join('');
   const coverage = (input.coverage ?? [])
@@ -179,7 +187,7 @@ ${(input.sections ?? []).map((s) => s.css ?? '').join('\n')}
 <div class="scroll"><table><thead><tr><th>Team</th><th>Budget</th><th>Spent YTD</th><th>Used</th><th>Year-end outlook (P10–P90)</th><th>Runs out</th><th>Status</th></tr></thead>
 <tbody>${rows}</tbody></table></div>
 ${coverage ? `<section><h2>Data completeness</h2><p>What each source has delivered this fiscal year. Days not delivered are estimated from the team's recent level with that source, never counted as zero, and every run fetches them again.</p><div class="scroll"><table><thead><tr><th>Source</th><th>Complete through</th><th>Missing days</th><th>Gaps</th><th>Suspect days</th><th>Last fetch</th><th>Last error</th></tr></thead><tbody>${coverage}</tbody></table></div></section>` : ''}
-${unmatched ? `<section><h2>Unallocated spend</h2><p>Spend no attribution rule matched${input.unmatchedPeriod ? ` (${esc(input.unmatchedPeriod)})` : ''}, by identity. Add a rule in <code>burnwatch.config.json</code> to assign it.</p><div class="scroll"><table><thead><tr><th>Source</th><th>Identity</th><th>USD</th></tr></thead><tbody>${unmatched}</tbody></table></div></section>` : ''}
+${unmatched ? `<section><h2>Unallocated spend</h2><p>Spend no attribution rule matched${input.unmatchedPeriod ? ` (${esc(input.unmatchedPeriod)})` : ''}, by identity; people (user emails, logins, accounts) are counted per source, not named. Add a rule in <code>burnwatch.config.json</code> to assign it.</p><div class="scroll"><table><thead><tr><th>Source</th><th>Identity</th><th>USD</th></tr></thead><tbody>${unmatched}</tbody></table></div></section>` : ''}
 ${history ? `<section><h2>Alert history</h2><p>Each rule's standing per team: the level people were told about, since when, and the last notice.</p><div class="scroll"><table><thead><tr><th>Team</th><th>Rule</th><th>Open at</th><th>Since</th><th>Last notice</th><th>Delivering</th></tr></thead><tbody>${history}</tbody></table></div></section>` : ''}
 ${sections}
 ${teams}
