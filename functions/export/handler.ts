@@ -5,13 +5,17 @@ import * as z from 'zod';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
 import { s3ObjectWriter } from '../adapters/exports/s3-object-writer.js';
 import type { BurnwatchConfig } from '../core/config/schema.js';
-import { addDays, type IsoDay, isIsoDay, lastDayOfMonth, minDay, utcDayOf } from '../core/dates.js';
+import { addDays, type IsoDay, isIsoDay, lastDayOfMonth, minDay, monthOf, utcDayOf } from '../core/dates.js';
 import { exportFocus } from '../core/focus/export.js';
+import { trailingDaysOf } from '../core/ingest/coverage.js';
 import { type Clock, systemClock, type UsageStore } from '../core/ports.js';
 import { loadBundledConfig, loadExportEnv } from '../shared/lambda-config.js';
 
 const day = z.string().refine(isIsoDay, 'must be YYYY-MM-DD');
-/** EventBridge sends `{}`: the billing period (month) of yesterday; a re-export names a month. */
+/**
+ * EventBridge sends `{}`: yesterday's billing period (month) and the earlier ones ingest's trailing
+ * re-fetch still revises; a re-export names a month.
+ */
 export const exportEventSchema = z
   .object({
     month: z
@@ -38,26 +42,56 @@ export interface ExportDeps {
   readonly log: (message: string, detail: Record<string, unknown>) => void;
 }
 
+/** One billing period's file as written. */
+export interface ExportedPeriod {
+  readonly key: string;
+  readonly rows: number;
+  readonly from: IsoDay;
+  readonly to: IsoDay;
+}
+
 /**
- * The daily FOCUS export: the month to date of yesterday's billing period (on the 1st, the whole
- * previous month), written as one CSV object that FinOps tools read from the bucket.
+ * The billing periods (YYYY-MM, oldest first) a daily run on the day after `yesterday` rewrites:
+ * yesterday's, and every earlier one the day's ingest re-fetched into (the longest `trailingDays` of
+ * the enabled sources), so a vendor's revision of a month's last days reaches that month's file.
+ */
+export function periodsToExport(config: BurnwatchConfig, yesterday: IsoDay): string[] {
+  const trailing = Math.max(1, ...config.sources.filter((s) => s.enabled).map((s) => trailingDaysOf(s)));
+  const months: string[] = [];
+  for (
+    let day = addDays(yesterday, -(trailing - 1));
+    day <= yesterday;
+    day = addDays(lastDayOfMonth(monthOf(day)), 1)
+  )
+    months.push(monthOf(day));
+  return months;
+}
+
+/**
+ * The daily FOCUS export: yesterday's billing period to date (on the 1st, the whole previous month)
+ * and every earlier period ingest's trailing re-fetch reached, each written as one CSV object that
+ * FinOps tools read from the bucket. An event naming a `month` writes that month only.
  */
 export function createExportHandler(deps: ExportDeps) {
-  return async (event: unknown): Promise<{ key: string; rows: number; from: IsoDay; to: IsoDay }> => {
+  return async (event: unknown): Promise<{ periods: ExportedPeriod[] }> => {
     const parsed = exportEventSchema.safeParse(event ?? {});
     if (!parsed.success)
       throw new ExportFailedError(
         `bad export event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`,
       );
     const yesterday = addDays(parsed.data.asOf ?? utcDayOf(deps.clock.now()), -1);
-    const month = parsed.data.month ?? yesterday.slice(0, 7);
-    const range = { from: `${month}-01`, to: minDay(lastDayOfMonth(month), yesterday) };
-    if (range.to < range.from) throw new ExportFailedError(`month ${month} has not started yet`);
-    const result = await exportFocus(deps.store, deps.config, range);
-    const key = focusObjectKey(month);
-    await deps.put(key, result.csv, 'text/csv; charset=utf-8');
-    deps.log('FOCUS export written', { key, rows: result.rows, ...range });
-    return { key, rows: result.rows, ...range };
+    const months = parsed.data.month ? [parsed.data.month] : periodsToExport(deps.config, yesterday);
+    const periods: ExportedPeriod[] = [];
+    for (const month of months) {
+      const range = { from: `${month}-01`, to: minDay(lastDayOfMonth(month), yesterday) };
+      if (range.to < range.from) throw new ExportFailedError(`month ${month} has not started yet`);
+      const result = await exportFocus(deps.store, deps.config, range);
+      const key = focusObjectKey(month);
+      await deps.put(key, result.csv, 'text/csv; charset=utf-8');
+      deps.log('FOCUS export written', { key, rows: result.rows, ...range });
+      periods.push({ key, rows: result.rows, ...range });
+    }
+    return { periods };
   };
 }
 

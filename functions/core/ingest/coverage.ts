@@ -224,6 +224,14 @@ export function summarizeCoverage(
   };
 }
 
+/** Days each run re-fetches when a source sets no `trailingDays`: vendors revise recent numbers. */
+export const DEFAULT_TRAILING_DAYS = 7;
+
+/** How many of the latest days every ingest run re-fetches for a source. */
+export function trailingDaysOf(source: { readonly trailingDays?: number | undefined } | undefined): number {
+  return source?.trailingDays ?? DEFAULT_TRAILING_DAYS;
+}
+
 /**
  * The days a run fetches for a source, oldest first: every day of `window` not delivered (holes heal
  * themselves, however old or long the outage), plus the trailing days vendors still revise and any

@@ -21,6 +21,7 @@ import {
   rowsCoverage,
   type SourceCoverage,
   summarizeCoverage,
+  trailingDaysOf,
 } from './coverage.js';
 import { withCanonicalModels } from './model-vocabulary.js';
 import { type NegativeDay, NegativeDayTally, negativeTeamDays } from './negative-days.js';
@@ -160,7 +161,7 @@ async function ingestSource(
   const source = opts.config.sources.find((s) => s.id === sourceId);
   const attribute = createAttributor(source?.attribution ?? []);
   const range = opts.range ?? coverageWindow(opts.config, today);
-  const trailingDays = source?.trailingDays ?? 7;
+  const trailingDays = trailingDaysOf(source);
   // Early in a fiscal year the trailing days reach back into the last one: its final days are still
   // revised, or may have failed, and the year's final figures need them.
   const fetchFrom = opts.range ? range.from : minDay(range.from, addDays(range.to, -(trailingDays - 1)));

@@ -85,12 +85,9 @@ describe('the stack’s S3 drop folder and daily FOCUS export (issue 16)', () =>
       expect(await teamSpend(store, 'payments', range)).toBe(40_000_000n);
       // Three keys, two a page: two ListObjectsV2 calls, both for this source's folder only.
       expect(listed).toEqual(['imports/gemini/', 'imports/gemini/']);
-      expect(exported).toMatchObject({
-        key: focusObjectKey('2026-11'),
-        rows: 2,
-        from: '2026-11-01',
-        to: '2026-11-30',
-      });
+      expect(exported.periods).toEqual([
+        { key: focusObjectKey('2026-11'), rows: 2, from: '2026-11-01', to: '2026-11-30' },
+      ]);
       const file = s3.objects.get('focus/billing-period=2026-11/burnwatch-focus-2026-11.csv');
       expect(file?.contentType).toBe('text/csv; charset=utf-8');
       const { header, rows } = fromCsv(file?.body ?? '');
