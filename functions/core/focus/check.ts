@@ -28,7 +28,10 @@ function jsonObjectProblem(text: string): string | undefined {
 
 function cellProblem(c: FocusColumn, value: string | null): string | undefined {
   if (value === null) return c.allowsNulls ? undefined : 'must not be null';
-  if (value.trim() === '' || value !== value.trim()) return 'must not be blank or padded';
+  // String Handling keeps a provider's spacing ("Output Tokens " stays as the vendor wrote it), so
+  // only a blank value is wrong: Null Handling forbids an empty string for "no value", and a
+  // not-nullable column must say something.
+  if (value.trim() === '') return c.allowsNulls ? 'must be null, not blank' : 'must not be blank';
   switch (c.type) {
     case 'Decimal':
       if (!NUMERIC.test(value)) return `must be a decimal in Numeric Format (got "${value}")`;

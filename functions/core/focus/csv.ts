@@ -1,9 +1,12 @@
 import type { FocusRow } from './check.js';
 
-/** A cell as RFC 4180 writes it: quoted when it holds a comma, quote or line break; null is empty. */
+/**
+ * A cell as RFC 4180 writes it: quoted when it holds a comma, quote or line break, or starts or ends
+ * with a space (readers that trim unquoted fields keep a vendor's spacing then); null is empty.
+ */
 function cell(value: string | null): string {
   if (value === null) return '';
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 /** The rows as CSV with a header row (CRLF line ends, as RFC 4180 has them). */

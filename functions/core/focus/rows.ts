@@ -26,11 +26,18 @@ const DEVELOPERS: Readonly<Record<string, string>> = {
 const at = (day: IsoDay) => `${day}T00:00:00Z`;
 const decimal = (micros: bigint) => microsToDecimalString(micros).replace(/\.?0+$/, '') || '0';
 const number = (n: number) => (Number.isInteger(n) ? String(n) : String(Number(n.toFixed(6))));
+/**
+ * A vendor's string as the vendor spelled it, spacing included (FOCUS String Handling), or null when
+ * it is empty or only spaces (Null Handling: no empty string stands for "no value").
+ */
+const given = (s: string | undefined): string | null => (s === undefined || s.trim() === '' ? null : s);
 
 /** The sub-account a line belongs to: Anthropic workspace, OpenAI or import project, GitHub organization. */
 function subAccount(r: UsageRecord, source: SourceConfig | undefined) {
-  if (r.identities.workspace) return { id: r.identities.workspace, type: 'Workspace' };
-  if (r.identities.project) return { id: r.identities.project, type: 'Project' };
+  const workspace = given(r.identities.workspace);
+  if (workspace) return { id: workspace, type: 'Workspace' };
+  const project = given(r.identities.project);
+  if (project) return { id: project, type: 'Project' };
   if (source?.type === 'copilot') return { id: source.organization, type: 'Organization' };
   return undefined;
 }
@@ -85,7 +92,8 @@ export function focusRows(
     const correction = r.charge === 'refund';
     const sub = subAccount(r, source);
     const month = r.date.slice(0, 7);
-    const skuId = `${r.vendor}/${r.modelId ?? r.lineItem}`;
+    // SkuId may not be null on usage: a line the vendor left unnamed is still its vendor's SKU.
+    const skuId = `${r.vendor}/${given(r.modelId) ?? given(r.lineItem) ?? '(unnamed)'}`;
     const identities = Object.entries(r.identities)
       .filter(([k, v]) => !isPersonal(k, v, source))
       .sort(([a], [b]) => (a < b ? -1 : 1));
@@ -97,7 +105,7 @@ export function focusRows(
       BillingPeriodEnd: at(addDays(lastDayOfMonth(month), 1)),
       ChargeCategory: category,
       ChargeClass: correction ? 'Correction' : null,
-      ChargeDescription: r.lineItem,
+      ChargeDescription: given(r.lineItem),
       ChargeFrequency: r.charge ? 'One-Time' : seats ? 'Recurring' : 'Usage-Based',
       ChargePeriodStart: at(r.date),
       ChargePeriodEnd: at(addDays(r.date, 1)),
@@ -108,10 +116,10 @@ export function focusRows(
       ServiceName: provider.service,
       ServiceSubcategory: 'Generative AI',
       SkuId: r.charge ? null : skuId,
-      SkuMeter: r.charge ? null : r.lineItem,
-      SkuPriceId: r.charge || !r.modelId ? null : skuId,
+      SkuMeter: r.charge ? null : given(r.lineItem),
+      SkuPriceId: r.charge || !given(r.modelId) ? null : skuId,
       SkuPriceDetails:
-        r.charge || !r.modelId
+        r.charge || !given(r.modelId)
           ? null
           : JSON.stringify({
               x_ModelId: r.modelId,
@@ -126,8 +134,8 @@ export function focusRows(
         'burnwatch/source': r.source,
         ...Object.fromEntries(identities.map(([k, v]) => [`burnwatch/${k}`, v])),
       }),
-      x_ModelId: r.modelId ?? null,
-      x_ModelFamily: r.modelFamily ?? null,
+      x_ModelId: given(r.modelId),
+      x_ModelFamily: given(r.modelFamily),
       x_ModelTier: r.modelTier ?? null,
       x_Team: r.team,
       x_Source: r.source,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../functions/core/config/load.js';
 import type { BurnwatchConfig } from '../../../functions/core/config/schema.js';
 import { fromCsv } from '../../../functions/core/focus/csv.js';
+import { exportFocus } from '../../../functions/core/focus/export.js';
 import { sumMicros, usdStringToMicros, usdToMicros } from '../../../functions/core/money.js';
 import type { UsageStore } from '../../../functions/core/ports.js';
 import { createExportHandler, focusObjectKey } from '../../../functions/export/handler.js';
@@ -101,5 +102,35 @@ describe('FOCUS export: billing periods the trailing re-fetch revises', () => {
     // Assess
     expect(ninth).toEqual([focusObjectKey('2026-03'), focusObjectKey('2026-04')]);
     expect(eleventh).toEqual([focusObjectKey('2026-04')]);
+  });
+});
+
+describe('FOCUS export: vendor strings', () => {
+  it('still writes the file when a vendor string carries a trailing space (review B, finding 4)', async () => {
+    // Prepare: an Anthropic cost-report description as the vendor spelled it (kept verbatim).
+    const { store } = await dynamo.newStore();
+    await replaceDays(
+      store,
+      'anthropic',
+      ['2026-03-02'],
+      [
+        aRecord({ lineItem: 'Claude Sonnet 4.6 Usage - Output Tokens ', costMicros: usdToMicros(3) }),
+        aRecord({
+          identities: { workspace: 'wrkspc_search' },
+          lineItem: 'Claude Haiku 4.5 Usage',
+          costMicros: usdToMicros(7),
+        }),
+      ],
+    );
+
+    // Act
+    const out = await exportFocus(store, configWith(), { from: '2026-03-01', to: '2026-03-31' });
+
+    // Assess: one odd string does not cost the organization its whole file (the daily Lambda
+    // would fail every day until the code changed); the description is as the vendor wrote it.
+    expect(billed(out.csv)).toBe(usdToMicros(10));
+    expect(fromCsv(out.csv).rows.map((r) => r.ChargeDescription)).toContain(
+      'Claude Sonnet 4.6 Usage - Output Tokens ',
+    );
   });
 });

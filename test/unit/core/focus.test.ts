@@ -198,6 +198,12 @@ describe('FOCUS 1.2 rows (issue 16)', () => {
       /ConsumedQuantity: must be null when ChargeCategory is not "Usage"/,
     ],
     ['a sub-account without a type', { SubAccountType: null }, /SubAccountId\/SubAccountType/],
+    ['a blank value of its own (team)', { x_Team: '  ' }, /row 1, x_Team: must not be blank/],
+    [
+      'an empty string for "no value"',
+      { ChargeDescription: '' },
+      /row 1, ChargeDescription: must be null, not blank/,
+    ],
     [
       'a charge outside its billing period',
       { BillingPeriodStart: '2026-04-01T00:00:00Z', BillingPeriodEnd: '2026-05-01T00:00:00Z' },
@@ -207,6 +213,32 @@ describe('FOCUS 1.2 rows (issue 16)', () => {
     const [row] = focusRows(records.slice(0, 1), { organization: 'Acme', sources: config.sources });
     const problems = focusProblems(header, [{ ...(row as FocusRow), ...change }]);
     expect(problems.join('\n')).toMatch(message);
+  });
+
+  it('keeps a vendor string’s spacing and writes a blank one as null (review B, finding 4)', () => {
+    // Prepare: an Anthropic description with a trailing space as the vendor sent it, and a line
+    // whose vendor left the description and workspace blank.
+    const lines = named([
+      aRecord({ lineItem: 'Claude Sonnet 4.6 Usage - Output Tokens ', model: undefined }),
+      aRecord({ identities: { workspace: ' ' }, lineItem: '', model: undefined, costMicros: 1_000_000n }),
+    ]);
+
+    // Act: the rows, and the CSV a FinOps tool reads back.
+    const rows = focusRows(lines, { organization: 'Acme', sources: config.sources });
+    const back = fromCsv(toCsv(header, rows));
+
+    // Assess: both rows pass every column rule, so the export is written; FOCUS String Handling
+    // keeps the provider's spacing, Null Handling wants null rather than an empty string.
+    expect(focusProblems(header, rows)).toEqual([]);
+    expect(back.rows).toEqual(rows);
+    expect(back.rows.map((r) => r.ChargeDescription)).toContain('Claude Sonnet 4.6 Usage - Output Tokens ');
+    expect(back.rows.find((r) => r.BilledCost === '1')).toMatchObject({
+      ChargeDescription: null,
+      SkuMeter: null,
+      SkuId: 'anthropic/(unnamed)',
+      SubAccountId: null,
+      SubAccountType: null,
+    });
   });
 
   it('rejects a header missing a Mandatory column or carrying a custom column without x_', () => {
