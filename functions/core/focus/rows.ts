@@ -68,7 +68,7 @@ interface Keyed {
 }
 
 /**
- * FOCUS 1.2 rows of stored usage: one per source, day, team, sub-account, charge and model, from
+ * FOCUS 1.2 rows of stored usage: one per source, day, team, sub-account, charge, model and unit, from
  * the billable lines only (detail lines repeat money already billed). Per-person identities (user
  * emails, Copilot logins) are left out and their lines summed, so the export carries no figures
  * about people.
@@ -140,12 +140,14 @@ export function focusRows(
       x_Team: r.team,
       x_Source: r.source,
     };
-    const key = JSON.stringify(row);
+    // The unit is part of the key: lines that differ only in a person left out are summed, but
+    // never 1,200 Tokens and one Charge into "1,201" of either.
     const use = consumed(r);
+    row.PricingUnit = use.unit;
+    const key = JSON.stringify(row);
     const acc = rows.get(key) ?? { key, row, micros: 0n, quantity: 0 };
     acc.micros += r.costMicros;
     acc.quantity += use.quantity;
-    acc.row.PricingUnit = use.unit;
     rows.set(key, acc);
   }
   return [...rows.values()]

@@ -241,6 +241,46 @@ describe('FOCUS 1.2 rows (issue 16)', () => {
     });
   });
 
+  it('never adds quantities of different units into one row (review B, finding 5)', () => {
+    // Prepare: two Cursor users, same team, model and day; one event carries token counts, the
+    // other none (the connector stores zeros), so one line is in Tokens and the other one Charge.
+    const cursor = {
+      source: 'cursor',
+      vendor: 'cursor' as const,
+      lineItem: 'claude-4.6-sonnet',
+      model: 'claude-4.6-sonnet',
+    };
+    const lines = named([
+      aRecord({
+        ...cursor,
+        identities: { userEmail: 'dana@corp.com' },
+        tokens: { input: 1000, output: 200 },
+        costMicros: 1_000_000n,
+      }),
+      aRecord({
+        ...cursor,
+        identities: { userEmail: 'eli@corp.com' },
+        tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+        costMicros: 40_000n,
+      }),
+    ]);
+
+    // Act
+    const rows = focusRows(lines, { organization: 'Acme', sources: config.sources });
+
+    // Assess: the people are still left out, but the two units are two rows, each its own cost.
+    expect(
+      rows.map((r) => [r.PricingQuantity, r.PricingUnit, r.ConsumedQuantity, r.ConsumedUnit, r.BilledCost]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['1200', 'Tokens', '1200', 'Tokens', '1'],
+        ['1', 'Charges', '1', 'Charges', '0.04'],
+      ]),
+    );
+    expect(rows).toHaveLength(2);
+    expect(JSON.stringify(rows)).not.toMatch(/dana|eli@/);
+  });
+
   it('rejects a header missing a Mandatory column or carrying a custom column without x_', () => {
     expect(focusProblems(['BilledCost', 'Team'], [])).toEqual(
       expect.arrayContaining([
