@@ -139,6 +139,8 @@ export function focusRows(
       x_ModelTier: r.modelTier ?? null,
       x_Team: r.team,
       x_Source: r.source,
+      // In the row key too: an estimated line is never summed into a final one.
+      x_Provisional: r.provisional ? 'true' : 'false',
     };
     // The unit is part of the key: lines that differ only in a person left out are summed, but
     // never 1,200 Tokens and one Charge into "1,201" of either.

@@ -101,6 +101,8 @@ export const FOCUS_COLUMNS: readonly FocusColumn[] = [
   col('x_ModelTier', 'String', 'Conditional', true, { allowedValues: ['flagship', 'mid', 'small'] }),
   col('x_Team', 'String', 'Conditional', false),
   col('x_Source', 'String', 'Conditional', false),
+  /** "true" while the vendor may still revise the day (AWS `Estimated`, today's data), else "false". */
+  col('x_Provisional', 'String', 'Conditional', false, { allowedValues: ['true', 'false'] }),
 ];
 
 /** Every Mandatory column of FOCUS 1.2 (a dataset without one of them is not FOCUS). */

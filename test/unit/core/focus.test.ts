@@ -200,6 +200,11 @@ describe('FOCUS 1.2 rows (issue 16)', () => {
     ['a sub-account without a type', { SubAccountType: null }, /SubAccountId\/SubAccountType/],
     ['a blank value of its own (team)', { x_Team: '  ' }, /row 1, x_Team: must not be blank/],
     [
+      'an unknown provisional flag',
+      { x_Provisional: 'yes' },
+      /row 1, x_Provisional: must be one of true, false/,
+    ],
+    [
       'an empty string for "no value"',
       { ChargeDescription: '' },
       /row 1, ChargeDescription: must be null, not blank/,
@@ -279,6 +284,35 @@ describe('FOCUS 1.2 rows (issue 16)', () => {
     );
     expect(rows).toHaveLength(2);
     expect(JSON.stringify(rows)).not.toMatch(/dana|eli@/);
+  });
+
+  it('marks an estimated day x_Provisional and never sums it into a final one (review B, finding 6)', () => {
+    // Prepare: AWS marks Bedrock's month to date Estimated; the 1st is final, the 2nd estimated,
+    // and one line of the 2nd came in final (the same SKU, team and sub-account otherwise).
+    const bedrock = {
+      identities: { workspace: 'wrkspc_payments' },
+      lineItem: 'Claude Sonnet 4.6',
+      model: undefined,
+    };
+    const lines = named([
+      aRecord({ ...bedrock, date: '2026-03-01', provisional: false, costMicros: 5_000_000n }),
+      aRecord({ ...bedrock, date: '2026-03-02', provisional: true, costMicros: 7_000_000n }),
+      aRecord({ ...bedrock, date: '2026-03-02', provisional: false, costMicros: 1_000_000n }),
+    ]);
+
+    // Act
+    const rows = focusRows(lines, { organization: 'Acme', sources: config.sources });
+
+    // Assess: a FinOps tool can filter estimates out (or wait for them), a custom column with the
+    // x_ prefix after the FOCUS columns, as column handling asks.
+    expect(focusProblems(header, rows)).toEqual([]);
+    expect(rows.map((r) => [r.ChargePeriodStart, r.x_Provisional, r.BilledCost])).toEqual([
+      ['2026-03-01T00:00:00Z', 'false', '5'],
+      ['2026-03-02T00:00:00Z', 'false', '1'],
+      ['2026-03-02T00:00:00Z', 'true', '7'],
+    ]);
+    expect(header.at(-1)).toBe('x_Provisional');
+    expect(header.findIndex((h) => h.startsWith('x_'))).toBeGreaterThan(header.indexOf('Tags'));
   });
 
   it('rejects a header missing a Mandatory column or carrying a custom column without x_', () => {
