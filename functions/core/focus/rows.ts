@@ -89,7 +89,6 @@ export function focusRows(
     const model = r.modelId ? resolveModel(r.modelId) : undefined;
     const seats = r.quantity?.unit === 'Seats';
     const category = r.charge === 'credit' ? 'Credit' : seats ? 'Purchase' : 'Usage';
-    const correction = r.charge === 'refund';
     const sub = subAccount(r, source);
     const month = r.date.slice(0, 7);
     // SkuId may not be null on usage: a line the vendor left unnamed is still its vendor's SKU.
@@ -104,7 +103,10 @@ export function focusRows(
       BillingPeriodStart: at(`${month}-01`),
       BillingPeriodEnd: at(addDays(lastDayOfMonth(month), 1)),
       ChargeCategory: category,
-      ChargeClass: correction ? 'Correction' : null,
+      // FOCUS 1.2 ChargeClass: "Correction" only for a row correcting a previously invoiced billing
+      // period, null for one within the current period. No source says which period a refund
+      // corrects, so a refund is what the spec calls Usage "including refunds", never Correction.
+      ChargeClass: null,
       ChargeDescription: given(r.lineItem),
       ChargeFrequency: r.charge ? 'One-Time' : seats ? 'Recurring' : 'Usage-Based',
       ChargePeriodStart: at(r.date),
@@ -115,8 +117,9 @@ export function focusRows(
       ServiceCategory: 'AI and Machine Learning',
       ServiceName: provider.service,
       ServiceSubcategory: 'Generative AI',
-      SkuId: r.charge ? null : skuId,
-      SkuMeter: r.charge ? null : given(r.lineItem),
+      // Usage (a refund too, not being a Correction) must name its SKU; a credit has none.
+      SkuId: category === 'Credit' ? null : skuId,
+      SkuMeter: category === 'Credit' ? null : given(r.lineItem),
       SkuPriceId: r.charge || !given(r.modelId) ? null : skuId,
       SkuPriceDetails:
         r.charge || !given(r.modelId)

@@ -70,7 +70,7 @@ describe('burnwatch export --format focus (issue 16)', () => {
       .map((r) => [r.ChargePeriodStart, r.ChargeCategory, r.ChargeClass, r.BilledCost, r.x_Team])
       .sort((a, b) => (`${a[0]}${a[3]}` < `${b[0]}${b[3]}` ? -1 : 1));
     expect(seen).toEqual([
-      ['2026-03-02T00:00:00Z', 'Usage', 'Correction', '-12.34', 'payments'],
+      ['2026-03-02T00:00:00Z', 'Usage', null, '-12.34', 'payments'],
       ['2026-03-02T00:00:00Z', 'Usage', null, '100', 'payments'],
       ['2026-03-31T00:00:00Z', 'Credit', null, '-0.01', 'payments'],
       ['2026-04-01T00:00:00Z', 'Usage', null, '7.5', 'unallocated'],

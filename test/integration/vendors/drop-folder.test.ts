@@ -93,7 +93,7 @@ describe('the stack’s S3 drop folder and daily FOCUS export (issue 16)', () =>
       const { header, rows } = fromCsv(file?.body ?? '');
       expect(focusProblems(header, rows)).toEqual([]);
       expect(rows.map((r) => [r.ProviderName, r.BilledCost, r.ChargeClass]).sort()).toEqual([
-        ['Gemini', '-0.1', 'Correction'],
+        ['Gemini', '-0.1', null],
         ['Gemini', '40.1', null],
       ]);
       await expect(failed).rejects.toThrow(

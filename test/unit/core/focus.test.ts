@@ -150,9 +150,10 @@ describe('FOCUS 1.2 rows (issue 16)', () => {
     });
     expect(by('Refund')).toMatchObject({
       ChargeCategory: 'Usage',
-      ChargeClass: 'Correction',
+      ChargeClass: null,
       BilledCost: '-12.34',
       ProviderName: 'Gemini',
+      SkuId: 'gemini/Refund',
     });
     expect(by('Credit')).toMatchObject({
       ChargeCategory: 'Credit',
@@ -313,6 +314,40 @@ describe('FOCUS 1.2 rows (issue 16)', () => {
     ]);
     expect(header.at(-1)).toBe('x_Provisional');
     expect(header.findIndex((h) => h.startsWith('x_'))).toBeGreaterThan(header.indexOf('Tags'));
+  });
+
+  it('leaves ChargeClass null for a refund: nothing says it corrects an earlier billing period (review B, finding 7)', () => {
+    // Prepare: March's Gemini usage refunded in March. FOCUS 1.2 chargeclass.md: ChargeClass "MUST
+    // be null when the row does not represent a correction or when it represents a correction
+    // within the current billing period"; "Correction" is for a previously invoiced period only.
+    const gemini = {
+      source: 'gemini',
+      vendor: 'gemini' as const,
+      identities: { project: 'p' },
+      model: undefined,
+    };
+    const lines = named([
+      aRecord({ ...gemini, date: '2026-03-02', lineItem: 'Gemini API', costMicros: 100_000_000n }),
+      aRecord({
+        ...gemini,
+        date: '2026-03-09',
+        lineItem: 'Refund',
+        charge: 'refund',
+        costMicros: -12_340_000n,
+      }),
+    ]);
+
+    // Act
+    const rows = focusRows(lines, { organization: 'Acme', sources: config.sources });
+
+    // Assess: a refund is Usage "including refunds", so it names its SKU and quantity like usage.
+    expect(rows.find((r) => r.BilledCost === '-12.34')).toMatchObject({
+      ChargeCategory: 'Usage',
+      ChargeClass: null,
+      SkuId: 'gemini/Refund',
+      PricingQuantity: '1',
+    });
+    expect(focusProblems(header, rows)).toEqual([]);
   });
 
   it('rejects a header missing a Mandatory column or carrying a custom column without x_', () => {
