@@ -139,8 +139,10 @@ export interface UsageStore {
     manifests?: readonly SourceDayManifest[],
   ): Promise<TeamDaySourceTotal[]>;
   /**
-   * Stored line items of one team from one source on one day (includes per-person lines). `manifest`
-   * is the day's commit record when the caller has read it already (saves reading it again).
+   * Stored line items of one team from one source on one day (includes per-person lines, until they
+   * pass `retention.personDetailMonths` and DynamoDB's TTL removes them: fewer lines than the team-day
+   * total, or none). `manifest` is the day's commit record when the caller has read it already
+   * (saves reading it again).
    */
   teamLines(source: string, date: IsoDay, team: string, manifest?: SourceDayManifest): Promise<UsageRecord[]>;
   /** Manifests (coverage) of one source in [from, to]. */

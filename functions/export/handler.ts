@@ -85,10 +85,16 @@ export function createExportHandler(deps: ExportDeps) {
     for (const month of months) {
       const range = { from: `${month}-01`, to: minDay(lastDayOfMonth(month), yesterday) };
       if (range.to < range.from) throw new ExportFailedError(`month ${month} has not started yet`);
-      const result = await exportFocus(deps.store, deps.config, range);
+      const result = await exportFocus(deps.store, deps.config, range, { now: deps.clock.now() });
       const key = focusObjectKey(month);
       await deps.put(key, result.csv, 'text/csv; charset=utf-8');
-      deps.log('FOCUS export written', { key, rows: result.rows, ...range });
+      deps.log('FOCUS export written', {
+        key,
+        rows: result.rows,
+        ...range,
+        // Days past retention.personDetailMonths, written from the team-day totals.
+        ...(result.fromTotals.length ? { fromTeamTotals: result.fromTotals } : {}),
+      });
       periods.push({ key, rows: result.rows, ...range });
     }
     return { periods };

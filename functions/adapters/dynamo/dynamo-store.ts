@@ -192,6 +192,7 @@ export class DynamoStore implements Store {
     team: string,
     known?: SourceDayManifest,
   ): Promise<UsageRecord[]> {
+    let previous: string | undefined;
     for (let attempt = 1; ; attempt++) {
       // The caller's manifest saves a read on the first attempt; a retry reads the current one.
       const manifest =
@@ -214,8 +215,12 @@ export class DynamoStore implements Store {
               ConsistentRead: true,
             },
       );
-      // Every team a manifest lists has lines: none means a newer commit cleaned them up meanwhile.
-      if (items.length > 0 || !manifest.teams.includes(team)) return items.map((i) => lineItem.parse(i));
+      // Every team a manifest lists has lines when committed: none means a newer commit cleaned them
+      // up meanwhile, unless the commit is still the same one: then DynamoDB's TTL removed them (the
+      // team's lines were all per-person and past retention.personDetailMonths; its total stays).
+      if (items.length > 0 || !manifest.teams.includes(team) || manifest.generation === previous)
+        return items.map((i) => lineItem.parse(i));
+      previous = manifest.generation;
       if (attempt >= 5) throw new Error(`${source} ${date}: lines kept changing while they were read; retry`);
     }
   }

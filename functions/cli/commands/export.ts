@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { utcDayOf } from '../../core/dates.js';
 import { exportFocus } from '../../core/focus/export.js';
 import { coverageWindow } from '../../core/ingest/run-ingest.js';
+import { systemClock } from '../../core/ports.js';
 import { CliUsageError, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
@@ -44,13 +45,16 @@ export const exportCommand: CommandModule = {
     if (flags.from && flags.to && flags.from > flags.to)
       throw new CliUsageError(`--from: ${flags.from} is after --to ${flags.to}`);
     const { config } = loadConfigFile(io, flags.config);
+    const now = systemClock.now();
     const range =
-      flags.from && flags.to
-        ? { from: flags.from, to: flags.to }
-        : coverageWindow(config, utcDayOf(new Date()));
+      flags.from && flags.to ? { from: flags.from, to: flags.to } : coverageWindow(config, utcDayOf(now));
     const opened = await openStore(io, { quiet: !flags.out });
     try {
-      const result = await exportFocus(opened.store, config, range);
+      const result = await exportFocus(opened.store, config, range, { now });
+      if (result.fromTotals.length)
+        io.err(
+          `${result.fromTotals.length} source-day(s) past retention.personDetailMonths (${config.retention.personDetailMonths}) written from the team-day totals, by model`,
+        );
       if (flags.out) {
         writeFileSync(resolve(io.cwd, flags.out), result.csv);
         io.err(`Wrote ${result.rows} FOCUS 1.2 rows (${range.from} to ${range.to}) to ${flags.out}`);

@@ -1,10 +1,16 @@
+import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../../functions/adapters/dynamo/dynamo-store.js';
 import { parseConfig } from '../../../functions/core/config/load.js';
 import type { BurnwatchConfig } from '../../../functions/core/config/schema.js';
+import { eachDay } from '../../../functions/core/dates.js';
+import { focusProblems } from '../../../functions/core/focus/check.js';
 import { fromCsv } from '../../../functions/core/focus/csv.js';
-import { exportFocus } from '../../../functions/core/focus/export.js';
+import { exportFocus, PAST_RETENTION_NOTE } from '../../../functions/core/focus/export.js';
+import { affirmedDayWrites } from '../../../functions/core/ingest/coverage.js';
 import { sumMicros, usdStringToMicros, usdToMicros } from '../../../functions/core/money.js';
 import type { UsageStore } from '../../../functions/core/ports.js';
+import { detailExpiresAt } from '../../../functions/core/retention.js';
 import { createExportHandler, focusObjectKey } from '../../../functions/export/handler.js';
 import { aRecord } from '../../helpers/builders.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
@@ -124,13 +130,111 @@ describe('FOCUS export: vendor strings', () => {
     );
 
     // Act
-    const out = await exportFocus(store, configWith(), { from: '2026-03-01', to: '2026-03-31' });
+    const out = await exportFocus(
+      store,
+      configWith(),
+      { from: '2026-03-01', to: '2026-03-31' },
+      { now: new Date('2026-04-01T07:00:00Z') },
+    );
 
     // Assess: one odd string does not cost the organization its whole file (the daily Lambda
     // would fail every day until the code changed); the description is as the vendor wrote it.
     expect(billed(out.csv)).toBe(usdToMicros(10));
     expect(fromCsv(out.csv).rows.map((r) => r.ChargeDescription)).toContain(
       'Claude Sonnet 4.6 Usage - Output Tokens ',
+    );
+  });
+});
+
+describe('FOCUS export: periods past per-person retention (review B, finding 3)', () => {
+  const january = { from: '2026-01-01', to: '2026-01-31' };
+  /** 1 March 2027: January 2026 is past the default 13 months of retention.personDetailMonths. */
+  const afterRetention = new Date('2027-03-01T07:00:00Z');
+
+  /**
+   * Cursor's money of record is per user (userEmail lines), stored with the retention expiry as
+   * ingest writes it; then DynamoDB's TTL deletes every item past its `expiresAt` (docs/storage.md
+   * "Retention"), done here by hand as DynamoDB Local does not run TTL.
+   */
+  async function expiredCursorJanuary(serviceAccountLine: boolean) {
+    const { store, tableName } = await dynamo.newStore();
+    const days = eachDay(january.from, january.to);
+    const cursor = {
+      source: 'cursor',
+      vendor: 'cursor' as const,
+      lineItem: 'claude-4.6-sonnet',
+      model: 'claude-4.6-sonnet',
+      modelId: 'claude-sonnet-4-6',
+    };
+    const records = days.flatMap((date) => [
+      aRecord({
+        ...cursor,
+        date,
+        identities: { userEmail: 'ana@acme.example' },
+        costMicros: usdToMicros(40),
+      }),
+      ...(serviceAccountLine
+        ? [aRecord({ ...cursor, date, identities: { account: 'svc-ci' }, costMicros: usdToMicros(2) })]
+        : []),
+    ]);
+    await store.writeSourceDays(
+      'cursor',
+      affirmedDayWrites(days, records, '2026-02-01T06:00:00.000Z').map((w) => ({
+        ...w,
+        detailExpiresAt: detailExpiresAt(w.date, 13),
+      })),
+    );
+    const doc = createDocumentClient(dynamo.client);
+    const expiring =
+      (
+        await doc.send(
+          new ScanCommand({ TableName: tableName, FilterExpression: 'attribute_exists(expiresAt)' }),
+        )
+      ).Items ?? [];
+    expect(expiring.length).toBeGreaterThan(0);
+    for (const item of expiring)
+      await doc.send(new DeleteCommand({ TableName: tableName, Key: { pk: item.pk, sk: item.sk } }));
+    return store;
+  }
+
+  it('exports the spend the store reports once per-person lines are gone, from the team-day totals', async () => {
+    const store = await expiredCursorJanuary(true);
+
+    // Act
+    const out = await exportFocus(store, configWith(), january, { now: afterRetention });
+
+    // Assess: the team's stored January is still $1,302 (31 × $42), and so is the FOCUS file: the
+    // service account's line as stored, Ana's $40 a day from the totals, marked as such.
+    expect(await teamSpend(store, 'payments', january)).toBe(usdToMicros(1302));
+    expect(billed(out.csv)).toBe(usdToMicros(1302));
+    expect(out.fromTotals).toHaveLength(31);
+    const { header, rows } = fromCsv(out.csv);
+    expect(focusProblems(header, rows)).toEqual([]);
+    expect(
+      rows.find((r) => r.ChargePeriodStart === '2026-01-05T00:00:00Z' && r.BilledCost === '40'),
+    ).toMatchObject({
+      ChargeDescription: `claude-sonnet-4-6 ${PAST_RETENTION_NOTE}`,
+      SkuId: 'cursor/claude-sonnet-4-6',
+      x_ModelId: 'claude-sonnet-4-6',
+      x_Team: 'payments',
+    });
+  });
+
+  it('exports a period whose per-person lines have all expired', async () => {
+    const store = await expiredCursorJanuary(false);
+    const out = await exportFocus(store, configWith(), january, { now: afterRetention });
+    expect(billed(out.csv)).toBe(usdToMicros(1240));
+  });
+
+  it('fails, naming the days, when lines within retention do not add up to the stored totals', async () => {
+    // Prepare: the same store read on 1 February 2026, long before the lines could have expired.
+    const store = await expiredCursorJanuary(true);
+
+    // Act / Assess: a file missing $40 a day is never written; the error says where and why not TTL.
+    await expect(
+      exportFocus(store, configWith(), january, { now: new Date('2026-02-01T07:00:00Z') }),
+    ).rejects.toThrow(
+      /31 source-team-day\(s\), within retention\.personDetailMonths \(13\)[\s\S]*cursor 2026-01-01 payments: the lines miss \$40\.00/,
     );
   });
 });
