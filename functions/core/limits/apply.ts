@@ -14,12 +14,14 @@ import {
   type ProposalStatus,
   personFreeError,
   proposalKey,
+  type VendorLimit,
 } from './proposal.js';
-import type { VendorLimitApis, VendorRequest } from './vendor-limit-api.js';
+import type { SetResult, VendorLimitApi, VendorLimitApis, VendorRequest } from './vendor-limit-api.js';
 
 /**
  * The lifecycle of a limit proposal, apart from where it is kept: proposed → applying → applied
- * (or partial: each item applied or failed with its reason) → undoing → undone. Every vendor write
+ * (or partial: each item applied, unconfirmed — written but not confirmed by reading back — or failed
+ * with its reason) → undoing → undone. Every vendor write
  * is read back before an item counts as applied, and the record is written after each item, so a
  * failure half-way (or a crash) leaves an accurate record and a retry completes only what is left.
  * With `limits.dryRun` nothing reaches a vendor: the record says what would have been sent.
@@ -114,7 +116,10 @@ export function applyProposal(deps: LimitDeps, team: string, id: string, by: str
   return runAction(deps, team, id, by, 'apply');
 }
 
-/** Undoes a proposal: each applied item is restored to what the vendor held before, and read back. */
+/**
+ * Undoes a proposal: each applied (or unconfirmed) item is restored to what the vendor held before,
+ * and read back.
+ */
 export function undoProposal(deps: LimitDeps, team: string, id: string, by: string) {
   return runAction(deps, team, id, by, 'undo');
 }
@@ -130,9 +135,7 @@ async function runAction(
   if (!loaded) return { outcome: 'not-found', summary: `No limit proposal ${id} for ${team}.` };
   let { proposal, version } = loaded;
   const now = () => deps.clock.now().toISOString();
-  const todo = proposal.items.filter((i) =>
-    action === 'apply' ? i.state === 'pending' || i.state === 'failed' : i.state === 'applied',
-  );
+  const todo = proposal.items.filter((i) => (action === 'apply' ? isOpen(i) : mayBeInPlace(i)));
   if (todo.length === 0)
     return {
       outcome: 'nothing',
@@ -202,17 +205,21 @@ async function runAction(
     await record(updated);
   }
   const final = statusOf(proposal.items, status);
-  const applied = proposal.items.filter((i) => i.state === 'applied').length;
-  const failed = proposal.items.filter((i) => i.state === 'failed').length;
-  const undone = proposal.items.filter((i) => i.state === 'undone').length;
+  const count = (state: LimitItem['state']) => proposal.items.filter((i) => i.state === state).length;
+  const [applied, unconfirmed, failed, undone] = [
+    count('applied'),
+    count('unconfirmed'),
+    count('failed'),
+    count('undone'),
+  ];
   const touched = todo.map((t) => proposal.items.find((i) => i.id === t.id) ?? t);
-  const stillApplied = touched.filter((i) => i.state === 'applied').length;
+  const stillApplied = touched.filter(mayBeInPlace).length;
   const outcome: LimitActionResult['outcome'] =
     action === 'undo'
       ? stillApplied === 0
         ? 'undone'
         : 'partial'
-      : failed === 0
+      : failed + unconfirmed === 0
         ? 'applied'
         : applied > 0
           ? 'partial'
@@ -220,7 +227,7 @@ async function runAction(
   const summary =
     action === 'undo'
       ? `Undo: ${touched.length - stillApplied} of ${touched.length} limit${touched.length === 1 ? '' : 's'} restored${stillApplied ? `; ${stillApplied} could not be (${firstError(touched)}) — press Undo again to retry` : ''}.`
-      : `${applied} of ${proposal.items.length} limit${proposal.items.length === 1 ? '' : 's'} applied and confirmed by reading back${failed ? `; ${failed} not applied (${firstError(proposal.items)}) — Approve again retries only those` : ''}${undone ? `; ${undone} undone earlier` : ''}.`;
+      : `${applied} of ${proposal.items.length} limit${proposal.items.length === 1 ? '' : 's'} applied and confirmed by reading back${unconfirmed ? `; ${unconfirmed} written but not confirmed by reading back (${firstError(proposal.items.filter((i) => i.state === 'unconfirmed'))}) — Approve again re-checks, Undo takes back` : ''}${failed ? `; ${failed} not applied (${firstError(proposal.items.filter((i) => i.state === 'failed'))}) — Approve again retries only those` : ''}${undone ? `; ${undone} undone earlier` : ''}.`;
   const { busy: _done, ...rest } = proposal;
   await write({
     ...rest,
@@ -237,11 +244,16 @@ function firstError(items: readonly LimitItem[]): string {
   return (item && personFreeError(item)) ?? 'see the record';
 }
 
+/** Whether Approve still has something to do for the item (an unconfirmed write is re-checked). */
+const isOpen = (i: LimitItem) => i.state === 'pending' || i.state === 'failed' || i.state === 'unconfirmed';
+/** Whether the vendor may hold burnwatch's limit for the item, so Undo has something to take back. */
+const mayBeInPlace = (i: LimitItem) => i.state === 'applied' || i.state === 'unconfirmed';
+
 /** The proposal's status from its items. */
 function statusOf(items: readonly LimitItem[], previous: ProposalStatus): ProposalStatus {
   const applied = items.filter((i) => i.state === 'applied').length;
   if (applied === items.length) return 'applied';
-  if (applied > 0) return 'partial';
+  if (items.some(mayBeInPlace)) return 'partial';
   if (items.some((i) => i.state === 'undone')) return 'undone';
   return previous === 'applying' || previous === 'undoing'
     ? 'proposed'
@@ -272,6 +284,8 @@ async function readBefore(deps: LimitDeps, item: LimitItem): Promise<{ ok: boole
   }
 }
 
+const NO_LIMIT: VendorLimit = { amountCents: null };
+
 async function applyItem(
   deps: LimitDeps,
   item: LimitItem,
@@ -280,25 +294,55 @@ async function applyItem(
 ): Promise<LimitItem> {
   const api = deps.apis(item.vendor);
   if (!api) return { ...item, state: 'failed', error: `limits.${item.vendor} is not configured` };
-  // Recorded by readBefore (or a run before) ahead of any write, and kept across retries.
-  const before = item.before ?? { amountCents: null };
+  let current = item.before ?? NO_LIMIT;
+  if (item.state === 'unconfirmed') {
+    // The vendor took an earlier write: look before writing again (a second create is a second budget).
+    const rechecked = await confirmWritten(api, item, now);
+    if (rechecked.state === 'applied') return rechecked;
+    current = rechecked.after ?? writtenLimit(item);
+  }
+  let result: SetResult;
   try {
-    const { response, ref } = await api.set(item, item.amountCents, before);
-    onResponse(response);
-    const after = await api.read(item, ref ? { ...before, ref } : before);
-    if (after.amountCents !== item.amountCents)
-      return {
-        ...item,
-        state: 'failed',
-        after,
-        vendorResponse: response,
-        error: `the vendor accepted it but reading back shows ${centsLabel(after.amountCents)}, not ${centsLabel(item.amountCents)}`,
-      };
-    const { error: _cleared, ...ok } = item;
-    return { ...ok, state: 'applied', after, vendorResponse: response, appliedAt: now() };
+    result = await api.set(item, item.amountCents, current);
   } catch (err) {
     return { ...item, state: 'failed', error: describeVendorFailure(err) };
   }
+  onResponse(result.response);
+  // From here on the vendor holds the change: whatever reading back says, the record keeps that.
+  return confirmWritten(
+    api,
+    { ...item, vendorResponse: result.response, ...(result.ref ? { ref: result.ref } : {}) },
+    now,
+  );
+}
+
+/** The limit burnwatch wrote for the item, with the vendor's id for it when known. */
+function writtenLimit(item: LimitItem): VendorLimit {
+  const ref = item.ref ?? item.after?.ref;
+  return ref ? { amountCents: item.amountCents, ref } : (item.before ?? NO_LIMIT);
+}
+
+/** Reads a written item back: applied when the vendor shows its amount, else unconfirmed and why. */
+async function confirmWritten(api: VendorLimitApi, item: LimitItem, now: () => string): Promise<LimitItem> {
+  let after: VendorLimit;
+  try {
+    after = await api.read(item, writtenLimit(item));
+  } catch (err) {
+    return {
+      ...item,
+      state: 'unconfirmed',
+      error: `the vendor accepted it but reading it back failed: ${describeVendorFailure(err)}`,
+    };
+  }
+  if (after.amountCents !== item.amountCents)
+    return {
+      ...item,
+      state: 'unconfirmed',
+      after,
+      error: `the vendor accepted it but reading back shows ${centsLabel(after.amountCents)}, not ${centsLabel(item.amountCents)}`,
+    };
+  const { error: _cleared, ...ok } = item;
+  return { ...ok, state: 'applied', after, ...(after.ref ? { ref: after.ref } : {}), appliedAt: now() };
 }
 
 async function undoItem(
@@ -311,7 +355,7 @@ async function undoItem(
   if (!api) return { ...item, error: `undo: limits.${item.vendor} is not configured` };
   const target = item.before?.amountCents ?? null;
   try {
-    const current = await api.read(item, item.after ?? item.before);
+    const current = await api.read(item, writtenLimit(item));
     const { response, ref } = await api.set(item, target, current);
     onResponse(response);
     const after = await api.read(item, ref ? { amountCents: target, ref } : item.before);

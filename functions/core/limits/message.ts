@@ -39,8 +39,11 @@ const mrkdwnSection = (text: string, blockId: string): Block => ({
 /** Approve while something is left to apply, Undo while something is applied. */
 export function limitButtons(p: LimitProposal): Block | undefined {
   const value = JSON.stringify({ t: p.team, p: p.id });
-  const open = p.items.some((i) => i.state === 'pending' || i.state === 'failed');
-  const applied = p.items.some((i) => i.state === 'applied');
+  const open = p.items.some(
+    (i) => i.state === 'pending' || i.state === 'failed' || i.state === 'unconfirmed',
+  );
+  // An unconfirmed write may be in place at the vendor: Undo must be there for it too.
+  const applied = p.items.some((i) => i.state === 'applied' || i.state === 'unconfirmed');
   const buttons: ActionButton[] = [];
   const anyApplied = p.items.some((i) => i.state !== 'pending');
   if (open)
@@ -98,11 +101,17 @@ function countByVendor(items: readonly LimitItem[]): string {
 /** After an action: the summary and the state of every limit, by count (names: see {@link limitDetail}). */
 export function limitResultBlocks(p: LimitProposal, summary: string, by: string, at: Date): Block[] {
   const applied = p.items.filter((i) => i.state === 'applied');
+  const unconfirmed = p.items.filter((i) => i.state === 'unconfirmed');
   const failed = p.items.filter((i) => i.state === 'failed');
   const undone = p.items.filter((i) => i.state === 'undone');
   const lines = [
     `*Limits:* ${escapeMrkdwn(summary)}`,
     ...(applied.length ? [`:white_check_mark: In place: ${countByVendor(applied)}`] : []),
+    ...(unconfirmed.length
+      ? [
+          `:warning: Written, not confirmed: ${countByVendor(unconfirmed)} (${escapeMrkdwn((unconfirmed[0] && personFreeError(unconfirmed[0])) ?? '')})`,
+        ]
+      : []),
     ...(failed.length
       ? [
           `:x: Not applied: ${countByVendor(failed)} (${escapeMrkdwn((failed[0] && personFreeError(failed[0])) ?? '')})`,

@@ -29,7 +29,12 @@ export const vendorLimitSchema = z.object({
 });
 export type VendorLimit = z.infer<typeof vendorLimitSchema>;
 
-export const ITEM_STATES = ['pending', 'applied', 'failed', 'undone'] as const;
+/**
+ * `unconfirmed`: the vendor accepted the write but reading it back failed or showed another amount;
+ * the limit may well be in place, so Undo takes it back and Approve again reads before writing.
+ */
+export const ITEM_STATES = ['pending', 'applied', 'unconfirmed', 'failed', 'undone'] as const;
+export type ItemState = (typeof ITEM_STATES)[number];
 
 export const limitItemSchema = z.object({
   /** `vendor:scope:subject`, unique within the proposal. */
@@ -48,6 +53,8 @@ export const limitItemSchema = z.object({
   before: vendorLimitSchema.optional(),
   /** What reading back showed after the change. */
   after: vendorLimitSchema.optional(),
+  /** The vendor's id of the limit burnwatch wrote (from its answer): how it is read back and removed. */
+  ref: z.string().optional(),
   /** The vendor's answer to the change, as received. */
   vendorResponse: z.unknown().optional(),
   /** Why the last attempt did not take (vendor refusal, missing admin scope, rate limit, read-back). */
@@ -139,13 +146,24 @@ const base = (cond: AlertCondition, teamName: string, asOf: IsoDay, now: Date) =
   history: [],
 });
 
+/** Vendors whose limits are whole dollars (Cursor's `spendLimitDollars`, GitHub's `budget_amount`). */
+const WHOLE_DOLLAR_VENDORS: ReadonlySet<LimitVendor> = new Set(['cursor', 'copilot']);
+
+/**
+ * The cap as `vendor` can hold it: whole dollars rounded down where the vendor takes whole dollars
+ * (a cap is never set above the configured one), so the proposal shows what will be set.
+ */
+export function capAmountAt(vendor: LimitVendor, capCents: number): number {
+  return WHOLE_DOLLAR_VENDORS.has(vendor) ? capCents - (capCents % 100) : capCents;
+}
+
 function capProposal(
   limits: LimitsConfig,
   cond: AlertCondition,
   f: EngineerCapFacts,
   now: Date,
 ): LimitProposal | undefined {
-  const amountCents = Math.round(f.capUsd * 100);
+  const capCents = Math.round(f.capUsd * 100);
   const items: LimitItem[] = [];
   const skipped: LimitProposal['skipped'] = [];
   const item = (vendor: LimitVendor, subject: string): LimitItem => ({
@@ -154,7 +172,7 @@ function capProposal(
     scope: 'user',
     subject,
     person: true,
-    amountCents,
+    amountCents: capAmountAt(vendor, capCents),
     period: 'monthly',
     state: 'pending',
   });
@@ -176,10 +194,16 @@ function capProposal(
   return {
     ...base(cond, f.teamName, f.asOf, now),
     rule: 'engineer-cap',
-    reason: `${f.overCount} engineer${f.overCount === 1 ? '' : 's'} over the ${usd(f.capUsd)}/month cap in ${f.month}: a ${usd(f.capUsd)} monthly limit each at the vendors they use`,
+    reason: `${f.overCount} engineer${f.overCount === 1 ? '' : 's'} over the ${centsLabel(capCents)}/month cap in ${f.month}: a ${centsLabel(capCents)} monthly limit each at the vendors they use${wholeDollarNote(items, capCents)}`,
     items,
     skipped,
   };
+}
+
+/** " (Cursor and GitHub take whole dollars: $1,499)" when the cap has cents and such a vendor is in. */
+function wholeDollarNote(items: readonly LimitItem[], capCents: number): string {
+  if (capCents % 100 === 0 || !items.some((i) => WHOLE_DOLLAR_VENDORS.has(i.vendor))) return '';
+  return ` (Cursor and GitHub take whole dollars: ${centsLabel(capAmountAt('cursor', capCents))} there)`;
 }
 
 function budgetProposal(

@@ -169,7 +169,7 @@ describe('limit proposals', () => {
 });
 
 describe('applying limits', () => {
-  it('does not call a limit applied when reading back shows otherwise', async () => {
+  it('does not call a limit applied when reading back shows otherwise, and offers Undo for it', async () => {
     // Prepare: the vendor answers OK to bob's write but keeps what it had.
     const { store, p } = await stored(['amy@x.com', 'bob@x.com']);
     const vendor = new MemoryVendor();
@@ -188,10 +188,16 @@ describe('applying limits', () => {
     const bob = (await loadProposal(store, 'payments', p.id))?.proposal.items.find(
       (i) => i.subject === 'bob@x.com',
     );
+    // The vendor said yes to the write, so it may hold it: not "failed", and Undo is offered.
     expect(bob).toMatchObject({
-      state: 'failed',
+      state: 'unconfirmed',
       error: expect.stringContaining('reading back shows no limit, not $1,500'),
     });
+    const record = (await loadProposal(store, 'payments', p.id))?.proposal;
+    const block = record && limitButtons(record);
+    expect(block?.type === 'actions' ? block.elements.map((e) => e.action_id) : []).toContain(
+      LIMIT_ACTIONS.undo,
+    );
   });
 
   it('after a crash mid-apply keeps what was in place, holds off others while the claim runs, then completes with the true before', async () => {
