@@ -59,6 +59,12 @@ export interface HttpOptions {
   readonly decode?: (text: string) => unknown;
   /** The run's clock, against which `Retry-After` dates and `x-ratelimit-reset` are measured. */
   readonly clock?: Clock;
+  /**
+   * false for a request that must not be sent twice (a create): a 5xx, a timeout or a dropped
+   * connection is not retried, since the vendor may have acted on it; the caller reads back instead.
+   * 429 and a rate-limited 403 are still retried (the vendor refused them unprocessed). @default true
+   */
+  readonly idempotent?: boolean;
 }
 
 /** The first zod issue as `data[0].results[3].amount: expected a decimal string`. */
@@ -241,6 +247,8 @@ export async function requestJsonWithHeaders<S extends z.ZodType>(
   const base = opts.baseDelayMs ?? 500;
   const cap = opts.maxDelayMs ?? 30_000;
   const secrets = credentialsOf(init);
+  // A 5xx or no answer leaves it uncertain whether the vendor acted: only an idempotent request is resent.
+  const retriesUncertain = opts.idempotent ?? true;
   const backoff = (attempt: number) => Math.min(cap, base * 2 ** (attempt - 1) * (0.5 + random()));
   for (let attempt = 1; ; attempt++) {
     stopIfOutOfTime();
@@ -251,7 +259,7 @@ export async function requestJsonWithHeaders<S extends z.ZodType>(
       res = await doFetch(url, { ...init, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
       if (res.status === 429 || res.status >= 500 || isRateLimit403(res)) {
         await res.body?.cancel().catch(() => undefined);
-        if (attempt >= maxAttempts)
+        if (attempt >= maxAttempts || (res.status >= 500 && !retriesUncertain))
           throw new VendorHttpError(
             `${where(site)}: HTTP ${res.status} after ${attempt} attempts`,
             res.status,
@@ -272,7 +280,7 @@ export async function requestJsonWithHeaders<S extends z.ZodType>(
     } catch (err) {
       if (err instanceof VendorHttpError) throw err;
       stopIfOutOfTime();
-      if (attempt >= maxAttempts) {
+      if (attempt >= maxAttempts || !retriesUncertain) {
         throw new VendorHttpError(
           `${where(site)}: no answer after ${attempt} attempts (${scrub((err as Error).name, secrets)})`,
           undefined,

@@ -102,3 +102,60 @@ describe('waits between attempts', () => {
     expect(waits).toEqual([10_000]);
   });
 });
+
+describe('requestJson with idempotent: false', () => {
+  const site = { source: 'copilot-limits', endpoint: '/budgets', page: 1 };
+  /** A fetch answering with `answers` in turn (an Error is a dropped connection), counting calls. */
+  const fetchAnswering = (answers: Array<number | Error>) => {
+    const calls: number[] = [];
+    const fetchImpl = (async () => {
+      const next = answers[calls.length] ?? 200;
+      calls.push(calls.length);
+      if (next instanceof Error) throw next;
+      return new Response(next === 200 ? '{"id":"b1"}' : '{}', {
+        status: next,
+        headers: next === 429 ? { 'retry-after': '0' } : {},
+      });
+    }) as typeof fetch;
+    return { calls, fetchImpl };
+  };
+  const send = (fetchImpl: typeof fetch) =>
+    requestJson(
+      'http://vendor.test/budgets',
+      { method: 'POST', body: '{}' },
+      z.object({ id: z.string() }),
+      site,
+      {
+        fetchImpl,
+        sleep: async () => {},
+        idempotent: false,
+      },
+    );
+
+  it.each([
+    ['a 502', 502],
+    ['a dropped connection', new TypeError('fetch failed')],
+  ])('sends a create once when %s leaves it unknown whether the vendor made it', async (_, answer) => {
+    // Prepare
+    const { calls, fetchImpl } = fetchAnswering([answer]);
+
+    // Act
+    const result = send(fetchImpl);
+
+    // Assess: the caller gets the failure (and reads back); nothing is sent a second time.
+    await expect(result).rejects.toMatchObject({ code: 'VENDOR_HTTP' });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('still retries a 429: the vendor refused it without acting on it', async () => {
+    // Prepare
+    const { calls, fetchImpl } = fetchAnswering([429]);
+
+    // Act
+    const result = await send(fetchImpl);
+
+    // Assess
+    expect(result).toEqual({ id: 'b1' });
+    expect(calls).toHaveLength(2);
+  });
+});

@@ -1,13 +1,15 @@
 import * as z from 'zod';
 import type { VendorLimit } from '../../../core/limits/proposal.js';
 import type { LimitTarget, VendorLimitApi, VendorRequest } from '../../../core/limits/vendor-limit-api.js';
-import { checkPageLimit, type HttpOptions, requestJson } from '../http.js';
+import { checkPageLimit, type HttpOptions, requestJson, VendorHttpError } from '../http.js';
 
 /**
  * GitHub user-scope budgets on AI credits (docs/ingest.md "Limit APIs"):
  * `GET/POST /organizations/{org}/settings/billing/budgets`, `PATCH/DELETE …/budgets/{id}`, with
  * `budget_scope: "user"`, `user`, `budget_product_sku: "ai_credits"`, `prevent_further_usage: true`
  * (a hard stop). GitHub sends no alerts for user-scope budgets, so burnwatch's warnings are the only ones.
+ * A create is the one write that is not idempotent: `set` updates the user's budget when there is one,
+ * and sends a create once, reading the list when its answer is lost (review A, F2).
  */
 const budget = z.object({
   id: z.union([z.string(), z.number()]).transform(String),
@@ -80,44 +82,69 @@ export function createCopilotLimitApi(opts: CopilotLimitOptions): VendorLimitApi
         ]
       : [{ method: 'POST', path: root, body: createBody(target.subject, dollars) }];
   };
+  const send = async (req: VendorRequest, http: HttpOptions = opts) => {
+    const site = { source: 'copilot-limits', endpoint: req.path, page: 1 };
+    return requestJson(`${base}${req.path}`, await init(req.method, req.body), answer, site, {
+      ...http,
+      emptyAs: {},
+    });
+  };
+  async function readBudget(target: LimitTarget): Promise<VendorLimit> {
+    const login = target.subject.toLowerCase();
+    for (let page = 1; ; page++) {
+      const site = { source: 'copilot-limits', endpoint: root, page };
+      checkPageLimit(site, opts.maxPages ?? 100);
+      const body = await requestJson(
+        `${base}${root}?page=${page}&per_page=${PER_PAGE}`,
+        await init('GET'),
+        budgetsPage,
+        site,
+        opts,
+      );
+      if (body === 'end') break;
+      const mine = body.budgets.find(
+        (b) =>
+          b.budget_scope === 'user' &&
+          (b.budget_product_sku ?? SKU) === SKU &&
+          (b.user ?? b.budget_entity_name ?? '').toLowerCase() === login,
+      );
+      if (mine) return { amountCents: Math.round(mine.budget_amount * 100), ref: mine.id };
+      if (!(body.has_next_page ?? body.budgets.length === PER_PAGE)) break;
+    }
+    return { amountCents: null };
+  }
+  /**
+   * Creates the user's budget, sent once: a 5xx or no answer may still have made it, so the list is
+   * read instead of POSTing again (a second budget would stay a hard stop after Undo removes one).
+   */
+  async function createOnce(req: VendorRequest, target: LimitTarget) {
+    try {
+      const response = await send(req, { ...opts, idempotent: false });
+      const created = createdBudget.safeParse(response);
+      return { response, ...(created.success ? { ref: created.data } : {}) };
+    } catch (err) {
+      if (!(err instanceof VendorHttpError) || (err.status !== undefined && err.status < 500)) throw err;
+      const found = await readBudget(target);
+      if (!found.ref) throw err;
+      return { response: { createNotAnswered: err.message, foundBudget: found.ref }, ref: found.ref };
+    }
+  }
   return {
     vendor: 'copilot',
-    async read(target): Promise<VendorLimit> {
-      const login = target.subject.toLowerCase();
-      for (let page = 1; ; page++) {
-        const site = { source: 'copilot-limits', endpoint: root, page };
-        checkPageLimit(site, opts.maxPages ?? 100);
-        const body = await requestJson(
-          `${base}${root}?page=${page}&per_page=${PER_PAGE}`,
-          await init('GET'),
-          budgetsPage,
-          site,
-          opts,
-        );
-        if (body === 'end') break;
-        const mine = body.budgets.find(
-          (b) =>
-            b.budget_scope === 'user' &&
-            (b.budget_product_sku ?? SKU) === SKU &&
-            (b.user ?? b.budget_entity_name ?? '').toLowerCase() === login,
-        );
-        if (mine) return { amountCents: Math.round(mine.budget_amount * 100), ref: mine.id };
-        if (!(body.has_next_page ?? body.budgets.length === PER_PAGE)) break;
-      }
-      return { amountCents: null };
-    },
+    read: readBudget,
     async set(target, amountCents, current) {
+      // Looked up when burnwatch holds no id: Approve again after a lost answer must update, not add.
+      const existing = amountCents === null || current.ref ? current : await readBudget(target);
+      const reqs = requests(target, amountCents, existing);
+      const [first] = reqs;
+      if (first?.method === 'POST') return createOnce(first, target);
       const out: unknown[] = [];
-      for (const req of requests(target, amountCents, current)) {
-        const site = { source: 'copilot-limits', endpoint: req.path, page: 1 };
-        const res = await requestJson(`${base}${req.path}`, await init(req.method, req.body), answer, site, {
-          ...opts,
-          emptyAs: {},
-        });
-        out.push(res);
-      }
-      const created = out.map((o) => createdBudget.safeParse(o)).find((r) => r.success);
-      return { response: out.length === 1 ? out[0] : out, ...(created?.data ? { ref: created.data } : {}) };
+      for (const req of reqs) out.push(await send(req));
+      const updated = out.map((o) => createdBudget.safeParse(o)).find((r) => r.success);
+      return {
+        response: out.length === 1 ? out[0] : out,
+        ...(updated?.data ? { ref: updated.data } : existing.ref ? { ref: existing.ref } : {}),
+      };
     },
     describe: (target, amountCents) => requests(target, amountCents),
   };
