@@ -161,7 +161,8 @@ async function runAction(
     const wouldSend = todo.map((item) => {
       const api = deps.apis(item.vendor);
       const amount = action === 'apply' ? item.amountCents : (item.before?.amountCents ?? null);
-      return { item: item.id, requests: api ? api.describe(item, amount) : [] };
+      const restore = action === 'undo' ? item.before : undefined;
+      return { item: item.id, requests: api ? api.describe(item, amount, restore) : [] };
     });
     const summary = `Dry run (limits.dryRun is on): ${wouldSend.reduce((n, w) => n + w.requests.length, 0)} request${wouldSend.length === 1 ? '' : 's'} for ${todo.length} limit${todo.length === 1 ? '' : 's'} would be sent; nothing was sent. Set limits.dryRun to false to ${action}.`;
     await write({
@@ -356,10 +357,10 @@ async function undoItem(
   const target = item.before?.amountCents ?? null;
   try {
     const current = await api.read(item, writtenLimit(item));
-    const { response, ref } = await api.set(item, target, current);
+    const { response, ref } = await api.set(item, target, current, item.before);
     onResponse(response);
     const after = await api.read(item, ref ? { amountCents: target, ref } : item.before);
-    if (after.amountCents !== target)
+    if (!isRestored(after, item.before ?? NO_LIMIT))
       return {
         ...item,
         error: `undo: reading back shows ${centsLabel(after.amountCents)}, not ${centsLabel(target)}`,
@@ -369,6 +370,14 @@ async function undoItem(
   } catch (err) {
     return { ...item, error: `undo: ${describeVendorFailure(err)}` };
   }
+}
+
+/** Whether the vendor holds `before` again: its amount, and GitHub's hard stop where it was read. */
+function isRestored(after: VendorLimit, before: VendorLimit): boolean {
+  return (
+    after.amountCents === before.amountCents &&
+    (before.hardStop === undefined || after.amountCents === null || after.hardStop === before.hardStop)
+  );
 }
 
 async function audit(

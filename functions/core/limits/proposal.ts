@@ -26,6 +26,8 @@ const cents = z.number().int().nonnegative();
 export const vendorLimitSchema = z.object({
   amountCents: cents.nullable(),
   ref: z.string().optional(),
+  /** GitHub: whether the budget stops usage at its amount (`prevent_further_usage`); false = alerts only. */
+  hardStop: z.boolean().optional(),
 });
 export type VendorLimit = z.infer<typeof vendorLimitSchema>;
 

@@ -20,12 +20,19 @@ export interface VendorLimitApi {
   /** The limit the vendor holds for `target` now; `known` is what burnwatch recorded before (its id). */
   read(target: LimitTarget, known?: VendorLimit): Promise<VendorLimit>;
   /**
-   * Sets `amountCents` (or clears); `current` is what `read` returned. Returns the vendor's answer and
-   * the id the vendor gave the limit (how it is read back and later removed).
+   * Sets `amountCents` (or clears); `current` is what `read` returned. `restore` (undo) is the limit as
+   * `read` returned it before burnwatch changed it, for what a vendor holds besides the amount (GitHub's
+   * alert-only budgets). Returns the vendor's answer and the id the vendor gave the limit (how it is
+   * read back and later removed).
    */
-  set(target: LimitTarget, amountCents: number | null, current: VendorLimit): Promise<SetResult>;
+  set(
+    target: LimitTarget,
+    amountCents: number | null,
+    current: VendorLimit,
+    restore?: VendorLimit,
+  ): Promise<SetResult>;
   /** The write requests `set` would send, without sending anything (dry run). */
-  describe(target: LimitTarget, amountCents: number | null): VendorRequest[];
+  describe(target: LimitTarget, amountCents: number | null, restore?: VendorLimit): VendorRequest[];
 }
 
 export interface SetResult {

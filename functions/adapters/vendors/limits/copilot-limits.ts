@@ -68,6 +68,7 @@ export function createCopilotLimitApi(opts: CopilotLimitOptions): VendorLimitApi
     target: LimitTarget,
     amountCents: number | null,
     current?: VendorLimit,
+    restore?: VendorLimit,
   ): VendorRequest[] => {
     const id = current?.ref;
     if (amountCents === null) return id ? [{ method: 'DELETE', path: `${root}/${id}` }] : [];
@@ -77,7 +78,8 @@ export function createCopilotLimitApi(opts: CopilotLimitOptions): VendorLimitApi
           {
             method: 'PATCH',
             path: `${root}/${id}`,
-            body: { budget_amount: dollars, prevent_further_usage: true },
+            // A cap stops usage; undo gives an alert-only budget back its alert-only setting.
+            body: { budget_amount: dollars, prevent_further_usage: restore?.hardStop ?? true },
           },
         ]
       : [{ method: 'POST', path: root, body: createBody(target.subject, dollars) }];
@@ -108,7 +110,12 @@ export function createCopilotLimitApi(opts: CopilotLimitOptions): VendorLimitApi
           (b.budget_product_sku ?? SKU) === SKU &&
           (b.user ?? b.budget_entity_name ?? '').toLowerCase() === login,
       );
-      if (mine) return { amountCents: Math.round(mine.budget_amount * 100), ref: mine.id };
+      if (mine)
+        return {
+          amountCents: Math.round(mine.budget_amount * 100),
+          ref: mine.id,
+          ...(mine.prevent_further_usage === undefined ? {} : { hardStop: mine.prevent_further_usage }),
+        };
       if (!(body.has_next_page ?? body.budgets.length === PER_PAGE)) break;
     }
     return { amountCents: null };
@@ -132,10 +139,10 @@ export function createCopilotLimitApi(opts: CopilotLimitOptions): VendorLimitApi
   return {
     vendor: 'copilot',
     read: readBudget,
-    async set(target, amountCents, current) {
+    async set(target, amountCents, current, restore) {
       // Looked up when burnwatch holds no id: Approve again after a lost answer must update, not add.
       const existing = amountCents === null || current.ref ? current : await readBudget(target);
-      const reqs = requests(target, amountCents, existing);
+      const reqs = requests(target, amountCents, existing, restore);
       const [first] = reqs;
       if (first?.method === 'POST') return createOnce(first, target);
       const out: unknown[] = [];
@@ -146,6 +153,6 @@ export function createCopilotLimitApi(opts: CopilotLimitOptions): VendorLimitApi
         ...(updated?.data ? { ref: updated.data } : existing.ref ? { ref: existing.ref } : {}),
       };
     },
-    describe: (target, amountCents) => requests(target, amountCents),
+    describe: (target, amountCents, restore) => requests(target, amountCents, undefined, restore),
   };
 }

@@ -1,0 +1,65 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { applyProposal, undoProposal } from '../../../functions/core/limits/apply.js';
+import { startGitHubBudgetServer } from '../../fixtures/vendors/limit-servers.js';
+import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { aCapCondition, LIMIT_KEYS, limitDepsFor, recordedProposal } from '../../helpers/limit-harness.js';
+
+/**
+ * Undo gives each vendor back what it held before burnwatch's limit, and nothing else (review A):
+ * every setting of the limit it replaced, and never a limit someone set after it.
+ */
+const dynamo = useLocalDynamo();
+
+describe('Undo of a GitHub user budget', () => {
+  let github: Awaited<ReturnType<typeof startGitHubBudgetServer>>;
+  beforeEach(async () => {
+    // cat has a $1,000 alert-only budget (prevent_further_usage false).
+    github = await startGitHubBudgetServer({
+      org: 'acme',
+      adminToken: LIMIT_KEYS['burnwatch/github-admin'],
+      budgets: [
+        {
+          budget_type: 'BundlePricing',
+          budget_product_sku: 'ai_credits',
+          budget_scope: 'user',
+          budget_entity_name: '',
+          user: 'cat-gh',
+          budget_amount: 1_000,
+          prevent_further_usage: false,
+          budget_alerting: { will_alert: true, alert_recipients: [] },
+        },
+      ],
+    });
+  });
+  afterEach(async () => {
+    await github?.close();
+  });
+
+  it('gives an alert-only budget back its amount and its alert-only setting (F3)', async () => {
+    // Prepare
+    const { store } = await dynamo.newStore();
+    const deps = limitDepsFor(store, {
+      copilot: {
+        organization: 'acme',
+        adminSecretName: 'burnwatch/github-admin',
+        baseUrl: github.url,
+        logins: { 'cat@corp.com': 'cat-gh' },
+      },
+    });
+    const proposal = await recordedProposal(
+      deps,
+      aCapCondition(1_500, [{ user: 'cat@corp.com', monthUsd: 1_700, vendors: ['copilot'] }]),
+    );
+
+    // Act
+    const applied = await applyProposal(deps, 'payments', proposal.id, 'UCFO');
+    const capped = { ...github.budgetOf('cat-gh') };
+    const undone = await undoProposal(deps, 'payments', proposal.id, 'UCFO');
+
+    // Assess: the cap was a hard stop; after Undo cat is alerted at $1,000 again, not stopped.
+    expect(applied.outcome).toBe('applied');
+    expect(capped).toMatchObject({ budget_amount: 1_500, prevent_further_usage: true });
+    expect(undone.outcome).toBe('undone');
+    expect(github.budgetOf('cat-gh')).toMatchObject({ budget_amount: 1_000, prevent_further_usage: false });
+  });
+});
