@@ -156,7 +156,8 @@ export const limitsCommand: CommandModule = {
       const lines = [
         result.summary,
         ...(result.proposal?.items ?? []).map(
-          (i) => `  ${itemLabel(i)}: ${i.state}${i.error ? ` — ${i.error}` : ''}`,
+          (i) =>
+            `  ${itemLabel(i)}: ${i.state}${i.error ? ` — ${i.error}` : ''}${i.note ? ` — ${i.note}` : ''}`,
         ),
         ...(result.wouldSend ?? []).flatMap((w) =>
           w.requests.map((r) => `  would send ${r.method} ${r.path} ${JSON.stringify(r.body ?? '')}`),

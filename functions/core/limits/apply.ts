@@ -65,7 +65,10 @@ export interface LimitActionRecord {
   readonly dryRun: boolean;
   readonly outcome: LimitActionResult['outcome'];
   readonly items: ReadonlyArray<
-    Pick<LimitItem, 'id' | 'vendor' | 'scope' | 'subject' | 'state' | 'before' | 'after' | 'error'> & {
+    Pick<
+      LimitItem,
+      'id' | 'vendor' | 'scope' | 'subject' | 'state' | 'before' | 'after' | 'error' | 'note'
+    > & {
       readonly vendorResponse?: unknown;
     }
   >;
@@ -207,10 +210,11 @@ async function runAction(
   }
   const final = statusOf(proposal.items, status);
   const count = (state: LimitItem['state']) => proposal.items.filter((i) => i.state === state).length;
-  const [applied, unconfirmed, failed, undone] = [
+  const [applied, unconfirmed, failed, skipped, undone] = [
     count('applied'),
     count('unconfirmed'),
     count('failed'),
+    count('skipped'),
     count('undone'),
   ];
   const touched = todo.map((t) => proposal.items.find((i) => i.id === t.id) ?? t);
@@ -228,7 +232,7 @@ async function runAction(
   const summary =
     action === 'undo'
       ? `Undo: ${touched.length - stillApplied} of ${touched.length} limit${touched.length === 1 ? '' : 's'} restored${stillApplied ? `; ${stillApplied} could not be (${firstError(touched)}) — press Undo again to retry` : ''}.`
-      : `${applied} of ${proposal.items.length} limit${proposal.items.length === 1 ? '' : 's'} applied and confirmed by reading back${unconfirmed ? `; ${unconfirmed} written but not confirmed by reading back (${firstError(proposal.items.filter((i) => i.state === 'unconfirmed'))}) — Approve again re-checks, Undo takes back` : ''}${failed ? `; ${failed} not applied (${firstError(proposal.items.filter((i) => i.state === 'failed'))}) — Approve again retries only those` : ''}${undone ? `; ${undone} undone earlier` : ''}.`;
+      : `${applied} of ${proposal.items.length} limit${proposal.items.length === 1 ? '' : 's'} applied and confirmed by reading back${unconfirmed ? `; ${unconfirmed} written but not confirmed by reading back (${firstError(proposal.items.filter((i) => i.state === 'unconfirmed'))}) — Approve again re-checks, Undo takes back` : ''}${failed ? `; ${failed} not applied (${firstError(proposal.items.filter((i) => i.state === 'failed'))}) — Approve again retries only those` : ''}${skipped ? `; ${skipped} left as ${skipped === 1 ? 'it was' : 'they were'} (${firstNote(proposal.items)})` : ''}${undone ? `; ${undone} undone earlier` : ''}.`;
   const { busy: _done, ...rest } = proposal;
   await write({
     ...rest,
@@ -250,10 +254,17 @@ const isOpen = (i: LimitItem) => i.state === 'pending' || i.state === 'failed' |
 /** Whether the vendor may hold burnwatch's limit for the item, so Undo has something to take back. */
 const mayBeInPlace = (i: LimitItem) => i.state === 'applied' || i.state === 'unconfirmed';
 
+/** The first item's note (why a limit was left as it was); notes name no one. */
+function firstNote(items: readonly LimitItem[]): string {
+  return items.find((i) => i.note)?.note ?? 'see the record';
+}
+
 /** The proposal's status from its items. */
 function statusOf(items: readonly LimitItem[], previous: ProposalStatus): ProposalStatus {
   const applied = items.filter((i) => i.state === 'applied').length;
-  if (applied === items.length) return 'applied';
+  const skipped = items.filter((i) => i.state === 'skipped').length;
+  // Done when every limit is in place or was already as strict.
+  if (applied + skipped === items.length && skipped < items.length) return 'applied';
   if (items.some(mayBeInPlace)) return 'partial';
   if (items.some((i) => i.state === 'undone')) return 'undone';
   return previous === 'applying' || previous === 'undoing'
@@ -263,7 +274,18 @@ function statusOf(items: readonly LimitItem[], previous: ProposalStatus): Propos
       : 'proposed';
 }
 
-/** The item with what the vendor holds now as its `before`, or failed with why it could not be read. */
+/**
+ * Whether the vendor's limit already stops spending at or below `amountCents`: a cap must never
+ * give anyone more room (a GitHub budget that only alerts does not stop anything).
+ */
+function isAlreadyAsStrict(held: VendorLimit, amountCents: number): boolean {
+  return held.amountCents !== null && held.amountCents <= amountCents && held.hardStop !== false;
+}
+
+/**
+ * The item with what the vendor holds now as its `before` (skipped when that is already as strict),
+ * or failed with why it could not be read.
+ */
 async function readBefore(deps: LimitDeps, item: LimitItem): Promise<{ ok: boolean; item: LimitItem }> {
   const api = deps.apis(item.vendor);
   if (!api)
@@ -272,7 +294,18 @@ async function readBefore(deps: LimitDeps, item: LimitItem): Promise<{ ok: boole
       item: { ...item, state: 'failed', error: `limits.${item.vendor} is not configured` },
     };
   try {
-    return { ok: true, item: { ...item, before: await api.read(item) } };
+    const before = await api.read(item);
+    if (isAlreadyAsStrict(before, item.amountCents))
+      return {
+        ok: false,
+        item: {
+          ...item,
+          before,
+          state: 'skipped',
+          note: `already limited to ${centsLabel(before.amountCents)} at the vendor, at or below the ${centsLabel(item.amountCents)} proposed: left as it is`,
+        },
+      };
+    return { ok: true, item: { ...item, before } };
   } catch (err) {
     return {
       ok: false,
@@ -408,6 +441,7 @@ async function audit(
       ...(i.before ? { before: i.before } : {}),
       ...(i.after ? { after: i.after } : {}),
       ...(i.error ? { error: i.error } : {}),
+      ...(i.note ? { note: i.note } : {}),
       ...(responses?.has(i.id) ? { vendorResponse: responses.get(i.id) } : {}),
     })),
     ...(wouldSend ? { wouldSend } : {}),

@@ -103,6 +103,7 @@ export function limitResultBlocks(p: LimitProposal, summary: string, by: string,
   const applied = p.items.filter((i) => i.state === 'applied');
   const unconfirmed = p.items.filter((i) => i.state === 'unconfirmed');
   const failed = p.items.filter((i) => i.state === 'failed');
+  const skipped = p.items.filter((i) => i.state === 'skipped');
   const undone = p.items.filter((i) => i.state === 'undone');
   const lines = [
     `*Limits:* ${escapeMrkdwn(summary)}`,
@@ -117,6 +118,11 @@ export function limitResultBlocks(p: LimitProposal, summary: string, by: string,
           `:x: Not applied: ${countByVendor(failed)} (${escapeMrkdwn((failed[0] && personFreeError(failed[0])) ?? '')})`,
         ]
       : []),
+    ...(skipped.length
+      ? [
+          `:heavy_minus_sign: Left as they were (already at or below the proposed limit): ${countByVendor(skipped)}`,
+        ]
+      : []),
     ...(undone.length ? [`:leftwards_arrow_with_hook: Undone: ${countByVendor(undone)}`] : []),
     `_<@${by}> on ${at.toISOString().slice(0, 10)} at ${at.toISOString().slice(11, 16)} UTC._`,
   ];
@@ -127,7 +133,7 @@ export function limitResultBlocks(p: LimitProposal, summary: string, by: string,
 /** Who got each limit and who did not, with the reason: only for per-person viewers. */
 export function limitDetail(p: LimitProposal): string {
   const line = (i: LimitItem) =>
-    `• ${itemLabel(i)}: ${i.state}${i.state === 'applied' ? ` (${centsLabel(i.before?.amountCents ?? null)} → ${centsLabel(i.after?.amountCents ?? i.amountCents)})` : ''}${i.error ? ` — ${i.error}` : ''}`;
+    `• ${itemLabel(i)}: ${i.state}${i.state === 'applied' ? ` (${centsLabel(i.before?.amountCents ?? null)} → ${centsLabel(i.after?.amountCents ?? i.amountCents)})` : ''}${i.error ? ` — ${i.error}` : ''}${i.note ? ` — ${i.note}` : ''}`;
   return p.items.map(line).join('\n');
 }
 

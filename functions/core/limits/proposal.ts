@@ -34,8 +34,9 @@ export type VendorLimit = z.infer<typeof vendorLimitSchema>;
 /**
  * `unconfirmed`: the vendor accepted the write but reading it back failed or showed another amount;
  * the limit may well be in place, so Undo takes it back and Approve again reads before writing.
+ * `skipped`: the vendor already held a limit at or below the proposed one, left as it was (`note`).
  */
-export const ITEM_STATES = ['pending', 'applied', 'unconfirmed', 'failed', 'undone'] as const;
+export const ITEM_STATES = ['pending', 'applied', 'unconfirmed', 'failed', 'skipped', 'undone'] as const;
 export type ItemState = (typeof ITEM_STATES)[number];
 
 export const limitItemSchema = z.object({
@@ -61,6 +62,8 @@ export const limitItemSchema = z.object({
   vendorResponse: z.unknown().optional(),
   /** Why the last attempt did not take (vendor refusal, missing admin scope, rate limit, read-back). */
   error: z.string().optional(),
+  /** Why burnwatch left the vendor's limit as it was (no person named: channels may show it). */
+  note: z.string().optional(),
   appliedAt: z.string().optional(),
   undoneAt: z.string().optional(),
 });

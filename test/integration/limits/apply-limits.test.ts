@@ -182,8 +182,9 @@ describe('limits at the vendors', () => {
   });
 
   it('applies exactly the proposed limits, reads them back and records who, before and after', async () => {
-    // Prepare
+    // Prepare: bob's own Cursor limit is $2,000, looser than the cap.
     const { deps, store, id } = await setup();
+    cursor.setLimitOf('bob@corp.com', 2_000);
     const writesBefore = [cursor.writes().length, github.writes().length, anthropic.writes().length];
 
     // Act
@@ -228,7 +229,7 @@ describe('limits at the vendors', () => {
     ).toEqual([
       ['amy@corp.com', 'applied', null, 150_000],
       ['amy@corp.com', 'applied', null, 150_000],
-      ['bob@corp.com', 'applied', 80_000, 150_000],
+      ['bob@corp.com', 'applied', 200_000, 150_000],
       ['cat-gh', 'applied', null, 150_000],
     ]);
     expect(stored?.proposal.history.at(-1)).toMatchObject({ action: 'apply', by: 'UCFO' });
@@ -239,8 +240,10 @@ describe('limits at the vendors', () => {
   });
 
   it('a failure half-way leaves an accurate record, and a retry completes only what is left', async () => {
-    // Prepare: Cursor keeps rate limiting bob; GitHub is refused for a key without the admin scope.
+    // Prepare: Cursor keeps rate limiting bob (whose own limit is $2,000); GitHub is refused for a
+    // key without the admin scope.
     const { deps, store, id } = await setup({}, { 'burnwatch/github-admin': READ_ONLY.github });
+    cursor.setLimitOf('bob@corp.com', 2_000);
     cursor.setFault((c) =>
       c.path === '/teams/user-spend-limit' && (c.body as { userEmail?: string }).userEmail === 'bob@corp.com'
         ? 429
@@ -262,7 +265,7 @@ describe('limits at the vendors', () => {
     expect(states['anthropic:amy@corp.com']).toEqual(['applied', '']);
     expect(states['cursor:bob@corp.com']).toEqual(['failed', expect.stringContaining('rate limited')]);
     expect(states['copilot:cat-gh']).toEqual(['failed', expect.stringContaining('admin scope')]);
-    expect(cursor.limitOf('bob@corp.com')).toBe(800);
+    expect(cursor.limitOf('bob@corp.com')).toBe(2_000);
     expect(github.budgetOf('cat-gh')).toBeUndefined();
     expect(JSON.stringify(afterFirst)).not.toContain(READ_ONLY.github);
 
@@ -286,13 +289,14 @@ describe('limits at the vendors', () => {
     expect(final?.proposal.status).toBe('applied');
     // Bob's "before" is still what Cursor held before burnwatch touched it.
     expect(final?.proposal.items.find((i) => i.id === 'cursor:user:bob@corp.com')?.before?.amountCents).toBe(
-      80_000,
+      200_000,
     );
   });
 
   it('undo restores what each vendor held before', async () => {
     // Prepare
     const { deps, store, id } = await setup();
+    cursor.setLimitOf('bob@corp.com', 2_000);
     await applyProposal(deps, 'payments', id, 'UCFO');
 
     // Act
@@ -301,13 +305,42 @@ describe('limits at the vendors', () => {
     // Assess
     expect(undone.outcome).toBe('undone');
     expect(cursor.limitOf('amy@corp.com')).toBeNull();
-    expect(cursor.limitOf('bob@corp.com')).toBe(800);
+    expect(cursor.limitOf('bob@corp.com')).toBe(2_000);
     expect(github.budgetOf('cat-gh')).toBeUndefined();
     expect(anthropic.limitOf('user:user_01AMY')).toBeUndefined();
     const stored = await loadProposal(store, 'payments', id);
     expect(stored?.proposal.status).toBe('undone');
     expect(stored?.proposal.items.every((i) => i.state === 'undone')).toBe(true);
     expect((await store.listTeamRecords('payments', 'limit')).length).toBe(2);
+  });
+
+  it('leaves an engineer whose own limit is already stricter than the cap as they are (review A, F5)', async () => {
+    // Prepare: bob already has an $800 Cursor hard limit; the cap rule says $1,500.
+    const { deps, store, id } = await setup();
+
+    // Act
+    const result = await applyProposal(deps, 'payments', id, 'UCFO');
+
+    // Assess: approving a cap never gives bob more room; the result says his limit was left.
+    expect(result.outcome).toBe('applied');
+    expect(cursor.writes().map((w) => (w.body as { userEmail?: string }).userEmail)).toEqual([
+      'amy@corp.com',
+    ]);
+    expect(cursor.limitOf('bob@corp.com')).toBe(800);
+    expect(result.summary).toContain(
+      '1 left as it was (already limited to $800 at the vendor, at or below the $1,500 proposed: left as it is)',
+    );
+    const bob = (await loadProposal(store, 'payments', id))?.proposal.items.find(
+      (i) => i.id === 'cursor:user:bob@corp.com',
+    );
+    expect(bob).toMatchObject({ state: 'skipped', before: { amountCents: 80_000 } });
+
+    // Act: Undo leaves bob's own limit alone too.
+    const undone = await undoProposal(deps, 'payments', id, 'UCFO');
+
+    // Assess
+    expect(undone.outcome).toBe('undone');
+    expect(cursor.limitOf('bob@corp.com')).toBe(800);
   });
 
   it('with dryRun nothing reaches a vendor, and the record says what would have been sent', async () => {

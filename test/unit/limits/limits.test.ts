@@ -201,10 +201,10 @@ describe('applying limits', () => {
   });
 
   it('after a crash mid-apply keeps what was in place, holds off others while the claim runs, then completes with the true before', async () => {
-    // Prepare: bob had $400; the store goes down right after Cursor took bob's new limit.
+    // Prepare: bob had $4,000; the store goes down right after Cursor took bob's new limit.
     const { store, p } = await stored(['amy@x.com', 'bob@x.com']);
     const vendor = new MemoryVendor();
-    vendor.limits.set('bob@x.com', 40_000);
+    vendor.limits.set('bob@x.com', 400_000);
     let now = NOW;
     const deps = { config, store, clock: { now: () => now }, apis: () => vendor };
     // Writes: claim, amy's before, amy's result, bob's before, bob's result (fails).
@@ -222,7 +222,7 @@ describe('applying limits', () => {
     const items = (await loadProposal(store, 'payments', p.id))?.proposal.items;
     expect(items?.map((i) => [i.subject, i.state, i.before?.amountCents])).toEqual([
       ['amy@x.com', 'applied', null],
-      ['bob@x.com', 'applied', 40_000],
+      ['bob@x.com', 'applied', 400_000],
     ]);
     // amy was written once; bob twice (the crashed write and the retry), never re-read as "before".
     expect(vendor.writes).toEqual([
