@@ -209,30 +209,8 @@ async function runAction(
     await record(updated);
   }
   const final = statusOf(proposal.items, status);
-  const count = (state: LimitItem['state']) => proposal.items.filter((i) => i.state === state).length;
-  const [applied, unconfirmed, failed, skipped, undone] = [
-    count('applied'),
-    count('unconfirmed'),
-    count('failed'),
-    count('skipped'),
-    count('undone'),
-  ];
   const touched = todo.map((t) => proposal.items.find((i) => i.id === t.id) ?? t);
-  const stillApplied = touched.filter(mayBeInPlace).length;
-  const outcome: LimitActionResult['outcome'] =
-    action === 'undo'
-      ? stillApplied === 0
-        ? 'undone'
-        : 'partial'
-      : failed + unconfirmed === 0
-        ? 'applied'
-        : applied > 0
-          ? 'partial'
-          : 'failed';
-  const summary =
-    action === 'undo'
-      ? `Undo: ${touched.length - stillApplied} of ${touched.length} limit${touched.length === 1 ? '' : 's'} restored${stillApplied ? `; ${stillApplied} could not be (${firstError(touched)}) — press Undo again to retry` : ''}.`
-      : `${applied} of ${proposal.items.length} limit${proposal.items.length === 1 ? '' : 's'} applied and confirmed by reading back${unconfirmed ? `; ${unconfirmed} written but not confirmed by reading back (${firstError(proposal.items.filter((i) => i.state === 'unconfirmed'))}) — Approve again re-checks, Undo takes back` : ''}${failed ? `; ${failed} not applied (${firstError(proposal.items.filter((i) => i.state === 'failed'))}) — Approve again retries only those` : ''}${skipped ? `; ${skipped} left as ${skipped === 1 ? 'it was' : 'they were'} (${firstNote(proposal.items)})` : ''}${undone ? `; ${undone} undone earlier` : ''}.`;
+  const { outcome, summary } = action === 'undo' ? undoResult(touched) : applyResult(proposal.items);
   const { busy: _done, ...rest } = proposal;
   await write({
     ...rest,
@@ -241,6 +219,52 @@ async function runAction(
   });
   await audit(deps, proposal, action, by, outcome, touched, undefined, responses);
   return { outcome, proposal, summary };
+}
+
+/** How many of `items` are in `state`. */
+const countOf = (items: readonly LimitItem[], state: LimitItem['state']) =>
+  items.filter((i) => i.state === state).length;
+const limits = (n: number) => `${n} limit${n === 1 ? '' : 's'}`;
+
+/** The outcome of an apply and its summary, from every item of the proposal. */
+function applyResult(items: readonly LimitItem[]): Pick<LimitActionResult, 'outcome' | 'summary'> {
+  const [applied, unconfirmed, failed, skipped, undone] = [
+    countOf(items, 'applied'),
+    countOf(items, 'unconfirmed'),
+    countOf(items, 'failed'),
+    countOf(items, 'skipped'),
+    countOf(items, 'undone'),
+  ];
+  const inState = (state: LimitItem['state']) => items.filter((i) => i.state === state);
+  const parts = [
+    `${applied} of ${limits(items.length)} applied and confirmed by reading back`,
+    ...(unconfirmed
+      ? [
+          `${unconfirmed} written but not confirmed by reading back (${firstError(inState('unconfirmed'))}) — Approve again re-checks, Undo takes back`,
+        ]
+      : []),
+    ...(failed
+      ? [`${failed} not applied (${firstError(inState('failed'))}) — Approve again retries only those`]
+      : []),
+    ...(skipped ? [`${skipped} not changed (${firstNote(items)})`] : []),
+    ...(undone ? [`${undone} undone earlier`] : []),
+  ];
+  const outcome = failed + unconfirmed === 0 ? 'applied' : applied > 0 ? 'partial' : 'failed';
+  return { outcome, summary: `${parts.join('; ')}.` };
+}
+
+/** The outcome of an undo and its summary, from the items it acted on. */
+function undoResult(touched: readonly LimitItem[]): Pick<LimitActionResult, 'outcome' | 'summary'> {
+  const stillApplied = touched.filter(mayBeInPlace).length;
+  const kept = touched.filter((i) => i.state === 'kept');
+  const parts = [
+    `Undo: ${countOf(touched, 'undone')} of ${limits(touched.length)} restored`,
+    ...(kept.length ? [`${kept.length} not restored (${firstNote(kept)})`] : []),
+    ...(stillApplied
+      ? [`${stillApplied} could not be (${firstError(touched)}) — press Undo again to retry`]
+      : []),
+  ];
+  return { outcome: stillApplied === 0 ? 'undone' : 'partial', summary: `${parts.join('; ')}.` };
 }
 
 /** The first item's error, without who: the summary goes into the channel's alert message. */
@@ -266,7 +290,7 @@ function statusOf(items: readonly LimitItem[], previous: ProposalStatus): Propos
   // Done when every limit is in place or was already as strict.
   if (applied + skipped === items.length && skipped < items.length) return 'applied';
   if (items.some(mayBeInPlace)) return 'partial';
-  if (items.some((i) => i.state === 'undone')) return 'undone';
+  if (items.some((i) => i.state === 'undone' || i.state === 'kept')) return 'undone';
   return previous === 'applying' || previous === 'undoing'
     ? 'proposed'
     : previous === 'undone'
@@ -390,6 +414,16 @@ async function undoItem(
   const target = item.before?.amountCents ?? null;
   try {
     const current = await api.read(item, writtenLimit(item));
+    const { error: _cleared, ...ok } = item;
+    if (current.amountCents === target) return { ...ok, state: 'undone', after: current, undoneAt: now() };
+    const mine = item.after?.amountCents ?? item.amountCents;
+    if (current.amountCents !== mine)
+      // Someone changed it at the vendor after burnwatch: theirs now, not burnwatch's to replace.
+      return {
+        ...ok,
+        state: 'kept',
+        note: `changed at the vendor since burnwatch set it: ${centsLabel(current.amountCents)} now, burnwatch set ${centsLabel(mine)}; left as it is`,
+      };
     const { response, ref } = await api.set(item, target, current, item.before);
     onResponse(response);
     const after = await api.read(item, ref ? { amountCents: target, ref } : item.before);
@@ -398,7 +432,6 @@ async function undoItem(
         ...item,
         error: `undo: reading back shows ${centsLabel(after.amountCents)}, not ${centsLabel(target)}`,
       };
-    const { error: _cleared, ...ok } = item;
     return { ...ok, state: 'undone', after, vendorResponse: response, undoneAt: now() };
   } catch (err) {
     return { ...item, error: `undo: ${describeVendorFailure(err)}` };

@@ -105,6 +105,7 @@ export function limitResultBlocks(p: LimitProposal, summary: string, by: string,
   const failed = p.items.filter((i) => i.state === 'failed');
   const skipped = p.items.filter((i) => i.state === 'skipped');
   const undone = p.items.filter((i) => i.state === 'undone');
+  const kept = p.items.filter((i) => i.state === 'kept');
   const lines = [
     `*Limits:* ${escapeMrkdwn(summary)}`,
     ...(applied.length ? [`:white_check_mark: In place: ${countByVendor(applied)}`] : []),
@@ -124,6 +125,9 @@ export function limitResultBlocks(p: LimitProposal, summary: string, by: string,
         ]
       : []),
     ...(undone.length ? [`:leftwards_arrow_with_hook: Undone: ${countByVendor(undone)}`] : []),
+    ...(kept.length
+      ? [`:pushpin: Left as they are at Undo: ${countByVendor(kept)} (${escapeMrkdwn(kept[0]?.note ?? '')})`]
+      : []),
     `_<@${by}> on ${at.toISOString().slice(0, 10)} at ${at.toISOString().slice(11, 16)} UTC._`,
   ];
   const buttons = limitButtons(p);

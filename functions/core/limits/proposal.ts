@@ -35,8 +35,18 @@ export type VendorLimit = z.infer<typeof vendorLimitSchema>;
  * `unconfirmed`: the vendor accepted the write but reading it back failed or showed another amount;
  * the limit may well be in place, so Undo takes it back and Approve again reads before writing.
  * `skipped`: the vendor already held a limit at or below the proposed one, left as it was (`note`).
+ * `kept`: at Undo the vendor held something other than burnwatch's limit (changed there since), so
+ * it was left as it is (`note`).
  */
-export const ITEM_STATES = ['pending', 'applied', 'unconfirmed', 'failed', 'skipped', 'undone'] as const;
+export const ITEM_STATES = [
+  'pending',
+  'applied',
+  'unconfirmed',
+  'failed',
+  'skipped',
+  'undone',
+  'kept',
+] as const;
 export type ItemState = (typeof ITEM_STATES)[number];
 
 export const limitItemSchema = z.object({

@@ -328,7 +328,7 @@ describe('limits at the vendors', () => {
     ]);
     expect(cursor.limitOf('bob@corp.com')).toBe(800);
     expect(result.summary).toContain(
-      '1 left as it was (already limited to $800 at the vendor, at or below the $1,500 proposed: left as it is)',
+      '1 not changed (already limited to $800 at the vendor, at or below the $1,500 proposed: left as it is)',
     );
     const bob = (await loadProposal(store, 'payments', id))?.proposal.items.find(
       (i) => i.id === 'cursor:user:bob@corp.com',

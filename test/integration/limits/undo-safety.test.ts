@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyProposal, undoProposal } from '../../../functions/core/limits/apply.js';
-import { startGitHubBudgetServer } from '../../fixtures/vendors/limit-servers.js';
+import { startCursorLimitServer, startGitHubBudgetServer } from '../../fixtures/vendors/limit-servers.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
 import { aCapCondition, LIMIT_KEYS, limitDepsFor, recordedProposal } from '../../helpers/limit-harness.js';
 
@@ -61,5 +61,65 @@ describe('Undo of a GitHub user budget', () => {
     expect(capped).toMatchObject({ budget_amount: 1_500, prevent_further_usage: true });
     expect(undone.outcome).toBe('undone');
     expect(github.budgetOf('cat-gh')).toMatchObject({ budget_amount: 1_000, prevent_further_usage: false });
+  });
+});
+
+describe('Undo of a limit changed at the vendor after burnwatch set it', () => {
+  let cursor: Awaited<ReturnType<typeof startCursorLimitServer>>;
+  beforeEach(async () => {
+    cursor = await startCursorLimitServer({
+      adminKey: LIMIT_KEYS['burnwatch/cursor-admin'],
+      members: { 'eve@corp.com': 2_000 },
+    });
+  });
+  afterEach(async () => {
+    await cursor?.close();
+  });
+
+  /** eve ($2,000 of her own) capped at $1,500 by an approved proposal. */
+  async function eveCapped() {
+    const { store } = await dynamo.newStore();
+    const deps = limitDepsFor(store, {
+      cursor: { adminSecretName: 'burnwatch/cursor-admin', baseUrl: cursor.url },
+    });
+    const proposal = await recordedProposal(
+      deps,
+      aCapCondition(1_500, [{ user: 'eve@corp.com', monthUsd: 1_650, vendors: ['cursor'] }]),
+    );
+    await applyProposal(deps, 'payments', proposal.id, 'UCFO');
+    return { deps, proposal };
+  }
+
+  it("leaves an admin's own change in place and says it changed since (F6)", async () => {
+    // Prepare: an admin then sets eve to $300 in Cursor.
+    const { deps, proposal } = await eveCapped();
+    cursor.setLimitOf('eve@corp.com', 300);
+    const writes = cursor.writes().length;
+
+    // Act
+    const undone = await undoProposal(deps, 'payments', proposal.id, 'UCFO');
+
+    // Assess
+    expect(cursor.limitOf('eve@corp.com')).toBe(300);
+    expect(cursor.writes()).toHaveLength(writes);
+    expect(undone.summary).toBe(
+      'Undo: 0 of 1 limit restored; 1 not restored (changed at the vendor since burnwatch set it: $300 now, burnwatch set $1,500; left as it is).',
+    );
+    expect(undone.proposal?.items[0]?.state).toBe('kept');
+  });
+
+  it('writes nothing for a limit an admin already put back', async () => {
+    // Prepare: an admin gives eve her $2,000 back by hand.
+    const { deps, proposal } = await eveCapped();
+    cursor.setLimitOf('eve@corp.com', 2_000);
+    const writes = cursor.writes().length;
+
+    // Act
+    const undone = await undoProposal(deps, 'payments', proposal.id, 'UCFO');
+
+    // Assess
+    expect(undone.outcome).toBe('undone');
+    expect(undone.proposal?.items[0]?.state).toBe('undone');
+    expect(cursor.writes()).toHaveLength(writes);
   });
 });
