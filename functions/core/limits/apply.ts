@@ -412,6 +412,15 @@ async function undoItem(
   const api = deps.apis(item.vendor);
   if (!api) return { ...item, error: `undo: limits.${item.vendor} is not configured` };
   const target = item.before?.amountCents ?? null;
+  if (item.before?.known === false) {
+    const { error: _cleared, ...ok } = item;
+    // Removing burnwatch's limit could remove one the scope had before: leaving it is the safe side.
+    return {
+      ...ok,
+      state: 'kept',
+      note: `what the vendor held before burnwatch's ${centsLabel(item.amountCents)} could not be read (no spendLimitId for this workspace in limits.anthropic.workspaces), so it is left in place rather than removed; set the limit you want in the Anthropic Console`,
+    };
+  }
   try {
     const current = await api.read(item, writtenLimit(item));
     const { error: _cleared, ...ok } = item;

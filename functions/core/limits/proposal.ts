@@ -28,6 +28,11 @@ export const vendorLimitSchema = z.object({
   ref: z.string().optional(),
   /** GitHub: whether the budget stops usage at its amount (`prevent_further_usage`); false = alerts only. */
   hardStop: z.boolean().optional(),
+  /**
+   * false: the vendor cannot say what it holds here (an Anthropic workspace whose limit id is not in
+   * config), so `amountCents` means "unknown", and Undo leaves burnwatch's limit rather than remove one.
+   */
+  known: z.literal(false).optional(),
 });
 export type VendorLimit = z.infer<typeof vendorLimitSchema>;
 

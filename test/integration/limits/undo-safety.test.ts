@@ -1,8 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyProposal, undoProposal } from '../../../functions/core/limits/apply.js';
-import { startCursorLimitServer, startGitHubBudgetServer } from '../../fixtures/vendors/limit-servers.js';
+import {
+  startAnthropicLimitServer,
+  startCursorLimitServer,
+  startGitHubBudgetServer,
+} from '../../fixtures/vendors/limit-servers.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
-import { aCapCondition, LIMIT_KEYS, limitDepsFor, recordedProposal } from '../../helpers/limit-harness.js';
+import {
+  ANTHROPIC_SHARE,
+  aBudgetCondition,
+  aCapCondition,
+  LIMIT_KEYS,
+  limitDepsFor,
+  recordedProposal,
+} from '../../helpers/limit-harness.js';
 
 /**
  * Undo gives each vendor back what it held before burnwatch's limit, and nothing else (review A):
@@ -121,5 +132,71 @@ describe('Undo of a limit changed at the vendor after burnwatch set it', () => {
     expect(undone.outcome).toBe('undone');
     expect(undone.proposal?.items[0]?.state).toBe('undone');
     expect(cursor.writes()).toHaveLength(writes);
+  });
+});
+
+describe('Undo of a team workspace limit at Anthropic', () => {
+  let anthropic: Awaited<ReturnType<typeof startAnthropicLimitServer>>;
+  beforeEach(async () => {
+    // The workspace already has a $5,000/month limit of its own.
+    anthropic = await startAnthropicLimitServer({
+      adminKey: LIMIT_KEYS['burnwatch/anthropic-admin'],
+      members: [],
+      limits: [
+        {
+          id: 'spl_01EXISTING',
+          scope: { type: 'workspace', workspace_id: 'wrkspc_01PAY' },
+          period: 'monthly',
+          amount: '500000',
+        },
+      ],
+    });
+  });
+  afterEach(async () => {
+    await anthropic?.close();
+  });
+
+  const depsWith = (store: Parameters<typeof limitDepsFor>[0], spendLimitId?: string) =>
+    limitDepsFor(store, {
+      anthropic: {
+        adminSecretName: 'burnwatch/anthropic-admin',
+        baseUrl: anthropic.url,
+        workspaces: { payments: { workspaceId: 'wrkspc_01PAY', ...(spendLimitId ? { spendLimitId } : {}) } },
+      },
+    });
+
+  it('without spendLimitId in config leaves the limit rather than delete the one the workspace had (F4)', async () => {
+    // Prepare
+    const { store } = await dynamo.newStore();
+    const deps = depsWith(store);
+    const proposal = await recordedProposal(deps, aBudgetCondition, ANTHROPIC_SHARE);
+    await applyProposal(deps, 'payments', proposal.id, 'UCFO');
+
+    // Act
+    const undone = await undoProposal(deps, 'payments', proposal.id, 'UCFO');
+
+    // Assess: the workspace keeps a limit, and the answer says why Undo did not remove it.
+    expect(anthropic.calls.filter((c) => c.method === 'DELETE')).toEqual([]);
+    expect(anthropic.limitOf('workspace:wrkspc_01PAY')?.amount).toBe('265600');
+    expect(undone.summary).toContain(
+      "what the vendor held before burnwatch's $2,656 could not be read (no spendLimitId for this workspace in limits.anthropic.workspaces), so it is left in place rather than removed",
+    );
+    expect(undone.proposal?.items[0]).toMatchObject({ state: 'kept', before: { known: false } });
+  });
+
+  it("with spendLimitId in config restores the workspace's own limit", async () => {
+    // Prepare
+    const { store } = await dynamo.newStore();
+    const deps = depsWith(store, 'spl_01EXISTING');
+    const proposal = await recordedProposal(deps, aBudgetCondition, ANTHROPIC_SHARE);
+    await applyProposal(deps, 'payments', proposal.id, 'UCFO');
+
+    // Act
+    const undone = await undoProposal(deps, 'payments', proposal.id, 'UCFO');
+
+    // Assess
+    expect(undone.outcome).toBe('undone');
+    expect(undone.proposal?.items[0]?.before).toEqual({ amountCents: 500_000, ref: 'spl_01EXISTING' });
+    expect(anthropic.limitOf('workspace:wrkspc_01PAY')?.amount).toBe('500000');
   });
 });

@@ -128,8 +128,9 @@ export function createAnthropicLimitApi(opts: AnthropicLimitOptions): VendorLimi
     async read(target, known): Promise<VendorLimit> {
       if (target.scope === 'user') return readUser(target);
       // Console organizations have no list of workspace limits: read the one whose id is known.
+      // Without an id the workspace may still have a limit: unknown, not "none".
       const ref = known?.ref ?? opts.workspaceLimitIds?.[target.subject];
-      if (!ref) return { amountCents: null };
+      if (!ref) return { amountCents: null, known: false };
       const limit = await call({ method: 'GET', path: `${PATH}/${ref}` }, spendLimit);
       return { amountCents: limit.amount === null ? null : Number(limit.amount), ref: limit.id };
     },
