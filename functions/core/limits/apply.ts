@@ -424,7 +424,8 @@ async function undoItem(
   try {
     const current = await api.read(item, writtenLimit(item));
     const { error: _cleared, ...ok } = item;
-    if (current.amountCents === target) return { ...ok, state: 'undone', after: current, undoneAt: now() };
+    if (isRestored(current, item.before ?? NO_LIMIT))
+      return { ...ok, state: 'undone', after: current, undoneAt: now() };
     const mine = item.after?.amountCents ?? item.amountCents;
     if (current.amountCents !== mine)
       // Someone changed it at the vendor after burnwatch: theirs now, not burnwatch's to replace.
@@ -447,11 +448,16 @@ async function undoItem(
   }
 }
 
-/** Whether the vendor holds `before` again: its amount, and GitHub's hard stop where it was read. */
+/**
+ * Whether the vendor holds `before` again: its amount, GitHub's hard stop where it was read, and an
+ * explicit "no limit" override (amount null with an id) as an override, not as none at all.
+ */
 function isRestored(after: VendorLimit, before: VendorLimit): boolean {
+  const explicitNone = before.amountCents === null && before.ref !== undefined;
   return (
     after.amountCents === before.amountCents &&
-    (before.hardStop === undefined || after.amountCents === null || after.hardStop === before.hardStop)
+    (before.hardStop === undefined || after.amountCents === null || after.hardStop === before.hardStop) &&
+    (!explicitNone || after.ref !== undefined)
   );
 }
 

@@ -200,3 +200,48 @@ describe('Undo of a team workspace limit at Anthropic', () => {
     expect(anthropic.limitOf('workspace:wrkspc_01PAY')?.amount).toBe('500000');
   });
 });
+
+describe('Undo of an Anthropic member override', () => {
+  let anthropic: Awaited<ReturnType<typeof startAnthropicLimitServer>>;
+  beforeEach(async () => {
+    // amy is exempt from her seat tier's $3,000: an explicit "no limit" override of her own.
+    anthropic = await startAnthropicLimitServer({
+      adminKey: LIMIT_KEYS['burnwatch/anthropic-admin'],
+      members: [{ userId: 'user_01AMY', email: 'amy@corp.com' }],
+      seatTierCents: '300000',
+      limits: [
+        {
+          id: 'spl_01AMYNULL',
+          scope: { type: 'user', user_id: 'user_01AMY' },
+          period: 'monthly',
+          amount: null,
+        },
+      ],
+    });
+  });
+  afterEach(async () => {
+    await anthropic?.close();
+  });
+
+  it('gives back an explicit "no limit" override instead of dropping the member to the seat tier (F7)', async () => {
+    // Prepare
+    const { store } = await dynamo.newStore();
+    const deps = limitDepsFor(store, {
+      anthropic: { adminSecretName: 'burnwatch/anthropic-admin', baseUrl: anthropic.url },
+    });
+    const proposal = await recordedProposal(
+      deps,
+      aCapCondition(1_500, [{ user: 'amy@corp.com', monthUsd: 1_900, vendors: ['anthropic'] }]),
+    );
+
+    // Act
+    const applied = await applyProposal(deps, 'payments', proposal.id, 'UCFO');
+    const undone = await undoProposal(deps, 'payments', proposal.id, 'UCFO');
+
+    // Assess: amy has her own no-limit override again, not the $3,000 seat tier.
+    expect(applied.outcome).toBe('applied');
+    expect(undone.outcome).toBe('undone');
+    expect(anthropic.calls.filter((c) => c.method === 'DELETE')).toEqual([]);
+    expect(anthropic.limitOf('user:user_01AMY')).toMatchObject({ amount: null });
+  });
+});

@@ -82,15 +82,23 @@ export function createAnthropicLimitApi(opts: AnthropicLimitOptions): VendorLimi
     amountCents: number | null,
     current?: VendorLimit,
     userId?: string,
+    restore?: VendorLimit,
   ): VendorRequest[] => {
-    if (amountCents === null)
+    // An explicit "no limit" override of the scope's own (amount null, with an id) is put back as
+    // such: removing it would drop the member to the limit they inherit.
+    const explicitNone = amountCents === null && restore?.amountCents === null && restore.ref !== undefined;
+    if (amountCents === null && !explicitNone)
       // No limit before: remove the one burnwatch set (the member falls back to what they inherit).
       return current?.ref ? [{ method: 'DELETE', path: `${PATH}/${current.ref}` }] : [];
     return [
       {
         method: 'POST',
         path: PATH,
-        body: { amount: String(amountCents), scope: scopeOf(target, userId), period: 'monthly' },
+        body: {
+          amount: amountCents === null ? null : String(amountCents),
+          scope: scopeOf(target, userId),
+          period: 'monthly',
+        },
       },
     ];
   };
@@ -134,16 +142,16 @@ export function createAnthropicLimitApi(opts: AnthropicLimitOptions): VendorLimi
       const limit = await call({ method: 'GET', path: `${PATH}/${ref}` }, spendLimit);
       return { amountCents: limit.amount === null ? null : Number(limit.amount), ref: limit.id };
     },
-    async set(target, amountCents, current) {
+    async set(target, amountCents, current, restore) {
       const userId = target.scope === 'user' ? userIds.get(target.subject.toLowerCase()) : undefined;
       if (target.scope === 'user' && !userId) await readUser(target);
-      const reqs = requests(target, amountCents, current, userIds.get(target.subject.toLowerCase()));
+      const reqs = requests(target, amountCents, current, userIds.get(target.subject.toLowerCase()), restore);
       const out: unknown[] = [];
       for (const req of reqs) out.push(await call(req, req.method === 'DELETE' ? deleted : spendLimit));
       // The upsert's id is how a workspace limit is read back (and removed on undo).
       const set = out.map((o) => spendLimit.safeParse(o)).find((r) => r.success)?.data;
       return { response: out.length === 1 ? out[0] : out, ...(set ? { ref: set.id } : {}) };
     },
-    describe: (target, amountCents) => requests(target, amountCents),
+    describe: (target, amountCents, restore) => requests(target, amountCents, undefined, undefined, restore),
   };
 }
