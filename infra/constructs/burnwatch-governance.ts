@@ -32,6 +32,7 @@ import {
 } from '../../functions/shared/metrics.js';
 import { AppFunction, TABLE_ACTIONS, WRITE_LEADING_KEYS } from './app-function.js';
 import { BurnwatchDataExchange } from './data-exchange.js';
+import { deadLetterAlarmProps } from './dead-letter-alarm.js';
 import { IngestFanOut } from './ingest-fan-out.js';
 
 /** Whether the stack creates the Secrets Manager secrets (empty, to be filled) or uses existing ones by name. */
@@ -597,17 +598,10 @@ export class BurnwatchGovernance extends Construct {
         ? [['Limits', limitsDlq, 'an approved limit press failed or expired unapplied'] as const]
         : []),
     ] as const) {
-      this.alarm(`${name}DeadLetters`, {
-        alarmDescription: `burnwatch: ${what} (message in ${name}Dlq)`,
-        metric: queue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      this.alarm(
+        `${name}DeadLetters`,
+        deadLetterAlarmProps(queue, `burnwatch: ${what} (message in ${name}Dlq)`),
+      );
     }
     // The age metric arrives once a day, so alarm on "every period of the window breaching" with
     // missing periods counted as breaching: one fresh value anywhere in the window keeps it OK, and a

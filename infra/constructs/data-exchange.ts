@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BUNDLED_FILES, ENV } from '../../functions/shared/lambda-config.js';
 import { AppFunction, TABLE_ACTIONS } from './app-function.js';
+import { deadLetterAlarmProps } from './dead-letter-alarm.js';
 
 /** Key prefixes of the data bucket: what the ingest reads and what the export writes. */
 export const DATA_PREFIXES = { imports: 'imports/', focus: 'focus/', reports: 'reports/' } as const;
@@ -230,17 +231,14 @@ export class BurnwatchDataExchange extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.exportErrors.addAlarmAction(new cwActions.SnsAction(props.topic));
-    this.exportDeadLetters = new cloudwatch.Alarm(this, 'ExportDeadLetters', {
-      alarmDescription: 'burnwatch: a scheduled FOCUS export failed after retries (message in ExportDlq)',
-      metric: dlq.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.exportDeadLetters = new cloudwatch.Alarm(
+      this,
+      'ExportDeadLetters',
+      deadLetterAlarmProps(
+        dlq,
+        'burnwatch: a scheduled FOCUS export failed after retries (message in ExportDlq)',
+      ),
+    );
     this.exportDeadLetters.addAlarmAction(new cwActions.SnsAction(props.topic));
   }
 }

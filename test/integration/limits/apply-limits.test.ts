@@ -18,6 +18,7 @@ import {
   startGitHubBudgetServer,
 } from '../../fixtures/vendors/limit-servers.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { aBudgetCondition } from '../../helpers/limit-harness.js';
 
 /**
  * Applying limits end to end over loopback: proposals from a fired cap rule and a fired budget rule,
@@ -381,30 +382,7 @@ describe('limits at the vendors', () => {
       config,
       now: deps.clock.now(),
       share: { dailyUsd: 2_000, vendorDailyUsd: new Map([['anthropic', 800]]) },
-      cond: {
-        team: 'payments',
-        rule: 'budget',
-        key: 'ALERT#budget',
-        severity: 'critical',
-        facts: {
-          kind: 'budget',
-          teamName: 'Payments',
-          asOf: '2026-03-31',
-          fiscalYearEnd: '2026-12-31',
-          fiscalYearLabel: 'FY2026',
-          budgetUsd: 240_000,
-          spentToDateUsd: 180_000,
-          percentUsed: 75,
-          yearEndUsd: { p10: 700_000, p50: 800_000, p90: 900_000 },
-          exhaustionDate: { p10: '2026-04-20', p50: '2026-04-30', p90: '2026-05-10' },
-          probabilityOfExhaustion: 0.99,
-          daysEarly: 245,
-          method: 'forecast',
-          vendors: ['anthropic'],
-          dataStatus: 'complete',
-          dataNotes: [],
-        },
-      },
+      cond: aBudgetCondition,
     });
     if (!proposal) throw new Error('expected a proposal');
     await recordProposal(store, proposal);

@@ -67,11 +67,9 @@ describe('waits between attempts', () => {
   const site = { source: 'github', endpoint: 'orgs/members', page: 1 };
   const clock = { now: () => new Date('2026-04-01T06:00:00Z') };
   const inSeconds = (s: number) => String(clock.now().getTime() / 1000 + s);
-
-  it('backs off on a 5xx that still has rate limit left, not until x-ratelimit-reset (GitHub sends it on every answer)', async () => {
-    const server = await serve([
-      { status: 500, headers: { 'x-ratelimit-remaining': '4998', 'x-ratelimit-reset': inSeconds(3600) } },
-    ]);
+  /** The waits one request made before it got its 200. */
+  async function waitsBefore(answers: Parameters<typeof serve>[0]): Promise<number[]> {
+    const server = await serve(answers);
     const waits: number[] = [];
     try {
       await requestJson(server.url, {}, z.array(z.unknown()), site, {
@@ -82,23 +80,20 @@ describe('waits between attempts', () => {
     } finally {
       await server.close();
     }
+    return waits;
+  }
+
+  it('backs off on a 5xx that still has rate limit left, not until x-ratelimit-reset (GitHub sends it on every answer)', async () => {
+    const waits = await waitsBefore([
+      { status: 500, headers: { 'x-ratelimit-remaining': '4998', 'x-ratelimit-reset': inSeconds(3600) } },
+    ]);
     expect(waits).toEqual([300]); // 500 ms × (0.5 + 0.1), the first backoff
   });
 
   it('waits out a spent rate limit until x-ratelimit-reset as the run’s clock reads it', async () => {
-    const server = await serve([
+    const waits = await waitsBefore([
       { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': inSeconds(10) } },
     ]);
-    const waits: number[] = [];
-    try {
-      await requestJson(server.url, {}, z.array(z.unknown()), site, {
-        sleep: async (ms) => void waits.push(ms),
-        random: () => 0.1,
-        clock,
-      });
-    } finally {
-      await server.close();
-    }
     expect(waits).toEqual([10_000]);
   });
 });
