@@ -29,8 +29,12 @@ export class TeamDayTally {
     this.lines++;
     if (l.provisional) this.provisional = true;
     if (l.identities.userEmail) this.users.add(l.identities.userEmail.toLowerCase());
-    for (const [k, v] of Object.entries(l.outcomes ?? {}))
+    for (const [k, v] of Object.entries(l.outcomes ?? {})) {
+      // Acceptances make a rate only beside the suggestions shown with them: a line without that
+      // count would put its acceptances over another line's suggestions (more than 100%).
+      if (k === 'acceptances' && l.outcomes?.suggestionsShown === undefined) continue;
       this.outcomes[k] = (this.outcomes[k] ?? 0) + (v ?? 0);
+    }
     this.tokens.input += l.tokens?.input ?? 0;
     this.tokens.output += l.tokens?.output ?? 0;
     this.tokens.cacheRead += l.tokens?.cacheRead ?? 0;
