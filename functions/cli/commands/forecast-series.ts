@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import * as z from 'zod';
 import { shortDate, usd } from '../../core/burn-text.js';
 import { isIsoDay } from '../../core/dates.js';
-import { fiscalYearFromStart } from '../../core/fiscal-calendar.js';
+import { fiscalCalendarProblem, fiscalYearFromStart } from '../../core/fiscal-calendar.js';
 import { daysWithoutRow, parseSpendCsv, SpendCsvError } from '../../core/forecast/csv-series.js';
 import { forecastSpend } from '../../core/forecast/engine.js';
 import { companyHolidays, HOLIDAY_CALENDARS } from '../../core/holidays.js';
@@ -14,7 +14,11 @@ import { renderTable } from '../table.js';
 const flagsSchema = z.object({
   csv: z.string({ error: 'is required: a date,cost_usd file' }).min(1),
   budget: flag.positiveUsd,
-  'fy-start': flag.day,
+  // A first day every year has: not Feb 29 (it would not exist three years in four).
+  'fy-start': flag.day.refine(
+    (d) => fiscalCalendarProblem({ startMonth: Number(d.slice(5, 7)), startDay: Number(d.slice(8, 10)) }) === null,
+    'a fiscal year cannot start on Feb 29 (it would not exist three years in four); use 02-28 or 03-01',
+  ),
   'as-of': z
     .string({ error: 'is required: one or more days, comma-separated' })
     .transform((s) => s.split(',').map((d) => d.trim()))

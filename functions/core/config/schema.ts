@@ -565,6 +565,26 @@ export function crossReferenceProblems(raw: unknown): Array<{ path: (string | nu
       message: 'must not exceed alerts.criticalProbability',
     });
   }
+  // A team's thresholds are the org's with its own on top: warning above critical never warns.
+  arr(cfg.teams).forEach((t, i) => {
+    const own = obj(obj(t).alerts);
+    if (own.warningProbability === undefined && own.criticalProbability === undefined) return;
+    const merged = { ...alerts, ...own };
+    if (
+      typeof merged.warningProbability === 'number' &&
+      typeof merged.criticalProbability === 'number' &&
+      merged.warningProbability > merged.criticalProbability
+    )
+      problems.push({
+        path: [
+          'teams',
+          i,
+          'alerts',
+          own.warningProbability === undefined ? 'criticalProbability' : 'warningProbability',
+        ],
+        message: `must leave this team's warningProbability (${merged.warningProbability}) at or below its criticalProbability (${merged.criticalProbability}), or the team is never warned before it is critical`,
+      });
+  });
   return problems;
 }
 

@@ -54,6 +54,22 @@ describe('burnwatch forecast-series', () => {
     expect(b.out).toBe(a.out);
   });
 
+  it('refuses a fiscal year starting on Feb 29 as a bad --fy-start (exit 1), not a crash', async () => {
+    const { code, err } = await runCliCaptured([
+      'forecast-series',
+      '--budget',
+      '100000',
+      '--fy-start',
+      '2024-02-29',
+      '--csv',
+      good,
+      '--as-of',
+      '2024-03-01',
+    ]);
+    expect(code).toBe(1);
+    expect(err).toContain('--fy-start: a fiscal year cannot start on Feb 29');
+  });
+
   it('reports every bad line with its number and exits 1', async () => {
     const bad = csv(
       'bad.csv',

@@ -118,6 +118,16 @@ describe('config', () => {
       (c) => (c.alerts = { warningProbability: 0.8, criticalProbability: 0.5 }),
       /^alerts\.warningProbability: must not exceed/,
     ],
+    [
+      "a team's warning above its critical",
+      (c) => (c.teams[0].alerts = { warningProbability: 0.9, criticalProbability: 0.2 }),
+      /^teams\[0\]\.alerts\.warningProbability: must leave this team's warningProbability \(0\.9\) at or below its criticalProbability \(0\.2\)/,
+    ],
+    [
+      "a team's critical below the org's warning",
+      (c) => (c.teams[0].alerts = { criticalProbability: 0.2 }),
+      /^teams\[0\]\.alerts\.criticalProbability: must leave this team's warningProbability \(0\.3\) at or below/,
+    ],
     ['bad holiday', (c) => (c.holidays = ['2026-13-01']), /^holidays\[0\]: must be a calendar day/],
     // Outcomes (issue 17).
     [
