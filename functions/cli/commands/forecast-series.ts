@@ -16,7 +16,8 @@ const flagsSchema = z.object({
   budget: flag.positiveUsd,
   // A first day every year has: not Feb 29 (it would not exist three years in four).
   'fy-start': flag.day.refine(
-    (d) => fiscalCalendarProblem({ startMonth: Number(d.slice(5, 7)), startDay: Number(d.slice(8, 10)) }) === null,
+    (d) =>
+      fiscalCalendarProblem({ startMonth: Number(d.slice(5, 7)), startDay: Number(d.slice(8, 10)) }) === null,
     'a fiscal year cannot start on Feb 29 (it would not exist three years in four); use 02-28 or 03-01',
   ),
   'as-of': z

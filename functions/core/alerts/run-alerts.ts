@@ -3,7 +3,7 @@ import { movesLine, suggestMovesFor } from '../budget-moves.js';
 import { burnupChartInput } from '../chart/burnup-data.js';
 import { renderBurnupSvg } from '../chart/burnup-svg.js';
 import { alertSettingsFor, type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
-import { dayOfWeek, diffDays, type IsoDay, monthOf } from '../dates.js';
+import { dayOfWeek, diffDays, type IsoDay, monthOf, utcDayOf } from '../dates.js';
 import { fiscalYearOf } from '../fiscal-calendar.js';
 import { recordProposal } from '../limits/apply.js';
 import { type LimitProposal, proposeLimitsForTeam } from '../limits/proposal.js';
@@ -65,7 +65,10 @@ export interface AlertRunDeps {
   readonly runId?: string;
   readonly leaseMs?: number;
   readonly recoveryDays?: number;
-  /** `auto` (default): the finance digest on `config.finance.digestWeekday`; `always` for previews. */
+  /**
+   * `auto` (default): the finance digest is due on runs made on `config.finance.digestWeekday` (by
+   * the clock, not the as-of day); `always` for previews.
+   */
   readonly digest?: 'auto' | 'always' | 'never';
   /** Fault injection for tests: called after each delivery step; throwing there is a crash. */
   readonly afterStep?: (step: LedgerStep, target: string) => void | Promise<void>;
@@ -137,7 +140,9 @@ export async function runAlerts(
     }
   }
   if (deps.digest !== 'never') {
-    const due = deps.digest === 'always' || WEEKDAYS[dayOfWeek(asOf)] === deps.config.finance.digestWeekday;
+    // Due on the weekday it is posted (the run's UTC day, the morning after the as-of day).
+    const postedOn = WEEKDAYS[dayOfWeek(utcDayOf(deps.clock.now()))];
+    const due = deps.digest === 'always' || postedOn === deps.config.finance.digestWeekday;
     try {
       // Every run looks: an undelivered digest from earlier in the week is retried on other days.
       collect(await run.digest(conditions, due));

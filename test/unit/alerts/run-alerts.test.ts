@@ -239,23 +239,24 @@ describe('alert delivery', () => {
   });
 
   it('posts the weekly digest to finance once on the digest weekday, with the change since last week', async () => {
-    // Prepare: Monday 30 Mar; last week's snapshot said year-end $1.5M.
+    // Prepare: Monday 30 Mar's run (as of Sunday 29); last week's snapshot said year-end $1.5M.
     const store = criticalTeam();
-    await store.putForecastSnapshot('payments', '2026-03-23', {
-      spentToDateUsd: 410_000,
+    await store.putForecastSnapshot('payments', '2026-03-22', {
+      spentToDateUsd: 405_000,
       yearEndUsd: { p10: 1_500_000, p50: 1_500_000, p90: 1_500_000 },
       exhaustionDate: { p10: '2026-05-20', p50: '2026-05-20', p90: '2026-05-20' },
       status: 'critical',
     });
-    const { slack, deps: d } = deps(store, { clock: at('2026-03-31T06:30:00Z') });
+    const { slack, deps: d } = deps(store, { clock: at('2026-03-30T06:30:00Z') });
 
-    // Act
-    await runDailyJob(d, '2026-03-30');
-    await runDailyJob(d, '2026-03-30');
+    // Act: Monday's run twice, then Tuesday's (as of Monday).
+    await runDailyJob(d, '2026-03-29');
+    await runDailyJob(d, '2026-03-29');
+    await runDailyJob({ ...d, clock: at('2026-03-31T06:30:00Z') }, '2026-03-30');
 
-    // Assess
+    // Assess: posted once, on the Monday, as of the day before.
     const digests = slack.posts.filter((p) => p.noticeId.includes('DIGEST'));
-    expect(digests.map((p) => p.channel)).toEqual(['C0FINANCE']);
+    expect(digests.map((p) => [p.channel, p.noticeId])).toEqual([['C0FINANCE', '_org:DIGEST:2026-03-29']]);
     const text = JSON.stringify(digests[0]?.message);
     expect(text).toContain('Weekly AI spend digest');
     expect(text).toMatch(/year-end \+\$3\d\dk, spent \+\$35k, runs out \d+ days earlier/);
@@ -271,10 +272,10 @@ describe('alert delivery', () => {
         { id: 'search', name: 'Search', annualBudgetUsd: 3_000_000 },
       ],
     });
-    const { slack, deps: d } = deps(store, { config, clock: at('2026-03-31T06:30:00Z') });
+    const { slack, deps: d } = deps(store, { config, clock: at('2026-03-30T06:30:00Z') });
 
-    // Act
-    await runDailyJob(d, '2026-03-30');
+    // Act: Monday's run
+    await runDailyJob(d, '2026-03-29');
 
     // Assess
     const digest = JSON.stringify(slack.posts.find((p) => p.noticeId.includes('DIGEST'))?.message);
@@ -342,7 +343,7 @@ describe('alert delivery', () => {
     const store = criticalTeam();
     const { slack, deps: d } = deps(store, { sns: undefined });
     slack.failures.set('C0FINANCE', 'rate_limited');
-    await runDailyJob({ ...d, clock: at('2026-03-31T06:30:00Z') }, '2026-03-30');
+    await runDailyJob({ ...d, clock: at('2026-03-30T06:30:00Z') }, '2026-03-29');
     slack.failures.clear();
 
     // Act
@@ -351,7 +352,7 @@ describe('alert delivery', () => {
 
     // Assess
     expect(slack.posts.filter((p) => p.noticeId.includes('DIGEST')).map((p) => p.noticeId)).toEqual([
-      '_org:DIGEST:2026-03-30',
+      '_org:DIGEST:2026-03-29',
     ]);
   });
 });
