@@ -75,7 +75,7 @@ export async function runForecastJob(deps: DailyJobDeps, asOf: IsoDay): Promise<
 export async function runDailyJob(deps: DailyJobDeps, asOf: IsoDay): Promise<DailyJobResult> {
   const org = await runForecastJob(deps, asOf);
   let report: PublishedReport | undefined;
-  const problems: string[] = [];
+  const problems: string[] = [...org.problems];
   if (deps.reports && !deps.dryRun) {
     try {
       report = await publishDailyReport({

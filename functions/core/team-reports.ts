@@ -102,6 +102,8 @@ export interface OrgBurns {
   readonly asOf: IsoDay;
   readonly burns: TeamBurn[];
   readonly coverage: readonly CoverageOfSource[];
+  /** Teams whose forecast failed (their outlook is the trailing run-rate), one line each. */
+  readonly problems: readonly string[];
 }
 
 /** Daily spend in USD per day from fiscal-year start to `asOf` (days without rows are absent). */
@@ -200,6 +202,7 @@ export async function computeTeamBurns(opts: {
     manifests,
   });
   const burns: TeamBurn[] = [];
+  const problems: string[] = [];
   for (const [i, team] of teams.entries()) {
     const totals = read[i]?.totals ?? [];
     const people = read[i]?.people;
@@ -214,17 +217,26 @@ export async function computeTeamBurns(opts: {
     const basis = planBasis(totals, asOf, teamOutcomes?.activeEngineers28d || team.headcount || 0);
     const applied = plans.map((p) => ({ plan: p, forecast: toForecastPlan(p, basis) }));
     const forecastPlans = applied.flatMap((a) => (a.forecast ? [a.forecast] : []));
-    const raw =
-      team.budgetUsd !== null
-        ? opts.forecaster?.({
-            team,
-            daily: withEstimates(daily, completeness),
-            fiscalYear: fy,
-            asOf,
-            ...(estimated ? { estimated } : {}),
-            ...(forecastPlans.length ? { plans: forecastPlans } : {}),
-          })
-        : undefined;
+    let raw: ReturnType<TeamForecaster> | undefined;
+    try {
+      raw =
+        team.budgetUsd !== null
+          ? opts.forecaster?.({
+              team,
+              daily: withEstimates(daily, completeness),
+              fiscalYear: fy,
+              asOf,
+              ...(estimated ? { estimated } : {}),
+              ...(forecastPlans.length ? { plans: forecastPlans } : {}),
+            })
+          : undefined;
+    } catch (err) {
+      // One team's failure must not cost every other team its forecast and its alerts: this team
+      // falls back to the trailing run-rate outlook, and the run says so.
+      problems.push(
+        `${team.id}: forecast failed (${err instanceof Error ? err.message : String(err)}); its outlook is the trailing run-rate`,
+      );
+    }
     // Spent to date is what is stored; the estimates are in the outlook only.
     const forecast =
       raw && estimated ? { ...raw, spentToDateUsd: round2(daily.reduce((a, d) => a + d.usd, 0)) } : raw;
@@ -257,7 +269,7 @@ export async function computeTeamBurns(opts: {
     });
     burns.push({ report, totals, daily, forecast, completeness, ...(people ? { people } : {}) });
   }
-  return { asOf, burns, coverage };
+  return { asOf, burns, coverage, problems };
 }
 
 /** Who is over the per-engineer cap this month (the cap rule's test), for viewers config.privacy allows. */

@@ -42,7 +42,13 @@ export const burnCommand: CommandModule = {
     const asOf = flags['as-of'] ?? addDays(utcDayOf(systemClock.now()), -1);
     const opened = await openStore(io, { quiet: flags.json });
     try {
-      const { burns } = await forecastTeamBurns(config, opened.store, asOf, team ? { teams: [team] } : {});
+      const { burns, problems } = await forecastTeamBurns(
+        config,
+        opened.store,
+        asOf,
+        team ? { teams: [team] } : {},
+      );
+      for (const p of problems) io.err(`burnwatch burn: ${p}`);
       if (flags.json) {
         // Per-person detail is for the viewers config.privacy allows (in /burn), not for a terminal.
         const reports = burns.map(({ report: { people: _people, ...r } }) => r);

@@ -47,6 +47,7 @@ export const reportCommand: CommandModule = {
         now: systemClock.now(),
         forecaster: engineForecaster(config),
       });
+      for (const p of org.problems) io.err(`burnwatch report: ${p}`);
       const html = renderReportHtml(
         await reportInput({ config, store: opened.store, org, generatedAt: systemClock.now().toISOString() }),
       );
