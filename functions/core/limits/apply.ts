@@ -298,17 +298,31 @@ function statusOf(items: readonly LimitItem[], previous: ProposalStatus): Propos
       : 'proposed';
 }
 
+/** The limit that stops spending for the scope now: the one it inherits where the vendor says so, else its own. */
+const limitInForce = (held: VendorLimit): number | null =>
+  held.effectiveCents === undefined ? held.amountCents : held.effectiveCents;
+
 /**
- * Whether the vendor's limit already stops spending at or below `amountCents`: a cap must never
- * give anyone more room (a GitHub budget that only alerts does not stop anything).
+ * Whether the vendor's limit in force (the scope's own or one it inherits) already stops spending at
+ * or below `amountCents`: a cap must never give anyone more room (a GitHub budget that only alerts
+ * does not stop anything).
  */
 function isAlreadyAsStrict(held: VendorLimit, amountCents: number): boolean {
-  return held.amountCents !== null && held.amountCents <= amountCents && held.hardStop !== false;
+  const inForce = limitInForce(held);
+  return inForce !== null && inForce <= amountCents && held.hardStop !== false;
+}
+
+/** Why a limit already as strict was left as it is (names no one: channels see it). */
+function asStrictNote(held: VendorLimit, amountCents: number): string {
+  const inForce = limitInForce(held);
+  const inherited = inForce !== held.amountCents ? ' (inherited)' : '';
+  return `already limited to ${centsLabel(inForce)} at the vendor${inherited}, at or below the ${centsLabel(amountCents)} proposed: left as it is`;
 }
 
 /**
- * The item with what the vendor holds now as its `before` (skipped when that is already as strict),
- * or failed with why it could not be read.
+ * The item with what the vendor holds now as its `before` (skipped when the limit in force is already
+ * as strict), or failed with why it could not be read. `before` is the scope's own limit (what Undo
+ * restores), with the inherited one beside it (`effectiveCents`) where the vendor reports it.
  */
 async function readBefore(deps: LimitDeps, item: LimitItem): Promise<{ ok: boolean; item: LimitItem }> {
   const api = deps.apis(item.vendor);
@@ -326,7 +340,7 @@ async function readBefore(deps: LimitDeps, item: LimitItem): Promise<{ ok: boole
           ...item,
           before,
           state: 'skipped',
-          note: `already limited to ${centsLabel(before.amountCents)} at the vendor, at or below the ${centsLabel(item.amountCents)} proposed: left as it is`,
+          note: asStrictNote(before, item.amountCents),
         },
       };
     return { ok: true, item: { ...item, before } };

@@ -33,6 +33,13 @@ export const vendorLimitSchema = z.object({
    * config), so `amountCents` means "unknown", and Undo leaves burnwatch's limit rather than remove one.
    */
   known: z.literal(false).optional(),
+  /**
+   * The limit in force for the scope when it is not `amountCents` (the scope's own): one it inherits,
+   * as Anthropic's seat tier or Cursor's team per-user limit; null = none in force. Absent: the
+   * scope's own limit is the one in force. Decides whether a cap would raise anyone; Undo restores
+   * `amountCents`, never this.
+   */
+  effectiveCents: cents.nullable().optional(),
 });
 export type VendorLimit = z.infer<typeof vendorLimitSchema>;
 

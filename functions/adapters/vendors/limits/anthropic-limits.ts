@@ -6,7 +6,8 @@ import { checkPageLimit, type HttpOptions, requestJson, VendorResponseError } fr
 /**
  * Anthropic spend limits (docs/ingest.md "Limit APIs"): `POST /v1/organizations/spend_limits` upserts
  * by (scope, period) with `amount` in cents as a decimal string; a member's limit is read from
- * `GET …/spend_limits/effective` (its `source` says whether the member has an override of their own),
+ * `GET …/spend_limits/effective` (its `amount` is the limit in force, its `source` whether that is an
+ * override of the member's own or inherited, e.g. from the seat tier),
  * a workspace's by its id (`GET …/spend_limits/{id}`); `DELETE …/{id}` removes burnwatch's override.
  */
 const centsString = z.string().regex(/^\d+$/, 'expected whole cents as a decimal string');
@@ -117,11 +118,12 @@ export function createAnthropicLimitApi(opts: AnthropicLimitOptions): VendorLimi
       for (const row of body.data) {
         if (row.actor.email_address?.toLowerCase() !== email || row.period !== 'monthly') continue;
         if (row.actor.user_id) userIds.set(email, row.actor.user_id);
-        // Only a member's own override is burnwatch's to set and restore; an inherited limit is not.
+        // Only a member's own override is burnwatch's to set and restore; an inherited limit (the seat
+        // tier's) is not, but it is the one in force, so a cap above it must not replace it.
+        const inForce = row.amount === null ? null : Number(row.amount);
         const own = row.source.type === 'user';
-        return own && row.spend_limit_id
-          ? { amountCents: row.amount === null ? null : Number(row.amount), ref: row.spend_limit_id }
-          : { amountCents: null };
+        if (own && row.spend_limit_id) return { amountCents: inForce, ref: row.spend_limit_id };
+        return inForce === null ? { amountCents: null } : { amountCents: null, effectiveCents: inForce };
       }
       if (!body.has_more || !body.next_page) break;
       page = body.next_page;

@@ -6,17 +6,27 @@ import { checkPageLimit, type HttpOptions, requestJson, VendorResponseError } fr
 /**
  * Cursor per-member hard limits (docs/ingest.md "Limit APIs"): `POST /teams/user-spend-limit`
  * `{ userEmail, spendLimitDollars }` (null clears), read and read back from `POST /teams/spend`
- * (`hardLimitOverrideDollars` per member). Basic auth with the Enterprise admin key as user name.
+ * (`hardLimitOverrideDollars` per member: their own limit, what burnwatch sets and Undo restores;
+ * `effectivePerUserLimitDollars`, else `monthlyLimitDollars`, the limit in force when they have no
+ * override of their own). Basic auth with the Enterprise admin key as user name.
  */
+const dollars = z.number({ error: 'expected a number of dollars' }).nonnegative().nullable().optional();
 const spendPage = z.object({
   teamMemberSpend: z.array(
     z.object({
       email: z.string(),
-      hardLimitOverrideDollars: z.number({ error: 'expected a number of dollars' }).nullable().optional(),
+      hardLimitOverrideDollars: dollars,
+      monthlyLimitDollars: dollars,
+      effectivePerUserLimitDollars: dollars,
     }),
   ),
   totalPages: z.number().int().nonnegative().optional(),
 });
+/**
+ * Whole cents of a dollar figure; 0 and absent both read as "none" (docs/ingest.md: not confirmed
+ * which Cursor means by 0).
+ */
+const centsOf = (d: number | null | undefined): number | null => (d ? Math.round(d * 100) : null);
 /** The answer to a set is not documented: any JSON object; reading back is the check. */
 const setAnswer = z.record(z.string(), z.unknown());
 
@@ -65,9 +75,14 @@ export function createCursorLimitApi(opts: CursorLimitOptions): VendorLimitApi {
         if (body === 'end') break;
         const member = body.teamMemberSpend.find((m) => m.email.toLowerCase() === email);
         if (member) {
-          const dollars = member.hardLimitOverrideDollars;
-          // 0 and absent both read as "no override" (docs/ingest.md: not confirmed which Cursor means).
-          return { amountCents: dollars ? Math.round(dollars * 100) : null };
+          const own = centsOf(member.hardLimitOverrideDollars);
+          // The limit in force: Cursor's own figure where it gives one, else the override, else the
+          // team's per-user limit (docs/ingest.md: which of these Cursor always sends is not confirmed).
+          const inForce =
+            member.effectivePerUserLimitDollars !== undefined && member.effectivePerUserLimitDollars !== null
+              ? centsOf(member.effectivePerUserLimitDollars)
+              : (own ?? centsOf(member.monthlyLimitDollars));
+          return inForce === own ? { amountCents: own } : { amountCents: own, effectiveCents: inForce };
         }
         if (body.teamMemberSpend.length === 0 || page >= (body.totalPages ?? page)) break;
       }
