@@ -365,27 +365,42 @@ async function applyItem(
   onResponse: (r: unknown) => void,
 ): Promise<LimitItem> {
   const api = deps.apis(item.vendor);
-  if (!api) return { ...item, state: 'failed', error: `limits.${item.vendor} is not configured` };
+  // An unconfirmed item may be in place at the vendor: it stays so (Undo takes it back) until a read
+  // shows burnwatch's limit is not there.
+  let mayBeThere = item.state === 'unconfirmed';
+  const notWritten = (error: string): LimitItem =>
+    mayBeThere
+      ? {
+          ...item,
+          state: 'unconfirmed',
+          error: `the vendor accepted an earlier write, so it may be in place, but writing it again failed: ${error}`,
+        }
+      : { ...item, state: 'failed', error };
+  if (!api) return notWritten(`limits.${item.vendor} is not configured`);
   let current = item.before ?? NO_LIMIT;
   if (item.state === 'unconfirmed') {
     // The vendor took an earlier write: look before writing again (a second create is a second budget).
     const rechecked = await confirmWritten(api, item, now);
-    if (rechecked.state === 'applied') return rechecked;
-    current = rechecked.after ?? writtenLimit(item);
+    if (rechecked.item.state === 'applied') return rechecked.item;
+    // A read that answered shows what is there instead of burnwatch's limit; one that failed (or
+    // could not tell, `known: false`) shows nothing.
+    if (rechecked.shown && rechecked.shown.known !== false) mayBeThere = false;
+    current = rechecked.shown ?? writtenLimit(item);
   }
   let result: SetResult;
   try {
     result = await api.set(item, item.amountCents, current);
   } catch (err) {
-    return { ...item, state: 'failed', error: describeVendorFailure(err) };
+    return notWritten(describeVendorFailure(err));
   }
   onResponse(result.response);
   // From here on the vendor holds the change: whatever reading back says, the record keeps that.
-  return confirmWritten(
+  const written = await confirmWritten(
     api,
     { ...item, vendorResponse: result.response, ...(result.ref ? { ref: result.ref } : {}) },
     now,
   );
+  return written.item;
 }
 
 /** The limit burnwatch wrote for the item, with the vendor's id for it when known. */
@@ -394,27 +409,42 @@ function writtenLimit(item: LimitItem): VendorLimit {
   return ref ? { amountCents: item.amountCents, ref } : (item.before ?? NO_LIMIT);
 }
 
-/** Reads a written item back: applied when the vendor shows its amount, else unconfirmed and why. */
-async function confirmWritten(api: VendorLimitApi, item: LimitItem, now: () => string): Promise<LimitItem> {
+/**
+ * Reads a written item back: applied when the vendor shows its amount, else unconfirmed and why;
+ * `shown` is what the read showed (absent when reading failed).
+ */
+async function confirmWritten(
+  api: VendorLimitApi,
+  item: LimitItem,
+  now: () => string,
+): Promise<{ item: LimitItem; shown?: VendorLimit }> {
   let after: VendorLimit;
   try {
     after = await api.read(item, writtenLimit(item));
   } catch (err) {
     return {
-      ...item,
-      state: 'unconfirmed',
-      error: `the vendor accepted it but reading it back failed: ${describeVendorFailure(err)}`,
+      item: {
+        ...item,
+        state: 'unconfirmed',
+        error: `the vendor accepted it but reading it back failed: ${describeVendorFailure(err)}`,
+      },
     };
   }
   if (after.amountCents !== item.amountCents)
     return {
-      ...item,
-      state: 'unconfirmed',
-      after,
-      error: `the vendor accepted it but reading back shows ${centsLabel(after.amountCents)}, not ${centsLabel(item.amountCents)}`,
+      item: {
+        ...item,
+        state: 'unconfirmed',
+        after,
+        error: `the vendor accepted it but reading back shows ${centsLabel(after.amountCents)}, not ${centsLabel(item.amountCents)}`,
+      },
+      shown: after,
     };
   const { error: _cleared, ...ok } = item;
-  return { ...ok, state: 'applied', after, ...(after.ref ? { ref: after.ref } : {}), appliedAt: now() };
+  return {
+    item: { ...ok, state: 'applied', after, ...(after.ref ? { ref: after.ref } : {}), appliedAt: now() },
+    shown: after,
+  };
 }
 
 async function undoItem(

@@ -45,7 +45,8 @@ export type VendorLimit = z.infer<typeof vendorLimitSchema>;
 
 /**
  * `unconfirmed`: the vendor accepted the write but reading it back failed or showed another amount;
- * the limit may well be in place, so Undo takes it back and Approve again reads before writing.
+ * the limit may well be in place, so Undo takes it back and Approve again reads before writing; it
+ * stays so (with the latest error) until a read shows burnwatch's limit is not there.
  * `skipped`: the vendor already held a limit at or below the proposed one, left as it was (`note`).
  * `kept`: at Undo the vendor held something other than burnwatch's limit (changed there since), so
  * it was left as it is (`note`).

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyProposal, loadProposal, undoProposal } from '../../../functions/core/limits/apply.js';
+import { LIMIT_ACTIONS, limitButtons } from '../../../functions/core/limits/message.js';
+import type { LimitProposal } from '../../../functions/core/limits/proposal.js';
 import { startCursorLimitServer } from '../../fixtures/vendors/limit-servers.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
 import { aCapCondition, LIMIT_KEYS, limitDepsFor, recordedProposal } from '../../helpers/limit-harness.js';
@@ -23,6 +25,11 @@ afterEach(async () => {
 
 const cursorOnly = () => ({ cursor: { adminSecretName: 'burnwatch/cursor-admin', baseUrl: cursor.url } });
 const eveOverCap = aCapCondition(1_500, [{ user: 'eve@corp.com', monthUsd: 1_650, vendors: ['cursor'] }]);
+/** The buttons the proposal's Slack message offers. */
+const buttonsOf = (p: LimitProposal | undefined) => {
+  const block = p && limitButtons(p);
+  return block?.type === 'actions' ? block.elements.map((e) => e.action_id) : [];
+};
 /** Cursor's member list (the read-back) answers 503 once a limit has been written. */
 const readBackDown = () =>
   cursor.setFault((c) => (c.path === '/teams/spend' && cursor.writes().length > 0 ? 503 : undefined));
@@ -70,6 +77,53 @@ describe('a vendor write that reading back cannot confirm', () => {
     expect(retry.outcome).toBe('applied');
     expect(cursor.writes()).toHaveLength(writes);
     expect(retry.proposal?.items[0]).toMatchObject({ state: 'applied', after: { amountCents: 150_000 } });
+  });
+});
+
+describe('Approve again of a write that reading back could not confirm, when writing again fails (review E, finding 2)', () => {
+  it('keeps it as possibly in place while Cursor is down, so Undo still takes it back', async () => {
+    // Prepare: eve's $1,500 was taken by Cursor but not confirmed (its read-back was down).
+    const { store } = await dynamo.newStore();
+    const deps = limitDepsFor(store, cursorOnly());
+    const proposal = await recordedProposal(deps, eveOverCap);
+    readBackDown();
+    await applyProposal(deps, 'payments', proposal.id, 'UCFO');
+    expect(cursor.limitOf('eve@corp.com')).toBe(1_500);
+
+    // Act: Approve again while Cursor answers 503 to everything, then Undo once it is back.
+    cursor.setFault(() => 503);
+    const again = await applyProposal(deps, 'payments', proposal.id, 'UCFO');
+    cursor.setFault(undefined);
+    const undone = await undoProposal(deps, 'payments', proposal.id, 'UCFO');
+
+    // Assess: still "written, not confirmed" with why the retry failed; Undo offered and done.
+    expect(again.proposal?.items[0]).toMatchObject({
+      state: 'unconfirmed',
+      error: expect.stringContaining('may be in place, but writing it again failed'),
+    });
+    expect(again.proposal?.status).toBe('partial');
+    expect(buttonsOf(again.proposal)).toEqual([LIMIT_ACTIONS.approve, LIMIT_ACTIONS.undo]);
+    expect(undone.outcome).toBe('undone');
+    expect(cursor.limitOf('eve@corp.com')).toBe(2_000);
+  });
+
+  it('records it as not applied once a read shows burnwatch’s limit is not there', async () => {
+    // Prepare: the unconfirmed write did not stick after all (Cursor shows eve's $2,000 again).
+    const { store } = await dynamo.newStore();
+    const deps = limitDepsFor(store, cursorOnly());
+    const proposal = await recordedProposal(deps, eveOverCap);
+    readBackDown();
+    await applyProposal(deps, 'payments', proposal.id, 'UCFO');
+    cursor.setLimitOf('eve@corp.com', 2_000);
+
+    // Act: Approve again; the read answers, the write is refused with 503.
+    cursor.setFault((c) => (c.path === '/teams/user-spend-limit' ? 503 : undefined));
+    const again = await applyProposal(deps, 'payments', proposal.id, 'UCFO');
+
+    // Assess: nothing of burnwatch's is in place, so there is nothing to Undo; Approve retries it.
+    expect(again.proposal?.items[0]?.state).toBe('failed');
+    expect(buttonsOf(again.proposal)).toEqual([LIMIT_ACTIONS.approve]);
+    expect(cursor.limitOf('eve@corp.com')).toBe(2_000);
   });
 });
 
