@@ -112,7 +112,8 @@ export const limitsCommand: CommandModule = {
                     itemLabel(i),
                     `${centsLabel(i.amountCents)}/month`,
                     i.state,
-                    i.error ?? '',
+                    // Why it did not take (error) or why burnwatch left it as it was (note: skipped, kept).
+                    [i.error, i.note].filter(Boolean).join('; '),
                   ]),
                 ),
               ),

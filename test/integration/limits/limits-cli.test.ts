@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient, DynamoStore } from '../../../functions/adapters/dynamo/dynamo-store.js';
 import { secretEnvName } from '../../../functions/adapters/secrets/local-secrets.js';
 import { eachDay } from '../../../functions/core/dates.js';
+import { recordProposal } from '../../../functions/core/limits/apply.js';
+import type { LimitItem, LimitProposal } from '../../../functions/core/limits/proposal.js';
 import { usdToMicros } from '../../../functions/core/money.js';
 import { startCursorLimitServer } from '../../fixtures/vendors/limit-servers.js';
 import { aRecord } from '../../helpers/builders.js';
@@ -113,6 +115,59 @@ describe('burnwatch limits', () => {
       { userEmail: 'amy@corp.com', spendLimitDollars: 1_500 },
       { userEmail: 'amy@corp.com', spendLimitDollars: null },
     ]);
+  });
+
+  it('list shows why a limit was left as it was, at Approve (skipped) or at Undo (kept) (review E, finding 3)', async () => {
+    // Prepare: a proposal whose two limits burnwatch left as they were, each with its reason.
+    const env = { BURNWATCH_DYNAMODB_ENDPOINT: dynamo.endpoint, BURNWATCH_TABLE: 'limits-cli-notes' };
+    const live = write(false);
+    await runCliCaptured(['limits', 'list', '--config', live], { env, cwd: dir }); // creates the table
+    const table = new DynamoStore(createDocumentClient(dynamo.client), { tableName: 'limits-cli-notes' });
+    const item = (subject: string, state: LimitItem['state'], note: string): LimitItem => ({
+      id: `cursor:user:${subject}`,
+      vendor: 'cursor',
+      scope: 'user',
+      subject,
+      person: true,
+      amountCents: 150_000,
+      period: 'monthly',
+      state,
+      note,
+    });
+    const proposal: LimitProposal = {
+      id: '2026-04-20:engineer-cap',
+      team: 'payments',
+      teamName: 'Payments',
+      rule: 'engineer-cap',
+      asOf: '2026-04-20',
+      createdAt: '2026-04-21T09:00:00.000Z',
+      reason: 'cap',
+      status: 'undone',
+      items: [
+        item(
+          'amy@corp.com',
+          'skipped',
+          'already limited to $800 at the vendor, at or below the $1,500 proposed: left as it is',
+        ),
+        item(
+          'bob@corp.com',
+          'kept',
+          'changed at the vendor since burnwatch set it: $900 now, burnwatch set $1,500; left as it is',
+        ),
+      ],
+      skipped: [],
+      history: [],
+    };
+    await recordProposal(table, proposal);
+
+    // Act
+    const listed = await runCliCaptured(['limits', 'list', 'payments', '--config', live], { env, cwd: dir });
+
+    // Assess: each row carries its own reason in the Note column.
+    expect(listed.code).toBe(0);
+    const row = (who: string) => listed.out.split('\n').find((l) => l.includes(who)) ?? '';
+    expect(row('amy@corp.com')).toContain('skipped  already limited to $800 at the vendor');
+    expect(row('bob@corp.com')).toContain('kept     changed at the vendor since burnwatch set it: $900 now');
   });
 
   it('names the flag and the fix for a bad action or team', async () => {
