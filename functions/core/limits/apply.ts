@@ -145,7 +145,7 @@ async function runAction(
       proposal,
       summary:
         action === 'apply'
-          ? 'Every limit in this proposal is already applied (or was undone); nothing to do.'
+          ? 'Every limit in this proposal is already applied, already as strict at the vendor, or undone; nothing to do.'
           : 'No limit of this proposal is applied; nothing to undo.',
     };
   if (proposal.busy && Date.parse(proposal.busy.at) + (deps.claimMs ?? CLAIM_MS) > deps.clock.now().getTime())
@@ -236,6 +236,11 @@ function applyResult(items: readonly LimitItem[]): Pick<LimitActionResult, 'outc
     countOf(items, 'undone'),
   ];
   const inState = (state: LimitItem['state']) => items.filter((i) => i.state === state);
+  if (skipped === items.length)
+    return {
+      outcome: 'applied',
+      summary: `Nothing to change: ${skipped === 1 ? 'the limit is' : `all ${skipped} limits are`} already as strict at the vendor (${firstNote(items)}).`,
+    };
   const parts = [
     `${applied} of ${limits(items.length)} applied and confirmed by reading back`,
     ...(unconfirmed
@@ -287,8 +292,9 @@ function firstNote(items: readonly LimitItem[]): string {
 function statusOf(items: readonly LimitItem[], previous: ProposalStatus): ProposalStatus {
   const applied = items.filter((i) => i.state === 'applied').length;
   const skipped = items.filter((i) => i.state === 'skipped').length;
-  // Done when every limit is in place or was already as strict.
-  if (applied + skipped === items.length && skipped < items.length) return 'applied';
+  // Done when every limit is in place or was already as strict (all of them already as strict too:
+  // Approve was pressed and nothing is left to do).
+  if (applied + skipped === items.length) return 'applied';
   if (items.some(mayBeInPlace)) return 'partial';
   if (items.some((i) => i.state === 'undone' || i.state === 'kept')) return 'undone';
   return previous === 'applying' || previous === 'undoing'

@@ -18,7 +18,12 @@ import {
   startGitHubBudgetServer,
 } from '../../fixtures/vendors/limit-servers.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
-import { aBudgetCondition } from '../../helpers/limit-harness.js';
+import {
+  aBudgetCondition,
+  aCapCondition,
+  limitDepsFor,
+  recordedProposal,
+} from '../../helpers/limit-harness.js';
 
 /**
  * Applying limits end to end over loopback: proposals from a fired cap rule and a fired budget rule,
@@ -342,6 +347,33 @@ describe('limits at the vendors', () => {
     // Assess
     expect(undone.outcome).toBe('undone');
     expect(cursor.limitOf('bob@corp.com')).toBe(800);
+  });
+
+  it('a proposal whose every limit is already as strict is done once approved, and says nothing changed (review E, finding 4)', async () => {
+    // Prepare: the cap names only bob, whose own Cursor hard limit ($800) is below the $1,500 cap.
+    const { store } = await dynamo.newStore();
+    const deps = limitDepsFor(store, {
+      cursor: { adminSecretName: 'burnwatch/cursor-admin', baseUrl: cursor.url },
+    });
+    const proposal = await recordedProposal(
+      deps,
+      aCapCondition(1_500, [{ user: 'bob@corp.com', monthUsd: 1_650, vendors: ['cursor'] }]),
+    );
+
+    // Act
+    const result = await applyProposal(deps, 'payments', proposal.id, 'UCFO');
+    const again = await applyProposal(deps, 'payments', proposal.id, 'UCFO');
+
+    // Assess: applied (nothing left to approve), nothing written, and the result says why.
+    expect(result.outcome).toBe('applied');
+    expect(result.summary).toBe(
+      'Nothing to change: the limit is already as strict at the vendor (already limited to $800 at the vendor, at or below the $1,500 proposed: left as it is).',
+    );
+    expect(cursor.writes()).toEqual([]);
+    const stored = await loadProposal(store, 'payments', proposal.id);
+    expect(stored?.proposal.status).toBe('applied');
+    expect(stored?.proposal.items.map((i) => i.state)).toEqual(['skipped']);
+    expect(again.outcome).toBe('nothing');
   });
 
   it('with dryRun nothing reaches a vendor, and the record says what would have been sent', async () => {
