@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   DeleteTableCommand,
@@ -43,6 +43,10 @@ export function loadConfigFile(io: CliIO, path?: string): { config: BurnwatchCon
       `--config: ${file} does not exist; pass --config FILE or copy burnwatch.config.example.json to ${DEFAULT_CONFIG_FILE}`,
     );
   }
+  if (statSync(file).isDirectory())
+    throw new CliUsageError(
+      `--config: ${file} is a folder; pass the config file, e.g. --config ${file}/${DEFAULT_CONFIG_FILE}`,
+    );
   return { config: parseConfigText(readFileSync(file, 'utf8'), file), path: file };
 }
 

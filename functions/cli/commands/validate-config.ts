@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod';
 import { ConfigError, parseConfigText } from '../../core/config/load.js';
@@ -18,6 +18,10 @@ export const validateConfigCommand: CommandModule = {
     const file = resolve(io.cwd, positionals[0] ?? '');
     if (!existsSync(file)) {
       io.err(`${file}: no such file`);
+      return 1;
+    }
+    if (statSync(file).isDirectory()) {
+      io.err(`${file}: is a folder; name the config file in it (e.g. ${file}/burnwatch.config.json)`);
       return 1;
     }
     try {

@@ -38,6 +38,8 @@ describe('CLI flags', () => {
       /--config: .*nope\.json does not exist/,
     ],
     ['validate-config without a file', ['validate-config'], /expected 1 FILE, got 0/],
+    ['a folder as --config', ['burn', '--config', dir], /--config: .* is a folder; pass the config file/],
+    ['a folder to validate-config', ['validate-config', dir], /is a folder; name the config file in it/],
   ];
 
   it.each(cases)('rejects %s with a message naming it', async (_name, argv, expected) => {
