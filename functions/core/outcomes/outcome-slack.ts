@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from '../alerts/block-kit.js';
 import type { BurnReport } from '../burn-report.js';
 import { usd } from '../burn-text.js';
 import { changeCell, figureRows, idleSeatWords, percent, perPrWords } from './outcome-text.js';
@@ -29,7 +30,7 @@ export function outcomeBlocks(r: BurnReport, opts: { perPerson: boolean }): Outc
   if (!o)
     return [
       section(
-        `*${r.name}* — outcomes: none computed yet (the daily forecast job computes them; add a \`github\` source for merged PRs and \`copilot-metrics\` for Copilot usage).`,
+        `*${escapeMrkdwn(r.name)}* — outcomes: none computed yet (the daily forecast job computes them; add a \`github\` source for merged PRs and \`copilot-metrics\` for Copilot usage).`,
       ),
     ];
   const headline = [perPrWords(o), ...idleSeatWords(o.idleSeats)].filter(Boolean).join('; ');
@@ -44,7 +45,7 @@ export function outcomeBlocks(r: BurnReport, opts: { perPerson: boolean }): Outc
       `${wk.weekEnd}  ${usd(wk.spendUsd).padStart(9)}  ${String(wk.mergedPullRequests ?? '—').padStart(4)} PRs  ${(wk.spendPerMergedPrUsd === null ? '—' : usd(wk.spendPerMergedPrUsd)).padStart(7)}/PR  ${String(wk.activeEngineers).padStart(3)} active  ${percent(wk.adoption).padStart(4)}`,
   );
   const blocks: OutcomeBlock[] = [
-    section(`*${r.name}* — outcomes (as of ${r.asOf})${headline ? `\n${headline}` : ''}`),
+    section(`*${escapeMrkdwn(r.name)}* — outcomes (as of ${r.asOf})${headline ? `\n${headline}` : ''}`),
     section(`\`\`\`${table.join('\n')}\`\`\``),
     section(
       `*Weekly, last 12 weeks* (week ending · spend · merged PRs · per PR · active · adoption)\n\`\`\`${trend.join('\n')}\`\`\``,
@@ -61,12 +62,14 @@ export function outcomeBlocks(r: BurnReport, opts: { perPerson: boolean }): Outc
   if (seats) notes.push(`seats: ${seats}`);
   if (opts.perPerson && r.people) {
     // Names only, alphabetically: who to ask about a seat, not who uses AI most.
-    const holders = r.people.idleSeats.map((h) => `${h.login} (${h.vendor})`);
+    const holders = r.people.idleSeats.map((h) => `${escapeMrkdwn(h.login)} (${h.vendor})`);
     if (holders.length)
       blocks.push(section(`*Idle seats, by name* (visible to you only): ${holders.join(', ')}`));
     if (r.people.unmatchedIdentities.length)
       blocks.push(
-        section(`*Identities to map* (visible to you only): ${r.people.unmatchedIdentities.join(', ')}`),
+        section(
+          `*Identities to map* (visible to you only): ${escapeMrkdwn(r.people.unmatchedIdentities.join(', '))}`,
+        ),
       );
   }
   blocks.push(

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { escapeMrkdwn } from '../alerts/block-kit.js';
 import { type BurnReport, burnReportSchema } from '../burn-report.js';
 import { dataNotes, dayCount, outlookSentence, shortDate, statusLabel, usd } from '../burn-text.js';
 import { type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
@@ -265,7 +266,7 @@ function teamLine(r: TeamLine): string {
   const runsOut = o.exhaustionDate.p50 ? ` · runs out *${shortDate(o.exhaustionDate.p50, r.asOf)}*` : '';
   const budget = r.budgetUsd === null ? '' : ` of ${usd(r.budgetUsd)} (${r.percentUsed}%)`;
   const data = r.dataStatus === 'incomplete' ? ` · _incomplete data: ${dataNotes(r).join('; ')}_` : '';
-  return `${statusEmoji(r)} *${r.name}*: ${usd(r.spentToDateUsd)}${budget} · year-end ${usd(o.yearEndUsd.p50)}${runsOut}${data}`;
+  return `${statusEmoji(r)} *${escapeMrkdwn(r.name)}*: ${usd(r.spentToDateUsd)}${budget} · year-end ${usd(o.yearEndUsd.p50)}${runsOut}${data}`;
 }
 
 const RISK = { critical: 0, warning: 1, ok: 2 } as const;
@@ -308,7 +309,7 @@ function overview(r: BurnReport, access: Access, share: boolean): SlackBlock[] {
         text: `${statusEmoji(r)} ${r.name}: ${statusLabel(r)}`.slice(0, 150),
       },
     },
-    section(outlookSentence(r)),
+    section(escapeMrkdwn(outlookSentence(r))),
     { type: 'section', fields: fields.slice(0, 10).map((text) => ({ type: 'mrkdwn', text })) },
     section(
       `*By vendor*: ${
@@ -325,7 +326,7 @@ function overview(r: BurnReport, access: Access, share: boolean): SlackBlock[] {
     const people = [...r.people.overCap].sort((a, b) => a.user.localeCompare(b.user));
     blocks.push(
       section(
-        `*Over the per-engineer cap this month*: ${people.map((p) => `${p.user} ${usd(p.monthUsd)}`).join(', ')}`,
+        `*Over the per-engineer cap this month*: ${people.map((p) => `${escapeMrkdwn(p.user)} ${usd(p.monthUsd)}`).join(', ')}`,
       ),
     );
   }
@@ -360,7 +361,7 @@ function detail(r: BurnReport, view: Exclude<View, 'overview' | 'outcomes'>): Sl
       ? `\nLast 28 days ${r.trendChange >= 1 ? '+' : ''}${Math.round((r.trendChange - 1) * 100)}% vs the 28 before.`
       : '';
   return [
-    section(`*${r.name}* — ${title} (${r.fiscalYear.label}, as of ${r.asOf})`),
+    section(`*${escapeMrkdwn(r.name)}* — ${title} (${r.fiscalYear.label}, as of ${r.asOf})`),
     section(`\`\`\`${rows.join('\n') || 'no spend yet'}\`\`\`${change}`),
   ];
 }
@@ -496,10 +497,10 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
   if (!access.teams.includes(team)) {
     return refuse(
       reply(
-        `You can't see ${teamName(config, team)}'s AI spend.`,
+        `You can't see ${escapeMrkdwn(teamName(config, team))}'s AI spend.`,
         [
           section(
-            `Sorry, *${teamName(config, team)}*'s AI spend is visible to its managers and finance. Your teams: ${access.teams.map((t) => `\`${t}\``).join(', ')}. Ask in ${config.finance.slackChannel} if you need access.`,
+            `Sorry, *${escapeMrkdwn(teamName(config, team))}*'s AI spend is visible to its managers and finance. Your teams: ${access.teams.map((t) => `\`${t}\``).join(', ')}. Ask in ${config.finance.slackChannel} if you need access.`,
           ),
         ],
         false,
@@ -517,8 +518,12 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
   const report = (await loadReports(deps, [team])).get(team);
   if (!report) {
     return reply(
-      `No data yet for ${teamName(config, team)}.`,
-      [section(`No data yet for *${teamName(config, team)}*: the daily forecast job has not run for it.`)],
+      `No data yet for ${escapeMrkdwn(teamName(config, team))}.`,
+      [
+        section(
+          `No data yet for *${escapeMrkdwn(teamName(config, team))}*: the daily forecast job has not run for it.`,
+        ),
+      ],
       share,
     );
   }
@@ -529,7 +534,8 @@ export async function answerBurnCommand(payload: SlashPayload, deps: SlashDeps):
         ? // Per-person detail only for allowed viewers, and never in an answer posted to the channel.
           outcomeBlocks(report, { perPerson: access.perPerson && !share })
         : detail(report, view);
-  return reply(outlookSentence(report), blocks, share);
+  // The fallback `text` is mrkdwn too (notifications, clients without blocks).
+  return reply(escapeMrkdwn(outlookSentence(report)), blocks, share);
 }
 
 /** The answer last built for `/burn` or `/burn all` from the org summary's lines (see the caller). */
@@ -578,7 +584,7 @@ function listAnswer(
   if (missing.length)
     blocks.push(
       context(
-        `No data yet for ${missing.map((t) => teamName(config, t)).join(', ')}: the daily forecast job has not run for them.`,
+        `No data yet for ${escapeMrkdwn(missing.map((t) => teamName(config, t)).join(', '))}: the daily forecast job has not run for them.`,
       ),
     );
   blocks.push(context('`/burn TEAM` for one team · `/burn help`'));
