@@ -1,14 +1,19 @@
+import type { IdentitiesConfig } from './config/schema.js';
 import { type IsoDay, monthOf } from './dates.js';
 import { type Micros, microsToUsd } from './money.js';
+import { createIdentityResolver } from './outcomes/identity.js';
 import type { TeamDaySourceTotal } from './ports.js';
 import type { UsageRecord, VendorUsageLine } from './usage.js';
 
 /**
- * What the per-engineer monthly cap counts, defined once: a person is a line's `userEmail` (as
- * Cursor and Claude Code report it, spelled as the vendor spells it), and their cost is the sum of
- * `costMicros` of every line carrying it, billable or detail. Ingest keeps these sums per team and day
- * (a digest) and per team and month (a rollup) with every replacement of a day, so the cap reads one
- * rollup per team instead of every line of every day; reading the lines gives the same answer.
+ * What the per-engineer monthly cap counts, defined once: a person's cost is the sum of `costMicros`
+ * of every line whose `userEmail` (as Cursor and Claude Code report it) is theirs, billable or detail.
+ * Ingest keeps these sums per team and day (a digest) and per team and month (a rollup) with every
+ * replacement of a day, keyed by the email exactly as the vendor spells it, so the cap reads one
+ * rollup per team instead of every line of every day; reading the lines gives the same answer. The
+ * emails are merged into people only when the cap is computed (`peopleOverCap`, with `PersonKey`):
+ * `Ana@pay.example` on Cursor and `ana@pay.example` on Claude Code are one person, and so is an
+ * alias of `identities.people[]`, whatever the stored rollups were written with.
  */
 
 /** One person's cost from one source over some days. */
@@ -32,9 +37,27 @@ export function capRows<T extends Pick<TeamDaySourceTotal, 'date' | 'activeUsers
 
 /** A person over the cap this month: their month to date (USD, cents) and the vendors they spent with. */
 export interface PersonOverCap {
+  /** The person's canonical email (lower case; `identities.people[].email` for an alias). */
   readonly user: string;
   readonly monthUsd: number;
   readonly vendors: readonly string[];
+  /**
+   * The email each vendor knows them by (its spelling with the most spend), where it is not `user`:
+   * what a per-user limit at that vendor must name.
+   */
+  readonly vendorEmails?: Readonly<Record<string, string>>;
+}
+
+/** The person a vendor's `userEmail` is: the same key for every spelling of the same engineer. */
+export type PersonKey = (userEmail: string) => string;
+
+/** Case and surrounding spaces never make two people (what the outcome metrics count too). */
+export const emailPersonKey: PersonKey = (userEmail) => userEmail.trim().toLowerCase();
+
+/** The person key of a config's identities: the lower-cased email, through `identities.people[]` aliases. */
+export function personKeyOf(identities: IdentitiesConfig): PersonKey {
+  const resolver = createIdentityResolver(identities);
+  return (userEmail) => resolver.personOf({ userEmail })?.key ?? emailPersonKey(userEmail);
 }
 
 /**
@@ -46,23 +69,55 @@ export function peopleOverCap(
   costs: readonly PersonCost[],
   capUsd: number,
   vendorOfSource: ReadonlyMap<string, string>,
+  personKey: PersonKey = emailPersonKey,
 ): PersonOverCap[] {
   const perPerson = new Map<string, Micros>();
   const personVendors = new Map<string, Set<string>>();
+  /** person → vendor → the vendor's spelling of their email → its micros. */
+  const spellings = new Map<string, Map<string, Map<string, Micros>>>();
   for (const c of costs) {
-    perPerson.set(c.user, (perPerson.get(c.user) ?? 0n) + c.micros);
+    const person = personKey(c.user);
+    perPerson.set(person, (perPerson.get(person) ?? 0n) + c.micros);
     const vendor = vendorOfSource.get(c.source);
-    if (vendor && c.micros > 0n)
-      personVendors.set(c.user, (personVendors.get(c.user) ?? new Set()).add(vendor));
+    if (!vendor || c.micros <= 0n) continue;
+    personVendors.set(person, (personVendors.get(person) ?? new Set()).add(vendor));
+    const byVendor = spellings.get(person) ?? new Map<string, Map<string, Micros>>();
+    spellings.set(person, byVendor);
+    const bySpelling = byVendor.get(vendor) ?? new Map<string, Micros>();
+    byVendor.set(vendor, bySpelling);
+    bySpelling.set(c.user, (bySpelling.get(c.user) ?? 0n) + c.micros);
   }
   return [...perPerson]
-    .map(([user, m]) => ({
-      user,
-      monthUsd: Math.round(microsToUsd(m) * 100) / 100,
-      vendors: [...(personVendors.get(user) ?? [])].sort(),
-    }))
+    .map(([user, m]) => {
+      const vendorEmails = vendorEmailsOf(user, spellings.get(user));
+      return {
+        user,
+        monthUsd: Math.round(microsToUsd(m) * 100) / 100,
+        vendors: [...(personVendors.get(user) ?? [])].sort(),
+        ...(vendorEmails ? { vendorEmails } : {}),
+      };
+    })
     .filter((p) => p.monthUsd > capUsd)
     .sort((a, b) => a.user.localeCompare(b.user));
+}
+
+/**
+ * Each vendor's spelling of a person's email, where it is another email than the person's (an alias):
+ * the one with the most spend, ties to the first in order. A spelling differing only in case is left
+ * out: the vendors' limit APIs match emails case-insensitively.
+ */
+function vendorEmailsOf(
+  person: string,
+  byVendor: ReadonlyMap<string, ReadonlyMap<string, Micros>> | undefined,
+): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [vendor, bySpelling] of byVendor ?? []) {
+    let best: [string, Micros] | undefined;
+    for (const [email, m] of [...bySpelling].sort(([a], [b]) => a.localeCompare(b)))
+      if (!best || m > best[1]) best = [email, m];
+    if (best && emailPersonKey(best[0]) !== person) out[vendor] = best[0];
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 /**

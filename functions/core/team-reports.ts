@@ -17,7 +17,7 @@ import { companyHolidays } from './holidays.js';
 import { type SourceCoverage, summarizeCoverage } from './ingest/coverage.js';
 import { microsToUsd } from './money.js';
 import { type OutcomeStore, outcomesOfOrg } from './outcomes/team-outcomes.js';
-import { capRows, type PersonCost, peopleOverCap } from './person-costs.js';
+import { capRows, type PersonCost, type PersonKey, peopleOverCap, personKeyOf } from './person-costs.js';
 import { activePlans, planBasis, planLabel, toForecastPlan } from './plans.js';
 import {
   type SourceDayManifest,
@@ -203,6 +203,7 @@ export async function computeTeamBurns(opts: {
   });
   const burns: TeamBurn[] = [];
   const problems: string[] = [];
+  const personKey = personKeyOf(config.identities);
   for (const [i, team] of teams.entries()) {
     const totals = read[i]?.totals ?? [];
     const people = read[i]?.people;
@@ -212,7 +213,7 @@ export async function computeTeamBurns(opts: {
     const plans = team.budgetUsd !== null ? await activePlans(opts.store, team.id) : [];
     const teamOutcomes = outcomes.get(team.id);
     const { people: outcomePeople, ...outcomeFigures } = teamOutcomes ?? {};
-    const overCap = overCapOf(people, alertSettingsFor(config, team.id).perEngineerMonthlyCapUsd);
+    const overCap = overCapOf(people, alertSettingsFor(config, team.id).perEngineerMonthlyCapUsd, personKey);
     // New engineers are priced at the spend per distinct active engineer, as /burn's what-if does.
     const basis = planBasis(totals, asOf, teamOutcomes?.activeEngineers28d || team.headcount || 0);
     const applied = plans.map((p) => ({ plan: p, forecast: toForecastPlan(p, basis) }));
@@ -276,9 +277,13 @@ export async function computeTeamBurns(opts: {
 function overCapOf(
   people: readonly PersonCost[] | undefined,
   capUsd: number | undefined,
+  personKey: PersonKey,
 ): { user: string; monthUsd: number }[] {
   if (!people || capUsd === undefined) return [];
-  return peopleOverCap(people, capUsd, new Map()).map(({ user, monthUsd }) => ({ user, monthUsd }));
+  return peopleOverCap(people, capUsd, new Map(), personKey).map(({ user, monthUsd }) => ({
+    user,
+    monthUsd,
+  }));
 }
 
 /** Stored daily spend plus the estimated spend of days not yet delivered: what the forecast reads. */

@@ -14,6 +14,7 @@ import {
   proposalSummary,
   proposeLimitsForTeam,
 } from '../../core/limits/proposal.js';
+import { personKeyOf } from '../../core/person-costs.js';
 import { type Store, systemClock } from '../../core/ports.js';
 import { computeTeamBurns, engineForecaster } from '../../core/team-reports.js';
 import { CliUsageError, COMMON_HELP, flag, parseFlags } from '../flags.js';
@@ -208,6 +209,7 @@ async function proposeFor(
       asOf,
       settings,
       linesOf: (source, date) => store.teamLines(source, date, team),
+      personKey: personKeyOf(config.identities),
     }),
   ];
   return conditions.flatMap((cond) => {

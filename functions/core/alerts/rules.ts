@@ -4,7 +4,13 @@ import type { AlertSettings, IdentityKind } from '../config/schema.js';
 import { addDays, diffDays, eachDay, type IsoDay, monthOf } from '../dates.js';
 import { canonicalModelId } from '../models.js';
 import { type Micros, microsToUsd } from '../money.js';
-import { capRows, type MonthToDateReader, peopleOverCap, personCostsFromLines } from '../person-costs.js';
+import {
+  capRows,
+  type MonthToDateReader,
+  type PersonKey,
+  peopleOverCap,
+  personCostsFromLines,
+} from '../person-costs.js';
 import type { TeamDaySourceTotal } from '../ports.js';
 import type { CoverageOfSource } from '../team-reports.js';
 import { identityMayNamePerson, type UsageRecord } from '../usage.js';
@@ -216,6 +222,11 @@ export interface TeamRuleInput {
    * team). Absent: summed from `linesOf`, the same answer read the slow way.
    */
   readonly monthToDate?: MonthToDateReader;
+  /**
+   * Who each `userEmail` is (`personKeyOf(config.identities)`: case and `identities.people[]`
+   * aliases). Absent: emails differing only in case are one person.
+   */
+  readonly personKey?: PersonKey;
 }
 
 /**
@@ -277,7 +288,8 @@ export async function evaluateSpike(opts: TeamRuleInput): Promise<AlertCondition
 
 /**
  * Per-engineer monthly cap: sums each person's cost (lines with a userEmail identity, as Cursor and
- * Claude Code report; core/person-costs.ts) over the calendar month of `asOf`. Only days and sources
+ * Claude Code report, one person however each vendor spells their email; core/person-costs.ts) over
+ * the calendar month of `asOf`. Only days and sources
  * that had active users count. Re-alerts when more people go over.
  */
 export async function evaluateEngineerCap(opts: TeamRuleInput): Promise<AlertCondition | undefined> {
@@ -292,7 +304,7 @@ export async function evaluateEngineerCap(opts: TeamRuleInput): Promise<AlertCon
   const vendorOfSource = new Map(rows.map((r) => [r.source, r.vendor]));
   const read = opts.monthToDate ?? personCostsFromLines(opts.linesOf);
   // The vendors a cap could be set at for each person (issue 19): those they spent with this month.
-  const people = peopleOverCap(rows.length ? await read(rows) : [], cap, vendorOfSource);
+  const people = peopleOverCap(rows.length ? await read(rows) : [], cap, vendorOfSource, opts.personKey);
   if (people.length === 0) return { ...base, severity: 'ok', metric: 0 };
   const facts: EngineerCapFacts = {
     kind: 'engineer-cap',

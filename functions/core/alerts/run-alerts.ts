@@ -8,7 +8,7 @@ import { fiscalYearOf } from '../fiscal-calendar.js';
 import { recordProposal } from '../limits/apply.js';
 import { type LimitProposal, proposeLimitsForTeam } from '../limits/proposal.js';
 import { evaluateCostPerPr } from '../outcomes/outcome-alert.js';
-import type { PersonDay } from '../person-costs.js';
+import { type PersonDay, personKeyOf } from '../person-costs.js';
 import { type Clock, ConditionalWriteConflictError, type Store } from '../ports.js';
 import type { PublishedReport } from '../report/report-publisher.js';
 import type { CoverageOfSource, TeamBurn } from '../team-reports.js';
@@ -182,6 +182,7 @@ class AlertRun {
   async evaluate(coverage: readonly CoverageOfSource[]): Promise<AlertCondition[]> {
     const { config, store } = this.deps;
     const conditions: AlertCondition[] = [];
+    const personKey = personKeyOf(config.identities);
     for (const burn of this.burns) {
       const team = burn.report.team;
       if (team === UNALLOCATED_TEAM) continue;
@@ -200,6 +201,7 @@ class AlertRun {
         // not every line of the month.
         monthToDate: async (days: readonly PersonDay[]) =>
           burn.people ?? store.personMonthToDate(team, monthOf(this.asOf), this.asOf, days),
+        personKey,
       };
       conditions.push(await evaluateSpike(common));
       const cap = await evaluateEngineerCap(common);

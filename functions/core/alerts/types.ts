@@ -88,6 +88,8 @@ export interface EngineerCapFacts {
     readonly monthUsd: number;
     /** The vendors the person spent with this month (where per-user limits can be set). */
     readonly vendors?: readonly string[];
+    /** The email each vendor knows them by, where it is another than `user` (an alias). */
+    readonly vendorEmails?: Readonly<Record<string, string>>;
   }>;
   readonly vendors: readonly string[];
 }

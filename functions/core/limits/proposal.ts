@@ -207,9 +207,14 @@ function capProposal(
   for (const p of f.people) {
     const spentWith = new Set(p.vendors ?? f.vendors);
     const before = items.length;
-    if (limits.cursor && spentWith.has('cursor')) items.push(item('cursor', p.user));
-    if (limits.anthropic?.userLimits && spentWith.has('anthropic')) items.push(item('anthropic', p.user));
-    const login = limits.copilot?.logins[p.user] ?? limits.copilot?.logins[p.user.toLowerCase()];
+    // Each vendor's limit names the person as that vendor knows them (an alias: their other email).
+    const at = (vendor: string) => p.vendorEmails?.[vendor] ?? p.user;
+    if (limits.cursor && spentWith.has('cursor')) items.push(item('cursor', at('cursor')));
+    if (limits.anthropic?.userLimits && spentWith.has('anthropic'))
+      items.push(item('anthropic', at('anthropic')));
+    const login =
+      limits.copilot &&
+      copilotLoginOf(limits.copilot.logins, [p.user, ...Object.values(p.vendorEmails ?? {})]);
     if (limits.copilot && login) items.push(item('copilot', login));
     if (items.length === before)
       skipped.push({
@@ -226,6 +231,15 @@ function capProposal(
     items,
     skipped,
   };
+}
+
+/** The GitHub login `logins` (email → login) gives any of a person's emails, matched case-insensitively. */
+function copilotLoginOf(
+  logins: Readonly<Record<string, string>>,
+  emails: readonly string[],
+): string | undefined {
+  const wanted = new Set(emails.map((e) => e.toLowerCase()));
+  return Object.entries(logins).find(([email]) => wanted.has(email.toLowerCase()))?.[1];
 }
 
 /** " (Cursor and GitHub take whole dollars: $1,499)" when the cap has cents and such a vendor is in. */

@@ -238,6 +238,42 @@ describe('alert delivery', () => {
     expect(JSON.stringify(cap[2]?.message)).not.toContain('bo@corp.com');
   });
 
+  it('counts an engineer once under the cap whatever case or alias each vendor names her by (review G, F2)', async () => {
+    // Prepare: Ana is `Ana@corp.com` on Cursor ($1,000) and her alias `a.s@corp.com` on Claude Code ($800).
+    const store = new MemoryStore();
+    store.totals = [
+      aTotal('2026-03-10', 1_000, { vendor: 'cursor', source: 'cursor', activeUsers: 1 }),
+      aTotal('2026-03-10', 800, { vendor: 'anthropic', source: 'anthropic', activeUsers: 1 }),
+    ];
+    const line = (source: string, userEmail: string, usd: number) => ({
+      date: '2026-03-10',
+      source,
+      team: 'payments',
+      vendor: source,
+      identities: { userEmail },
+      lineItem: 'usage',
+      costMicros: usdToMicros(usd),
+      provisional: false,
+    });
+    store.lines = [line('cursor', 'Ana@corp.com', 1_000), line('anthropic', 'a.s@corp.com', 800)];
+    const config = aConfig({
+      alerts: { perEngineerMonthlyCapUsd: 1_500 },
+      identities: { people: [{ email: 'ana@corp.com', aliases: ['a.s@corp.com'] }] },
+      privacy: { perPersonVisibleTo: { slackUserIds: ['U0FINOPS'] } },
+    });
+    const { slack, deps: d } = deps(store, { config });
+
+    // Act
+    await runDailyJob(d, '2026-03-10');
+
+    // Assess: one engineer of $1,800, named once
+    const cap = slack.posts.filter((p) => p.noticeId.includes('engineer-cap'));
+    expect(JSON.stringify(cap[0]?.message)).toContain('1 engineer over the $1,500/month cap in March 2026');
+    const named = JSON.stringify(cap.find((p) => p.channel === 'U0FINOPS')?.message);
+    expect(named).toContain('ana@corp.com: $1,800');
+    expect(named).not.toContain('a.s@corp.com');
+  });
+
   it('posts the weekly digest to finance once on the digest weekday, with the change since last week', async () => {
     // Prepare: Monday 30 Mar's run (as of Sunday 29); last week's snapshot said year-end $1.5M.
     const store = criticalTeam();

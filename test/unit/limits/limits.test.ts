@@ -41,7 +41,9 @@ const config = aConfig({
   alerts: { perEngineerMonthlyCapUsd: 1_500 },
   limits: { dryRun: false, cursor: { adminSecretName: 'burnwatch/cursor-admin' } },
 });
-const cap = (people: Array<{ user: string; vendors: string[] }>): AlertCondition => ({
+const cap = (
+  people: Array<{ user: string; vendors: string[]; vendorEmails?: Record<string, string> }>,
+): AlertCondition => ({
   team: 'payments',
   rule: 'engineer-cap',
   key: 'ALERT#engineer-cap#2026-04',
@@ -72,6 +74,18 @@ async function stored(people: string[]) {
 }
 
 describe('limit proposals', () => {
+  it('limits an engineer at Cursor by the email Cursor knows, not her canonical alias (review G, F2)', () => {
+    // Act
+    const p = proposeLimits({
+      config,
+      cond: cap([{ user: 'ana@x.com', vendors: ['cursor'], vendorEmails: { cursor: 'a.s@x.com' } }]),
+      now: NOW,
+    });
+
+    // Assess
+    expect(p?.items.map((i) => i.subject)).toEqual(['a.s@x.com']);
+  });
+
   it('proposes nothing for a rule that is not firing, or with no configured vendor for anyone', () => {
     // Act
     const ok = proposeLimits({
