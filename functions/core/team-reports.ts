@@ -16,6 +16,7 @@ import type { DailySpend, Forecast, ForecastPlan } from './forecast/types.js';
 import { companyHolidays } from './holidays.js';
 import { type SourceCoverage, summarizeCoverage } from './ingest/coverage.js';
 import { microsToUsd } from './money.js';
+import { seatActivityDays } from './outcomes/collect.js';
 import { type OutcomeStore, outcomesOfOrg } from './outcomes/team-outcomes.js';
 import { capRows, type PersonCost, type PersonKey, peopleOverCap, personKeyOf } from './person-costs.js';
 import { activePlans, planBasis, planLabel, toForecastPlan } from './plans.js';
@@ -164,7 +165,8 @@ export async function computeTeamBurns(opts: {
   const { config, asOf } = opts;
   const fy = fiscalYearOf(config.fiscalYear, asOf);
   const budgets = await budgetsInForce(config, opts.store, asOf);
-  const teams = reportedTeams(config, budgets).filter((t) => !opts.teams || opts.teams.includes(t.id));
+  const reported = reportedTeams(config, budgets);
+  const teams = reported.filter((t) => !opts.teams || opts.teams.includes(t.id));
   const { coverage, manifests } = await readCoverage(config, opts.store, asOf);
   const holidays = new Set(companyHolidays(config.holidayCalendar, fy.start, fy.end, config.holidays));
   // Each team's year (and, with a cap, its people's month) is an independent read: a few at a time
@@ -191,6 +193,20 @@ export async function computeTeamBurns(opts: {
       assessCompleteness({ totals, coverage, asOf, holidays, settings: alertSettingsFor(config, team.id) }),
     );
   }
+  // Seat activity is org-wide: a seat assigned through one team is in use when its holder's usage is
+  // attributed to another. Computing only some teams (`burnwatch burn TEAM`, what-if, limits), the
+  // others' last 30 days are read too, for who was active only.
+  const seatDays = teams.length < reported.length ? seatActivityDays(config, asOf) : undefined;
+  const otherTeamsTotals = seatDays
+    ? new Map(
+        await mapBounded(
+          reported.filter((t) => !teams.includes(t)),
+          TEAM_READS_IN_FLIGHT,
+          async (t) =>
+            [t.id, await opts.store.teamDailyTotals(t.id, seatDays.from, seatDays.to, manifests)] as const,
+        ),
+      )
+    : undefined;
   // What the spend bought (issue 17): read once for the organization, then per team.
   const outcomes = await outcomesOfOrg({
     config,
@@ -200,6 +216,7 @@ export async function computeTeamBurns(opts: {
     totalsByTeam,
     completenessByTeam,
     manifests,
+    ...(otherTeamsTotals ? { otherTeamsTotals } : {}),
   });
   const burns: TeamBurn[] = [];
   const problems: string[] = [];

@@ -120,11 +120,27 @@ export async function collectOrgActivity(opts: {
   readonly resolver: IdentityResolver;
   /** The sources' manifests for the range, when read already: a day's people are then read once per generation. */
   readonly manifests?: readonly SourceDayManifest[];
+  /**
+   * The day totals of the teams not computed (`burnwatch burn TEAM`), over at least the last
+   * IDLE_AFTER_DAYS: read for seat activity only, since a seat assigned through one team is in use
+   * whichever team its holder's usage is attributed to (`seatActivityDays`).
+   */
+  readonly otherTeamsTotals?: ReadonlyMap<string, readonly TeamDaySourceTotal[]>;
 }): Promise<OrgActivity> {
   const { config, asOf } = opts;
   const from = addDays(asOf, -(7 * WEEKS - 1));
   const typeOf = new Map(config.sources.map((s) => [s.id, s.type]));
-  const reads: Array<{ team: string; row: TeamDaySourceTotal }> = [];
+  const reads: Array<{ team: string; row: TeamDaySourceTotal; seatsOnly?: true }> = [];
+  const seatsSince = addDays(asOf, -(IDLE_AFTER_DAYS - 1));
+  for (const [team, totals] of opts.otherTeamsTotals ?? [])
+    for (const row of totals)
+      if (
+        row.date >= seatsSince &&
+        row.date <= asOf &&
+        row.lines > 0 &&
+        isSeatActivity(typeOf.get(row.source), row)
+      )
+        reads.push({ team, row, seatsOnly: true });
   for (const [team, totals] of opts.totalsByTeam)
     for (const row of totals) {
       const type = typeOf.get(row.source);
@@ -152,14 +168,16 @@ export async function collectOrgActivity(opts: {
     if (m && (!was || was < day)) m.set(who, day);
   };
   const manifestOf = new Map((opts.manifests ?? []).map((m) => [`${m.source}|${m.date}`, m]));
-  await pool(reads, 12, async ({ team, row }) => {
+  await pool(reads, 12, async ({ team, row, seatsOnly }) => {
     const people = await peopleOfDay(opts.store, row, team, manifestOf.get(`${row.source}|${row.date}`));
     const type = typeOf.get(row.source);
     for (const ids of people) {
       const person = opts.resolver.personOf(ids);
       if (!person) continue;
-      getSet(getMap(byTeam, team), row.date).add(person.key);
-      if (!person.resolved) getSet(unmatched, team).add(person.key);
+      if (!seatsOnly) {
+        getSet(getMap(byTeam, team), row.date).add(person.key);
+        if (!person.resolved) getSet(unmatched, team).add(person.key);
+      }
       if (type === 'copilot-metrics' && ids.githubLogin)
         seen('copilot', ids.githubLogin.toLowerCase(), row.date);
       if (row.vendor === 'cursor' && ids.userEmail) seen('cursor', ids.userEmail.toLowerCase(), row.date);
@@ -170,6 +188,27 @@ export async function collectOrgActivity(opts: {
     unmatched: new Map([...unmatched].map(([t, s]) => [t, [...s].sort()])),
     lastActive,
   };
+}
+
+/** Rows that tell whether a paid seat is in use: Copilot's usage metrics and Cursor's usage. */
+function isSeatActivity(
+  type: string | undefined,
+  row: Pick<TeamDaySourceTotal, 'vendor' | 'activeUsers'>,
+): boolean {
+  return type === 'copilot-metrics' || (row.vendor === 'cursor' && row.activeUsers > 0);
+}
+
+/**
+ * The days of the other teams' totals `collectOrgActivity` needs for seat activity (the last
+ * IDLE_AFTER_DAYS), or undefined where the config has no seats to tell idle (no Copilot or Cursor
+ * source): then nothing more is read.
+ */
+export function seatActivityDays(
+  config: BurnwatchConfig,
+  asOf: IsoDay,
+): { from: IsoDay; to: IsoDay } | undefined {
+  const seats = config.sources.some((s) => s.enabled && (s.type === 'copilot' || s.type === 'cursor'));
+  return seats ? { from: addDays(asOf, -(IDLE_AFTER_DAYS - 1)), to: asOf } : undefined;
 }
 
 export interface TeamSeats {

@@ -29,6 +29,8 @@ export async function outcomesOfOrg(opts: {
   readonly totalsByTeam: ReadonlyMap<string, readonly TeamDaySourceTotal[]>;
   readonly completenessByTeam: ReadonlyMap<string, TeamCompleteness>;
   readonly manifests: readonly SourceDayManifest[];
+  /** The teams not in `teams`, for seat activity only (collectOrgActivity's `otherTeamsTotals`). */
+  readonly otherTeamsTotals?: ReadonlyMap<string, readonly TeamDaySourceTotal[]>;
 }): Promise<Map<string, TeamOutcomeInput>> {
   const { config, asOf } = opts;
   const resolver = await loadIdentityResolver(config, opts.store);
@@ -39,6 +41,7 @@ export async function outcomesOfOrg(opts: {
     totalsByTeam: opts.totalsByTeam,
     resolver,
     manifests: opts.manifests,
+    ...(opts.otherTeamsTotals ? { otherTeamsTotals: opts.otherTeamsTotals } : {}),
   });
   const seats = await idleSeatsByTeam({
     config,
