@@ -159,7 +159,11 @@ export function digestMessage(opts: {
     header(`Weekly AI spend digest: ${opts.organization}`),
     context(`As of ${opts.asOf} · ${summary} · riskiest first`),
   ];
-  const maxBlocks = 47;
+  // What follows the teams is laid out first and its blocks held back, so the teams never crowd out
+  // the report link (where the teams left out can be read) or the footer: one context of notes (the
+  // "…and N more teams" line may be needed), the report's blocks, the footer.
+  const trailing = opts.report ? reportBlocks(opts.report) : [];
+  const maxBlocks = BLOCK_KIT_LIMITS.blocksPerMessage - 1 - trailing.length - 1;
   let chunk: string[] = [];
   let shown = 0;
   const flush = () => {
@@ -184,7 +188,7 @@ export function digestMessage(opts: {
     notes.push(`${usd(opts.unallocatedUsd)} this year matched no team (unallocated): fix attribution rules.`);
   notes.push(...(opts.notes ?? []));
   if (notes.length) blocks.push(context(notes.join('\n')));
-  if (opts.report) blocks.push(...reportBlocks(opts.report));
+  blocks.push(...trailing);
   blocks.push(context('burnwatch weekly digest · forecasts from daily vendor usage'));
   const top = rows[0];
   return {

@@ -3,6 +3,7 @@ import { blockKitProblems, type SlackMessage } from '../../../functions/core/ale
 import { mrkdwnToHtml, renderSlackMessageHtml } from '../../../functions/core/alerts/block-kit-html.js';
 import { type DigestRow, digestMessage, sortByRisk } from '../../../functions/core/alerts/digest.js';
 import { alertMessage, snsNotice, stripMrkdwn } from '../../../functions/core/alerts/messages.js';
+import { composeDigestNotice } from '../../../functions/core/alerts/notice-composer.js';
 import type { AlertCondition, BudgetFacts, SpikeFacts } from '../../../functions/core/alerts/types.js';
 import type { BurnReport } from '../../../functions/core/burn-report.js';
 
@@ -197,6 +198,37 @@ describe('weekly digest', () => {
     expect(m.blocks.length).toBeLessThanOrEqual(50);
     expect(all(m)).toContain('200 teams: 5 critical, 0 at risk, 195 on track');
     expect(all(m).indexOf('Team-000')).toBeLessThan(all(m).indexOf('Team-100'));
+  });
+
+  it('keeps the report button and the footer when the teams overflow the message (review G, F4)', () => {
+    // Prepare: 1,000 teams, each with last week's change line, and the day's report attached.
+    const rows = Array.from({ length: 1000 }, (_, i) => ({
+      ...aRow(`platform-engineering-team-${String(i).padStart(3, '0')}`, 'warning', 0.4, '2026-05-20'),
+      lastWeek: {
+        spentToDateUsd: 33_000,
+        yearEndUsd: { p10: 300_000, p50: 330_000, p90: 360_000 },
+        exhaustionDate: { p50: '2026-05-20' },
+        status: 'warning' as const,
+      },
+    }));
+
+    // Act
+    const m = digestMessage({
+      organization: 'Acme',
+      asOf: '2026-03-30',
+      rows,
+      report: { url: 'https://reports.example/r.html?sig=abc', expiresHours: 24, location: 's3://b/r.html' },
+    });
+    const sent = composeDigestNotice(m, '2026-03-30').messages.channel;
+
+    // Assess: the digest fits as built, so fitting it for Slack cuts nothing: the button, where the
+    // teams left out can be read, and the footer are there, after the count of the teams left out.
+    expect(m.blocks.length).toBeLessThanOrEqual(50);
+    expect(blockKitProblems(m)).toEqual([]);
+    expect(sent.blocks).toEqual(m.blocks);
+    expect(sent.blocks.filter((b) => b.type === 'actions')).toHaveLength(1);
+    expect(all(sent)).toMatch(/…and \d+ more teams/);
+    expect(JSON.stringify(sent.blocks.at(-1))).toContain('burnwatch weekly digest');
   });
 });
 
