@@ -163,4 +163,29 @@ describe('outcomes where people look', () => {
     // Off unless configured.
     expect(evaluateCostPerPr(report(), { ...settings, costPerMergedPrRise: undefined })).toBeUndefined();
   });
+
+  it('alerts a team that spent more and merged no PR in 4 weeks (30 before), above any threshold (review G, F5)', () => {
+    // Prepare: spend up 50%, nothing merged since 3 Mar; a threshold no finite rise reaches.
+    const settings = { ...alertSettingsFor(config, 'search'), costPerMergedPrRise: 1_000 };
+
+    // Act
+    const cond = evaluateCostPerPr(report({ prsNow: 0 }), settings);
+    const notice = composeAlertNotice({
+      cond: cond as NonNullable<typeof cond>,
+      kind: 'enter',
+      asOf,
+      previousExhaustionP50: null,
+      worseningDays: 14,
+    });
+
+    // Assess: a warning (an open alert stays open), said in words, not as a figure per PR.
+    expect(cond?.severity).toBe('warning');
+    expect(notice.messages.channel.text).toBe('WARNING: Search: no PRs merged in 4 weeks.');
+    expect(notice.sns?.message).toContain(
+      'merged no pull requests (30 the 4 before): no PRs merged in 4 weeks, was $93 per merged PR.',
+    );
+    // Nothing merged and nothing spent, or spend not growing: quiet, as for any rise.
+    expect(evaluateCostPerPr(report({ prsNow: 0, dailyNow: 0 }), settings)?.severity).toBe('ok');
+    expect(evaluateCostPerPr(report({ prsNow: 0, dailyNow: 90 }), settings)?.severity).toBe('ok');
+  });
 });
