@@ -71,8 +71,13 @@ export function createIdentityResolver(
     if (listed) return listed;
     for (const r of rules) {
       const groups = r.match(l);
-      if (groups)
-        return r.email.replace(/\{(\d)\}/g, (_, n: string) => groups[Number(n) - 1] ?? '').toLowerCase();
+      if (groups) {
+        const ruleEmail = r.email
+          .replace(/\{(\d)\}/g, (_, n: string) => groups[Number(n) - 1] ?? '')
+          .toLowerCase();
+        // A rule's email may be a person's alias, as a member email may be: the same person either way.
+        return byAlias.get(ruleEmail) ?? ruleEmail;
+      }
     }
     const shown = github.get(l);
     return shown ? (byAlias.get(shown) ?? shown) : undefined;

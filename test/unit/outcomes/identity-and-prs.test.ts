@@ -43,6 +43,25 @@ describe('one identity per person', () => {
     expect(resolver.personOf({ workspace: 'wrkspc_1', apiKey: 'key' })).toBeUndefined();
   });
 
+  it('resolves an email a login rule makes through the person’s aliases, as it does a GitHub member email (review G, F6)', () => {
+    // Prepare: John is john.doe@ in Cursor; his EMU login jdoe_acme makes jdoe@, one of his aliases.
+    const resolver = createIdentityResolver({
+      people: [{ email: 'john.doe@acme.example', githubLogins: [], aliases: ['JDoe@acme.example'] }],
+      githubLoginRules: [{ githubLogin: '*_acme', email: '{1}@acme.example' }],
+    });
+
+    // Act
+    const cursor = resolver.personOf({ userEmail: 'jdoe@acme.example' });
+    const copilot = resolver.personOf({ githubLogin: 'jdoe_acme' });
+
+    // Assess: one person (one active engineer), resolved, and the login's email is his.
+    expect(cursor).toEqual({ key: 'john.doe@acme.example', resolved: true });
+    expect(copilot).toEqual(cursor);
+    expect(resolver.emailOfLogin('JDOE_acme')).toBe('john.doe@acme.example');
+    // A rule's email that is nobody's alias stays as the rule makes it.
+    expect(resolver.personOf({ githubLogin: 'bo_acme' })).toEqual({ key: 'bo@acme.example', resolved: true });
+  });
+
   it('refuses a login listed for two people, naming the field and the fix', () => {
     const run = () =>
       parseConfig({
