@@ -101,14 +101,15 @@ export function roundDiv(value: bigint, divisor: bigint): bigint {
 }
 
 /** `$1,234,567` (whole dollars) or `$1,234.56` with `cents: true`. */
-export function formatUsd(value: Micros, opts: { cents?: boolean } = {}): string {
+export function formatUsd(value: Micros, opts: { cents?: boolean; decimals?: 0 | 2 | 4 } = {}): string {
   const neg = value < 0n;
   const abs = neg ? -value : value;
-  const digits = opts.cents ? 2 : 0;
-  const scaled = roundDiv(abs, opts.cents ? 10_000n : MICROS_PER_USD);
-  const whole = opts.cents ? scaled / 100n : scaled;
+  const digits = opts.decimals ?? (opts.cents ? 2 : 0);
+  const unit = 10n ** BigInt(digits);
+  const scaled = roundDiv(abs, MICROS_PER_USD / unit);
+  const whole = scaled / unit;
   const grouped = whole.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  const frac = digits ? `.${(scaled % 100n).toString().padStart(2, '0')}` : '';
+  const frac = digits ? `.${(scaled % unit).toString().padStart(digits, '0')}` : '';
   return `${neg ? '-' : ''}$${grouped}${frac}`;
 }
 

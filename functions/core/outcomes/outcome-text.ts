@@ -23,9 +23,15 @@ export function changeCell(change: number | null): string {
   return p === 0 ? '0%' : `${p > 0 ? '+' : '−'}${Math.abs(p)}%`;
 }
 
-/** Dollars with cents below $10 (spend per accepted line is a few cents). */
+/**
+ * Dollars with cents below $10, and to a hundredth of a cent below 10¢: spend per accepted line is
+ * often a fraction of a cent ($0.0044), stored to 4 decimals, and must not read "$0.00". One format
+ * for `/burn TEAM outcomes`, the CLI and the HTML report (they all show `figureRows`).
+ */
 export function usdFine(n: number): string {
-  return Math.abs(n) < 10 ? formatUsd(usdToMicros(n), { cents: true }) : usd(n);
+  const abs = Math.abs(n);
+  if (abs >= 10) return usd(n);
+  return formatUsd(usdToMicros(n), abs > 0 && abs < 0.1 ? { decimals: 4 } : { cents: true });
 }
 
 export const percent = (share: number | null) => (share === null ? '—' : `${Math.round(share * 100)}%`);

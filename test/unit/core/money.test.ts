@@ -54,6 +54,8 @@ describe('money', () => {
     expect(formatUsd(240_000_000_000n)).toBe('$240,000');
     expect(formatUsd(1_234_565_000n, { cents: true })).toBe('$1,234.57');
     expect(formatUsd(-5_000_000n)).toBe('-$5');
+    expect(formatUsd(4_375n, { decimals: 4 })).toBe('$0.0044');
+    expect(formatUsd(1_234_565_000n, { decimals: 4 })).toBe('$1,234.5650');
     expect(microsToCentsNumber(151_234_495_000n)).toBe(151234.5);
     expect(formatUsdCompact(812_000)).toBe('$812k');
     expect(formatUsdCompact(1_250_000)).toBe('$1.25M');

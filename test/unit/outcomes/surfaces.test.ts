@@ -8,6 +8,7 @@ import { eachDay } from '../../../functions/core/dates.js';
 import { fiscalYearOf } from '../../../functions/core/fiscal-calendar.js';
 import { computeTeamOutcomes } from '../../../functions/core/outcomes/metrics.js';
 import { evaluateCostPerPr } from '../../../functions/core/outcomes/outcome-alert.js';
+import { figureRows } from '../../../functions/core/outcomes/outcome-text.js';
 import { renderReportHtml } from '../../../functions/core/report/report-html.js';
 import { answerBurnCommand } from '../../../functions/core/slash/burn-command.js';
 import { aTotal } from '../../helpers/builders.js';
@@ -78,6 +79,30 @@ function report(opts: { prsNow?: number; dailyNow?: number } = {}): BurnReport {
   });
 }
 
+/** The report panel of one team's report (no chart data needed). */
+function reportHtml(r: BurnReport): string {
+  return renderReportHtml({
+    organization: 'Acme',
+    asOf,
+    burns: [
+      {
+        report: r,
+        totals: [],
+        daily: [],
+        completeness: {
+          status: 'complete',
+          sources: [],
+          estimatedUsd: 0,
+          estimatedDaily: new Map(),
+          estimateSdUsd: 0,
+        },
+      },
+    ],
+    unmatched: [],
+    generatedAt: '2026-04-01T00:00:00.000Z',
+  });
+}
+
 describe('outcomes where people look', () => {
   it('puts "Search: $140 per merged PR, up 50% in 4 weeks; 14 idle Copilot seats, $266/month" in the digest', () => {
     const r = report();
@@ -109,29 +134,65 @@ describe('outcomes where people look', () => {
     expect(overview).toContain('*Per merged PR (4 weeks)*\\n$140 (+50%)');
     expect(overview).not.toMatch(/agent PR/);
     // The report's panel: the same figures, a trend chart, no names.
-    const html = renderReportHtml({
-      organization: 'Acme',
-      asOf,
-      burns: [
-        {
-          report: report(),
-          totals: [],
-          daily: [],
-          completeness: {
-            status: 'complete',
-            sources: [],
-            estimatedUsd: 0,
-            estimatedDaily: new Map(),
-            estimateSdUsd: 0,
-          },
-        },
-      ],
-      unmatched: [],
-      generatedAt: '2026-04-01T00:00:00.000Z',
-    });
+    const html = reportHtml(report());
     expect(html).toContain('<svg class="outcomes-chart"');
     expect(html).toContain('$140 per merged PR, up 50% in 4 weeks');
     expect(html).not.toContain('zoe');
+  });
+
+  it('shows spend per accepted line under a cent to a hundredth of a cent, the same in Slack, the CLI and the report (review G, F7)', async () => {
+    // Prepare: Copilot only, $25 a day then $31.25, 7,143 accepted lines a day: $0.0035 then $0.0044 a line.
+    const totals = eachDay('2026-01-05', asOf).map((d) =>
+      aTotal(d, d > '2026-03-03' ? 31.25 : 25, {
+        team: 'search',
+        vendor: 'copilot',
+        outcomes: { linesAccepted: 7143 },
+      }),
+    );
+    const copilotOnly = computeBurnReport({
+      team: 'search',
+      name: 'Search',
+      budgetUsd: 420_000,
+      fiscalYear: fiscalYearOf(config.fiscalYear, asOf),
+      asOf,
+      totals,
+      now: new Date(0),
+      outcomes: computeTeamOutcomes({
+        asOf,
+        headcount: null,
+        totals,
+        mergedPullRequestsReported: false,
+        activity: new Map(),
+        idleSeats: [],
+        unmatchedIdentities: 0,
+      }),
+    });
+
+    // Act
+    const rows = figureRows(copilotOnly.outcomes as NonNullable<BurnReport['outcomes']>);
+    const slack = JSON.stringify(
+      await answerBurnCommand(
+        { command: '/burn', user_id: 'USRCHMGR', text: 'search outcomes' },
+        {
+          config,
+          summaries: { getTeamSummaries: async () => new Map([['search', copilotOnly]]) },
+          groupMembers: async () => [],
+        },
+      ),
+    );
+    const html = reportHtml(copilotOnly);
+
+    // Assess: the CLI prints `figureRows` as a table; Slack and the report show the same cells.
+    expect(rows.find((r) => r[0] === 'Spend per accepted line')).toEqual([
+      'Spend per accepted line',
+      '$0.0044',
+      '$0.0035',
+      '+26%',
+    ]);
+    expect(slack).toMatch(/Spend per accepted line +\$0\.0044 +\$0\.0035 +\+26%/);
+    expect(html).toContain('$0.0044');
+    expect(html).toContain('$0.0035');
+    expect(`${slack}${html}`).not.toContain('$0.00 ');
   });
 
   it('alerts when spend per merged PR rises past the configured share while spend grows, and not otherwise', () => {
