@@ -161,6 +161,12 @@ export async function computeTeamBurns(opts: {
   now: Date;
   forecaster?: TeamForecaster;
   teams?: readonly string[];
+  /**
+   * With `teams`, read the other teams' last 30 days too, so a seat in use under another team is
+   * not called idle (`burnwatch burn TEAM` shows idle seats); answers that show none (what-if,
+   * limits) leave it off: for a big org it is a read per team and day.
+   */
+  orgWideSeatActivity?: boolean;
 }): Promise<OrgBurns> {
   const { config, asOf } = opts;
   const fy = fiscalYearOf(config.fiscalYear, asOf);
@@ -194,9 +200,10 @@ export async function computeTeamBurns(opts: {
     );
   }
   // Seat activity is org-wide: a seat assigned through one team is in use when its holder's usage is
-  // attributed to another. Computing only some teams (`burnwatch burn TEAM`, what-if, limits), the
-  // others' last 30 days are read too, for who was active only.
-  const seatDays = teams.length < reported.length ? seatActivityDays(config, asOf) : undefined;
+  // attributed to another. Computing only some teams for an answer that shows idle seats
+  // (`burnwatch burn TEAM`), the others' last 30 days are read too, for who was active only.
+  const seatDays =
+    opts.orgWideSeatActivity && teams.length < reported.length ? seatActivityDays(config, asOf) : undefined;
   const otherTeamsTotals = seatDays
     ? new Map(
         await mapBounded(
@@ -350,7 +357,7 @@ export function forecastTeamBurns(
   config: BurnwatchConfig,
   store: UsageStore & TeamRecordStore & OutcomeStore,
   asOf: IsoDay,
-  opts: { teams?: readonly string[]; now?: Date } = {},
+  opts: { teams?: readonly string[]; now?: Date; orgWideSeatActivity?: boolean } = {},
 ): Promise<OrgBurns> {
   return computeTeamBurns({
     config,
@@ -359,5 +366,6 @@ export function forecastTeamBurns(
     now: opts.now ?? systemClock.now(),
     forecaster: engineForecaster(config),
     ...(opts.teams ? { teams: opts.teams } : {}),
+    ...(opts.orgWideSeatActivity ? { orgWideSeatActivity: true } : {}),
   });
 }

@@ -46,7 +46,7 @@ export const burnCommand: CommandModule = {
         config,
         opened.store,
         asOf,
-        team ? { teams: [team] } : {},
+        team ? { teams: [team], orgWideSeatActivity: true } : {},
       );
       for (const p of problems) io.err(`burnwatch burn: ${p}`);
       if (flags.json) {

@@ -79,6 +79,7 @@ describe('idle seats are told from org-wide activity', () => {
       asOf,
       now: new Date(0),
       teams: ['payments'],
+      orgWideSeatActivity: true,
     });
     // Assess
     const seatsOf = (b: typeof org) =>
