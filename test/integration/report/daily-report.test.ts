@@ -27,7 +27,7 @@ const config = parseConfig({
     { id: 'search', name: 'Search', annualBudgetUsd: 900_000 },
   ],
   sources: [{ id: 'anthropic', type: 'anthropic', secretName: 'burnwatch/anthropic' }],
-  finance: { slackChannel: 'C0FINANCE', digestWeekday: 'monday', reportLinkExpiryHours: 48 },
+  finance: { slackChannel: 'C0FINANCE', digestWeekday: 'tuesday', reportLinkExpiryHours: 48 },
 });
 let s3: Awaited<ReturnType<typeof startFakeS3>>;
 let client: S3Client;
@@ -60,7 +60,7 @@ async function seeded() {
 
 describe('the daily report, published and linked from the digest', () => {
   it('publishes the day and latest.html, and the digest links the day with a presigned URL that opens it', async () => {
-    // Prepare: Monday 30 March, the digest day.
+    // Prepare: the run of Tuesday 31 March (as of Monday 30), the digest day.
     const store = await seeded();
     const slack = new RecordingSlack();
 
