@@ -1,3 +1,4 @@
+import { escapeMrkdwn as md } from '../alerts/block-kit.js';
 import { suggestMovesFor } from '../budget-moves.js';
 import { budgetChanges, budgetInForce, newBudgetChange } from '../budgets.js';
 import type { BurnReport } from '../burn-report.js';
@@ -78,7 +79,8 @@ export async function answerDecision(ctx: DecisionContext, deps: DecisionDeps): 
   const now = deps.clock.now();
   if (!ctx.team) return allCommand(ctx, deps, verb.toLowerCase(), args);
   const team = ctx.team;
-  const name = ctx.teamName ?? team;
+  // Slack reads `<…>` and `&` in any text: a team name or a typed reason is escaped where it is shown.
+  const name = md(ctx.teamName ?? team);
   switch (verb.toLowerCase()) {
     case 'plans':
       return listPlans(ctx, deps);
@@ -128,12 +130,12 @@ async function listPlans(ctx: DecisionContext, deps: DecisionDeps): Promise<Deci
   const plans = (await allPlans(deps.store, team)).filter((p) => !p.removed);
   if (plans.length === 0)
     return answer(
-      `No planned changes for ${ctx.teamName ?? team}.`,
-      `No planned changes for *${ctx.teamName ?? team}*. Add one: \`/burn ${team} plan +20 engineers from 2027-03-01\`.`,
+      `No planned changes for ${md(ctx.teamName ?? team)}.`,
+      `No planned changes for *${md(ctx.teamName ?? team)}*. Add one: \`/burn ${team} plan +20 engineers from 2027-03-01\`.`,
     );
   return answer(
-    `Planned changes for ${ctx.teamName ?? team}`,
-    `*Planned changes for ${ctx.teamName ?? team}* (in every forecast from their dates):\n${plans
+    `Planned changes for ${md(ctx.teamName ?? team)}`,
+    `*Planned changes for ${md(ctx.teamName ?? team)}* (in every forecast from their dates):\n${plans
       .map((p) => `• ${planLabel(p)} — \`${p.id}\`, by <@${p.by}> on ${p.at.slice(0, 10)}`)
       .join('\n')}`,
   );
@@ -147,7 +149,9 @@ async function removePlan(
   const team = ctx.team ?? '';
   const plan = (await allPlans(deps.store, team)).find((p) => p.id === id);
   if (!plan || plan.removed)
-    return answer(`No plan "${id ?? ''}" for ${ctx.teamName ?? team}; \`/burn ${team} plans\` lists them.`);
+    return answer(
+      `No plan "${md(id ?? '')}" for ${md(ctx.teamName ?? team)}; \`/burn ${team} plans\` lists them.`,
+    );
   const removed = planSchema.parse({
     ...plan,
     removed: { by: ctx.userId, at: deps.clock.now().toISOString() },
@@ -155,7 +159,7 @@ async function removePlan(
   await deps.store.putTeamRecord(team, 'plan', plan.id, removed);
   return answer(
     `Removed: ${planLabel(plan)}.`,
-    `Removed from *${ctx.teamName ?? team}*'s plans: ${planLabel(plan)}. The next forecast leaves it out.`,
+    `Removed from *${md(ctx.teamName ?? team)}*'s plans: ${planLabel(plan)}. The next forecast leaves it out.`,
   );
 }
 
@@ -170,10 +174,11 @@ async function budgetCommand(
   if (args.length === 0) {
     const changes = await budgetChanges(deps.store, team);
     return answer(
-      `Budget history of ${ctx.teamName ?? team}`,
-      `*Budget history of ${ctx.teamName ?? team}*\n• ${usd(seed)} — the config\n${changes
+      `Budget history of ${md(ctx.teamName ?? team)}`,
+      `*Budget history of ${md(ctx.teamName ?? team)}*\n• ${usd(seed)} — the config\n${changes
         .map(
-          (c) => `• ${usd(c.annualUsd)} from ${c.from} — by <@${c.by}> on ${c.at.slice(0, 10)}: ${c.reason}`,
+          (c) =>
+            `• ${usd(c.annualUsd)} from ${c.from} — by <@${c.by}> on ${c.at.slice(0, 10)}: ${md(c.reason)}`,
         )
         .join('\n')}`,
     );
@@ -213,11 +218,11 @@ async function budgetCommand(
     ctx,
     deps,
     [team],
-    `:money_with_wings: <@${ctx.userId}> set *${ctx.teamName ?? team}*'s annual AI budget to *${usd(amount)}* from ${from}: ${reason}.`,
+    `:money_with_wings: <@${ctx.userId}> set *${md(ctx.teamName ?? team)}*'s annual AI budget to *${usd(amount)}* from ${from}: ${md(reason)}.`,
   );
   return answer(
-    `${ctx.teamName ?? team}: budget ${usd(amount)} from ${from}.`,
-    `*${ctx.teamName ?? team}*: annual budget ${usd(amount)} from ${from} (was ${usd(seed)} in the config), set by <@${ctx.userId}>: ${reason}. The next forecast, alerts and reports use it; \`/burn ${team} budget\` shows the history.${unannounced}`,
+    `${md(ctx.teamName ?? team)}: budget ${usd(amount)} from ${from}.`,
+    `*${md(ctx.teamName ?? team)}*: annual budget ${usd(amount)} from ${from} (was ${usd(seed)} in the config), set by <@${ctx.userId}>: ${md(reason)}. The next forecast, alerts and reports use it; \`/burn ${team} budget\` shows the history.${unannounced}`,
   );
 }
 
@@ -241,7 +246,7 @@ async function allCommand(
       `*Suggested budget moves* (each donor stays below its warning threshold):\n${moves
         .map(
           (m) =>
-            `• ${usd(m.usd)} from *${m.fromName}* to *${m.toName}*: ${m.toName}'s chance of running out ${pct(m.toBefore)} → ${pct(m.toAfter)}, ${m.fromName}'s ${pct(m.fromAfter)} after. Apply: \`/burn all move ${m.from} ${m.to} ${m.usd} reason …\``,
+            `• ${usd(m.usd)} from *${md(m.fromName)}* to *${md(m.toName)}*: ${md(m.toName)}'s chance of running out ${pct(m.toBefore)} → ${pct(m.toAfter)}, ${md(m.fromName)}'s ${pct(m.fromAfter)} after. Apply: \`/burn all move ${m.from} ${m.to} ${m.usd} reason …\``,
         )
         .join('\n')}`,
     );
@@ -266,7 +271,7 @@ async function allCommand(
   const [fromBudget, toBudget] = await Promise.all([inForce(from), inForce(to)]);
   if (amount >= fromBudget)
     return answer(
-      `Not moved: ${names.get(from)}'s annual budget is ${usd(fromBudget)}, so it cannot give ${usd(amount)}.`,
+      `Not moved: ${md(names.get(from) ?? from)}'s annual budget is ${usd(fromBudget)}, so it cannot give ${usd(amount)}.`,
     );
   const current = (team: string) => (team === from ? fromBudget : toBudget);
   const give = newBudgetChange(
@@ -298,11 +303,11 @@ async function allCommand(
     { team: from, kind: 'budget', id: give.id, record: give },
     { team: to, kind: 'budget', id: take.id, record: take },
   ]);
-  const line = `:money_with_wings: <@${ctx.userId}> moved *${usd(amount)}* of annual AI budget from *${names.get(from)}* (now ${usd(give.annualUsd)}) to *${names.get(to)}* (now ${usd(take.annualUsd)}) from ${day}: ${reason}.`;
+  const line = `:money_with_wings: <@${ctx.userId}> moved *${usd(amount)}* of annual AI budget from *${md(names.get(from) ?? from)}* (now ${usd(give.annualUsd)}) to *${md(names.get(to) ?? to)}* (now ${usd(take.annualUsd)}) from ${day}: ${md(reason)}.`;
   const unannounced = await announceTo(ctx, deps, [from, to], line);
   return answer(
-    `Moved ${usd(amount)} from ${names.get(from)} to ${names.get(to)}.`,
-    `Moved *${usd(amount)}* from *${names.get(from)}* (now ${usd(give.annualUsd)}) to *${names.get(to)}* (now ${usd(take.annualUsd)}), by <@${ctx.userId}>: ${reason}. Both teams' \`/burn … budget\` show it; the next forecast uses it.${unannounced}`,
+    `Moved ${usd(amount)} from ${md(names.get(from) ?? from)} to ${md(names.get(to) ?? to)}.`,
+    `Moved *${usd(amount)}* from *${md(names.get(from) ?? from)}* (now ${usd(give.annualUsd)}) to *${md(names.get(to) ?? to)}* (now ${usd(take.annualUsd)}), by <@${ctx.userId}>: ${md(reason)}. Both teams' \`/burn … budget\` show it; the next forecast uses it.${unannounced}`,
   );
 }
 

@@ -6,7 +6,9 @@ import { eachDay } from '../../../functions/core/dates.js';
 import { fiscalYearOf } from '../../../functions/core/fiscal-calendar.js';
 import { computeTeamOutcomes } from '../../../functions/core/outcomes/metrics.js';
 import { answerBurnCommand, type SlashDeps } from '../../../functions/core/slash/burn-command.js';
+import { engineForecaster } from '../../../functions/core/team-reports.js';
 import { aTotal } from '../../helpers/builders.js';
+import { MemoryStore } from '../alerts/fakes.js';
 
 /**
  * Review G, finding 1: a team name with mrkdwn control characters (`R&D <Tools>`, or a pasted
@@ -80,5 +82,42 @@ describe('/burn shows a team name with mrkdwn characters as written, pinging no 
 
   it('keeps the outlook sentence plain text for the CLI, SNS and the HTML report (they escape their own way)', () => {
     expect(outlookSentence(report)).toContain(NAME);
+  });
+
+  it('budget changes, their history and the channel announcement escape the name and the typed reason', async () => {
+    // Prepare: finance sets a budget with a reason that would ping the channel if sent raw.
+    const store = new MemoryStore();
+    const announced: string[] = [];
+    const withDecisions: SlashDeps = {
+      ...deps,
+      config: parseConfig({
+        ...config,
+        teams: [{ id: 'rnd', name: NAME, annualBudgetUsd: 120_000, slackChannel: 'C0RND' }],
+      }),
+      decisions: {
+        store,
+        clock: { now: () => new Date('2026-04-01T09:00:00Z') },
+        forecaster: engineForecaster(config),
+        announce: async (_channel, text) => void announced.push(text),
+      },
+    };
+    const ask = (text: string) =>
+      answerBurnCommand({ command: '/burn', user_id: 'UCFO', text }, withDecisions);
+
+    // Act
+    const set = await ask('rnd budget 150000 reason <!channel> & <https://evil.example|Q2>');
+    const history = await ask('rnd budget');
+
+    // Assess: nothing raw anywhere; the reason is kept as typed in the store.
+    for (const r of [set, history]) {
+      expect(mrkdwnTexts(r.blocks).filter((t) => t.includes('<!channel>') || t.includes('<https'))).toEqual(
+        [],
+      );
+      expect(r.text).not.toContain('<!channel>');
+    }
+    expect(announced).toHaveLength(1);
+    expect(announced[0]).not.toMatch(/<!channel>|<https|<Tools>/);
+    expect(announced[0]).toContain('&lt;!channel&gt; &amp; &lt;https://evil.example|Q2&gt;');
+    expect(JSON.stringify(await store.listTeamRecords('rnd', 'budget'))).toContain('<!channel>');
   });
 });
