@@ -7,10 +7,18 @@ import { BUNDLED_FILES, ENV, loadBundledConfig } from '../shared/lambda-config.j
 const day = z.string().refine(isIsoDay, 'must be YYYY-MM-DD');
 /**
  * The execution's input: `{}` for the daily run, `{ "from": "YYYY-MM-DD", "to": "YYYY-MM-DD" }` for a
- * backfill (docs/deploy.md, "Scale").
+ * backfill (docs/deploy.md, "Scale"). `resumeSince`, a failed execution's start, makes a new execution
+ * skip the days that one delivered: a failed execution ends on its Fail state, which is all a redrive
+ * would run again, so this is how its failed chunks are run again.
  */
 export const fanOutInputSchema = z
-  .object({ from: day.optional(), to: day.optional() })
+  .object({
+    from: day.optional(),
+    to: day.optional(),
+    resumeSince: z.iso
+      .datetime({ error: 'must be a UTC ISO timestamp (a failed execution’s start)' })
+      .optional(),
+  })
   .strict()
   .refine((e) => (e.from === undefined) === (e.to === undefined), 'from and to go together');
 
@@ -47,9 +55,11 @@ export function createPlanHandler(config: BurnwatchConfig) {
       );
     const { source, input, startedAt } = parsed.data;
     const { from, to } = input;
+    // The earlier start of the two: a day delivered since is skipped, whichever execution delivered it.
+    const resumeSince = input.resumeSince && input.resumeSince < startedAt ? input.resumeSince : startedAt;
     try {
       const chunks = planSourceChunks(config, source, from && to ? { from, to } : undefined);
-      return { chunks: chunks.map((c) => ({ ...c, resumeSince: startedAt })) };
+      return { chunks: chunks.map((c) => ({ ...c, resumeSince })) };
     } catch (err) {
       throw new PlanFailedError(err instanceof Error ? err.message : String(err));
     }

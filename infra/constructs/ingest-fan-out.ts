@@ -27,13 +27,16 @@ export interface IngestFanOutProps {
 
 /**
  * Backfills and a big organisation's daily ingest, fanned out (issue 14): one Parallel branch per
- * source, so a failing vendor never holds up another; in each, a plan step cuts the window into
+ * source, so a failing vendor never holds up another (each branch catches its own failure, and the
+ * execution fails after all of them, naming the failed sources); in each, a plan step cuts the window into
  * `ingest.chunkDays` chunks and a Distributed Map runs them through the source's own ingest function
  * (its vendor key only) at most `chunksInFlight(source)` at a time, the vendor's rate limit. Each chunk
- * is idempotent (the crash-safe replacement) and carries the execution's start, so a retry or a redrive
- * skips the days it already delivered; a chunk that still fails is a hole the next run fills.
+ * is idempotent (the crash-safe replacement) and carries the execution's start (or the input's earlier
+ * `resumeSince`), so a retry, or a new execution resuming since a failed one, skips the days already
+ * delivered; a chunk that still fails is a hole the next run fills.
  *
- * Start it with `{}` (the daily run: what each source has due) or `{"from":"YYYY-MM-DD","to":"…"}`.
+ * Start it with `{}` (the daily run: what each source has due) or `{"from":"YYYY-MM-DD","to":"…"}`,
+ * plus `"resumeSince"` (a failed execution's start) to run again only what that one did not deliver.
  */
 export class IngestFanOut extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -61,7 +64,12 @@ export class IngestFanOut extends Construct {
     const stamp = new sfn.Pass(this, 'Stamp', {
       parameters: { 'input.$': '$', 'startedAt.$': '$$.Execution.StartTime' },
     });
-    const sources = new sfn.Parallel(this, 'Sources', { resultPath: sfn.JsonPath.DISCARD });
+    // Each branch catches its own failure (a Parallel whose branch fails stops every other branch), so
+    // the Parallel always finishes; its result keeps only the sources that failed, for the Choice.
+    const sources = new sfn.Parallel(this, 'Sources', {
+      resultSelector: { 'failed.$': '$[?(@.failed == true)].source' },
+      resultPath: '$.outcome',
+    });
     const invoked: AppFunction[] = [this.plan];
     const labels: string[] = [];
     for (const source of props.sources) {
@@ -72,7 +80,21 @@ export class IngestFanOut extends Construct {
       invoked.push(fn);
       labels.push(label);
     }
-    const definition = stamp.next(sources);
+    // Then fail the execution if a source did (alarm FanOutFailed), naming the sources that did.
+    const failed = new sfn.Fail(this, 'SourcesFailed', {
+      error: 'IngestFanOutFailed',
+      causePath: sfn.JsonPath.format(
+        'ingest failed for sources {} (each one’s error is in its branch: the execution’s history)',
+        sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.outcome.failed')),
+      ),
+    });
+    const definition = stamp
+      .next(sources)
+      .next(
+        new sfn.Choice(this, 'AnySourceFailed')
+          .when(sfn.Condition.isPresent('$.outcome.failed[0]'), failed)
+          .otherwise(new sfn.Succeed(this, 'AllSourcesIngested')),
+      );
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
@@ -91,7 +113,7 @@ export class IngestFanOut extends Construct {
     for (const [alarmId, what, metric] of [
       [
         'FanOutFailed',
-        'failed (a chunk still failed after its retries; redrive the execution)',
+        "failed (a source's plan or chunk still failed after its retries; start it again with resumeSince, docs/deploy.md)",
         this.stateMachine.metricFailed({ period, statistic: 'Sum' }),
       ],
       [
@@ -163,6 +185,14 @@ export class IngestFanOut extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
     });
     map.itemProcessor(chunk);
+    // A failed plan or map ends the branch (Step Functions stops the map's other chunks) but not the
+    // Parallel: the branch's output says which source failed and why, and the other sources carry on.
+    const caught = new sfn.Pass(this, `Failed-${source.id}`, {
+      // The whole error output ({ Error, Cause? }): a path into it would fail the Pass when Cause is absent.
+      parameters: { source: source.id, failed: true, 'error.$': '$.error' },
+    });
+    plan.addCatch(caught, { errors: ['States.ALL'], resultPath: '$.error' });
+    map.addCatch(caught, { errors: ['States.ALL'], resultPath: '$.error' });
     return plan.next(map);
   }
 

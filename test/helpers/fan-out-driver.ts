@@ -1,15 +1,18 @@
-import { mapBounded } from '../../functions/core/bounded.js';
 import { CHUNK_RETRY } from '../../functions/core/ingest/fan-out.js';
 import type { PlannedChunk } from '../../functions/fan-out/handler.js';
 
 /**
  * The fan-out state machine's sequence (infra/constructs/ingest-fan-out.ts), run locally over the
- * same handlers the deployed states invoke: Stamp (input and start time), one branch per source in
- * parallel, each its plan step then its chunks at most `maxConcurrency` at a time, each chunk retried
- * `CHUNK_RETRY.maxAttempts` times on `IngestFailedError` (the waits between are Step Functions'
- * business and are not slept here). A branch fails when one of its chunks still fails, the others
- * carry on, as in a Distributed Map with no tolerated failures. `redrive` runs only the failed chunks
- * again, with the items the plan gave them (the same execution start), as a Step Functions redrive does.
+ * same handlers the deployed states invoke: Stamp (input and start time), then one branch per source
+ * in parallel, each its plan step and then its chunks at most `maxConcurrency` at a time, each chunk
+ * retried `CHUNK_RETRY.maxAttempts` times on `CHUNK_RETRY.errors` (the waits between are Step
+ * Functions' business and are not slept here).
+ *
+ * As in the state machine: a plan that fails, or a chunk that still fails after its retries, ends its
+ * source's branch (a Distributed Map with no tolerated failures starts no further chunk; the ones in
+ * flight, which Step Functions stops, are let finish here), the branch's Catch records the source, and
+ * the other branches carry on. After every branch, the execution fails (`IngestFanOutFailed`, naming
+ * the failed sources) if any source failed.
  */
 export interface FanOutBranch {
   readonly source: string;
@@ -21,64 +24,77 @@ export interface FanOutBranch {
 export interface ChunkRun {
   readonly item: PlannedChunk;
   readonly attempts: number;
-  readonly status: 'succeeded' | 'failed';
+  /** `not-started`: its branch had stopped at a failed chunk before its turn came. */
+  readonly status: 'succeeded' | 'failed' | 'not-started';
   readonly error?: string;
 }
 
 export interface FanOutExecution {
   readonly status: 'succeeded' | 'failed';
+  /** The Fail state's cause when `failed`. */
+  readonly cause?: string;
+  /** The sources whose branch caught a failure (its plan, or a chunk after its retries), in config order. */
+  readonly failedSources: readonly string[];
   readonly chunks: ChunkRun[];
   /** The highest number of one source's chunks seen in flight at once, by source. */
   readonly peakInFlight: ReadonlyMap<string, number>;
 }
 
 export class LocalFanOut {
-  private readonly planned = new Map<string, PlannedChunk[]>();
-  private last: ChunkRun[] = [];
-
   constructor(
     private readonly branches: readonly FanOutBranch[],
     private readonly input: Record<string, unknown>,
     private readonly startedAt: string,
   ) {}
 
-  /** The first execution: plan every source, run every chunk. */
+  /** One execution: every branch planned and run, side by side. */
   async start(): Promise<FanOutExecution> {
-    for (const b of this.branches) {
-      const { chunks } = await b.plan({ source: b.source, input: this.input, startedAt: this.startedAt });
-      this.planned.set(b.source, chunks);
-    }
-    return this.run((b) => this.planned.get(b.source) ?? []);
-  }
-
-  /** Redrive: the chunks that failed last time, and only those. */
-  async redrive(): Promise<FanOutExecution> {
-    const failed = new Set(this.last.filter((c) => c.status === 'failed').map((c) => c.item));
-    return this.run((b) => (this.planned.get(b.source) ?? []).filter((c) => failed.has(c)));
-  }
-
-  private async run(itemsOf: (b: FanOutBranch) => PlannedChunk[]): Promise<FanOutExecution> {
     const peakInFlight = new Map<string, number>();
-    const perBranch = await Promise.all(
-      this.branches.map(async (b) => {
-        let inFlight = 0;
-        return mapBounded(itemsOf(b), b.maxConcurrency, async (item): Promise<ChunkRun> => {
-          inFlight++;
-          peakInFlight.set(b.source, Math.max(peakInFlight.get(b.source) ?? 0, inFlight));
-          try {
-            return await this.attempt(b, item);
-          } finally {
-            inFlight--;
-          }
-        });
-      }),
-    );
-    this.last = perBranch.flat();
-    return {
-      status: this.last.every((c) => c.status === 'succeeded') ? 'succeeded' : 'failed',
-      chunks: this.last,
-      peakInFlight,
+    const perBranch = await Promise.all(this.branches.map((b) => this.branch(b, peakInFlight)));
+    const failedSources = perBranch.filter((r) => r.failed).map((r) => r.source);
+    const chunks = perBranch.flatMap((r) => r.chunks);
+    return failedSources.length
+      ? {
+          status: 'failed',
+          cause: `ingest failed for sources ${JSON.stringify(failedSources)} (each one’s error is in its branch: the execution’s history)`,
+          failedSources,
+          chunks,
+          peakInFlight,
+        }
+      : { status: 'succeeded', failedSources, chunks, peakInFlight };
+  }
+
+  private async branch(
+    b: FanOutBranch,
+    peakInFlight: Map<string, number>,
+  ): Promise<{ source: string; failed: boolean; chunks: ChunkRun[] }> {
+    let items: PlannedChunk[];
+    try {
+      ({ chunks: items } = await b.plan({ source: b.source, input: this.input, startedAt: this.startedAt }));
+    } catch {
+      return { source: b.source, failed: true, chunks: [] };
+    }
+    const runs: (ChunkRun | undefined)[] = new Array(items.length);
+    let next = 0;
+    let inFlight = 0;
+    let stopped = false;
+    const worker = async () => {
+      while (next < items.length && !stopped) {
+        const index = next++;
+        inFlight++;
+        peakInFlight.set(b.source, Math.max(peakInFlight.get(b.source) ?? 0, inFlight));
+        try {
+          const run = await this.attempt(b, items[index] as PlannedChunk);
+          runs[index] = run;
+          if (run.status === 'failed') stopped = true;
+        } finally {
+          inFlight--;
+        }
+      }
     };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(b.maxConcurrency, items.length)) }, worker));
+    const chunks = items.map((item, i): ChunkRun => runs[i] ?? { item, attempts: 0, status: 'not-started' });
+    return { source: b.source, failed: stopped, chunks };
   }
 
   private async attempt(b: FanOutBranch, item: PlannedChunk): Promise<ChunkRun> {

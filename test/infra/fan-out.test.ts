@@ -26,6 +26,14 @@ interface AslState {
     BackoffRate: number;
   }[];
   readonly Resource?: string;
+  readonly Catch?: { ErrorEquals: string[]; ResultPath?: string; Next: string }[];
+  readonly ResultPath?: string | null;
+  readonly ResultSelector?: Record<string, unknown>;
+  readonly Result?: unknown;
+  readonly Choices?: { Variable: string; IsPresent?: boolean; Next: string }[];
+  readonly Default?: string;
+  readonly Error?: string;
+  readonly CausePath?: string;
 }
 interface Asl {
   readonly StartAt: string;
@@ -112,6 +120,43 @@ describe('the ingest fan-out state machine (issue 14)', () => {
         expect.objectContaining({ ErrorEquals: ['Lambda.TooManyRequestsException'] }),
       );
     }
+  });
+
+  it('a source that fails (its plan, or a chunk after its retries) stops only its own branch, then fails the execution naming it (review H)', () => {
+    // A Parallel whose branch fails stops every other branch: each branch catches its own failure.
+    const parallelName = asl.States[asl.StartAt]?.Next ?? '';
+    const parallel = asl.States[parallelName];
+    for (const [i, source] of scheduled.entries()) {
+      const branch = parallel?.Branches?.[i];
+      const states = Object.entries(branch?.States ?? {});
+      const fallible = states.filter(([, st]) => st.Type === 'Task' || st.Type === 'Map');
+      expect(fallible.map(([, st]) => st.Type)).toEqual(['Task', 'Map']);
+      for (const [, st] of fallible) {
+        expect(st.Catch).toEqual([
+          { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: expect.any(String) },
+        ]);
+        const caught = branch?.States[st.Catch?.[0]?.Next ?? ''];
+        // The branch ends on the caught error: the source and its error, nothing else.
+        expect(caught).toMatchObject({
+          Type: 'Pass',
+          Parameters: { source: source.id, failed: true, 'error.$': '$.error' },
+          End: true,
+        });
+      }
+    }
+    // The Parallel keeps the failed sources; then any one fails the execution (alarm FanOutFailed).
+    expect(parallel?.ResultSelector).toEqual({ 'failed.$': '$[?(@.failed == true)].source' });
+    expect(parallel?.ResultPath).toBe('$.outcome');
+    const choice = asl.States[parallel?.Next ?? ''];
+    expect(choice?.Type).toBe('Choice');
+    expect(choice?.Choices).toEqual([
+      { Variable: '$.outcome.failed[0]', IsPresent: true, Next: expect.any(String) },
+    ]);
+    const fail = asl.States[choice?.Choices?.[0]?.Next ?? ''];
+    expect(fail?.Type).toBe('Fail');
+    expect(fail?.Error).toBe('IngestFanOutFailed');
+    expect(fail?.CausePath).toContain('States.JsonToString($.outcome.failed)');
+    expect(asl.States[choice?.Default ?? '']?.Type).toBe('Succeed');
   });
 
   it('lets the state machine invoke the plan and the ingest functions only, logs every execution and traces it', () => {

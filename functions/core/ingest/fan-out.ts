@@ -44,8 +44,9 @@ export function chunksInFlight(source: SourceConfig): number {
 
 /**
  * A chunk's retries inside one execution (the state machine's Retry on `IngestFailedError`, and the
- * local driver's): a vendor outage of a few minutes is ridden out, a longer one fails the chunk, the
- * execution fails (an alarm) and a redrive runs only the failed chunks again.
+ * local driver's): a vendor outage of a few minutes is ridden out, a longer one fails the chunk and its
+ * source's branch, the execution fails once the others are done (an alarm), and a new execution
+ * resuming since that one (`resumeSince`) fetches only the days it did not deliver.
  */
 export const CHUNK_RETRY = {
   errors: ['IngestFailedError'],

@@ -23,14 +23,15 @@ const dayOfStart = (url: URL) =>
   new Date(Number(url.searchParams.get('start_time')) * 1000).toISOString().slice(0, 10);
 
 describe('ingest fanned out on the state machine (the same plan and chunk handlers, the same sequence)', () => {
-  it('runs each source’s chunks at its concurrency, retries a transient failure, leaves a failed chunk a hole, and a redrive fills it with exact totals', async () => {
-    // Prepare: two vendors; the first is down for its second chunk (8–14 March) until healed, and
-    // fails its third chunk once.
+  it('runs each source’s chunks at its concurrency, retries a transient failure, stops only the failing source’s branch and fails the execution naming it, and a new execution resuming since the failed one fills its holes with exact totals', async () => {
+    // Prepare: two vendors; the first fails its first chunk once, and is down for its second chunk
+    // (8–14 March) until healed.
     const rowsA = rowsOf(11.05);
     const rowsB = rowsOf(3.5);
     let down = true;
     let flakyLeft = 1;
     const askedA: string[] = [];
+    const askedB: string[] = [];
     const serverA = await startOpenAiServer({
       key: 'sk-a',
       rows: () => rowsA,
@@ -39,14 +40,21 @@ describe('ingest fanned out on the state machine (the same plan and chunk handle
         askedA.push(start);
         // Down for those days, whichever part of them is asked for.
         if (down && start >= '2026-03-08' && start <= '2026-03-14') return 'malformed';
-        if (start === '2026-03-15' && flakyLeft > 0) {
+        if (start === '2026-03-01' && flakyLeft > 0) {
           flakyLeft--;
           return 'malformed';
         }
         return undefined;
       },
     });
-    const serverB = await startOpenAiServer({ key: 'sk-b', rows: () => rowsB });
+    const serverB = await startOpenAiServer({
+      key: 'sk-b',
+      rows: () => rowsB,
+      faultFor: (url) => {
+        askedB.push(dayOfStart(url));
+        return undefined;
+      },
+    });
     const config = parseConfig({
       organization: { name: 'Acme' },
       fiscalYear: { startMonth: 1, startDay: 1 },
@@ -57,7 +65,7 @@ describe('ingest fanned out on the state machine (the same plan and chunk handle
           type: 'openai',
           secretName: 'a',
           baseUrl: serverA.baseUrl,
-          maxConcurrentChunks: 2,
+          maxConcurrentChunks: 1,
           attribution: [{ match: { project: 'proj_payments' }, team: 'payments' }],
         },
         {
@@ -84,19 +92,16 @@ describe('ingest fanned out on the state machine (the same plan and chunk handle
         log: () => undefined,
       });
     const plan = createPlanHandler(config);
-    const fanOut = new LocalFanOut(
-      config.sources.map((s) => ({
-        source: s.id,
-        maxConcurrency: chunksInFlight(s),
-        plan,
-        chunk: ingestFunction(s.id),
-      })),
-      window,
-      '2026-03-29T05:59:30.000Z',
-    );
+    const branches = config.sources.map((s) => ({
+      source: s.id,
+      maxConcurrency: chunksInFlight(s),
+      plan,
+      chunk: ingestFunction(s.id),
+    }));
+    const firstStart = '2026-03-29T05:59:30.000Z';
     try {
       // Act: the first execution.
-      const first = await fanOut.start();
+      const first = await new LocalFanOut(branches, window, firstStart).start();
 
       // Assess: the plan cut the window into four chunks per source, each carrying the start time.
       const itemsOf = (source: string) =>
@@ -107,42 +112,51 @@ describe('ingest fanned out on the state machine (the same plan and chunk handle
         ['2026-03-15', '2026-03-21'],
         ['2026-03-22', '2026-03-28'],
       ]);
-      expect(new Set(first.chunks.map((c) => c.item.resumeSince))).toEqual(
-        new Set(['2026-03-29T05:59:30.000Z']),
-      );
+      expect(new Set(first.chunks.map((c) => c.item.resumeSince))).toEqual(new Set([firstStart]));
       // At most the vendor's concurrency in flight, per source.
-      expect(first.peakInFlight.get('openai')).toBe(2);
+      expect(first.peakInFlight.get('openai')).toBe(1);
       expect(first.peakInFlight.get('openai-eu')).toBe(2); // OpenAI's default (DEFAULT_CHUNKS_IN_FLIGHT)
-      // The outage outlasts the retries (1 + 3 attempts) and fails the execution; the flaky chunk
-      // succeeds on its retry; the other vendor is not held up.
+      // The flaky chunk succeeds on its retry; the outage outlasts the retries (1 + 3 attempts) and
+      // stops that source's branch (its later chunks never start), not the other vendor's; the
+      // execution fails naming the source (alarm FanOutFailed).
       const status = (c: { item: PlannedChunk; status: string; attempts: number }) =>
         `${c.item.source} ${c.item.from} ${c.status} after ${c.attempts}`;
       expect(first.status).toBe('failed');
+      expect(first.failedSources).toEqual(['openai']);
+      expect(first.cause).toMatch(/ingest failed for sources \["openai"\]/);
       expect(first.chunks.map(status)).toEqual([
-        'openai 2026-03-01 succeeded after 1',
+        'openai 2026-03-01 succeeded after 2',
         'openai 2026-03-08 failed after 4',
-        'openai 2026-03-15 succeeded after 2',
-        'openai 2026-03-22 succeeded after 1',
+        'openai 2026-03-15 not-started after 0',
+        'openai 2026-03-22 not-started after 0',
         'openai-eu 2026-03-01 succeeded after 1',
         'openai-eu 2026-03-08 succeeded after 1',
         'openai-eu 2026-03-15 succeeded after 1',
         'openai-eu 2026-03-22 succeeded after 1',
       ]);
-      // The failed chunk is a hole: its days undelivered, everything else stored exactly once.
-      const hole = (d: string) => d >= '2026-03-08' && d <= '2026-03-14';
-      expect(await deliveredDates(store, 'openai', window)).toEqual(days.filter((d) => !hole(d)));
+      // The failed and unstarted chunks are holes: their days undelivered, everything else stored once.
+      const delivered = (d: string) => d <= '2026-03-07';
+      expect(await deliveredDates(store, 'openai', window)).toEqual(days.filter(delivered));
       expect(await deliveredDates(store, 'openai-eu', window)).toEqual(days);
-      expect(await teamSpend(store, 'payments', window)).toBe(exact(rowsA, (d) => !hole(d)) + exact(rowsB));
+      expect(await teamSpend(store, 'payments', window)).toBe(exact(rowsA, delivered) + exact(rowsB));
 
-      // Act: the vendor recovers; the execution is redriven.
+      // Act: the vendor recovers; a new execution of the same range resumes since the failed one's start
+      // (a redrive would run again only the execution's Fail state).
       down = false;
       askedA.length = 0;
-      const redriven = await fanOut.redrive();
+      askedB.length = 0;
+      const again = await new LocalFanOut(
+        branches,
+        { ...window, resumeSince: firstStart },
+        '2026-03-29T07:00:00.000Z',
+      ).start();
 
-      // Assess: only the failed chunk ran again, and the totals are exact, nothing counted twice.
-      expect(redriven.status).toBe('succeeded');
-      expect(redriven.chunks.map(status)).toEqual(['openai 2026-03-08 succeeded after 1']);
-      expect(new Set(askedA)).toEqual(new Set(['2026-03-08']));
+      // Assess: only the days the first execution did not deliver are fetched, and the totals are exact.
+      expect(again.status).toBe('succeeded');
+      expect(again.failedSources).toEqual([]);
+      expect(new Set(again.chunks.map((c) => c.item.resumeSince))).toEqual(new Set([firstStart]));
+      expect([...new Set(askedA)].sort()).toEqual(['2026-03-08', '2026-03-15', '2026-03-22']);
+      expect(askedB).toEqual([]);
       expect(await deliveredDates(store, 'openai', window)).toEqual(days);
       expect(await teamSpend(store, 'payments', window)).toBe(exact(rowsA) + exact(rowsB));
       // Day by day, each source's total is its vendor's amount for the day, once.
@@ -159,8 +173,8 @@ describe('ingest fanned out on the state machine (the same plan and chunk handle
       // A chunk Step Functions runs again although it had finished (its result lost) asks the vendor
       // for nothing: its days were delivered since the execution started.
       askedA.length = 0;
-      const again = await ingestFunction('openai')(itemsOf('openai')[0] as PlannedChunk);
-      expect(again.map((o) => [o.status, o.daysDue, o.days])).toEqual([['ok', 0, 0]]);
+      const rerun = await ingestFunction('openai')(itemsOf('openai')[0] as PlannedChunk);
+      expect(rerun.map((o) => [o.status, o.daysDue, o.days])).toEqual([['ok', 0, 0]]);
       expect(askedA).toEqual([]);
       expect(await teamSpend(store, 'payments', window)).toBe(exact(rowsA) + exact(rowsB));
     } finally {
@@ -189,6 +203,9 @@ describe('ingest fanned out on the state machine (the same plan and chunk handle
       plan({ source: 'cursor', input: { from: '2026-03-09', to: '2026-03-01' }, startedAt }),
     ).rejects.toThrow(/ends \(2026-03-01\) before it starts \(2026-03-09\)/);
     await expect(plan({ source: 'nope', input: {}, startedAt })).rejects.toThrow(/no source "nope"/);
+    await expect(plan({ source: 'cursor', input: { resumeSince: 'last run' }, startedAt })).rejects.toThrow(
+      /input.resumeSince: must be a UTC ISO timestamp/,
+    );
     await expect(plan({ source: 'cursor', input: {}, startedAt: 'yesterday' })).rejects.toThrow(
       /startedAt: must be a UTC ISO timestamp/,
     );
