@@ -119,6 +119,12 @@ describe('the ingest fan-out state machine (issue 14)', () => {
       expect(chunk?.Retry).toContainEqual(
         expect.objectContaining({ ErrorEquals: ['Lambda.TooManyRequestsException'] }),
       );
+      // A chunk whose ingest function hits its 15-minute timeout fails with Sandbox.Timedout, not
+      // IngestFailedError: it is retried the same way (review H). Nothing catch-all is retried.
+      const retried = (chunk?.Retry ?? []).flatMap((r) => r.ErrorEquals);
+      expect(retried).toEqual(expect.arrayContaining(['IngestFailedError', 'Sandbox.Timedout']));
+      expect(retried).not.toContain('States.TaskFailed');
+      expect(retried).not.toContain('States.ALL');
     }
   });
 

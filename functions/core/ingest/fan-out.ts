@@ -43,13 +43,17 @@ export function chunksInFlight(source: SourceConfig): number {
 }
 
 /**
- * A chunk's retries inside one execution (the state machine's Retry on `IngestFailedError`, and the
+ * A chunk's retries inside one execution (the state machine's Retry on `IngestFailedError` and a
+ * timed-out invocation, and the
  * local driver's): a vendor outage of a few minutes is ridden out, a longer one fails the chunk and its
  * source's branch, the execution fails once the others are done (an alarm), and a new execution
  * resuming since that one (`resumeSince`) fetches only the days it did not deliver.
  */
 export const CHUNK_RETRY = {
-  errors: ['IngestFailedError'],
+  // Sandbox.Timedout: the ingest function killed at its 15-minute timeout (a vendor request that hung
+  // past the handler's own one-minute margin); the retry skips the days it delivered. Not
+  // States.TaskFailed: that would also retry a function that cannot start (a bad bundled config).
+  errors: ['IngestFailedError', 'Sandbox.Timedout'],
   intervalSeconds: 60,
   maxAttempts: 3,
   backoffRate: 2,

@@ -183,6 +183,47 @@ describe('ingest fanned out on the state machine (the same plan and chunk handle
     }
   });
 
+  it('retries a chunk whose ingest function timed out (Sandbox.Timedout) as the state machine does, and not an error it does not retry', async () => {
+    // Prepare: one source's chunk times out once; another's throws an error no retrier matches.
+    const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+    let timeouts = 1;
+    const plan = async (event: unknown) => ({
+      chunks: [{ source: (event as { source: string }).source, resumeSince: '2026-03-29T05:00:00.000Z' }],
+    });
+    const fanOut = new LocalFanOut(
+      [
+        {
+          source: 'slow',
+          maxConcurrency: 1,
+          plan,
+          chunk: async () => {
+            if (timeouts-- > 0) throw named('Sandbox.Timedout', 'Task timed out after 900.00 seconds');
+          },
+        },
+        {
+          source: 'broken',
+          maxConcurrency: 1,
+          plan,
+          chunk: async () => {
+            throw named('Runtime.ImportModuleError', 'cannot load the bundled config');
+          },
+        },
+      ],
+      {},
+      '2026-03-29T05:00:00.000Z',
+    );
+
+    // Act
+    const run = await fanOut.start();
+
+    // Assess
+    expect(run.chunks.map((c) => `${c.item.source} ${c.status} after ${c.attempts}`)).toEqual([
+      'slow succeeded after 2',
+      'broken failed after 1',
+    ]);
+    expect(run.failedSources).toEqual(['broken']);
+  });
+
   it('plans the daily run as one item per source (what is due) and refuses a bad execution input', async () => {
     const config = parseConfig({
       organization: { name: 'Acme' },
