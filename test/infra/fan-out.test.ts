@@ -1,7 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../functions/core/config/load.js';
 import type { BurnwatchConfig } from '../../functions/core/config/schema.js';
 import { CHUNK_RETRY, chunksInFlight } from '../../functions/core/ingest/fan-out.js';
+import { createPlanHandler } from '../../functions/fan-out/handler.js';
 import { scheduledSources } from '../../infra/constructs/burnwatch-governance.js';
 import { exampleConfig, logicalId, type Synthesized, synthBurnwatch } from './synth.js';
 
@@ -163,6 +165,37 @@ describe('the ingest fan-out state machine (issue 14)', () => {
     expect(fail?.Error).toBe('IngestFanOutFailed');
     expect(fail?.CausePath).toContain('States.JsonToString($.outcome.failed)');
     expect(asl.States[choice?.Default ?? '']?.Type).toBe('Succeed');
+  });
+
+  it('keeps the Parallel’s result small whatever the range: each branch ends on a fixed object, not its chunk list (review H)', async () => {
+    // Prepare: last fiscal year and this one at ingest.chunkDays 1, the plan's chunk lists of every
+    // source together past Step Functions' 256 KiB (what each branch's output was, the map's input).
+    const daily = parseConfigText(
+      JSON.stringify({ ...config, ingest: { ...config.ingest, chunkDays: 1 } }),
+      'x.json',
+    );
+    const plan = createPlanHandler(daily);
+    const input = { from: '2025-01-01', to: '2026-11-23' };
+    const lists = await Promise.all(
+      scheduled.map((src) => plan({ source: src.id, input, startedAt: '2026-11-24T05:00:00.000Z' })),
+    );
+    expect(Buffer.byteLength(JSON.stringify(lists))).toBeGreaterThan(256 * 1024);
+
+    // Act: the output of each branch that succeeds, as the definition says.
+    const parallel = asl.States[asl.States[asl.StartAt]?.Next ?? ''];
+    const outputs = (parallel?.Branches ?? []).map((branch, i) => {
+      const map = Object.values(branch.States).find((st) => st.Type === 'Map');
+      expect(map?.ResultPath).toBeNull();
+      const last = branch.States[map?.Next ?? ''];
+      // A Pass with a Result (and no ResultPath) outputs that Result, whatever its input.
+      expect(last).toMatchObject({ Type: 'Pass', End: true });
+      expect(last?.ResultPath).toBeUndefined();
+      expect(last?.Result).toEqual({ source: scheduled[i]?.id, failed: false });
+      return last?.Result;
+    });
+
+    // Assess: a few bytes a source, the same for a day or two years.
+    expect(Buffer.byteLength(JSON.stringify(outputs))).toBeLessThan(100 * scheduled.length);
   });
 
   it('lets the state machine invoke the plan and the ingest functions only, logs every execution and traces it', () => {
