@@ -16,9 +16,10 @@ import { SOURCE_DATA_AGE_HOURS } from '../shared/metrics.js';
 
 const day = z.string().refine(isIsoDay, 'must be YYYY-MM-DD');
 /**
- * EventBridge sends `{ source }`; a backfill adds `from` and `to`; a chunk of the fan-out state
- * machine (functions/fan-out/handler.ts) adds `resumeSince`, its execution's start, so a retried or
- * redriven chunk does not fetch again the days it already delivered.
+ * EventBridge sends `{ source }` (its rule's fixed input, not the scheduled event); a backfill adds
+ * `from` and `to`; a chunk of the fan-out state machine (functions/fan-out/handler.ts) adds
+ * `resumeSince`, its execution's start, so a retried chunk does not fetch again the days it already
+ * delivered. Nothing else: a misspelt key (`"form"`) is refused rather than read as the daily run.
  */
 export const ingestEventSchema = z
   .object({
@@ -29,7 +30,15 @@ export const ingestEventSchema = z
       .datetime({ error: 'must be a UTC ISO timestamp (the execution start), compared as text' })
       .optional(),
   })
-  .refine((e) => (e.from === undefined) === (e.to === undefined), 'from and to go together');
+  .strict()
+  .refine((e) => (e.from === undefined) === (e.to === undefined), 'from and to go together')
+  // Reversed, the range would be no day at all: the run would report ok having fetched nothing.
+  .refine((e) => e.from === undefined || e.to === undefined || e.from <= e.to, {
+    error: (issue) => {
+      const e = issue.input as { from: string; to: string };
+      return `to (${e.to}) is before from (${e.from})`;
+    },
+  });
 
 export class IngestFailedError extends Error {
   override readonly name = 'IngestFailedError';
