@@ -3,7 +3,7 @@ import { movesLine, suggestMovesFor } from '../budget-moves.js';
 import { burnupChartInput } from '../chart/burnup-data.js';
 import { renderBurnupSvg } from '../chart/burnup-svg.js';
 import { alertSettingsFor, type BurnwatchConfig, UNALLOCATED_TEAM } from '../config/schema.js';
-import { dayOfWeek, diffDays, type IsoDay, monthOf, utcDayOf } from '../dates.js';
+import { addDays, dayOfWeek, diffDays, type IsoDay, monthOf } from '../dates.js';
 import { fiscalYearOf } from '../fiscal-calendar.js';
 import { recordProposal } from '../limits/apply.js';
 import { type LimitProposal, proposeLimitsForTeam } from '../limits/proposal.js';
@@ -66,8 +66,8 @@ export interface AlertRunDeps {
   readonly leaseMs?: number;
   readonly recoveryDays?: number;
   /**
-   * `auto` (default): the finance digest is due on runs made on `config.finance.digestWeekday` (by
-   * the clock, not the as-of day); `always` for previews.
+   * `auto` (default): the finance digest is due on the run as of the day before
+   * `config.finance.digestWeekday` (the daily run of that weekday's morning); `always` for previews.
    */
   readonly digest?: 'auto' | 'always' | 'never';
   /** Fault injection for tests: called after each delivery step; throwing there is a crash. */
@@ -140,8 +140,9 @@ export async function runAlerts(
     }
   }
   if (deps.digest !== 'never') {
-    // Due on the weekday it is posted (the run's UTC day, the morning after the as-of day).
-    const postedOn = WEEKDAYS[dayOfWeek(utcDayOf(deps.clock.now()))];
+    // Due on the weekday it is posted: the morning after its as-of day, when the daily run makes it
+    // (a re-run for another as-of day builds none, so it cannot post a second one for the week).
+    const postedOn = WEEKDAYS[dayOfWeek(addDays(asOf, 1))];
     const due = deps.digest === 'always' || postedOn === deps.config.finance.digestWeekday;
     try {
       // Every run looks: an undelivered digest from earlier in the week is retried on other days.

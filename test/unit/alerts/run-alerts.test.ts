@@ -285,10 +285,11 @@ describe('alert delivery', () => {
     });
     const { slack, deps: d } = deps(store, { clock: at('2026-03-30T06:30:00Z') });
 
-    // Act: Monday's run twice, then Tuesday's (as of Monday).
+    // Act: Monday's run twice, then Tuesday's (as of Monday), and a re-run of a past day on Monday.
     await runDailyJob(d, '2026-03-29');
     await runDailyJob(d, '2026-03-29');
     await runDailyJob({ ...d, clock: at('2026-03-31T06:30:00Z') }, '2026-03-30');
+    await runDailyJob(d, '2026-03-25'); // a re-run for a past day, on the Monday
 
     // Assess: posted once, on the Monday, as of the day before.
     const digests = slack.posts.filter((p) => p.noticeId.includes('DIGEST'));
