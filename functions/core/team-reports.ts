@@ -87,6 +87,8 @@ export interface TeamBurn {
   /** Stored spend per day (estimated days excluded). */
   readonly daily: DailySpend[];
   readonly forecast?: Forecast;
+  /** Why the team's forecast failed this run (its outlook is then the trailing run-rate). */
+  readonly forecastProblem?: string;
   readonly completeness: TeamCompleteness;
   /**
    * Each person's cost this month to `asOf` (core/person-costs.ts), read with the team's days when
@@ -243,6 +245,7 @@ export async function computeTeamBurns(opts: {
     const applied = plans.map((p) => ({ plan: p, forecast: toForecastPlan(p, basis) }));
     const forecastPlans = applied.flatMap((a) => (a.forecast ? [a.forecast] : []));
     let raw: ReturnType<TeamForecaster> | undefined;
+    let forecastProblem: string | undefined;
     try {
       raw =
         team.budgetUsd !== null
@@ -258,9 +261,8 @@ export async function computeTeamBurns(opts: {
     } catch (err) {
       // One team's failure must not cost every other team its forecast and its alerts: this team
       // falls back to the trailing run-rate outlook, and the run says so.
-      problems.push(
-        `${team.id}: forecast failed (${err instanceof Error ? err.message : String(err)}); its outlook is the trailing run-rate`,
-      );
+      forecastProblem = `forecast failed (${err instanceof Error ? err.message : String(err)})`;
+      problems.push(`${team.id}: ${forecastProblem}; its outlook is the trailing run-rate`);
     }
     // Spent to date is what is stored; the estimates are in the outlook only.
     const forecast =
@@ -292,7 +294,15 @@ export async function computeTeamBurns(opts: {
         ? { people: { idleSeats: [], unmatchedIdentities: [], ...outcomePeople, overCap } }
         : {}),
     });
-    burns.push({ report, totals, daily, forecast, completeness, ...(people ? { people } : {}) });
+    burns.push({
+      report,
+      totals,
+      daily,
+      forecast,
+      completeness,
+      ...(people ? { people } : {}),
+      ...(forecastProblem ? { forecastProblem } : {}),
+    });
   }
   return { asOf, burns, coverage, problems };
 }

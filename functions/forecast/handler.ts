@@ -50,8 +50,9 @@ export function countDeliveryFailures(result: DailyJobResult): number {
 /**
  * The forecast+alert Lambda: parse the event → run the daily job → log and count what happened.
  * Delivery failures do not fail the invocation (they are retried on the next run and alarmed on),
- * nor does one team's forecast failing (that team gets the trailing run-rate outlook, the others
- * their forecasts and alerts; it is logged as a run problem); a store or config error does, so the
+ * nor does one team's forecast failing (that team's outlook is the trailing run-rate and its budget
+ * alert is left as it was, the others get their forecasts and alerts; it is logged as a run
+ * problem); a store or config error does, so the
  * DLQ and error alarm see it.
  */
 export function createForecastHandler(deps: ForecastHandlerDeps) {

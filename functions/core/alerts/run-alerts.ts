@@ -189,7 +189,11 @@ class AlertRun {
       if (team === UNALLOCATED_TEAM) continue;
       const settings = alertSettingsFor(config, team);
       const linesOf = (source: string, date: IsoDay) => store.teamLines(source, date, team);
-      const budget = evaluateBudget(burn.report, burn.totals, settings);
+      // A run whose forecast failed does not move the budget alert on the run-rate's say-so (it could
+      // close a critical one): the alert stays as it was, unless spend is past the budget already.
+      const overspent = burn.report.budgetUsd !== null && burn.report.spentToDateUsd > burn.report.budgetUsd;
+      const budget =
+        burn.forecastProblem && !overspent ? undefined : evaluateBudget(burn.report, burn.totals, settings);
       if (budget) conditions.push(budget);
       const common = {
         team,

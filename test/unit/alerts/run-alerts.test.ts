@@ -351,6 +351,43 @@ describe('alert delivery', () => {
     ]);
   });
 
+  it('keeps an open budget alert as it is while the team’s forecast fails, instead of closing it on the run-rate', async () => {
+    // Prepare: the forecast says critical (P 0.9) on a $5M budget the trailing run-rate would call ok.
+    const store = criticalTeam();
+    const config = aConfig({
+      teams: [{ id: 'payments', name: 'Payments', annualBudgetUsd: 5_000_000, slackChannel: 'C0PAYMENTS' }],
+    });
+    const critical: TeamForecaster = ({ asOf }) => ({
+      asOf,
+      spentToDateUsd: 450_000,
+      yearEndUsd: { p10: 4_000_000, p50: 5_500_000, p90: 7_000_000 },
+      exhaustionDate: { p10: '2026-09-01', p50: '2026-11-15', p90: null },
+      probabilityOfExhaustion: 0.9,
+      status: 'critical',
+      confidence: 'normal',
+      band: [],
+    });
+    const failing: TeamForecaster = () => {
+      throw new RangeError('the engine could not fit');
+    };
+    const { sns, deps: d } = deps(store, { config, recoveryDays: 1 });
+    await runDailyJob({ ...d, forecaster: critical }, AS_OF);
+
+    // Act: two days on which the forecast fails.
+    const day1 = await runDailyJob(
+      { ...d, forecaster: failing, clock: at('2026-04-02T06:30:00Z') },
+      '2026-04-01',
+    );
+    await runDailyJob({ ...d, forecaster: failing, clock: at('2026-04-03T06:30:00Z') }, '2026-04-02');
+
+    // Assess: one critical notice, no recovery; the state is still critical; the run says why.
+    expect(sns.published.map((n) => `${n.attributes.rule}:${n.attributes.kind}`)).toEqual(['budget:enter']);
+    expect((await budgetState(store))?.current).toBe('critical');
+    expect(day1.alerts.problems).toContain(
+      'payments: forecast failed (the engine could not fit); its outlook is the trailing run-rate',
+    );
+  });
+
   it('tells finance and SNS when a source falls behind, naming its last complete day, and once when it is complete again', async () => {
     // Prepare: Cursor has delivered every day up to 27 Mar, then nothing.
     const store = new MemoryStore();
