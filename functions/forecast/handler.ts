@@ -16,7 +16,7 @@ import { addDays, isIsoDay, utcDayOf } from '../core/dates.js';
 import { systemClock } from '../core/ports.js';
 import { engineForecaster } from '../core/team-reports.js';
 import { loadBundledConfig, loadForecastEnv } from '../shared/lambda-config.js';
-import { ALERT_DELIVERY_FAILURES } from '../shared/metrics.js';
+import { ALERT_DELIVERY_FAILURES, TEAM_FORECAST_FAILURES } from '../shared/metrics.js';
 
 /**
  * The scheduled event (EventBridge sends more fields; only these are read). `asOf` lets an operator
@@ -28,8 +28,8 @@ const eventSchema = z
 
 export interface ForecastHandlerDeps extends DailyJobDeps {
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
-  /** Counts undelivered notices (the stack alarms on it). */
-  readonly recordFailures: (count: number) => void;
+  /** Counts undelivered notices, and teams whose forecast failed (the stack alarms on both). */
+  readonly recordFailures: (count: number, forecastFailures: number) => void;
 }
 
 export interface ForecastHandlerResult {
@@ -74,7 +74,7 @@ export function createForecastHandler(deps: ForecastHandlerDeps) {
       });
     for (const p of result.alerts.problems) deps.logger.warn('alert run problem', { problem: p });
     if (result.report) deps.logger.info('report published', { location: result.report.location });
-    deps.recordFailures(failures);
+    deps.recordFailures(failures, result.burns.filter((b) => b.forecastProblem).length);
     return {
       asOf,
       teams: result.burns.length,
@@ -134,8 +134,9 @@ async function build(): Promise<ReturnType<typeof createForecastHandler>> {
     renderPng: createPngRenderer({ wasmPath: env.chartWasmFile, fontPaths: [env.chartFontFile] }),
     ...(env.reportBucket ? { reports: s3ReportPublisher(new S3Client({}), env.reportBucket) } : {}),
     logger,
-    recordFailures: (count) => {
+    recordFailures: (count, forecastFailures) => {
       metrics.addMetric(ALERT_DELIVERY_FAILURES.name, MetricUnit.Count, count);
+      metrics.addMetric(TEAM_FORECAST_FAILURES.name, MetricUnit.Count, forecastFailures);
       metrics.publishStoredMetrics();
     },
   });

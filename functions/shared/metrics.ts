@@ -40,6 +40,13 @@ export const SOURCE_DATA_AGE_HOURS = { name: 'SourceDataAgeHours', dimension: 's
 export const ALERT_DELIVERY_FAILURES = { name: 'AlertDeliveryFailures' } as const;
 
 /**
+ * Emitted by the forecast+alert Lambda: the number of teams whose forecast failed in a run (their
+ * outlook is the trailing run-rate and their budget alert is held; emit 0 on clean runs). Dimension:
+ * `service` only. The stack alarms on any non-zero sum within a day.
+ */
+export const TEAM_FORECAST_FAILURES = { name: 'TeamForecastFailures' } as const;
+
+/**
  * Emitted by the slash Lambda once per rejected request (a Function URL anyone can call): count 1
  * with the dimension `reason`, one of `REJECTION_REASONS` in functions/core/slash/handle-request.ts
  * (`bad-signature`, `stale-timestamp`, `missing-headers`, `malformed-signature`, `body-too-large`,

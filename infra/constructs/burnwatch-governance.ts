@@ -29,6 +29,7 @@ import {
   SLASH_FAILURES,
   SLASH_REJECTED_REQUESTS,
   SOURCE_DATA_AGE_HOURS,
+  TEAM_FORECAST_FAILURES,
 } from '../../functions/shared/metrics.js';
 import { AppFunction, TABLE_ACTIONS, WRITE_LEADING_KEYS } from './app-function.js';
 import { BurnwatchDataExchange } from './data-exchange.js';
@@ -633,6 +634,21 @@ export class BurnwatchGovernance extends Construct {
         dimensionsMap: { service: SERVICE_NAMES.forecast },
         statistic: 'Sum',
         period: Duration.hours(1),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.alarm('TeamForecastFailures', {
+      alarmDescription:
+        "burnwatch: a team's forecast failed (its outlook is the trailing run-rate and its budget alert is held; see the forecast log group's run problems)",
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: TEAM_FORECAST_FAILURES.name,
+        dimensionsMap: { service: SERVICE_NAMES.forecast },
+        statistic: 'Sum',
+        period: Duration.days(1),
       }),
       threshold: 1,
       evaluationPeriods: 1,

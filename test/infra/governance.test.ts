@@ -369,11 +369,12 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
     );
   });
 
-  it('alarms on function errors, dead letters, stale sources, alert delivery failures and /burn, all to the topic', () => {
+  it('alarms on function errors, dead letters, stale sources, alert delivery and forecast failures and /burn, all to the topic', () => {
     const alarms = s.template.findResources('AWS::CloudWatch::Alarm');
-    // … the FOCUS export's errors and dead letters (test/infra/data-exchange.test.ts) and the fan-out's
-    // failed, timed-out and aborted executions (test/infra/fan-out.test.ts).
-    expect(Object.keys(alarms)).toHaveLength(scheduled.length + 2 + 2 + scheduled.length + 1 + 3 + 2 + 3);
+    // … alert delivery and team forecast failures (2), the FOCUS export's errors and dead letters
+    // (test/infra/data-exchange.test.ts) and the fan-out's failed, timed-out and aborted executions
+    // (test/infra/fan-out.test.ts).
+    expect(Object.keys(alarms)).toHaveLength(scheduled.length + 2 + 2 + scheduled.length + 2 + 3 + 2 + 3);
     expect(s.stack.governance.alarms).toHaveLength(Object.keys(alarms).length);
     for (const alarm of Object.values(alarms)) {
       expect(alarm.Properties.AlarmActions).toEqual([
@@ -415,6 +416,15 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
       MetricName: 'AlertDeliveryFailures',
       Dimensions: [{ Name: 'service', Value: 'burnwatch-forecast' }],
       Statistic: 'Sum',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Burnwatch',
+      MetricName: 'TeamForecastFailures',
+      Dimensions: [{ Name: 'service', Value: 'burnwatch-forecast' }],
+      Statistic: 'Sum',
+      Period: 86400,
       Threshold: 1,
       TreatMissingData: 'notBreaching',
     });

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { SlackSender } from '../../../functions/core/alerts/delivery.js';
 import { eachDay } from '../../../functions/core/dates.js';
+import type { TeamForecaster } from '../../../functions/core/team-reports.js';
 import { createForecastHandler, unavailableSlack } from '../../../functions/forecast/handler.js';
 import { aConfig, aTotal, MemoryStore, RecordingSlack, RecordingSns } from './fakes.js';
 
-function handlerWith(slack: SlackSender = new RecordingSlack()) {
+function handlerWith(slack: SlackSender = new RecordingSlack(), forecaster?: TeamForecaster) {
   const store = new MemoryStore();
   store.totals = eachDay('2026-01-01', '2026-03-31').map((d) => aTotal(d, 5_000));
   const failures: number[] = [];
+  const forecastFailures: number[] = [];
   const logged: string[] = [];
   const handler = createForecastHandler({
     config: aConfig(),
@@ -16,9 +18,13 @@ function handlerWith(slack: SlackSender = new RecordingSlack()) {
     slack,
     sns: new RecordingSns(),
     logger: { info: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), error: () => {} },
-    recordFailures: (n) => failures.push(n),
+    ...(forecaster ? { forecaster } : {}),
+    recordFailures: (n, f) => {
+      failures.push(n);
+      forecastFailures.push(f);
+    },
   } as Parameters<typeof createForecastHandler>[0]);
-  return { handler, store, failures, logged };
+  return { handler, store, failures, forecastFailures, logged };
 }
 
 describe('forecast+alert Lambda handler', () => {
@@ -35,6 +41,24 @@ describe('forecast+alert Lambda handler', () => {
     expect(result).toEqual({ asOf: '2026-03-31', teams: 2, notices: 1, deliveryFailures: 1 });
     expect(failures).toEqual([1]);
     expect(store.summaries.has('payments')).toBe(true);
+  });
+
+  it('counts the teams whose forecast failed as a metric of their own (0 on a clean run), and logs why', async () => {
+    // Prepare
+    const failing: TeamForecaster = () => {
+      throw new RangeError('the engine could not fit');
+    };
+    const clean = handlerWith();
+    const broken = handlerWith(new RecordingSlack(), failing);
+
+    // Act
+    await clean.handler({});
+    await broken.handler({});
+
+    // Assess
+    expect(clean.forecastFailures).toEqual([0]);
+    expect(broken.forecastFailures).toEqual([1]);
+    expect(broken.logged).toContain('alert run problem');
   });
 
   it('re-runs a past day on request and rejects a malformed one by name', async () => {
