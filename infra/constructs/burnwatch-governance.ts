@@ -625,36 +625,34 @@ export class BurnwatchGovernance extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
     }
-    this.alarm('AlertDeliveryFailures', {
-      alarmDescription:
-        'burnwatch: an alert could not be delivered to Slack or SNS (see the forecast log group)',
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: ALERT_DELIVERY_FAILURES.name,
-        dimensionsMap: { service: SERVICE_NAMES.forecast },
-        statistic: 'Sum',
-        period: Duration.hours(1),
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.alarm('TeamForecastFailures', {
-      alarmDescription:
-        "burnwatch: a team's forecast failed (its outlook is the trailing run-rate and its budget alert is held; see the forecast log group's run problems)",
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: TEAM_FORECAST_FAILURES.name,
-        dimensionsMap: { service: SERVICE_NAMES.forecast },
-        statistic: 'Sum',
-        period: Duration.days(1),
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    // Counts the forecast Lambda emits each run (0 on a clean one): any in the period is worth telling.
+    for (const [name, what, period] of [
+      [
+        ALERT_DELIVERY_FAILURES.name,
+        'an alert could not be delivered to Slack or SNS (see the forecast log group)',
+        Duration.hours(1),
+      ],
+      [
+        TEAM_FORECAST_FAILURES.name,
+        "a team's forecast failed (its outlook is the trailing run-rate and its budget alert is held; see the forecast log group's run problems)",
+        Duration.days(1),
+      ],
+    ] as const) {
+      this.alarm(name, {
+        alarmDescription: `burnwatch: ${what}`,
+        metric: new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: name,
+          dimensionsMap: { service: SERVICE_NAMES.forecast },
+          statistic: 'Sum',
+          period,
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
   }
 
   /** `/burn` under flood: throttles, the rate of bad signatures, and any internal failure. */

@@ -411,23 +411,19 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
         TreatMissingData: 'breaching',
       });
     }
-    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'Burnwatch',
-      MetricName: 'AlertDeliveryFailures',
-      Dimensions: [{ Name: 'service', Value: 'burnwatch-forecast' }],
-      Statistic: 'Sum',
-      Threshold: 1,
-      TreatMissingData: 'notBreaching',
-    });
-    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'Burnwatch',
-      MetricName: 'TeamForecastFailures',
-      Dimensions: [{ Name: 'service', Value: 'burnwatch-forecast' }],
-      Statistic: 'Sum',
-      Period: 86400,
-      Threshold: 1,
-      TreatMissingData: 'notBreaching',
-    });
+    for (const [metric, period] of [
+      ['AlertDeliveryFailures', 3600],
+      ['TeamForecastFailures', 86400],
+    ] as const)
+      s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Burnwatch',
+        MetricName: metric,
+        Dimensions: [{ Name: 'service', Value: 'burnwatch-forecast' }],
+        Statistic: 'Sum',
+        Period: period,
+        Threshold: 1,
+        TreatMissingData: 'notBreaching',
+      });
   });
 
   it('lets the slash function read the table, put the decisions taken in Slack, read the Slack secrets and invoke itself (to defer)', () => {
