@@ -290,8 +290,8 @@ function firstNote(items: readonly LimitItem[]): string {
 
 /** The proposal's status from its items. */
 function statusOf(items: readonly LimitItem[], previous: ProposalStatus): ProposalStatus {
-  const applied = items.filter((i) => i.state === 'applied').length;
-  const skipped = items.filter((i) => i.state === 'skipped').length;
+  const applied = countOf(items, 'applied');
+  const skipped = countOf(items, 'skipped');
   // Done when every limit is in place or was already as strict (all of them already as strict too:
   // Approve was pressed and nothing is left to do).
   if (applied + skipped === items.length) return 'applied';
