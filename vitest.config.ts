@@ -22,9 +22,7 @@ export default defineConfig({
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
           globalSetup: ['test/helpers/dynamo-global-setup.ts'],
-          // A hang guard, not a speed verdict: the demo test loads a year of a synthetic org first,
-          // ~20 s idle and past 90 s on a loaded 2-core machine.
-          testTimeout: 300_000,
+          testTimeout: 90_000,
           hookTimeout: 60_000,
         },
       },
