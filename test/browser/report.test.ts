@@ -77,19 +77,16 @@ describe('burnwatch report in headless Chromium', () => {
     // Prepare
     const env = { BURNWATCH_DYNAMODB_ENDPOINT: dynamo.endpoint, BURNWATCH_TABLE: 'report-demo' };
     const dir = mkdtempSync(join(tmpdir(), 'burnwatch-report-'));
-    expect((await runCliCaptured(['demo', '--out', join(dir, 'demo')], { env })).code).toBe(0);
+    // Six weeks of the demo year rather than its full quarter: the same teams, sources and report
+    // sections, in half the time, so the verdict is about the page and not about the machine's speed.
+    const asOf = '2026-02-10';
+    expect((await runCliCaptured(['demo', '--as-of', asOf, '--out', join(dir, 'demo')], { env })).code).toBe(
+      0,
+    );
 
     // Act
     const report = await runCliCaptured(
-      [
-        'report',
-        '--as-of',
-        '2026-03-31',
-        '--out',
-        join(dir, 'report'),
-        '--config',
-        'burnwatch.config.example.json',
-      ],
+      ['report', '--as-of', asOf, '--out', join(dir, 'report'), '--config', 'burnwatch.config.example.json'],
       { env },
     );
 
