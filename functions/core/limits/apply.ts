@@ -397,7 +397,18 @@ async function applyItem(
   try {
     result = await api.set(item, item.amountCents, current);
   } catch (err) {
-    return notWritten(describeVendorFailure(err));
+    if (refused(err)) return notWritten(describeVendorFailure(err));
+    // No answer (a 5xx after retries, a timeout, a broken connection) is not proof the vendor did not
+    // take it: what reading back shows decides, so a limit in place is never recorded as failed.
+    const lost = describeVendorFailure(err);
+    const read = await confirmWritten(api, item, now);
+    if (read.item.state === 'applied') return read.item;
+    if (mayBeThere || (read.shown && read.shown.known !== false)) return notWritten(lost);
+    return {
+      ...item,
+      state: 'unconfirmed',
+      error: `no answer to the write (${lost}), and reading back could not show whether it took: it may be in place`,
+    };
   }
   onResponse(result.response);
   // From here on the vendor holds the change: whatever reading back says, the record keeps that.
@@ -545,6 +556,12 @@ async function audit(
     ...(wouldSend ? { wouldSend } : {}),
   };
   await deps.store.putTeamRecord(proposal.team, 'limit', record.id, record);
+}
+
+/** The vendor answered and refused (4xx, 429 included): the write was not carried out. */
+function refused(err: unknown): boolean {
+  const e = err as { code?: unknown; status?: unknown };
+  return e?.code === 'VENDOR_HTTP' && typeof e.status === 'number' && e.status >= 400 && e.status < 500;
 }
 
 /**

@@ -150,3 +150,64 @@ describe('caps at vendors that take whole dollars', () => {
     expect(cursor.limitOf('amy@corp.com')).toBe(1_499);
   });
 });
+
+describe('a first write whose answer is lost (the vendor took it; every answer was a 503)', () => {
+  const answersLost = () =>
+    cursor.setFault((c) => (c.path === '/teams/user-spend-limit' ? 'lost' : undefined));
+
+  it('is read back and recorded applied, so Undo takes it back', async () => {
+    // Prepare
+    const { store } = await dynamo.newStore();
+    const deps = limitDepsFor(store, cursorOnly());
+    const proposal = await recordedProposal(deps, eveOverCap);
+    answersLost();
+
+    // Act
+    const applied = await applyProposal(deps, 'payments', proposal.id, 'UCFO');
+    cursor.setFault(undefined);
+    const undone = await undoProposal(deps, 'payments', proposal.id, 'UCFO');
+
+    // Assess: Cursor holds $1,500, the record says so, and Undo gives eve her $2,000 back.
+    expect(applied.proposal?.items[0]).toMatchObject({ state: 'applied', after: { amountCents: 150_000 } });
+    expect(applied.outcome).toBe('applied');
+    expect(undone.outcome).toBe('undone');
+    expect(cursor.limitOf('eve@corp.com')).toBe(2_000);
+  });
+
+  it('is unconfirmed, with Undo offered, when reading back fails too', async () => {
+    // Prepare
+    const { store } = await dynamo.newStore();
+    const deps = limitDepsFor(store, cursorOnly());
+    const proposal = await recordedProposal(deps, eveOverCap);
+    cursor.setFault((c) =>
+      c.path === '/teams/user-spend-limit' ? 'lost' : cursor.writes().length > 0 ? 503 : undefined,
+    );
+
+    // Act
+    const applied = await applyProposal(deps, 'payments', proposal.id, 'UCFO');
+
+    // Assess
+    expect(cursor.limitOf('eve@corp.com')).toBe(1_500);
+    expect(applied.proposal?.items[0]).toMatchObject({
+      state: 'unconfirmed',
+      error: expect.stringContaining('no answer'),
+    });
+    expect(buttonsOf(applied.proposal)).toEqual([LIMIT_ACTIONS.approve, LIMIT_ACTIONS.undo]);
+  });
+
+  it('stays failed when the read shows the write did not take', async () => {
+    // Prepare: Cursor answers 503 to the write without carrying it out.
+    const { store } = await dynamo.newStore();
+    const deps = limitDepsFor(store, cursorOnly());
+    const proposal = await recordedProposal(deps, eveOverCap);
+    cursor.setFault((c) => (c.path === '/teams/user-spend-limit' ? 503 : undefined));
+
+    // Act
+    const applied = await applyProposal(deps, 'payments', proposal.id, 'UCFO');
+
+    // Assess
+    expect(cursor.limitOf('eve@corp.com')).toBe(2_000);
+    expect(applied.proposal?.items[0]?.state).toBe('failed');
+    expect(buttonsOf(applied.proposal)).toEqual([LIMIT_ACTIONS.approve]);
+  });
+});
