@@ -98,3 +98,39 @@ export const COMMON_HELP = {
     default: 'yesterday, the last whole day',
   },
 } as const;
+
+/**
+ * What each action of a command with actions (`limits list|apply…`) reads: the flags only some
+ * actions read, and how many positionals (the action included) each takes. A flag or argument an
+ * action would ignore is a usage error, so `limits list --by ann` does not look as if it did something.
+ */
+export interface ActionShape {
+  readonly positionals: number;
+  readonly flags?: readonly string[];
+}
+
+export function checkActionArgs(
+  command: string,
+  action: string | undefined,
+  shapes: Readonly<Record<string, ActionShape>>,
+  given: Readonly<Record<string, unknown>>,
+  positionals: readonly string[],
+): void {
+  const shape = action === undefined ? undefined : shapes[action];
+  if (!shape) return; // the command names the unknown action itself
+  const scoped = new Set(Object.values(shapes).flatMap((s) => s.flags ?? []));
+  for (const name of Object.keys(given)) {
+    if (given[name] === undefined || !scoped.has(name) || shape.flags?.includes(name)) continue;
+    const readers = Object.entries(shapes)
+      .filter(([, s]) => s.flags?.includes(name))
+      .map(([a]) => a);
+    throw new CliUsageError(
+      `--${name}: goes with ${command} ${readers.join(' or ')}, not ${command} ${action}; leave it out`,
+    );
+  }
+  const extra = positionals.slice(shape.positionals);
+  if (extra.length)
+    throw new CliUsageError(
+      `${command} ${action}: takes ${shape.positionals - 1} argument${shape.positionals === 2 ? '' : 's'} after the action; unexpected ${extra.map((a) => `"${a}"`).join(' ')}`,
+    );
+}

@@ -5,7 +5,7 @@ import { shortDate, usd } from '../../core/burn-text.js';
 import { addDays, utcDayOf } from '../../core/dates.js';
 import { fiscalYearOf } from '../../core/fiscal-calendar.js';
 import { systemClock } from '../../core/ports.js';
-import { CliUsageError, COMMON_HELP, flag, parseFlags } from '../flags.js';
+import { CliUsageError, COMMON_HELP, checkActionArgs, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { configuredTeam, loadConfigFile, openStore } from '../runtime.js';
 import { renderTable } from '../table.js';
@@ -61,6 +61,16 @@ export const budgetCommand: CommandModule = {
       { positionals: { min: 1, max: 3, names: 'set TEAM USD | history [TEAM]' } },
     );
     const [action, teamArg, amount] = positionals;
+    checkActionArgs(
+      'budget',
+      action,
+      {
+        set: { positionals: 3, flags: ['reason', 'from', 'phasing', 'by'] },
+        history: { positionals: 2, flags: ['json'] },
+      },
+      flags,
+      positionals,
+    );
     const { config } = loadConfigFile(io, flags.config);
     const now = systemClock.now();
     if (action === 'set') {

@@ -17,7 +17,7 @@ import {
 import { personKeyOf } from '../../core/person-costs.js';
 import { type Store, systemClock } from '../../core/ports.js';
 import { computeTeamBurns, engineForecaster } from '../../core/team-reports.js';
-import { CliUsageError, COMMON_HELP, flag, parseFlags } from '../flags.js';
+import { CliUsageError, COMMON_HELP, checkActionArgs, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
 import { renderTable } from '../table.js';
@@ -82,6 +82,18 @@ export const limitsCommand: CommandModule = {
     const [action, teamArg, proposalId] = positionals;
     if (!ACTIONS.includes(action as (typeof ACTIONS)[number]))
       throw new CliUsageError(`ACTION: must be one of ${ACTIONS.join(', ')} (got "${action}")`);
+    checkActionArgs(
+      'limits',
+      action,
+      {
+        list: { positionals: 2 },
+        propose: { positionals: 2, flags: ['as-of'] },
+        apply: { positionals: 3, flags: ['by'] },
+        undo: { positionals: 3, flags: ['by'] },
+      },
+      flags,
+      positionals,
+    );
     const { config } = loadConfigFile(io, flags.config);
     const teamOf = (id: string | undefined) => {
       const team = config.teams.find((t) => t.id === id);

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { allPlans, newPlan, type Plan, parsePlanText, planLabel, planSchema } from '../../core/plans.js';
 import { systemClock } from '../../core/ports.js';
-import { CliUsageError, COMMON_HELP, parseFlags } from '../flags.js';
+import { CliUsageError, COMMON_HELP, checkActionArgs, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { configuredTeam, loadConfigFile, openStore } from '../runtime.js';
 import { renderTable } from '../table.js';
@@ -45,6 +45,17 @@ export const planCommand: CommandModule = {
       { positionals: { min: 1, max: 3, names: 'add TEAM TEXT | list [TEAM] | remove TEAM ID' } },
     );
     const [action, teamArg, third] = positionals;
+    checkActionArgs(
+      'plan',
+      action,
+      {
+        add: { positionals: 3, flags: ['by'] },
+        list: { positionals: 2, flags: ['all', 'json'] },
+        remove: { positionals: 3, flags: ['by'] },
+      },
+      flags,
+      positionals,
+    );
     const { config } = loadConfigFile(io, flags.config);
     const by = flags.by ?? io.env.USER ?? 'cli';
     const now = systemClock.now().toISOString();

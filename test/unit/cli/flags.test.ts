@@ -40,6 +40,26 @@ describe('CLI flags', () => {
     ['validate-config without a file', ['validate-config'], /expected 1 FILE, got 0/],
     ['a folder as --config', ['burn', '--config', dir], /--config: .* is a folder; pass the config file/],
     ['a folder to validate-config', ['validate-config', dir], /is a folder; name the config file in it/],
+    [
+      'a flag the action does not read (limits list --by)',
+      ['limits', 'list', '--by', 'ann'],
+      /--by: goes with limits apply or undo, not limits list; leave it out/,
+    ],
+    [
+      'a proposal id where the action takes none (limits propose)',
+      ['limits', 'propose', 'payments', '2026-04-20:engineer-cap'],
+      /limits propose: takes 1 argument after the action; unexpected "2026-04-20:engineer-cap"/,
+    ],
+    [
+      'a budget change reason on budget history',
+      ['budget', 'history', 'payments', '--reason', 'typo'],
+      /--reason: goes with budget set, not budget history/,
+    ],
+    [
+      'a plan list with --by',
+      ['plan', 'list', '--by', 'ann'],
+      /--by: goes with plan add or remove, not plan list/,
+    ],
   ];
 
   it.each(cases)('rejects %s with a message naming it', async (_name, argv, expected) => {
