@@ -2,8 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPngRenderer } from '../../../functions/adapters/chart-png/render-png.js';
 import { createSlackNotifier } from '../../../functions/adapters/slack/slack-notifier.js';
 import { SnsAlertPublisher } from '../../../functions/adapters/sns/sns-publisher.js';
@@ -14,19 +13,17 @@ import { runDailyJob } from '../../../functions/core/daily-job.js';
 import { eachDay } from '../../../functions/core/dates.js';
 import { usdToMicros } from '../../../functions/core/money.js';
 import type { Store } from '../../../functions/core/ports.js';
-import { FakeSlackServer } from '../../fixtures/slack/fake-slack-server.js';
 import { aRecord } from '../../helpers/builders.js';
 import { runCliCaptured } from '../../helpers/cli.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { useFakeSlack } from '../../helpers/fake-slack.js';
 import { replaceDays } from '../../helpers/store-reads.js';
 
 const dynamo = useLocalDynamo();
 const TOKEN = 'xoxb-integration';
-const slack = new FakeSlackServer({
+const { slack, sns: snsMock } = useFakeSlack({
   token: TOKEN,
-  channels: { 'payments-eng': 'C0PAYMENTS', 'finance-ai': 'C0FINANCE' },
 });
-const snsMock = mockClient(SNSClient);
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:burnwatch-alerts';
 const AS_OF = '2026-03-31'; // Tuesday (digest on Mondays)
 const renderPng = createPngRenderer();
@@ -37,17 +34,6 @@ const config = parseConfig({
   teams: [{ id: 'payments', name: 'Payments', annualBudgetUsd: 240_000, slackChannel: '#payments-eng' }],
   sources: [{ id: 'anthropic', type: 'anthropic', secretName: 'burnwatch/anthropic' }],
   finance: { slackChannel: 'C0FINANCE', digestWeekday: 'monday' },
-});
-
-beforeAll(async () => {
-  await slack.start();
-});
-afterAll(async () => {
-  await slack.stop();
-});
-afterEach(() => {
-  slack.reset();
-  snsMock.reset();
 });
 
 /** A fresh table with Payments spending $2,000/day since 1 Jan: $180k of $240k gone by 31 Mar. */

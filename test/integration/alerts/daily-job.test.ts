@@ -1,6 +1,5 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPngRenderer } from '../../../functions/adapters/chart-png/render-png.js';
 import { createSlackNotifier } from '../../../functions/adapters/slack/slack-notifier.js';
 import { SnsAlertPublisher } from '../../../functions/adapters/sns/sns-publisher.js';
@@ -11,18 +10,16 @@ import { usdToMicros } from '../../../functions/core/money.js';
 import type { Store } from '../../../functions/core/ports.js';
 import { engineForecaster } from '../../../functions/core/team-reports.js';
 import { createForecastHandler } from '../../../functions/forecast/handler.js';
-import { FakeSlackServer } from '../../fixtures/slack/fake-slack-server.js';
 import { aRecord } from '../../helpers/builders.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { useFakeSlack } from '../../helpers/fake-slack.js';
 import { replaceDays } from '../../helpers/store-reads.js';
 
 const dynamo = useLocalDynamo();
 const TOKEN = 'xoxb-daily-job';
-const slack = new FakeSlackServer({
+const { slack, sns: snsMock } = useFakeSlack({
   token: TOKEN,
-  channels: { 'payments-eng': 'C0PAYMENTS', 'finance-ai': 'C0FINANCE' },
 });
-const snsMock = mockClient(SNSClient);
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:burnwatch-alerts';
 
 const config = parseConfig({
@@ -44,17 +41,6 @@ const config = parseConfig({
     },
   ],
   finance: { slackChannel: 'C0FINANCE', digestWeekday: 'monday' },
-});
-
-beforeAll(async () => {
-  await slack.start();
-});
-afterAll(async () => {
-  await slack.stop();
-});
-afterEach(() => {
-  slack.reset();
-  snsMock.reset();
 });
 
 async function seededStore(to: string): Promise<Store> {

@@ -1,6 +1,5 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSlackNotifier } from '../../../functions/adapters/slack/slack-notifier.js';
 import { SnsAlertPublisher } from '../../../functions/adapters/sns/sns-publisher.js';
 import type { LedgerStep } from '../../../functions/core/alerts/delivery-ledger.js';
@@ -11,18 +10,16 @@ import { runDailyJob } from '../../../functions/core/daily-job.js';
 import { eachDay } from '../../../functions/core/dates.js';
 import { usdToMicros } from '../../../functions/core/money.js';
 import type { Store } from '../../../functions/core/ports.js';
-import { FakeSlackServer } from '../../fixtures/slack/fake-slack-server.js';
 import { aRecord } from '../../helpers/builders.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { useFakeSlack } from '../../helpers/fake-slack.js';
 import { replaceDays } from '../../helpers/store-reads.js';
 
 const dynamo = useLocalDynamo();
 const TOKEN = 'xoxb-crash';
-const slack = new FakeSlackServer({
+const { slack, sns: snsMock } = useFakeSlack({
   token: TOKEN,
-  channels: { 'payments-eng': 'C0PAYMENTS', 'finance-ai': 'C0FINANCE' },
 });
-const snsMock = mockClient(SNSClient);
 const AS_OF = '2026-03-31';
 const NOTICE = `payments:ALERT#budget:${AS_OF}:enter`;
 const config = parseConfig({
@@ -31,17 +28,6 @@ const config = parseConfig({
   teams: [{ id: 'payments', name: 'Payments', annualBudgetUsd: 240_000, slackChannel: '#payments-eng' }],
   sources: [{ id: 'anthropic', type: 'anthropic', secretName: 'burnwatch/anthropic' }],
   finance: { slackChannel: 'C0FINANCE', digestWeekday: 'monday' },
-});
-
-beforeAll(async () => {
-  await slack.start();
-});
-afterAll(async () => {
-  await slack.stop();
-});
-afterEach(() => {
-  slack.reset();
-  snsMock.reset();
 });
 
 class Crash extends Error {}

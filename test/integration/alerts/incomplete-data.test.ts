@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSlackNotifier } from '../../../functions/adapters/slack/slack-notifier.js';
 import { stripMrkdwn } from '../../../functions/core/alerts/messages.js';
 import { outlookSentence, statusLabel } from '../../../functions/core/burn-text.js';
@@ -9,20 +9,14 @@ import type { Connector } from '../../../functions/core/ingest/connector.js';
 import { runIngest } from '../../../functions/core/ingest/run-ingest.js';
 import type { Clock } from '../../../functions/core/ports.js';
 import { engineForecaster } from '../../../functions/core/team-reports.js';
-import { FakeSlackServer } from '../../fixtures/slack/fake-slack-server.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { useFakeSlack } from '../../helpers/fake-slack.js';
 
 const dynamo = useLocalDynamo();
 const TOKEN = 'xoxb-incomplete';
-const slack = new FakeSlackServer({
+const { slack } = useFakeSlack({
   token: TOKEN,
-  channels: { 'payments-eng': 'C0PAYMENTS', 'finance-ai': 'C0FINANCE' },
 });
-beforeAll(async () => {
-  await slack.start();
-});
-afterAll(() => slack.stop());
-afterEach(() => slack.reset());
 
 const config = parseConfig({
   organization: { name: 'Acme' },

@@ -1,14 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createSlackNotifier,
   createSlackWebClient,
 } from '../../../functions/adapters/slack/slack-notifier.js';
 import { header, type SlackMessage, section } from '../../../functions/core/alerts/block-kit.js';
 import { DeliveryError } from '../../../functions/core/alerts/delivery.js';
-import { FakeSlackServer } from '../../fixtures/slack/fake-slack-server.js';
+import { useFakeSlack } from '../../helpers/fake-slack.js';
 
 const TOKEN = 'xoxb-test-token';
-const slack = new FakeSlackServer({
+const { slack } = useFakeSlack({
   token: TOKEN,
   userGroups: { S0FINANCE: ['U0ANA', 'U0BO'] },
   channels: { finance: 'C0FINANCE', 'payments-eng': 'C0PAYMENTS' },
@@ -19,14 +19,6 @@ const message: SlackMessage = {
 };
 const notifier = (token = TOKEN, retries = 2) =>
   createSlackNotifier(token, { slackApiUrl: slack.apiUrl, retries });
-
-beforeAll(async () => {
-  await slack.start();
-});
-afterAll(async () => {
-  await slack.stop();
-});
-beforeEach(() => slack.reset());
 
 async function deliveryError(p: Promise<unknown>): Promise<DeliveryError> {
   const err = await p.then(
