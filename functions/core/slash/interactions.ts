@@ -195,15 +195,16 @@ async function blockAction(
     case ACTIONS.snooze: {
       const snoozeUntil = addDays(utcDayOf(now), 7);
       const recorded = await recordDecision(deps, team, key, (state) => {
-        if (action.action_id !== ACTIONS.ack) return { ...state, snoozedUntil: snoozeUntil };
-        // A button on an older message (a warning since escalated) must not silence the newer notice.
+        // A button on an older message (a warning since escalated) must not silence the newer notice:
+        // Snooze quiets follow-ups just as Acknowledge does.
         const current = state.pending?.id ?? state.lastNotice?.id;
         if (notice && current && notice !== current) return 'superseded';
+        if (action.action_id !== ACTIONS.ack) return { ...state, snoozedUntil: snoozeUntil };
         return { ...state, acknowledged: { by: user, at: now.toISOString(), notice } };
       });
       if (recorded === 'superseded')
         return refuse(
-          'This message is about an earlier notice of this alert, which has changed since; acknowledge the latest message about it.',
+          `This message is about an earlier notice of this alert, which has changed since; ${action.action_id === ACTIONS.ack ? 'acknowledge' : 'snooze'} the latest message about it.`,
         );
       if (recorded !== 'recorded') return refuse('This alert is no longer open; nothing to acknowledge.');
       if (payload.channel && payload.message) {

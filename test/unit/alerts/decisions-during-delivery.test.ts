@@ -132,4 +132,64 @@ describe('Acknowledge pressed while the alert is still being delivered', () => {
     expect(JSON.stringify(responses)).toContain('earlier notice');
     expect(t.notice).toBe('worsen');
   });
+
+  it('Snooze on an older, superseded message does not silence the newer notice either', async () => {
+    // Prepare: escalated to critical on 10 Mar; the 1 Mar warning message still has its buttons.
+    const store = new MemoryStore();
+    const responses: unknown[] = [];
+    await store.putState(
+      'payments',
+      'ALERT#budget',
+      {
+        rule: 'budget',
+        notified: 'critical',
+        notifiedExhaustionP50: '2026-06-30',
+        current: 'critical',
+        calmDays: 0,
+        lastEvaluated: '2026-03-10',
+        since: '2026-03-10',
+        lastNotice: { id: 'payments:ALERT#budget:2026-03-10:escalate', kind: 'escalate', asOf: '2026-03-10' },
+      },
+      0,
+    );
+    const old = JSON.stringify({
+      t: 'payments',
+      k: 'ALERT#budget',
+      n: 'payments:ALERT#budget:2026-03-01:enter',
+    });
+
+    // Act: a manager presses Snooze 7 days on the old warning.
+    await handleInteraction(
+      {
+        type: 'block_actions',
+        user: { id: 'UPAYMGR' },
+        response_url: 'https://hooks.slack.com/actions/T1/1/x',
+        actions: [{ action_id: ACTIONS.snooze, value: old }],
+      },
+      {
+        config,
+        groupMembers: async () => [],
+        store,
+        clock: { now: () => new Date('2026-03-12T09:00:00Z') },
+        forecaster: engineForecaster(config),
+        slack: { updateMessage: async () => {}, openView: async () => {}, postMessage: async () => {} },
+        postResponse: async (_u, m) => void responses.push(m),
+        responseUrlAllowed: () => true,
+      },
+    );
+
+    // Assess: nothing snoozed, the presser is told, and the critical alert's follow-up still goes out.
+    const state = alertStateSchema.parse((await store.getState('payments', 'ALERT#budget'))?.value);
+    const cond: AlertCondition = {
+      team: 'payments',
+      rule: 'budget',
+      key: 'ALERT#budget',
+      severity: 'critical',
+      exhaustionP50: '2026-05-19',
+    };
+    const t = decideTransition(state, cond, '2026-03-17', { worseningDays: 14, recoveryDays: 14 });
+    expect(state.snoozedUntil).toBeUndefined();
+    expect(JSON.stringify(responses)).toContain('earlier notice');
+    expect(t.notice).toBe('worsen');
+  });
 });
