@@ -7,7 +7,7 @@ import type { BurnwatchConfig } from '../config/schema.js';
 import { isIsoDay, utcDayOf } from '../dates.js';
 import { fiscalYearOf } from '../fiscal-calendar.js';
 import { allPlans, newPlan, parsePlanText, planLabel, planSchema } from '../plans.js';
-import type { Clock, TeamRecordStore, UsageStore } from '../ports.js';
+import type { Clock, StateStore, TeamRecordStore, UsageStore } from '../ports.js';
 import type { TeamForecaster } from '../team-reports.js';
 import { outlookLine, parseScenario, runWhatIf } from '../what-if.js';
 
@@ -17,7 +17,8 @@ import { outlookLine, parseScenario, runWhatIf } from '../what-if.js';
  * managers and finance plan and ask what-if for the team; only finance changes or moves budgets.
  */
 export interface DecisionDeps {
-  readonly store: UsageStore & TeamRecordStore;
+  /** `putState`: a state-changing request is marked as carried out before it runs (handle-request.ts). */
+  readonly store: UsageStore & TeamRecordStore & Pick<StateStore, 'putState'>;
   readonly clock: Clock;
   readonly forecaster: TeamForecaster;
   /**

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { Clock } from '../ports.js';
+import { type Clock, ConditionalWriteConflictError } from '../ports.js';
 import {
   answerBurnCommand,
   couldNotAnswer,
@@ -8,7 +8,7 @@ import {
   slashPayloadSchema,
   workingOnIt,
 } from './burn-command.js';
-import { changesState } from './decide-commands.js';
+import { changesState, type DecisionDeps } from './decide-commands.js';
 import { handleInteraction, type InteractionDeps, interactionPayloadSchema } from './interactions.js';
 import { isSlackResponseUrl } from './response-urls.js';
 import { checkSignatureShape, type SignatureFailure, verifySlackSignature } from './verify-signature.js';
@@ -298,7 +298,31 @@ async function answerInteraction(
 export type DeferredOutcome =
   | { readonly status: 'posted'; readonly response: 'answer' | 'could-not-answer' }
   | { readonly status: 'rejected'; readonly reason: RejectionReason }
-  | { readonly status: 'dropped'; readonly why: 'ssl-check' | 'response-url' };
+  | { readonly status: 'dropped'; readonly why: 'ssl-check' | 'response-url' | 'duplicate' };
+
+/** The state scope where carried-out requests are marked (beside the alerts' `_org`). */
+export const REQUESTS_SCOPE = '_slash';
+
+/**
+ * Marks a state-changing request as carried out; false if it already was. Lambda may deliver an async
+ * job twice (its queue is eventually consistent, AWS says) and a captured request verifies for five
+ * minutes: either would otherwise set a budget, add a plan or move budget twice. The signature names
+ * the request (Slack's HMAC of its timestamp and body), so only the very same request is a duplicate.
+ */
+async function firstDelivery(store: DecisionDeps['store'], signature: string, now: Date): Promise<boolean> {
+  try {
+    await store.putState(
+      REQUESTS_SCOPE,
+      `REQUEST#${signature.replace(/^v0=/, '')}`,
+      { at: now.toISOString() },
+      0,
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalWriteConflictError) return false;
+    throw err;
+  }
+}
 
 /**
  * The async worker: verifies the request again (so nothing unsigned, stale or forged is ever
@@ -339,6 +363,14 @@ export async function runDeferredRequest(job: DeferredRequest, deps: DeferredDep
   let message: SlashResponse;
   let response: 'answer' | 'could-not-answer' = 'answer';
   try {
+    // The first delivery answered (or will); a second answer would be a second change.
+    const store = deps.decisions?.store;
+    if (
+      store &&
+      changesState(payload.data.text) &&
+      !(await firstDelivery(store, signed.signature ?? '', deps.clock.now()))
+    )
+      return { status: 'dropped', why: 'duplicate' };
     message = await answerBurnCommand(payload.data, deps);
   } catch (err) {
     deps.onFailure?.('answer', err);

@@ -25,6 +25,7 @@ import {
   runDeferredRequest,
 } from '../../../functions/core/slash/handle-request.js';
 import { signSlackRequest } from '../../../functions/core/slash/verify-signature.js';
+import { engineForecaster } from '../../../functions/core/team-reports.js';
 import { createSlashHandler } from '../../../functions/slash/handler.js';
 import { startFakeLambda } from '../../fixtures/aws/fake-lambda.js';
 import { startFakeSecretsManager } from '../../fixtures/aws/fake-secrets-manager.js';
@@ -472,6 +473,28 @@ describe('the deferred worker', () => {
     );
 
     expect(outcome).toEqual({ status: 'rejected', reason: 'stale-timestamp' });
+  });
+
+  it('sets a budget once when Lambda delivers the job twice (its async queue may), answering once', async () => {
+    // Prepare: finance sets Payments' budget; the deferred job (a state-changing command always is one) arrives twice.
+    const { store: own } = await dynamo.newStore();
+    const r = slashRequest('payments budget 150000 reason hiring plan', 'UCFO');
+    const url = new URLSearchParams(r.body).get('response_url') ?? '';
+    const deps = workerDeps({
+      summaries: own,
+      decisions: { store: own, clock: systemClock, forecaster: engineForecaster(config) },
+      responseUrlAllowed: () => true,
+    });
+
+    // Act
+    const first = await runDeferredRequest(jobOf(r), deps);
+    const second = await runDeferredRequest(jobOf(r), deps);
+
+    // Assess
+    expect(first).toEqual({ status: 'posted', response: 'answer' });
+    expect(second).toEqual({ status: 'dropped', why: 'duplicate' });
+    expect(await own.listTeamRecords('payments', 'budget')).toHaveLength(1);
+    expect(hooks.posts.filter((p) => url.endsWith(p.path))).toHaveLength(1);
   });
 
   it('reports and throws when response_url refuses the answer (expired), so the invocation fails', async () => {
