@@ -25,13 +25,14 @@ export function createUserGroupMembers(opts: {
   timeoutMs?: number;
 }): (groupId: string) => Promise<readonly string[]> {
   const cache = new Map<string, { at: number; members: readonly string[] }>();
+  // Askers arriving while a group's lookup is out share it: usergroups.users.list is Tier 2 (about 20
+  // a minute), so a burst of managers on a cold cache would otherwise be rate limited into "try again".
+  const inFlight = new Map<string, Promise<readonly string[]>>();
   const base = (opts.slackApiUrl ?? 'https://slack.com/api/').replace(/\/?$/, '/');
   const now = opts.now ?? Date.now;
   const ttl = opts.ttlMs ?? 5 * 60_000;
   const doFetch = opts.fetchImpl ?? fetch;
-  return async (groupId) => {
-    const hit = cache.get(groupId);
-    if (hit && now() - hit.at < ttl) return hit.members;
+  const lookUp = async (groupId: string): Promise<readonly string[]> => {
     // Form-encoded POST, as Slack's WebClient sends every method (the token in the header, never the URL).
     const res = await doFetch(`${base}usergroups.users.list`, {
       method: 'POST',
@@ -52,5 +53,15 @@ export function createUserGroupMembers(opts: {
     const members = body.data.users ?? [];
     cache.set(groupId, { at: now(), members });
     return members;
+  };
+  return async (groupId) => {
+    const hit = cache.get(groupId);
+    if (hit && now() - hit.at < ttl) return hit.members;
+    let pending = inFlight.get(groupId);
+    if (!pending) {
+      pending = lookUp(groupId).finally(() => inFlight.delete(groupId));
+      inFlight.set(groupId, pending);
+    }
+    return pending;
   };
 }
