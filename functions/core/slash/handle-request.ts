@@ -9,7 +9,13 @@ import {
   workingOnIt,
 } from './burn-command.js';
 import { changesState, type DecisionDeps } from './decide-commands.js';
-import { handleInteraction, type InteractionDeps, interactionPayloadSchema } from './interactions.js';
+import {
+  handleInteraction,
+  type InteractionDeps,
+  type InteractionResponse,
+  interactionFailed,
+  interactionPayloadSchema,
+} from './interactions.js';
 import { isSlackResponseUrl } from './response-urls.js';
 import { checkSignatureShape, type SignatureFailure, verifySlackSignature } from './verify-signature.js';
 
@@ -256,8 +262,8 @@ export async function handleSlashRequest(
 
 /**
  * A button press or modal submission, signature already checked: acknowledged with an empty 200, or
- * answered with the modal instruction Slack expects. A failure inside burnwatch is reported and
- * acknowledged (the presser sees Slack's own "something went wrong" only if nothing was answered).
+ * answered with the modal instruction Slack expects. A failure inside burnwatch is reported, and the
+ * presser told to try again (ephemerally, or as the form's error).
  */
 async function answerInteraction(
   raw: string,
@@ -285,12 +291,18 @@ async function answerInteraction(
     );
     return empty(200);
   }
+  const respond = (answer: InteractionResponse) =>
+    answer.kind === 'ack' ? empty(200) : json(200, answer.body);
   try {
-    const answer = await handleInteraction(payload.data, deps.interactions);
-    return answer.kind === 'ack' ? empty(200) : json(200, answer.body);
+    return respond(await handleInteraction(payload.data, deps.interactions));
   } catch (err) {
     deps.onFailure?.('interaction', err);
-    return empty(200);
+    try {
+      return respond(await interactionFailed(payload.data, deps.interactions));
+    } catch (tellErr) {
+      deps.onFailure?.('interaction', tellErr);
+      return empty(200);
+    }
   }
 }
 

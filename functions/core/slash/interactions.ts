@@ -372,6 +372,31 @@ async function viewSubmission(
   return errors('Unknown form.');
 }
 
+/** What the presser reads when their press or submission failed inside burnwatch (the cause is logged). */
+const COULD_NOT_ACT =
+  'burnwatch could not finish that just now (the cause is in its logs). Try again in a minute.';
+
+/**
+ * Tells the presser that an interaction failed inside burnwatch: an ephemeral reply for a button
+ * (Slack shows nothing for an acknowledged press, so it would look done or ignored), the form's
+ * error for a modal submission.
+ */
+export async function interactionFailed(
+  payload: InteractionPayload,
+  deps: InteractionDeps,
+): Promise<InteractionResponse> {
+  if (payload.type === 'view_submission')
+    return { kind: 'view', body: { response_action: 'errors', errors: { [INPUT.block]: COULD_NOT_ACT } } };
+  const url = payload.response_url;
+  if (url && (deps.responseUrlAllowed ?? isSlackResponseUrl)(url))
+    await deps.postResponse(url, {
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: COULD_NOT_ACT,
+    });
+  return { kind: 'ack' };
+}
+
 /** Applies `change` to the alert's stored state (compare-and-set, one retry on a conflict). */
 async function recordDecision(
   deps: InteractionDeps,
