@@ -14,9 +14,11 @@ import { renderTable } from '../table.js';
 const flagsSchema = z.object({
   csv: z.string({ error: 'is required: a date,cost_usd file' }).min(1),
   budget: flag.positiveUsd,
-  // A first day every year has: not Feb 29 (it would not exist three years in four).
+  // A first day every year has: not Feb 29 (it would not exist three years in four). Asked of calendar
+  // days only: zod runs every check, and a day that is not one already has flag.day's message.
   'fy-start': flag.day.refine(
     (d) =>
+      !isIsoDay(d) ||
       fiscalCalendarProblem({ startMonth: Number(d.slice(5, 7)), startDay: Number(d.slice(8, 10)) }) === null,
     'a fiscal year cannot start on Feb 29 (it would not exist three years in four); use 02-28 or 03-01',
   ),

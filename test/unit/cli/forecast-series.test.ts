@@ -70,6 +70,26 @@ describe('burnwatch forecast-series', () => {
     expect(err).toContain('--fy-start: a fiscal year cannot start on Feb 29');
   });
 
+  it.each(['2026-02-30', '2026-13-01', 'next-year'])(
+    'says only that --fy-start %s is not a calendar day, not that it is Feb 29',
+    async (fyStart) => {
+      const { code, err } = await runCliCaptured([
+        'forecast-series',
+        '--budget',
+        '100000',
+        '--fy-start',
+        fyStart,
+        '--csv',
+        good,
+        '--as-of',
+        '2026-03-01',
+      ]);
+      expect(code).toBe(1);
+      expect(err).toContain('--fy-start: must be a calendar day written YYYY-MM-DD');
+      expect(err).not.toContain('Feb 29');
+    },
+  );
+
   it('reports every bad line with its number and exits 1', async () => {
     const bad = csv(
       'bad.csv',
