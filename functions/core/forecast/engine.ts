@@ -50,8 +50,8 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
   if (!parts) return emptyForecast(input);
   const { series, combination, noise } = parts;
   const { n, N, start } = series;
-  // Spend to date as it was, not as it would have been without the plans.
-  const x = plans.length ? spendByDay(input) : series.x;
+  // Spend to date as it was (net of refunds; not as it would have been without the plans).
+  const x = spendByDay(input);
   const spent = plans.length ? x.reduce((a, v) => a + v, 0) : series.spent;
   const history = n - start;
   const confidence: Forecast['confidence'] = history < 28 ? 'low' : 'normal';

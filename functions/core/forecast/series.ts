@@ -8,7 +8,10 @@ import type { ForecastInput } from './types.js';
  * one-off spikes clipped for fitting. Only rows dated on or before as-of are read.
  */
 export interface PreparedSeries {
-  /** Spend per day from fiscal-year start to as-of (index 0 = first day); absent days are $0. */
+  /**
+   * Spend per day from fiscal-year start to as-of (index 0 = first day); absent days are $0, and a day
+   * credits or refunds took below zero is $0 here (its credit is in `spent`).
+   */
   readonly x: readonly number[];
   /** `x` with one-off spikes clipped (what the forecasters fit). */
   readonly clipped: readonly number[];
@@ -19,6 +22,7 @@ export interface PreparedSeries {
   /** Days of history (as-of day included) and days in the fiscal year. */
   readonly n: number;
   readonly N: number;
+  /** Spend to date, net of credits and refunds. */
   readonly spent: number;
   /** Spend above the clip expected again per day (recurring runaway loops). */
   readonly recurringSpikes: number;
@@ -76,18 +80,22 @@ function weekdayProfile(
   return raw.map((v) => Math.max(0.05, v / (mean || 1)));
 }
 
-/** Reads the input into a prepared series; `start` is -1 when the team has no spend yet. */
-/** Spend per day from fiscal-year start to as-of (index 0 = first day); absent days are $0. */
+/**
+ * Net spend per day from fiscal-year start to as-of (index 0 = first day); absent days are $0. Rows of
+ * one day are summed, credits and refunds included, so a day they took below zero is negative: it is
+ * stored so (docs/ingest.md "Credits and refunds") and the burn report's spend to date nets it.
+ */
 export function spendByDay(input: ForecastInput): number[] {
   const n = daysElapsed(input.fiscalYear, input.asOf);
   const x = new Array<number>(n).fill(0);
   for (const row of input.daily) {
     const i = diffDays(input.fiscalYear.start, row.date);
-    if (i >= 0 && i < n && Number.isFinite(row.usd)) x[i] = (x[i] ?? 0) + Math.max(0, row.usd);
+    if (i >= 0 && i < n && Number.isFinite(row.usd)) x[i] = (x[i] ?? 0) + row.usd;
   }
   return x;
 }
 
+/** Reads the input into a prepared series; `start` is -1 when the team has no spend yet. */
 export function prepareSeries(input: ForecastInput): PreparedSeries {
   const { fiscalYear: fy, asOf } = input;
   const n = daysElapsed(fy, asOf); // days of history, as-of day included
@@ -96,8 +104,11 @@ export function prepareSeries(input: ForecastInput): PreparedSeries {
   // Holidays as day indexes of the fiscal year (ISO strings compared once, not per day).
   const holidays = new Set<number>();
   for (const h of input.holidays ?? []) if (isIsoDay(h)) holidays.add(toDayNumber(h) - day0);
-  const x = spendByDay(input);
-  const spent = x.reduce((a, b) => a + b, 0);
+  const net = spendByDay(input);
+  // A refund is money back, not less usage: it counts in spend to date, but the fit reads its day as
+  // $0 (as a spike's cost counts and its level is clipped). Without credits x is `net` exactly.
+  const x = net.map((v) => Math.max(0, v));
+  const spent = net.reduce((a, b) => a + b, 0);
   const start = x.findIndex((v) => v > 0);
   const mult = new Float64Array(N).fill(1);
   if (start < 0) return { x, clipped: x, mult, start, n, N, spent, recurringSpikes: 0 };
