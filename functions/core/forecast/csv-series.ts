@@ -24,6 +24,36 @@ export class SpendCsvError extends Error {
 const AMOUNT = /^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
+ * The trimmed cells of one CSV line, a field quoted or not as RFC 4180 has it (`""` inside quotes is
+ * a quote, a comma inside is text): R's write.csv and pandas' QUOTE_ALL quote every field, and a
+ * spreadsheet quotes an amount written 1,234.50. Undefined when a quote is left open.
+ */
+function csvCells(line: string): string[] | undefined {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] ?? '';
+    if (quoted) {
+      if (c !== '"') cell += c;
+      else if (line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else quoted = false;
+    } else if (c === ',') {
+      cells.push(cell.trim());
+      cell = '';
+    } else if (c === '"' && cell.trim() === '') {
+      quoted = true;
+      cell = '';
+    } else cell += c;
+  }
+  if (quoted) return undefined;
+  cells.push(cell.trim());
+  return cells;
+}
+
+/**
  * Parses `date,cost_usd` rows (any order). Every bad line is reported with its number: an
  * unparseable date, a negative or non-numeric cost, a duplicate date, a wrong column count; a missing
  * or wrong header is line 1. Blank lines are skipped.
@@ -31,7 +61,7 @@ const AMOUNT = /^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 export function parseSpendCsv(text: string, source = 'CSV'): DailySpend[] {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const problems: CsvProblem[] = [];
-  const header = (lines[0] ?? '').trim().toLowerCase().replace(/\s+/g, '');
+  const header = (csvCells(lines[0] ?? '') ?? []).map((c) => c.toLowerCase().replace(/\s+/g, '')).join(',');
   if (header !== 'date,cost_usd') {
     problems.push({
       line: 1,
@@ -44,7 +74,11 @@ export function parseSpendCsv(text: string, source = 'CSV'): DailySpend[] {
     const raw = (lines[i] ?? '').trim();
     if (raw === '') continue;
     const line = i + 1;
-    const cells = raw.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+    const cells = csvCells(raw);
+    if (cells === undefined) {
+      problems.push({ line, message: 'a quote (") is opened and not closed' });
+      continue;
+    }
     if (cells.length !== 2) {
       problems.push({ line, message: `expected 2 columns (date,cost_usd), got ${cells.length}` });
       continue;

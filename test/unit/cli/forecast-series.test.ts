@@ -151,6 +151,23 @@ describe('burnwatch forecast-series', () => {
     expect(early.err).not.toContain('no row');
   });
 
+  it('reads a file whose every field is quoted, as R write.csv and pandas QUOTE_ALL write it', async () => {
+    const plain = csv('plain-q.csv', 'date,cost_usd\n2026-01-01,1500\n2026-01-02,250.5\n');
+    const quoted = csv('quoted.csv', '"date","cost_usd"\n"2026-01-01","1500"\n"2026-01-02",250.5\n');
+    const a = await runCliCaptured([...base, '--csv', plain, '--as-of', '2026-01-02', '--json']);
+    const b = await runCliCaptured([...base, '--csv', quoted, '--as-of', '2026-01-02', '--json']);
+    expect(b.err).toBe('');
+    expect(b.code).toBe(0);
+    expect(b.out).toBe(a.out);
+  });
+
+  it('names a quoted amount with a thousands separator as the bad cost, not as a third column', async () => {
+    const grouped = csv('grouped.csv', 'date,cost_usd\n2026-01-01,"1,234.50"\n');
+    const { code, err } = await runCliCaptured([...base, '--csv', grouped, '--as-of', '2026-01-02']);
+    expect(code).toBe(1);
+    expect(err).toContain('line 2: cost_usd "1,234.50" is not a number such as 1234.56');
+  });
+
   it('rejects a file without the header', async () => {
     const headless = csv('headless.csv', '2026-01-01,10\n');
     const { code, err } = await runCliCaptured([...base, '--csv', headless, '--as-of', '2026-02-01']);
