@@ -55,8 +55,8 @@ function csvCells(line: string): string[] | undefined {
 
 /**
  * Parses `date,cost_usd` rows (any order). Every bad line is reported with its number: an
- * unparseable date, a negative or non-numeric cost, a duplicate date, a wrong column count; a missing
- * or wrong header is line 1. Blank lines are skipped.
+ * unparseable date, a negative, non-numeric or infinite cost, a duplicate date, a wrong column
+ * count; a missing or wrong header is line 1. Blank lines are skipped.
  */
 export function parseSpendCsv(text: string, source = 'CSV'): DailySpend[] {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
@@ -97,6 +97,10 @@ export function parseSpendCsv(text: string, source = 'CSV'): DailySpend[] {
       ok = false;
     } else if (!AMOUNT.test(cost)) {
       problems.push({ line, message: `cost_usd ${JSON.stringify(cost)} is not a number such as 1234.56` });
+      ok = false;
+    } else if (!Number.isFinite(Number(cost))) {
+      // 1e400 passes the pattern but is Infinity, which the engine skips as no spend: say so instead.
+      problems.push({ line, message: `cost_usd ${cost} is too large to be an amount in USD` });
       ok = false;
     }
     const first = seen.get(date);

@@ -121,6 +121,13 @@ describe('burnwatch forecast-series', () => {
     expect(b.out).toBe(a.out);
   });
 
+  it('refuses an amount too large to be a number rather than reading it as $0', async () => {
+    const huge = csv('huge.csv', 'date,cost_usd\n2026-01-01,1e400\n2026-01-02,250\n');
+    const { code, err } = await runCliCaptured([...base, '--csv', huge, '--as-of', '2026-01-02', '--json']);
+    expect(code).toBe(1);
+    expect(err).toContain('line 2: cost_usd 1e400 is too large');
+  });
+
   it('says on stderr which days have no row and count as $0, leaving the contract on stdout as it was', async () => {
     // Rows for Jan 1–120 with Feb 10–14 and Mar 1 left out (a source that did not deliver).
     const holes = days.filter((l) => {
