@@ -59,7 +59,8 @@ function csvCells(line: string): string[] | undefined {
  * count; a missing or wrong header is line 1. Blank lines are skipped.
  */
 export function parseSpendCsv(text: string, source = 'CSV'): DailySpend[] {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  // CRLF (Windows), LF, or CR alone (Excel for Mac's "CSV (Macintosh)").
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   const problems: CsvProblem[] = [];
   const header = (csvCells(lines[0] ?? '') ?? []).map((c) => c.toLowerCase().replace(/\s+/g, '')).join(',');
   if (header !== 'date,cost_usd') {

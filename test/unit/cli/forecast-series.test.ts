@@ -121,6 +121,19 @@ describe('burnwatch forecast-series', () => {
     expect(b.out).toBe(a.out);
   });
 
+  it('reads lines ended by CR alone, as Excel for Mac saves "CSV (Macintosh)", and numbers them alike', async () => {
+    const unix = csv('unix.csv', 'date,cost_usd\n2026-01-01,1500\n2026-01-02,250\n');
+    const mac = csv('mac.csv', 'date,cost_usd\r2026-01-01,1500\r2026-01-02,250\r');
+    const a = await runCliCaptured([...base, '--csv', unix, '--as-of', '2026-01-02', '--json']);
+    const b = await runCliCaptured([...base, '--csv', mac, '--as-of', '2026-01-02', '--json']);
+    expect(b.code).toBe(0);
+    expect(b.out).toBe(a.out);
+    const bad = csv('mac-bad.csv', 'date,cost_usd\r2026-01-01,1500\r2026-01-02,x\r');
+    expect((await runCliCaptured([...base, '--csv', bad, '--as-of', '2026-01-02'])).err).toContain(
+      'line 3: cost_usd "x" is not a number',
+    );
+  });
+
   it('refuses an amount too large to be a number rather than reading it as $0', async () => {
     const huge = csv('huge.csv', 'date,cost_usd\n2026-01-01,1e400\n2026-01-02,250\n');
     const { code, err } = await runCliCaptured([...base, '--csv', huge, '--as-of', '2026-01-02', '--json']);
