@@ -188,6 +188,23 @@ describe('burnwatch forecast-series', () => {
     expect(err).toContain('line 2: cost_usd "1,234.50" is not a number such as 1234.56');
   });
 
+  it('counts only days of the fiscal year as having no row, not the gap before it', async () => {
+    // Prepare: last year's last fiscal quarter sampled once, then every day of this year so far
+    const twoYears = csv('two-years.csv', `date,cost_usd\n2025-10-01,900\n${days.join('\n')}\n`);
+    // Act
+    const { code, err } = await runCliCaptured([
+      ...base,
+      '--csv',
+      twoYears,
+      '--as-of',
+      '2026-03-01',
+      '--json',
+    ]);
+    // Assess
+    expect(code).toBe(0);
+    expect(err).not.toContain('no row');
+  });
+
   it('rejects a file without the header', async () => {
     const headless = csv('headless.csv', '2026-01-01,10\n');
     const { code, err } = await runCliCaptured([...base, '--csv', headless, '--as-of', '2026-02-01']);
