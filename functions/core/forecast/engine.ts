@@ -41,9 +41,15 @@ export function forecastParts(input: ForecastInput): ForecastParts | undefined {
   return { series, combination: combineMembers(series), noise: weeklyNoise(series) };
 }
 
-/** Forecast year-end spend, exhaustion date and status. Pure and deterministic. */
+/**
+ * Forecast year-end spend, exhaustion date and status. Pure and deterministic.
+ * @throws RangeError when `asOf` is outside `fiscalYear`: before it the team would read as $0 spent,
+ * after it the answer's as-of date would be outside the year it forecasts (a caller's error).
+ */
 export function forecastSpend(input: ForecastInput, options: ForecastOptions = {}): Forecast {
   const { asOf, budgetUsd, fiscalYear: fy } = input;
+  if (!(asOf >= fy.start && asOf <= fy.end))
+    throw new RangeError(`as-of ${asOf} is outside the fiscal year ${fy.start} → ${fy.end}`);
   const plans = input.plans ?? [];
   // Fitted as if no plan had happened (forecast/plans.ts), then the plans are applied ahead.
   const parts = forecastParts(plans.length ? { ...input, daily: withoutPlans(input.daily, plans) } : input);

@@ -50,6 +50,16 @@ describe('forecast exhaustion dates (analytic, issue 20)', () => {
     );
   });
 
+  it.each(['2025-12-31', '2027-01-01'])(
+    'refuses an as-of date (%s) outside the fiscal year rather than answer with dates outside it',
+    (asOf) => {
+      const input = { daily: series(120, () => 1000), budgetUsd: 250_000, fiscalYear: fy, asOf };
+      expect(() => forecastSpend(input)).toThrow(
+        new RangeError(`as-of ${asOf} is outside the fiscal year ${fy.start} → ${fy.end}`),
+      );
+    },
+  );
+
   it('takes a budget spent to the cent as exhausted the next day', () => {
     const daily = series(120, () => 1000);
     const spent = daily.reduce((a, d) => a + d.usd, 0);
