@@ -125,20 +125,36 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
     exhaustionDate: alreadyOver
       ? { p10: crossed, p50: crossed, p90: crossed }
       : { p10: exDate(firstDay.p10), p50: exDate(firstDay.p50), p90: exDate(firstDay.p90) },
-    probabilityOfExhaustion: Math.round(probability * 1000) / 1000,
+    probabilityOfExhaustion: roundProbability(probability, [0.1, 0.5, 0.9, ...thresholdsOf(options)]),
     status: statusOf(probability, options),
     confidence,
     band,
   };
 }
 
-function statusOf(probability: number, options: ForecastOptions): ForecastStatus {
+function thresholdsOf(options: ForecastOptions): [critical: number, warning: number] {
   // "On track to exhaust" = the median path runs out before year end.
-  const critical = options.criticalProbability ?? 0.5;
-  const warning = options.warningProbability ?? 0.3;
+  return [options.criticalProbability ?? 0.5, options.warningProbability ?? 0.3];
+}
+
+function statusOf(probability: number, options: ForecastOptions): ForecastStatus {
+  const [critical, warning] = thresholdsOf(options);
   if (probability >= critical) return 'critical';
   if (probability >= warning) return 'warning';
   return 'ok';
+}
+
+/**
+ * P(exhaust) to 0.001, never rounded across a threshold the status or an exhaustion date was decided
+ * on (0.4997 beside a warning and no P50 date reads 0.499, not 0.5), so the contract's numbers agree.
+ */
+function roundProbability(p: number, thresholds: readonly number[]): number {
+  const r = Math.round(p * 1000) / 1000;
+  for (const t of thresholds) {
+    if (p < t && r >= t) return Math.floor(p * 1000) / 1000;
+    if (p >= t && r < t) return Math.ceil(p * 1000) / 1000;
+  }
+  return r;
 }
 
 function emptyForecast(input: ForecastInput): Forecast {

@@ -33,6 +33,36 @@ describe('forecast exhaustion dates (analytic, issue 20)', () => {
     }
   });
 
+  it('never reports a probability that rounds across the threshold its status and dates were decided on', () => {
+    // Prepare: for each threshold, the budget where the decision flips, found by bisection; beside it
+    // P(exhaust) is within a hair of the threshold, so rounding to 0.001 could carry it across
+    const daily = series(120, () => 1000);
+    const at = (budgetUsd: number) =>
+      forecastSpend({ daily, budgetUsd, fiscalYear: fy, asOf: '2026-04-30' }, { band: false });
+    const decisions: Array<[threshold: number, decided: (f: ReturnType<typeof at>) => boolean]> = [
+      [0.1, (f) => f.exhaustionDate.p10 !== null],
+      [0.5, (f) => f.status === 'critical'],
+      [0.5, (f) => f.exhaustionDate.p50 !== null],
+      [0.9, (f) => f.exhaustionDate.p90 !== null],
+      [0.3, (f) => f.status !== 'ok'],
+    ];
+    for (const [threshold, decided] of decisions) {
+      let lo = 100_000; // decided (a small budget runs out)
+      let hi = 1_000_000; // not decided
+      for (let i = 0; i < 50; i++) {
+        const mid = (lo + hi) / 2;
+        if (decided(at(mid))) lo = mid;
+        else hi = mid;
+      }
+      // Act
+      const below = at(hi);
+      const above = at(lo);
+      // Assess
+      expect(below.probabilityOfExhaustion).toBeLessThan(threshold);
+      expect(above.probabilityOfExhaustion).toBeGreaterThanOrEqual(threshold);
+    }
+  });
+
   it('puts the earliest date where the band P90 crosses the budget', () => {
     const daily = series(120, () => 1000);
     const f = forecastSpend({ daily, budgetUsd: 250_000, fiscalYear: fy, asOf: '2026-04-30' });
