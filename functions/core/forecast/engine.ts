@@ -80,7 +80,13 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
   const exhaustedBy = (t: number) => exceedProbability(nodes, budgetUsd, point[t] ?? 0, sdAt(t));
   let probability = alreadyOver ? 1 : 0;
   const firstDay = { p10: -1, p50: -1, p90: -1 };
-  if (!alreadyOver) {
+  if (!alreadyOver && future === 0) {
+    // The year's last day: nothing is ahead, and what is uncertain is the estimated spend to date.
+    probability = exceedProbability(nodes, budgetUsd, 0, 1);
+    if (probability >= 0.1) firstDay.p10 = 0;
+    if (probability >= 0.5) firstDay.p50 = 0;
+    if (probability >= 0.9) firstDay.p90 = 0;
+  } else if (!alreadyOver) {
     for (let t = 0; t < future; t++) {
       probability = Math.max(probability, exhaustedBy(t));
       if (firstDay.p10 < 0 && probability >= 0.1) firstDay.p10 = t;
@@ -99,7 +105,8 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
       }
     }
   }
-  const exDate = (t: number): IsoDay | null => (t >= 0 ? addDays(asOf, t + 1) : null);
+  // Day t after as-of; on the year's last day, by as-of itself (somewhere in the estimated days).
+  const exDate = (t: number): IsoDay | null => (t >= 0 ? addDays(asOf, future === 0 ? 0 : t + 1) : null);
 
   const band: Array<{ date: IsoDay; p10: number; p50: number; p90: number }> = [];
   if (options.band ?? true) {

@@ -88,4 +88,38 @@ describe('estimated days enter the forecast with their own uncertainty (issue 20
     expect(mean).toBeCloseTo(10_000, -1);
     expect(p10).toBeGreaterThan(9_000);
   });
+
+  it('on the year’s last day, takes P(exhaustion) from the estimate: the band’s P90 over the budget is not an ok', () => {
+    // Prepare: a steady team as of 31 December whose last 30 days are an estimate of ~$24k, sd $10k,
+    // with a budget between the year-end P50 and P90
+    const rand = mulberry32(hashSeed('last-day'));
+    const last = fy.end;
+    let estimatedUsd = 0;
+    const daily = eachDay(fy.start, last).map((date) => {
+      const dow = new Date(`${date}T00:00:00Z`).getUTCDay();
+      const usd = (dow === 0 || dow === 6 ? 0.3 : 1) * 1000;
+      if (date > addDays(last, -30)) {
+        estimatedUsd += usd;
+        return { date, usd };
+      }
+      return { date, usd: Math.round(usd * Math.exp(0.15 * normal(rand)) * 100) / 100 };
+    });
+    const input: ForecastInput = { daily, budgetUsd: 0, fiscalYear: fy, asOf: last };
+    const probe = forecastSpend({
+      ...input,
+      budgetUsd: 1e9,
+      estimated: { usd: estimatedUsd, sdUsd: 10_000 },
+    });
+    const budgetUsd = Math.round((probe.yearEndUsd.p50 + probe.yearEndUsd.p90) / 2);
+
+    // Act
+    const f = forecastSpend({ ...input, budgetUsd, estimated: { usd: estimatedUsd, sdUsd: 10_000 } });
+
+    // Assess: some but not most of the estimate's outcomes pass the budget, and the dates say by when
+    expect(f.yearEndUsd.p90).toBeGreaterThan(budgetUsd);
+    expect(f.probabilityOfExhaustion).toBeGreaterThan(0.1);
+    expect(f.probabilityOfExhaustion).toBeLessThan(0.5);
+    expect(f.exhaustionDate).toEqual({ p10: last, p50: null, p90: null });
+    expect(f.status).toBe(f.probabilityOfExhaustion >= 0.3 ? 'warning' : 'ok');
+  });
 });
