@@ -51,6 +51,9 @@ export const forecastCommand: CommandModule = {
               probabilityOfExhaustion: b.report.outlook.probabilityOfExhaustion,
               status: b.report.outlook.status,
               confidence: b.report.outlook.confidence,
+              // 'trailing-run-rate' without a budget or when the forecast failed (then why): no band.
+              method: b.report.outlook.method,
+              ...(b.forecastProblem ? { forecastProblem: b.forecastProblem } : {}),
               dataStatus: b.report.dataStatus,
               sources: b.report.sources,
             })),

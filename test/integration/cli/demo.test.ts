@@ -106,10 +106,16 @@ describe('burnwatch demo, burn and forecast', () => {
     const teams = JSON.parse(forecast.out) as Array<{
       team: string;
       status: string;
+      method: string;
       yearEndUsd: { p10: number; p90: number };
     }>;
     expect(teams).toHaveLength(9);
-    expect(teams.find((t) => t.team === 'payments')?.status).toBe('critical');
+    expect(teams.find((t) => t.team === 'payments')).toMatchObject({
+      status: 'critical',
+      method: 'forecast',
+    });
+    // Unallocated has no budget: its outlook is the run-rate, and --json says so.
+    expect(teams.find((t) => t.team === 'unallocated')?.method).toBe('trailing-run-rate');
     // The runaway agent loop in March is real spend but not a trend: search stays out of critical.
     expect(teams.find((t) => t.team === 'search')?.status).not.toBe('critical');
 
