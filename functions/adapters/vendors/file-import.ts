@@ -84,8 +84,15 @@ export interface ImportDocument {
 /** Reads every file an import source has now (a local file or folder, or the stack's drop folder). */
 export type ImportReader = () => Promise<ImportDocument[]>;
 
+/** One row of a document: where it is, its fields, and why it cannot be read as a row at all. */
+interface DocumentRow {
+  readonly where: string;
+  readonly values: unknown;
+  readonly problem?: string;
+}
+
 /** CSV with a header row; quoted cells may contain commas. */
-function parseCsv(text: string): Array<{ line: number; values: Record<string, string> }> {
+function parseCsv(text: string): Array<{ line: number; values: Record<string, string>; problem?: string }> {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const split = (l: string) =>
     [...l.matchAll(/("([^"]|"")*"|[^,]*)(,|$)/g)]
@@ -97,20 +104,27 @@ function parseCsv(text: string): Array<{ line: number; values: Record<string, st
       )
       .slice(0, -1);
   const header = split(lines[0] ?? '').map((h) => h.toLowerCase());
-  const out: Array<{ line: number; values: Record<string, string> }> = [];
+  const out: Array<{ line: number; values: Record<string, string>; problem?: string }> = [];
   for (let i = 1; i < lines.length; i++) {
     if ((lines[i] ?? '').trim() === '') continue;
     const cells = split(lines[i] ?? '');
-    out.push({ line: i + 1, values: Object.fromEntries(header.map((h, j) => [h, cells[j] ?? ''])) });
+    const values = Object.fromEntries(header.map((h, j) => [h, cells[j] ?? '']));
+    // Cells past the header are not ignored: an unquoted "1,234.50" would otherwise store $1 and
+    // shift every later cell into the wrong column.
+    const problem =
+      cells.length > header.length
+        ? `${cells.length} cells, but the header names ${header.length} columns (quote a cell that holds a comma, such as "1,234.50")`
+        : undefined;
+    out.push({ line: i + 1, values, ...(problem ? { problem } : {}) });
   }
   return out;
 }
 
 /** The rows of one document, each with where it is (`file line 3`, `file [2]`). */
-function rowsOf(doc: ImportDocument): Array<{ where: string; values: unknown }> {
+function rowsOf(doc: ImportDocument): DocumentRow[] {
   const isJson = /\.json$/i.test(doc.name) || doc.text.trimStart().startsWith('[');
   if (!isJson)
-    return parseCsv(doc.text).map((r) => ({ where: `${doc.name} line ${r.line}`, values: r.values }));
+    return parseCsv(doc.text).map(({ line, ...r }) => ({ ...r, where: `${doc.name} line ${line}` }));
   // Node's JSON.parse message quotes the text around the error (people's emails): name the position.
   const problem = locateJsonSyntaxError(doc.text);
   if (problem)
@@ -139,6 +153,10 @@ export function createFileImportConnector(opts: {
       const problems: string[] = [];
       const byKey = new Map<string, VendorUsageLine>();
       for (const r of docs.flatMap(rowsOf)) {
+        if (r.problem) {
+          problems.push(`${r.where}: row: ${r.problem}`);
+          continue;
+        }
         const result = row.safeParse(r.values);
         if (!result.success) {
           for (const issue of result.error.issues)

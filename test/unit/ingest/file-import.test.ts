@@ -105,4 +105,16 @@ describe('CSV/JSON import', () => {
       /5 bad row\(s\)[\s\S]*line 3: date: must be a calendar day[\s\S]*line 4: cost_usd: -2 is negative: mark the line charge=credit or charge=refund[\s\S]*line 5: cost_usd[\s\S]*line 6: cost_usd: a refund must be a negative amount[\s\S]*line 7: charge: must be usage, credit or refund/,
     );
   });
+
+  it('refuses a CSV row with more cells than the header instead of shifting its amount away', async () => {
+    // An unquoted thousands separator splits $1,234.50 into "1" and "234.50": read by position, the
+    // row would store $1 with a workspace of "234.50" and drop its last cell.
+    const path = file(
+      'extra.csv',
+      'date,cost_usd,workspace\n2026-03-02,1,234.50,wrkspc_a\n2026-03-03,2,wrkspc_a\n',
+    );
+    await expect(importer(path).fetchUsage(range)).rejects.toThrow(
+      /1 bad row\(s\)\n {2}.*extra\.csv line 2: row: 4 cells, but the header names 3 columns/,
+    );
+  });
 });
