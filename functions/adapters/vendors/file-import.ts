@@ -151,7 +151,7 @@ export function createFileImportConnector(opts: {
     async fetchUsage(range: DayRange): Promise<UsageFetch> {
       const docs = await opts.read();
       const problems: string[] = [];
-      const byKey = new Map<string, VendorUsageLine>();
+      const byKey = new Map<string, { line: VendorUsageLine; where: string }>();
       for (const r of docs.flatMap(rowsOf)) {
         if (r.problem) {
           problems.push(`${r.where}: row: ${r.problem}`);
@@ -189,23 +189,30 @@ export function createFileImportConnector(opts: {
         };
         const k = `${v.date}|${lineKey(line)}`;
         const prev = byKey.get(k);
-        byKey.set(
-          k,
-          prev
-            ? {
-                ...prev,
-                costMicros: prev.costMicros + line.costMicros,
-                tokens: addTokenCounts(prev.tokens, line.tokens ?? {}),
-              }
-            : line,
-        );
+        if (!prev) {
+          byKey.set(k, { line, where: r.where });
+          continue;
+        }
+        // One stored line has one model: summing another model's row into it would report that
+        // spend under the first model (by model, FOCUS).
+        if (prev.line.model !== line.model) {
+          problems.push(
+            `${r.where}: model: ${line.model ?? '(none)'}, but ${prev.where} has the same day, identities and line_item with model ${prev.line.model ?? '(none)'}: give each model its own line_item, or leave line_item empty so the model names the line`,
+          );
+          continue;
+        }
+        prev.line = {
+          ...prev.line,
+          costMicros: prev.line.costMicros + line.costMicros,
+          tokens: addTokenCounts(prev.line.tokens, line.tokens ?? {}),
+        };
       }
       if (problems.length)
         throw new ImportFileError(
           `${opts.sourceId}: ${problems.length} bad row(s)\n  ${problems.join('\n  ')}`,
         );
       // A file lists the days it has; a day it leaves out is "nothing returned", not proof of zero.
-      return { lines: [...byKey.values()] };
+      return { lines: [...byKey.values()].map((x) => x.line) };
     },
   };
 }

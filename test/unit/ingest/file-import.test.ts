@@ -117,4 +117,15 @@ describe('CSV/JSON import', () => {
       /1 bad row\(s\)\n {2}.*extra\.csv line 2: row: 4 cells, but the header names 3 columns/,
     );
   });
+
+  it('refuses rows of one line item that name different models instead of adding one model to the other', async () => {
+    // Summed into one line, the flash row's $1 would be reported (by model, in FOCUS) as gemini-2.5-pro.
+    const path = file(
+      'models.csv',
+      'date,cost_usd,line_item,model\n2026-03-02,5,Gemini API,gemini-2.5-pro\n2026-03-02,1,Gemini API,gemini-2.5-flash\n',
+    );
+    await expect(importer(path).fetchUsage(range)).rejects.toThrow(
+      /1 bad row\(s\)\n {2}.*models\.csv line 3: model: gemini-2\.5-flash, but .*models\.csv line 2 has the same day, identities and line_item with model gemini-2\.5-pro/,
+    );
+  });
 });
