@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   type DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   type QueryCommandInput,
   UpdateCommand,
@@ -528,29 +529,28 @@ export class SourceDayWriter {
     const source = String(fields.source);
     await this.options.beforeWrite?.({ phase, date });
     const version = expected + 1;
+    const Key = { pk: keys.sourcePk(source), sk: keys.sourceDaySk(date) };
+    // Marks this write, so a retry of it (the SDK re-sends a request whose answer was lost) is known
+    // as this run's own when its condition then fails, not as another run's.
+    const writeToken = randomBytes(8).toString('hex');
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: {
-            ...fields,
-            pk: keys.sourcePk(source),
-            sk: keys.sourceDaySk(date),
-            type: 'sourceDay',
-            version,
-          },
+          Item: { ...fields, ...Key, type: 'sourceDay', version, writeToken },
           ...(expected === 0
             ? { ConditionExpression: 'attribute_not_exists(version)' }
             : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expected } }),
         }),
       );
     } catch (err) {
-      if (err instanceof Error && err.name === 'ConditionalCheckFailedException')
-        throw new ConcurrentIngestError(
-          `${source} ${date}: another ingest run wrote this day meanwhile; this run left it to that one (re-run to retry)`,
-          { cause: err },
-        );
-      throw err;
+      if (!(err instanceof Error && err.name === 'ConditionalCheckFailedException')) throw err;
+      const now = await this.doc.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+      if (now.Item?.writeToken === writeToken && Number(now.Item?.version) === version) return version;
+      throw new ConcurrentIngestError(
+        `${source} ${date}: another ingest run wrote this day meanwhile; this run left it to that one (re-run to retry)`,
+        { cause: err },
+      );
     }
     return version;
   }
