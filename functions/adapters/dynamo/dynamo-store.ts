@@ -274,6 +274,9 @@ export class DynamoStore implements Store {
         ':lo': keys.sourceDaySk(from),
         ':hi': keys.sourceDaySk(to),
       },
+      // Ingest decides what to write from these (which days are due; a failure's coverage right after
+      // its own commits): a replica that has not seen the last commit would mark a committed day failed.
+      ConsistentRead: true,
     });
     return items.map((i) => manifestItem.parse(i).manifest);
   }

@@ -1,5 +1,7 @@
+import type { QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createDocumentClient, DynamoStore } from '../../../functions/adapters/dynamo/dynamo-store.js';
+import { localClient } from '../../../functions/adapters/dynamo/local-dynamodb.js';
 import { assessCompleteness } from '../../../functions/core/completeness.js';
 import { parseConfig } from '../../../functions/core/config/load.js';
 import { eachDay, type IsoDay } from '../../../functions/core/dates.js';
@@ -133,4 +135,67 @@ describe('a failure after a day was committed', () => {
       expect(completeness.estimatedDaily.get(day), day).toBeUndefined();
     }
   });
+
+  it('fetched: the failure is recorded from the days as committed, not from a lagging replica', async () => {
+    // Prepare: as above, through a client whose eventually consistent queries are answered by a
+    // replica that has not seen this run's writes yet (DynamoDB's documented behaviour: such a read
+    // "might not reflect the results of a recently completed write"; DynamoDB Local never lags).
+    const { store: healthy, tableName } = await dynamo.newStore();
+    await runIngest({
+      config,
+      store: healthy,
+      connectors: [everyDay],
+      range: { from: '2026-01-01', to: '2026-01-31' },
+      clock: at('2026-02-01'),
+    });
+    const faulty = new DynamoStore(laggingReplicaClient(), {
+      tableName,
+      beforeWrite: (p) => {
+        if (p.phase === 'rollup') throw new Error('ProvisionedThroughputExceeded (injected)');
+      },
+    });
+
+    // Act
+    const [out] = await runIngest({
+      config,
+      store: faulty,
+      connectors: [everyDay],
+      range: { from: '2026-02-01', to: '2026-03-03' },
+      clock: at('2026-03-04'),
+      chunkDays: 31,
+    });
+
+    // Assess: the committed days stay delivered, so their rows are never estimated on top.
+    expect(out?.status).toBe('failed');
+    const { coverage, totals, completeness } = await read(healthy, '2026-03-03');
+    const stored = new Set(totals.filter((t) => t.date >= '2026-02-01').map((t) => t.date));
+    expect(stored.size).toBe(31);
+    for (const day of stored) {
+      expect(coverage.undelivered.has(day), day).toBe(false);
+      expect(completeness.estimatedDaily.get(day), day).toBeUndefined();
+    }
+  });
 });
+
+/**
+ * A document client over DynamoDB Local whose eventually consistent Queries are answered as a lagging
+ * replica would: the first answer to a query is the answer to every later one. Consistent reads and
+ * writes go to the table as they are.
+ */
+function laggingReplicaClient() {
+  const doc = createDocumentClient(localClient(dynamo.endpoint));
+  const seen = new Map<string, { output: QueryCommandOutput; response: unknown }>();
+  doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { ConsistentRead?: boolean };
+      if (context.commandName !== 'QueryCommand' || input.ConsistentRead) return next(args);
+      const key = JSON.stringify(input, (_k, v) => (typeof v === 'bigint' ? `${v}` : v));
+      const first =
+        seen.get(key) ?? ((await next(args)) as { output: QueryCommandOutput; response: unknown });
+      seen.set(key, first);
+      return { ...first, output: { ...first.output, Items: structuredClone(first.output.Items) } };
+    },
+    { step: 'initialize', name: 'laggingReplica' },
+  );
+  return doc;
+}
