@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -449,17 +449,15 @@ export class DynamoStore implements Store {
 
   async putState(scope: string, key: string, value: unknown, expectedVersion: number): Promise<number> {
     const version = expectedVersion + 1;
+    const Key = { pk: keys.statePk(scope), sk: keys.stateSk(key) };
+    // Marks this write, so the SDK's retry of it (its answer lost) is known as the caller's own when
+    // its condition then fails, not reported as someone else's write.
+    const writeToken = randomBytes(8).toString('hex');
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: {
-            pk: keys.statePk(scope),
-            sk: keys.stateSk(key),
-            type: 'state',
-            value: toJson(value),
-            version,
-          },
+          Item: { ...Key, type: 'state', value: toJson(value), version, writeToken },
           ...(expectedVersion === 0
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } }),
@@ -467,6 +465,8 @@ export class DynamoStore implements Store {
       );
     } catch (err) {
       if (err instanceof Error && err.name === 'ConditionalCheckFailedException') {
+        const now = await this.doc.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+        if (now.Item?.writeToken === writeToken && Number(now.Item?.version) === version) return version;
         throw new ConditionalWriteConflictError(
           `state ${scope}/${key} changed since version ${expectedVersion}`,
           {
