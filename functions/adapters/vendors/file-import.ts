@@ -91,31 +91,80 @@ interface DocumentRow {
   readonly problem?: string;
 }
 
-/** CSV with a header row; quoted cells may contain commas. */
-function parseCsv(text: string): Array<{ line: number; values: Record<string, string>; problem?: string }> {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const split = (l: string) =>
-    [...l.matchAll(/("([^"]|"")*"|[^,]*)(,|$)/g)]
-      .map((m) =>
-        (m[1] ?? '')
-          .replace(/^"(.*)"$/, '$1')
-          .replace(/""/g, '"')
-          .trim(),
-      )
-      .slice(0, -1);
-  const header = split(lines[0] ?? '').map((h) => h.toLowerCase());
-  const out: Array<{ line: number; values: Record<string, string>; problem?: string }> = [];
-  for (let i = 1; i < lines.length; i++) {
-    if ((lines[i] ?? '').trim() === '') continue;
-    const cells = split(lines[i] ?? '');
+interface CsvRow {
+  readonly line: number;
+  readonly values: Record<string, string>;
+  readonly problem?: string;
+}
+
+/** CSV with a header row (RFC 4180 cells: see `csvRecords`); each row names the line it starts on. */
+function parseCsv(text: string): CsvRow[] {
+  const [head, ...body] = csvRecords(text.replace(/^\uFEFF/, ''));
+  if (head?.problem) return [{ line: head.line, values: {}, problem: head.problem }];
+  const header = (head?.cells ?? []).map((h) => h.toLowerCase());
+  const out: CsvRow[] = [];
+  for (const { line, cells, problem } of body) {
+    if (problem) {
+      out.push({ line, values: {}, problem });
+      continue;
+    }
+    if (cells.length === 1 && cells[0] === '') continue; // a blank line
     const values = Object.fromEntries(header.map((h, j) => [h, cells[j] ?? '']));
     // Cells past the header are not ignored: an unquoted "1,234.50" would otherwise store $1 and
     // shift every later cell into the wrong column.
-    const problem =
+    const extra =
       cells.length > header.length
-        ? `${cells.length} cells, but the header names ${header.length} columns (quote a cell that holds a comma, such as "1,234.50")`
+        ? `${cells.length} cells, but the header names ${header.length} columns (quote a cell that holds a comma; write amounts without thousands separators, such as 1234.50)`
         : undefined;
-    out.push({ line: i + 1, values, ...(problem ? { problem } : {}) });
+    out.push({ line, values, ...(extra ? { problem: extra } : {}) });
+  }
+  return out;
+}
+
+/**
+ * The records of a CSV text as spreadsheets write them (RFC 4180): a quoted cell may hold commas,
+ * line breaks and doubled quotes (`""`), and may have spaces around it; every cell is trimmed. A
+ * record split at each line break instead would store half a quoted cell and misread the rest.
+ */
+function csvRecords(text: string): Array<{ line: number; cells: string[]; problem?: string }> {
+  const out: Array<{ line: number; cells: string[]; problem?: string }> = [];
+  let line = 1;
+  let start = 1;
+  let opened = 0;
+  let quoted = false;
+  let cells: string[] = [];
+  let cell = '';
+  const endCell = () => {
+    cells.push(cell.trim());
+    cell = '';
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else {
+        if (c === '\n') line++;
+        cell += c;
+      }
+    } else if (c === '"' && cell.trim() === '') {
+      cell = '';
+      quoted = true;
+      opened = line;
+    } else if (c === ',') endCell();
+    else if (c === '\n') {
+      endCell();
+      out.push({ line: start, cells });
+      cells = [];
+      start = ++line;
+    } else if (!(c === '\r' && text[i + 1] === '\n')) cell += c;
+  }
+  if (quoted) out.push({ line: opened, cells: [], problem: 'a quoted cell opened here is never closed' });
+  else if (cell !== '' || cells.length > 0) {
+    endCell();
+    out.push({ line: start, cells });
   }
   return out;
 }

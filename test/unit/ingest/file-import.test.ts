@@ -128,4 +128,31 @@ describe('CSV/JSON import', () => {
       /1 bad row\(s\)\n {2}.*models\.csv line 3: model: gemini-2\.5-flash, but .*models\.csv line 2 has the same day, identities and line_item with model gemini-2\.5-pro/,
     );
   });
+
+  it('reads quoted cells as CSV writes them: line breaks and doubled quotes inside, spaces around', async () => {
+    // A spreadsheet writes a line item holding a line break across two lines, inside quotes.
+    const path = file(
+      'quoted.csv',
+      'date,cost_usd,line_item,project\r\n2026-03-02,5.00,"Gemini API\r\n(March, ""batch"")",p1\r\n2026-03-03, "1234.50" ,"x, y",p1\r\n2026-03-04,oops,y,p1\r\n',
+    );
+    await expect(importer(path).fetchUsage(range)).rejects.toThrow(
+      /1 bad row\(s\)\n {2}.*quoted\.csv line 5: cost_usd: must be a decimal amount/,
+    );
+    writeFileSync(
+      path,
+      'date,cost_usd,line_item,project\n2026-03-02,5.00,"Gemini API\n(March, ""batch"")",p1\n2026-03-03, "1234.50" ,"x, y",p1\n',
+    );
+    const { lines } = await importer(path).fetchUsage(range);
+    expect(lines.map((l) => [l.date, l.lineItem, l.costMicros, l.identities])).toEqual([
+      ['2026-03-02', 'Gemini API\n(March, "batch")', 5_000_000n, { project: 'p1' }],
+      ['2026-03-03', 'x, y', 1_234_500_000n, { project: 'p1' }],
+    ]);
+  });
+
+  it('names the line of a quoted cell that is never closed', async () => {
+    const path = file('open.csv', 'date,cost_usd,line_item\n2026-03-02,5,"Gemini API\n2026-03-03,5,x\n');
+    await expect(importer(path).fetchUsage(range)).rejects.toThrow(
+      /open\.csv line 2: row: a quoted cell opened here is never closed/,
+    );
+  });
 });
