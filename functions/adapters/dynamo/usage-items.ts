@@ -152,8 +152,16 @@ export function teamDayToItem(t: TeamDaySourceTotal, generation: string): Record
 }
 
 /**
+ * Whether a line is per-person detail that retention expires: it names someone by email
+ * (`personOf`) or by GitHub login (GitHub outcomes and Copilot metrics when no email is known, which
+ * are just as much one person's day).
+ */
+const namesPerson = (line: UsageRecord) =>
+  personOf(line) !== undefined || (line.identities.githubLogin ?? '') !== '';
+
+/**
  * A line as stored. `expiresAt` (epoch seconds, the table's TTL attribute) is set on lines about a
- * person (`personOf`: per-user detail) when the write carries a retention; other lines, team-day
+ * person (`namesPerson`: per-user detail) when the write carries a retention; other lines, team-day
  * totals and rollups never expire.
  */
 export function lineToItem(
@@ -186,7 +194,7 @@ export function lineToItem(
     billable: isBillable(line),
     fetchedAt,
   };
-  if (expiresAt !== undefined && personOf(line) !== undefined) item.expiresAt = expiresAt;
+  if (expiresAt !== undefined && namesPerson(line)) item.expiresAt = expiresAt;
   return item;
 }
 
