@@ -200,8 +200,8 @@ export function createFileImportConnector(opts: {
     async fetchUsage(range: DayRange): Promise<UsageFetch> {
       const docs = await opts.read();
       const problems: string[] = [];
-      const byKey = new Map<string, { line: VendorUsageLine; where: string }>();
-      for (const r of docs.flatMap(rowsOf)) {
+      const byKey = new Map<string, { line: VendorUsageLine; where: string; file: string }>();
+      for (const r of docs.flatMap((doc) => rowsOf(doc).map((row) => ({ ...row, file: doc.name })))) {
         if (r.problem) {
           problems.push(`${r.where}: row: ${r.problem}`);
           continue;
@@ -239,7 +239,16 @@ export function createFileImportConnector(opts: {
         const k = `${v.date}|${lineKey(line)}`;
         const prev = byKey.get(k);
         if (!prev) {
-          byKey.set(k, { line, where: r.where });
+          byKey.set(k, { line, where: r.where, file: r.file });
+          continue;
+        }
+        // Rows of one file add up (a file may split a day's line); the same line in two files is an
+        // export dropped again (renamed, or a longer period over a shorter one): summed, it would
+        // count that spend twice on every run.
+        if (prev.file !== r.file) {
+          problems.push(
+            `${r.where}: row: the same day, identities and line_item as ${prev.where}: a day's line may come from one file only (remove the older export)`,
+          );
           continue;
         }
         // One stored line has one model: summing another model's row into it would report that

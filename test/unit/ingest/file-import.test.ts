@@ -155,4 +155,19 @@ describe('CSV/JSON import', () => {
       /open\.csv line 2: row: a quoted cell opened here is never closed/,
     );
   });
+
+  it('refuses a line that two files both hold (an export dropped again, renamed) instead of counting it twice', async () => {
+    // Prepare: the first half of March, then the whole month re-exported beside it.
+    const folder = join(dir, 'again');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'march-1-15.csv'), 'date,cost_usd,project\n2026-03-02,10.00,p1\n');
+    writeFileSync(
+      join(folder, 'march.csv'),
+      'date,cost_usd,project\n2026-03-02,10.00,p1\n2026-03-02,1.00,p2\n2026-03-20,4.00,p1\n',
+    );
+    // Act / Assess
+    await expect(importer(folder).fetchUsage(range)).rejects.toThrow(
+      /1 bad row\(s\)\n {2}.*march\.csv line 2: row: the same day, identities and line_item as .*march-1-15\.csv line 2/,
+    );
+  });
 });
