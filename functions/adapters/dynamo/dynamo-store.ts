@@ -440,7 +440,13 @@ export class DynamoStore implements Store {
 
   async getState(scope: string, key: string): Promise<Versioned<unknown> | undefined> {
     const out = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: { pk: keys.statePk(scope), sk: keys.stateSk(key) } }),
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: keys.statePk(scope), sk: keys.stateSk(key) },
+        // Its version is what the caller's compare-and-set expects, often just after someone else's
+        // write (the re-read after a conflict): a replica behind that write would conflict again.
+        ConsistentRead: true,
+      }),
     );
     if (!out.Item) return undefined;
     const s = stateItem.parse(out.Item);

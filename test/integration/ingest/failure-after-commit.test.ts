@@ -1,7 +1,5 @@
-import type { QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createDocumentClient, DynamoStore } from '../../../functions/adapters/dynamo/dynamo-store.js';
-import { localClient } from '../../../functions/adapters/dynamo/local-dynamodb.js';
 import { assessCompleteness } from '../../../functions/core/completeness.js';
 import { parseConfig } from '../../../functions/core/config/load.js';
 import { eachDay, type IsoDay } from '../../../functions/core/dates.js';
@@ -10,6 +8,7 @@ import { summarizeCoverage } from '../../../functions/core/ingest/coverage.js';
 import { runIngest } from '../../../functions/core/ingest/run-ingest.js';
 import type { VendorUsageLine } from '../../../functions/core/usage.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
+import { laggingReplicaClient } from '../../helpers/lagging-replica.js';
 
 /**
  * A failure noticed after a day was committed must not mark that day "not delivered": its rows are
@@ -148,7 +147,7 @@ describe('a failure after a day was committed', () => {
       range: { from: '2026-01-01', to: '2026-01-31' },
       clock: at('2026-02-01'),
     });
-    const faulty = new DynamoStore(laggingReplicaClient(), {
+    const faulty = new DynamoStore(laggingReplicaClient(dynamo.endpoint), {
       tableName,
       beforeWrite: (p) => {
         if (p.phase === 'rollup') throw new Error('ProvisionedThroughputExceeded (injected)');
@@ -176,26 +175,3 @@ describe('a failure after a day was committed', () => {
     }
   });
 });
-
-/**
- * A document client over DynamoDB Local whose eventually consistent Queries are answered as a lagging
- * replica would: the first answer to a query is the answer to every later one. Consistent reads and
- * writes go to the table as they are.
- */
-function laggingReplicaClient() {
-  const doc = createDocumentClient(localClient(dynamo.endpoint));
-  const seen = new Map<string, { output: QueryCommandOutput; response: unknown }>();
-  doc.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { ConsistentRead?: boolean };
-      if (context.commandName !== 'QueryCommand' || input.ConsistentRead) return next(args);
-      const key = JSON.stringify(input, (_k, v) => (typeof v === 'bigint' ? `${v}` : v));
-      const first =
-        seen.get(key) ?? ((await next(args)) as { output: QueryCommandOutput; response: unknown });
-      seen.set(key, first);
-      return { ...first, output: { ...first.output, Items: structuredClone(first.output.Items) } };
-    },
-    { step: 'initialize', name: 'laggingReplica' },
-  );
-  return doc;
-}
