@@ -187,6 +187,13 @@ function rowsOf(doc: ImportDocument): DocumentRow[] {
 
 const CHARGE_LINE_ITEM: Record<ChargeKind, string> = { credit: 'Credit', refund: 'Refund' };
 
+/**
+ * The store keys a line by its identities and line item (`lineKey`) after a generation of about 20
+ * characters, in a DynamoDB sort key of 1,024 bytes at most: a longer one fails the day's write with
+ * no row named, so such a row is a bad row here.
+ */
+const MAX_LINE_KEY_BYTES = 960;
+
 export function createFileImportConnector(opts: {
   sourceId: string;
   /** The vendor the configured `vendor` names (`gemini`); every line carries it. @default 'other' */
@@ -236,6 +243,13 @@ export function createFileImportConnector(opts: {
           tokens: { input: v.input_tokens ?? 0, output: v.output_tokens ?? 0 },
           provisional: false,
         };
+        const keyBytes = Buffer.byteLength(lineKey(line), 'utf8');
+        if (keyBytes > MAX_LINE_KEY_BYTES) {
+          problems.push(
+            `${r.where}: line_item: with the identities, ${keyBytes} bytes; at most ${MAX_LINE_KEY_BYTES}: shorten the line_item`,
+          );
+          continue;
+        }
         const k = `${v.date}|${lineKey(line)}`;
         const prev = byKey.get(k);
         if (!prev) {

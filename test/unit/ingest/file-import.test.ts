@@ -170,4 +170,16 @@ describe('CSV/JSON import', () => {
       /1 bad row\(s\)\n {2}.*march\.csv line 2: row: the same day, identities and line_item as .*march-1-15\.csv line 2/,
     );
   });
+
+  it('refuses a row whose line item and identities are too long to key a stored line', async () => {
+    // The store keys each line by its identities and line item (a DynamoDB sort key: 1,024 bytes at
+    // most); past that the write fails mid-ingest with no row named.
+    const path = file(
+      'long.csv',
+      `date,cost_usd,project,line_item\n2026-03-02,5,p1,${'é'.repeat(500)}\n2026-03-03,5,p1,ok\n`,
+    );
+    await expect(importer(path).fetchUsage(range)).rejects.toThrow(
+      /1 bad row\(s\)\n {2}.*long\.csv line 2: line_item: with the identities, \d+ bytes; at most 960/,
+    );
+  });
 });
