@@ -111,11 +111,10 @@ function parseCsv(text: string): CsvRow[] {
     if (cells.length === 1 && cells[0] === '') continue; // a blank line
     const values = Object.fromEntries(header.map((h, j) => [h, cells[j] ?? '']));
     // Cells past the header are not ignored: an unquoted "1,234.50" would otherwise store $1 and
-    // shift every later cell into the wrong column.
-    const extra =
-      cells.length > header.length
-        ? `${cells.length} cells, but the header names ${header.length} columns (quote a cell that holds a comma; write amounts without thousands separators, such as 1234.50)`
-        : undefined;
+    // shift every later cell into the wrong column. Empty ones are (spreadsheets pad rows with commas).
+    const extra = cells.slice(header.length).some((c) => c.trim() !== '')
+      ? `${cells.length} cells, but the header names ${header.length} columns (quote a cell that holds a comma; write amounts without thousands separators, such as 1234.50)`
+      : undefined;
     out.push({ line, values, ...(extra ? { problem: extra } : {}) });
   }
   return out;

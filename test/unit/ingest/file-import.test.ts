@@ -118,6 +118,16 @@ describe('CSV/JSON import', () => {
     );
   });
 
+  it('reads a row padded with empty cells past the header (as spreadsheets write it) as the row', async () => {
+    // Prepare
+    const path = file('padded.csv', 'date,cost_usd,workspace\n2026-03-02,12.5,wrkspc_a,,\n');
+    // Act
+    const { lines } = await importer(path).fetchUsage(range);
+    // Assess
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.costMicros).toBe(12_500_000n);
+  });
+
   it('refuses rows of one line item that name different models instead of adding one model to the other', async () => {
     // Summed into one line, the flash row's $1 would be reported (by model, in FOCUS) as gemini-2.5-pro.
     const path = file(
