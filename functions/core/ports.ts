@@ -75,6 +75,12 @@ export interface SourceDayManifest extends DayCoverage {
   /** When the committed rows were fetched; null without rows. */
   readonly fetchedAt: string | null;
   /**
+   * When the rows readers see were committed (a replacement; a re-fetch that found them unchanged
+   * leaves it): what the FOCUS export asks to find the months a late delivery revised. Absent
+   * without rows, and for days committed before the field existed.
+   */
+  readonly committedAt?: string;
+  /**
    * An earlier write of this day did not finish (it died before its commit or its cleanup): readers
    * are unaffected, and the next write of the day removes what it left.
    */

@@ -5,9 +5,9 @@ import * as z from 'zod';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo/dynamo-store.js';
 import { s3ObjectWriter } from '../adapters/exports/s3-object-writer.js';
 import type { BurnwatchConfig } from '../core/config/schema.js';
-import { addDays, type IsoDay, isIsoDay, lastDayOfMonth, minDay, monthOf, utcDayOf } from '../core/dates.js';
+import { addDays, type IsoDay, isIsoDay, lastDayOfMonth, minDay, utcDayOf } from '../core/dates.js';
 import { exportFocus } from '../core/focus/export.js';
-import { trailingDaysOf } from '../core/ingest/coverage.js';
+import { periodsToExport } from '../core/focus/periods.js';
 import { type Clock, systemClock, type UsageStore } from '../core/ports.js';
 import { loadBundledConfig, loadExportEnv } from '../shared/lambda-config.js';
 
@@ -51,26 +51,10 @@ export interface ExportedPeriod {
 }
 
 /**
- * The billing periods (YYYY-MM, oldest first) a daily run on the day after `yesterday` rewrites:
- * yesterday's, and every earlier one the day's ingest re-fetched into (the longest `trailingDays` of
- * the enabled sources), so a vendor's revision of a month's last days reaches that month's file.
- */
-export function periodsToExport(config: BurnwatchConfig, yesterday: IsoDay): string[] {
-  const trailing = Math.max(1, ...config.sources.filter((s) => s.enabled).map((s) => trailingDaysOf(s)));
-  const months: string[] = [];
-  for (
-    let day = addDays(yesterday, -(trailing - 1));
-    day <= yesterday;
-    day = addDays(lastDayOfMonth(monthOf(day)), 1)
-  )
-    months.push(monthOf(day));
-  return months;
-}
-
-/**
- * The daily FOCUS export: yesterday's billing period to date (on the 1st, the whole previous month)
- * and every earlier period ingest's trailing re-fetch reached, each written as one CSV object that
- * FinOps tools read from the bucket. An event naming a `month` writes that month only.
+ * The daily FOCUS export: yesterday's billing period to date (on the 1st, the whole previous month),
+ * every earlier period ingest's trailing re-fetch reached, and any month a day of which was committed
+ * again in the last few days (a healed outage, a re-pull), each written as one CSV object that FinOps
+ * tools read from the bucket. An event naming a `month` writes that month only.
  */
 export function createExportHandler(deps: ExportDeps) {
   return async (event: unknown): Promise<{ periods: ExportedPeriod[] }> => {
@@ -80,7 +64,9 @@ export function createExportHandler(deps: ExportDeps) {
         `bad export event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`,
       );
     const yesterday = addDays(parsed.data.asOf ?? utcDayOf(deps.clock.now()), -1);
-    const months = parsed.data.month ? [parsed.data.month] : periodsToExport(deps.config, yesterday);
+    const months = parsed.data.month
+      ? [parsed.data.month]
+      : await periodsToExport(deps.config, deps.store, deps.clock.now(), yesterday);
     const periods: ExportedPeriod[] = [];
     for (const month of months) {
       const range = { from: `${month}-01`, to: minDay(lastDayOfMonth(month), yesterday) };

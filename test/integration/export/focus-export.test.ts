@@ -111,6 +111,50 @@ describe('FOCUS export: billing periods the trailing re-fetch revises', () => {
   });
 });
 
+describe('FOCUS export: months a late delivery revises', () => {
+  it('rewrites a month the trailing window no longer reaches once an outage in it is healed, for the next three runs', async () => {
+    // Prepare: February exported with 10 February missing (its source was down); 9 February stored.
+    const { store } = await dynamo.newStore();
+    const objects = new Map<string, string>();
+    const runAt = exporter(configWith(), store, objects);
+    const feb9 = aRecord({ date: '2026-02-09', costMicros: usdToMicros(10) });
+    await replaceDays(store, 'anthropic', ['2026-02-09'], [feb9], '2026-02-10T06:00:00.000Z');
+    await runAt('2026-03-01T07:00:00Z');
+    expect(billed(objects.get(focusObjectKey('2026-02')))).toBe(usdToMicros(10));
+
+    // Act: on 20 April the retried ingest delivers 10 February ($30); the export runs that morning
+    // and each morning after.
+    const feb10 = aRecord({ date: '2026-02-10', costMicros: usdToMicros(30) });
+    await replaceDays(store, 'anthropic', ['2026-02-10'], [feb10], '2026-04-20T06:00:00.000Z');
+    const runs = [];
+    for (const day of ['2026-04-20', '2026-04-21', '2026-04-22', '2026-04-24'])
+      runs.push(await runAt(`${day}T07:00:00Z`));
+
+    // Assess: February's file has the healed day; the months between (March) are left alone, and
+    // after three runs February is no longer rewritten.
+    expect(billed(objects.get(focusObjectKey('2026-02')))).toBe(usdToMicros(40));
+    expect(runs[0]).toEqual([focusObjectKey('2026-02'), focusObjectKey('2026-04')]);
+    expect(runs[2]).toEqual([focusObjectKey('2026-02'), focusObjectKey('2026-04')]);
+    expect(runs[3]).toEqual([focusObjectKey('2026-04')]);
+  });
+
+  it('does not rewrite an old month whose days a re-fetch found unchanged', async () => {
+    // Prepare
+    const { store } = await dynamo.newStore();
+    const objects = new Map<string, string>();
+    const runAt = exporter(configWith(), store, objects);
+    const feb9 = aRecord({ date: '2026-02-09', costMicros: usdToMicros(10) });
+    await replaceDays(store, 'anthropic', ['2026-02-09'], [feb9], '2026-02-10T06:00:00.000Z');
+
+    // Act: a re-pull of February on 20 April returns the same rows.
+    await replaceDays(store, 'anthropic', ['2026-02-09'], [feb9], '2026-04-20T06:00:00.000Z');
+    const put = await runAt('2026-04-20T07:00:00Z');
+
+    // Assess
+    expect(put).toEqual([focusObjectKey('2026-04')]);
+  });
+});
+
 describe('FOCUS export: vendor strings', () => {
   it('still writes the file when a vendor string carries a trailing space (review B, finding 4)', async () => {
     // Prepare: an Anthropic cost-report description as the vendor spelled it (kept verbatim).
