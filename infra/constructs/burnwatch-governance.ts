@@ -370,10 +370,11 @@ export class BurnwatchGovernance extends Construct {
       // async invocation) has until this timeout to reach response_url.
       timeout: Duration.seconds(10),
       reservedConcurrentExecutions: slashConcurrency,
-      // A deferred answer is not retried (a second attempt could post twice); one that waits longer
-      // than Slack's 5-minute signature window is dropped by the worker anyway.
+      // A deferred answer is not retried (a second attempt could post twice). It may wait in the queue
+      // (a throttled flood) while its response_url still takes answers: 30 minutes from Slack's
+      // timestamp, of which the front door may have used 5 (DEFERRED_MAX_AGE_SECONDS).
       retryAttempts: 0,
-      maxEventAge: Duration.minutes(5),
+      maxEventAge: Duration.minutes(25),
     });
     // Internet-facing: its PutItem reaches only the partitions its decisions write.
     this.slash.bindTable(this.table, TABLE_ACTIONS.slash, { writeLeadingKeys: WRITE_LEADING_KEYS.slash });

@@ -261,11 +261,11 @@ describe('BurnwatchGovernance with the example config (secrets created)', () => 
         logicalId(s.template, 'AWS::Lambda::Function', 'BurnwatchSlashFunction')
       ];
     expect(slash?.Properties.DeadLetterConfig).toBeUndefined();
-    // Its async invocations are its own deferred answers: never retried (no double post), dropped after 5 minutes.
+    // Its async invocations are its own deferred answers: never retried (no double post), dropped after 25 minutes in the queue (30 from Slack's timestamp, the response_url's life).
     s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: Match.stringLikeRegexp('^BurnwatchSlashFunction') },
       MaximumRetryAttempts: 0,
-      MaximumEventAgeInSeconds: 300,
+      MaximumEventAgeInSeconds: 1500,
     });
     s.template.resourcePropertiesCountIs(
       'AWS::SQS::Queue',

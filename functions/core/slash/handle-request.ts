@@ -17,7 +17,12 @@ import {
   interactionPayloadSchema,
 } from './interactions.js';
 import { isSlackResponseUrl } from './response-urls.js';
-import { checkSignatureShape, type SignatureFailure, verifySlackSignature } from './verify-signature.js';
+import {
+  checkSignatureShape,
+  DEFERRED_MAX_AGE_SECONDS,
+  type SignatureFailure,
+  verifySlackSignature,
+} from './verify-signature.js';
 
 export { isSlackResponseUrl } from './response-urls.js';
 
@@ -345,7 +350,7 @@ async function firstDelivery(store: DecisionDeps['store'], signature: string, no
  */
 export async function runDeferredRequest(job: DeferredRequest, deps: DeferredDeps): Promise<DeferredOutcome> {
   const signed = { timestamp: job.timestamp, signature: job.signature, rawBody: job.rawBody };
-  const shape = checkSignatureShape(signed, nowSeconds(deps.clock));
+  const shape = checkSignatureShape(signed, nowSeconds(deps.clock), DEFERRED_MAX_AGE_SECONDS);
   const rejected = (reason: RejectionReason): DeferredOutcome => {
     deps.onReject?.(reason);
     return { status: 'rejected', reason };
@@ -359,7 +364,7 @@ export async function runDeferredRequest(job: DeferredRequest, deps: DeferredDep
     deps.onFailure?.('signing-secret', err);
     throw err;
   }
-  const failure = verifySlackSignature(signed, secret, nowSeconds(deps.clock));
+  const failure = verifySlackSignature(signed, secret, nowSeconds(deps.clock), DEFERRED_MAX_AGE_SECONDS);
   if (failure) return rejected(REASON_OF[failure]);
   const form = Object.fromEntries(new URLSearchParams(job.rawBody));
   if (form.ssl_check === '1') return { status: 'dropped', why: 'ssl-check' };

@@ -3,6 +3,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /** Slack rejects requests older than this; so do we (replay protection). */
 export const MAX_REQUEST_AGE_SECONDS = 5 * 60;
 
+/**
+ * How old a request the deferred worker still answers: as long as its `response_url` takes answers
+ * (30 minutes). The front door took it within five minutes; the job then reaches the worker only
+ * through Lambda (IAM), where a throttled flood can keep it queued for minutes, and an asker told
+ * "Working on it" must still get the answer. A second delivery of a state-changing command is
+ * dropped by its marker, not by its age.
+ */
+export const DEFERRED_MAX_AGE_SECONDS = 30 * 60;
+
 export type SignatureFailure = 'missing-headers' | 'stale' | 'malformed' | 'mismatch';
 
 export interface SignedRequest {
@@ -27,11 +36,14 @@ export function signSlackRequest(signingSecret: string, timestamp: string, rawBo
 export function checkSignatureShape(
   req: Omit<SignedRequest, 'rawBody'>,
   nowSeconds: number,
+  maxAgeSeconds = MAX_REQUEST_AGE_SECONDS,
 ): SignatureFailure | null {
   const { timestamp, signature } = req;
   if (!timestamp || !signature) return 'missing-headers';
   if (!/^\d{1,12}$/.test(timestamp)) return 'malformed';
-  if (Math.abs(nowSeconds - Number(timestamp)) > MAX_REQUEST_AGE_SECONDS) return 'stale';
+  const age = nowSeconds - Number(timestamp);
+  // From the future only by clock skew (five minutes either way); from the past up to the max age.
+  if (age > maxAgeSeconds || -age > MAX_REQUEST_AGE_SECONDS) return 'stale';
   if (!/^v0=[0-9a-f]{64}$/.test(signature)) return 'malformed';
   return null;
 }
@@ -45,8 +57,9 @@ export function verifySlackSignature(
   req: SignedRequest,
   signingSecret: string,
   nowSeconds: number,
+  maxAgeSeconds = MAX_REQUEST_AGE_SECONDS,
 ): SignatureFailure | null {
-  const shape = checkSignatureShape(req, nowSeconds);
+  const shape = checkSignatureShape(req, nowSeconds, maxAgeSeconds);
   if (shape) return shape;
   const { timestamp = '', signature = '', rawBody } = req;
   const expected = Buffer.from(signSlackRequest(signingSecret, timestamp, rawBody), 'utf8');

@@ -463,9 +463,9 @@ describe('the deferred worker', () => {
     expect(isSlackResponseUrl('http://hooks.slack.com/commands')).toBe(false);
   });
 
-  it('never answers a replayed job (older than five minutes)', async () => {
+  it('never answers a job older than its response_url takes answers (30 minutes)', async () => {
     const r = slashRequest('payments', 'UPAYMGR');
-    const later = { now: () => new Date((Number(r.headers['x-slack-request-timestamp']) + 301) * 1000) };
+    const later = { now: () => new Date((Number(r.headers['x-slack-request-timestamp']) + 1801) * 1000) };
 
     const outcome = await runDeferredRequest(
       jobOf(r),
@@ -473,6 +473,23 @@ describe('the deferred worker', () => {
     );
 
     expect(outcome).toEqual({ status: 'rejected', reason: 'stale-timestamp' });
+  });
+
+  it('still answers a job Lambda kept queued for ten minutes (a throttled flood), having said "Working on it"', async () => {
+    // Prepare
+    const r = slashRequest('payments', 'UPAYMGR');
+    const url = new URLSearchParams(r.body).get('response_url') ?? '';
+    const later = { now: () => new Date((Number(r.headers['x-slack-request-timestamp']) + 600) * 1000) };
+
+    // Act
+    const outcome = await runDeferredRequest(
+      jobOf(r),
+      workerDeps({ clock: later, responseUrlAllowed: () => true }),
+    );
+
+    // Assess
+    expect(outcome).toEqual({ status: 'posted', response: 'answer' });
+    expect(hooks.posts.filter((p) => url.endsWith(p.path))).toHaveLength(1);
   });
 
   it('sets a budget once when Lambda delivers the job twice (its async queue may), answering once', async () => {
