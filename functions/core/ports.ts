@@ -212,9 +212,16 @@ export interface StateStore {
   getState(scope: string, key: string): Promise<Versioned<unknown> | undefined>;
   /**
    * Write `value` only if the stored version is still `expectedVersion` (0 = must not exist).
-   * Throws `ConditionalWriteConflictError` otherwise, so a retried run never acts twice.
+   * Throws `ConditionalWriteConflictError` otherwise, so a retried run never acts twice. With
+   * `expiresAt` (epoch seconds) the store may delete it from then on (a marker needed for a while).
    */
-  putState(scope: string, key: string, value: unknown, expectedVersion: number): Promise<number>;
+  putState(
+    scope: string,
+    key: string,
+    value: unknown,
+    expectedVersion: number,
+    opts?: { readonly expiresAt?: number },
+  ): Promise<number>;
   /** All states of a scope whose key starts with `prefix`. */
   listStates(scope: string, prefix: string): Promise<Array<{ key: string } & Versioned<unknown>>>;
 }

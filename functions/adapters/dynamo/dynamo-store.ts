@@ -29,6 +29,7 @@ import { keys } from './keys.js';
 import { PersonRollups } from './person-rollups.js';
 import { batchGetAll, queryAll } from './reads.js';
 import { SourceDayWriter, type SourceDayWriterOptions } from './source-day-writer.js';
+import { TTL_ATTRIBUTE } from './table.js';
 import {
   activePeopleItem,
   decodePersonIds,
@@ -453,7 +454,13 @@ export class DynamoStore implements Store {
     return { value: JSON.parse(s.value), version: s.version };
   }
 
-  async putState(scope: string, key: string, value: unknown, expectedVersion: number): Promise<number> {
+  async putState(
+    scope: string,
+    key: string,
+    value: unknown,
+    expectedVersion: number,
+    opts: { readonly expiresAt?: number } = {},
+  ): Promise<number> {
     const version = expectedVersion + 1;
     const Key = { pk: keys.statePk(scope), sk: keys.stateSk(key) };
     // Marks this write, so the SDK's retry of it (its answer lost) is known as the caller's own when
@@ -463,7 +470,14 @@ export class DynamoStore implements Store {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...Key, type: 'state', value: toJson(value), version, writeToken },
+          Item: {
+            ...Key,
+            type: 'state',
+            value: toJson(value),
+            version,
+            writeToken,
+            ...(opts.expiresAt ? { [TTL_ATTRIBUTE]: opts.expiresAt } : {}),
+          },
           ...(expectedVersion === 0
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } }),

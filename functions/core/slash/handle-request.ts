@@ -333,6 +333,8 @@ async function firstDelivery(store: DecisionDeps['store'], signature: string, no
       `REQUEST#${signature.replace(/^v0=/, '')}`,
       { at: now.toISOString() },
       0,
+      // A day outlives any second delivery (the worker answers nothing older than 30 minutes).
+      { expiresAt: Math.floor(now.getTime() / 1000) + 86_400 },
     );
     return true;
   } catch (err) {

@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient, DynamoStore } from '../../../functions/adapters/dynamo/dynamo-store.js';
 import { createSelfInvoker } from '../../../functions/adapters/lambda/self-invoke.js';
@@ -494,7 +495,7 @@ describe('the deferred worker', () => {
 
   it('sets a budget once when Lambda delivers the job twice (its async queue may), answering once', async () => {
     // Prepare: finance sets Payments' budget; the deferred job (a state-changing command always is one) arrives twice.
-    const { store: own } = await dynamo.newStore();
+    const { store: own, tableName: ownTable } = await dynamo.newStore();
     const r = slashRequest('payments budget 150000 reason hiring plan', 'UCFO');
     const url = new URLSearchParams(r.body).get('response_url') ?? '';
     const deps = workerDeps({
@@ -512,6 +513,18 @@ describe('the deferred worker', () => {
     expect(second).toEqual({ status: 'dropped', why: 'duplicate' });
     expect(await own.listTeamRecords('payments', 'budget')).toHaveLength(1);
     expect(hooks.posts.filter((p) => url.endsWith(p.path))).toHaveLength(1);
+    // The marker is kept a day (DynamoDB's TTL deletes it then), not for ever: one per command typed.
+    const markers = await createDocumentClient(dynamo.client).send(
+      new ScanCommand({
+        TableName: ownTable,
+        FilterExpression: 'begins_with(pk, :p)',
+        ExpressionAttributeValues: { ':p': 'STATE#_slash' },
+      }),
+    );
+    const expiresAt = Number(markers.Items?.[0]?.expiresAt);
+    expect(markers.Items).toHaveLength(1);
+    expect(expiresAt - Date.now() / 1000).toBeGreaterThan(86_000);
+    expect(expiresAt - Date.now() / 1000).toBeLessThanOrEqual(86_400);
   });
 
   it('reports and throws when response_url refuses the answer (expired), so the invocation fails', async () => {
