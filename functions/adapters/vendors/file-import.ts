@@ -122,8 +122,9 @@ function parseCsv(text: string): CsvRow[] {
 
 /**
  * The records of a CSV text as spreadsheets write them (RFC 4180): a quoted cell may hold commas,
- * line breaks and doubled quotes (`""`), and may have spaces around it; every cell is trimmed. A
- * record split at each line break instead would store half a quoted cell and misread the rest.
+ * line breaks and doubled quotes (`""`), and may have spaces around it; every cell is trimmed. A line
+ * ends with CRLF, LF or CR alone (Excel for Mac's "CSV (Macintosh)"). A record split at each line
+ * break instead would store half a quoted cell and misread the rest.
  */
 function csvRecords(text: string): Array<{ line: number; cells: string[]; problem?: string }> {
   const out: Array<{ line: number; cells: string[]; problem?: string }> = [];
@@ -145,7 +146,8 @@ function csvRecords(text: string): Array<{ line: number; cells: string[]; proble
         i++;
       } else if (c === '"') quoted = false;
       else {
-        if (c === '\n') line++;
+        // CRLF, LF or CR alone (Excel for Mac's "CSV (Macintosh)") is one line break.
+        if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) line++;
         cell += c;
       }
     } else if (c === '"' && cell.trim() === '') {
@@ -153,12 +155,14 @@ function csvRecords(text: string): Array<{ line: number; cells: string[]; proble
       quoted = true;
       opened = line;
     } else if (c === ',') endCell();
-    else if (c === '\n') {
+    else if (c === '\n' || c === '\r') {
+      // CRLF, LF or CR alone (Excel for Mac's "CSV (Macintosh)") ends a record.
+      if (c === '\r' && text[i + 1] === '\n') i++;
       endCell();
       out.push({ line: start, cells });
       cells = [];
       start = ++line;
-    } else if (!(c === '\r' && text[i + 1] === '\n')) cell += c;
+    } else cell += c;
   }
   if (quoted) out.push({ line: opened, cells: [], problem: 'a quoted cell opened here is never closed' });
   else if (cell !== '' || cells.length > 0) {

@@ -159,6 +159,24 @@ describe('CSV/JSON import', () => {
     ]);
   });
 
+  it('reads a CSV whose lines end with CR alone (Excel for Mac "CSV (Macintosh)"), numbering its lines', async () => {
+    // Such a file was one record (its header) and imported nothing, without a word; forecast-series
+    // reads it (babde76), and so must the import.
+    const path = file(
+      'mac.csv',
+      'date,cost_usd,project,line_item\r2026-03-02,12.50,p1,"two\rlines"\r2026-03-03,1.00,p1,x\r',
+    );
+    const { lines } = await importer(path).fetchUsage(range);
+    expect(lines.map((l) => [l.date, l.lineItem, l.costMicros])).toEqual([
+      ['2026-03-02', 'two\rlines', 12_500_000n],
+      ['2026-03-03', 'x', 1_000_000n],
+    ]);
+    writeFileSync(path, 'date,cost_usd,project\r2026-03-02,12.50,p1\r2026-03-03,oops,p1\r');
+    await expect(importer(path).fetchUsage(range)).rejects.toThrow(
+      /mac\.csv line 3: cost_usd: must be a decimal/,
+    );
+  });
+
   it('names the line of a quoted cell that is never closed', async () => {
     const path = file('open.csv', 'date,cost_usd,line_item\n2026-03-02,5,"Gemini API\n2026-03-03,5,x\n');
     await expect(importer(path).fetchUsage(range)).rejects.toThrow(
