@@ -86,12 +86,14 @@ export const forecastSeriesCommand: CommandModule = {
       return 1;
     }
     // An absent day is read as $0: right for a day without spend, wrong for one not delivered yet.
-    // Say so on stderr (stdout stays the contract), counting only rows the forecasts read: inside the
-    // fiscal year (a row from the year before would count its whole gap) and on or before the last as-of.
+    // Say so on stderr (stdout stays the contract), counting only days the forecasts read: of the
+    // fiscal year (a row from the year before would count its whole gap; the year's own first days
+    // without a row still count) and on or before the last as-of.
     const lastAsOf = [...flags['as-of']].sort().at(-1) ?? fy.start;
     const gaps = daysWithoutRow(
-      daily.filter((d) => d.date >= fy.start && d.date <= lastAsOf),
+      daily.filter((d) => d.date <= lastAsOf),
       lastAsOf,
+      fy.start,
     );
     if (gaps.length > 0) {
       const total = gaps.reduce((n, g) => n + g.days, 0);

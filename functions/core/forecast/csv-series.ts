@@ -119,23 +119,28 @@ export function parseSpendCsv(text: string, source = 'CSV'): DailySpend[] {
 }
 
 /**
- * Days from the first row to `to` that have no row, as runs of consecutive days. The engine counts an
- * absent day as $0, which is right for a day nobody spent and wrong for one whose data has not
- * arrived: the caller says so, so a gap never passes silently as zero spend.
+ * Days from the first row (or from `since`, when a row is earlier) to `to` that have no row, as runs
+ * of consecutive days. The engine counts an absent day as $0, which is right for a day nobody spent
+ * and wrong for one whose data has not arrived: the caller says so, so a gap never passes silently as
+ * zero spend. `since` is the fiscal year's first day: days before it are never read, but with rows
+ * from the year before, the year's own first days without a row are read as $0.
  */
 export function daysWithoutRow(
   rows: readonly DailySpend[],
   to: IsoDay,
+  since?: IsoDay,
 ): Array<{ readonly from: IsoDay; readonly to: IsoDay; readonly days: number }> {
   const dated = new Set(rows.map((r) => r.date));
   const first = rows.reduce<IsoDay | undefined>(
     (min, r) => (min === undefined || r.date < min ? r.date : min),
     undefined,
   );
-  if (first === undefined || first > to) return [];
+  if (first === undefined) return [];
+  const start = since !== undefined && first < since ? since : first;
+  if (start > to) return [];
   const runs: Array<{ from: IsoDay; to: IsoDay; days: number }> = [];
   let open: { from: IsoDay; to: IsoDay; days: number } | undefined;
-  for (const day of eachDay(first, to)) {
+  for (const day of eachDay(start, to)) {
     if (dated.has(day)) open = undefined;
     else if (open) {
       open.to = day;

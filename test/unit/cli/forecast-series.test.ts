@@ -205,6 +205,20 @@ describe('burnwatch forecast-series', () => {
     expect(err).not.toContain('no row');
   });
 
+  it("still counts the first days of the fiscal year as having no row when last year's rows run up to it", async () => {
+    // Prepare: every day of last December, then this year from Jan 5: Jan 1–4 are read as $0.
+    const december = Array.from({ length: 31 }, (_, i) => `2025-12-${String(i + 1).padStart(2, '0')},900`);
+    const late = csv(
+      'late-start.csv',
+      `date,cost_usd\n${december.join('\n')}\n${days.slice(4).join('\n')}\n`,
+    );
+    // Act
+    const { code, err } = await runCliCaptured([...base, '--csv', late, '--as-of', '2026-03-01', '--json']);
+    // Assess
+    expect(code).toBe(0);
+    expect(err).toContain('4 days up to 2026-03-01 have no row (2026-01-01 → 2026-01-04)');
+  });
+
   it('rejects a file without the header', async () => {
     const headless = csv('headless.csv', '2026-01-01,10\n');
     const { code, err } = await runCliCaptured([...base, '--csv', headless, '--as-of', '2026-02-01']);
