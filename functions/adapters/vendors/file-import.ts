@@ -261,10 +261,11 @@ export function createFileImportConnector(opts: {
         }
         // Rows of one file add up (a file may split a day's line); the same line in two files is an
         // export dropped again (renamed, or a longer period over a shorter one): summed, it would
-        // count that spend twice on every run.
+        // count that spend twice on every run. Files that split spend (one per region) were summed
+        // before and cannot be told from that, so the message names their fix too.
         if (prev.file !== r.file) {
           problems.push(
-            `${r.where}: row: the same day, identities and line_item as ${prev.where}: a day's line may come from one file only (remove the older export)`,
+            `${r.where}: row: the same day, identities and line_item as ${prev.where}: a day's line may come from one file only: remove the older export if it is one, or, if the two files hold different spend, give each file's rows its own line_item`,
           );
           continue;
         }

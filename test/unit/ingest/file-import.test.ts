@@ -199,6 +199,19 @@ describe('CSV/JSON import', () => {
     );
   });
 
+  it('names the fix for two files that split a day\'s spend between them (per region), not only "remove the older export"', async () => {
+    // Prepare: one export per region, same project and no line_item: summed until 338d96d, now refused;
+    // removing either file would lose its spend, so the message must say how to keep both.
+    const folder = join(dir, 'regions');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'eu.csv'), 'date,cost_usd,project\n2026-03-02,10.00,p1\n');
+    writeFileSync(join(folder, 'us.csv'), 'date,cost_usd,project\n2026-03-02,25.00,p1\n');
+    // Act / Assess
+    await expect(importer(folder).fetchUsage(range)).rejects.toThrow(
+      /us\.csv line 2: row: the same day, identities and line_item as .*eu\.csv line 2: .*remove the older export.*or, if the two files hold different spend, give each file's rows its own line_item/,
+    );
+  });
+
   it('refuses a row whose line item and identities are too long to key a stored line', async () => {
     // The store keys each line by its identities and line item (a DynamoDB sort key: 1,024 bytes at
     // most); past that the write fails mid-ingest with no row named.
