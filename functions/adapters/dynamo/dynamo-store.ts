@@ -503,6 +503,9 @@ export class DynamoStore implements Store {
     const items = await this.queryAll({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
       ExpressionAttributeValues: { ':pk': keys.statePk(scope), ':p': prefix },
+      // As getState: callers list right after their own write (the seat history stores today's list,
+      // then picks each day's from the headers), and a replica behind it would leave that write out.
+      ConsistentRead: true,
     });
     return items.map((i) => {
       const s = stateItem.parse(i);

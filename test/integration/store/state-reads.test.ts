@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DynamoStore } from '../../../functions/adapters/dynamo/dynamo-store.js';
 import { ensureTable } from '../../../functions/adapters/dynamo/table.js';
+import { createSeatHistory } from '../../../functions/core/ingest/seat-history.js';
 import { useLocalDynamo } from '../../helpers/dynamo.js';
 import { laggingReplicaClient } from '../../helpers/lagging-replica.js';
 
@@ -28,5 +29,25 @@ describe('state read for a compare-and-set', () => {
     // Assess
     expect(read).toEqual({ value: { state: 'critical', acknowledged: true }, version: 2 });
     expect(next).toBe(3);
+  });
+});
+
+describe('states listed right after the caller wrote one', () => {
+  it('include that write: the seat list stored today is the one today is read from', async () => {
+    // Prepare: yesterday's run stored one seat; today Copilot lists two. The run stores today's list
+    // (putState) and at once lists the day headers (listStates) to pick each day's seats.
+    const tableName = `state-lists-${Date.now()}`;
+    await ensureTable(dynamo.client, tableName);
+    const store = new DynamoStore(laggingReplicaClient(dynamo.endpoint), { tableName });
+    const history = createSeatHistory(store, 'copilot');
+    const ana = { login: 'ana', team: null, createdOn: '2026-03-01' };
+    const bo = { login: 'bo', team: null, createdOn: '2026-03-03' };
+    await history.seatsByDay('2026-03-02', [ana], ['2026-03-02']);
+
+    // Act
+    const today = await history.seatsByDay('2026-03-03', [ana, bo], ['2026-03-03']);
+
+    // Assess: today's own snapshot, not yesterday's carried forward (bo's seat uncounted).
+    expect(today.get('2026-03-03')).toEqual({ seats: [ana, bo], basis: 'snapshot' });
   });
 });
