@@ -165,10 +165,12 @@ function roundProbability(p: number, thresholds: readonly number[]): number {
 }
 
 function emptyForecast(input: ForecastInput): Forecast {
+  // No usage yet, but a credit or refund may have come in: it is spend to date, and nothing is ahead.
+  const spent = Math.round(spendByDay(input).reduce((a, v) => a + v, 0) * 100) / 100;
   return {
     asOf: input.asOf,
-    spentToDateUsd: 0,
-    yearEndUsd: { p10: 0, p50: 0, p90: 0 },
+    spentToDateUsd: spent,
+    yearEndUsd: { p10: spent, p50: spent, p90: spent },
     exhaustionDate: { p10: null, p50: null, p90: null },
     probabilityOfExhaustion: 0,
     status: 'ok',

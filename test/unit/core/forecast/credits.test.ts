@@ -56,4 +56,16 @@ describe('credits and refunds in the forecast', () => {
     // Assess
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
   });
+
+  it('counts a credit that came before any usage of the year in spend to date', () => {
+    // Prepare: a refund of last year's overcharge posted on Jan 2, no usage yet (the engine's
+    // "no spend yet" answer, which read the day as $0 as the whole engine did before 57bf0b5).
+    const daily = [{ date: '2026-01-02', usd: -500 }];
+    // Act
+    const f = forecastSpend({ daily, budgetUsd: 300_000, fiscalYear: fy, asOf: '2026-01-05' });
+    // Assess
+    expect(f.spentToDateUsd).toBe(-500);
+    expect(f.yearEndUsd).toEqual({ p10: -500, p50: -500, p90: -500 });
+    expect(f.status).toBe('ok');
+  });
 });
