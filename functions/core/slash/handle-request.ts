@@ -13,6 +13,7 @@ import {
   handleInteraction,
   type InteractionDeps,
   type InteractionResponse,
+  interactionChangesState,
   interactionFailed,
   interactionPayloadSchema,
 } from './interactions.js';
@@ -247,7 +248,7 @@ export async function handleSlashRequest(
 
     const form = Object.fromEntries(new URLSearchParams(rawBody));
     if (form.ssl_check === '1') return empty(200);
-    if (interaction) return await answerInteraction(form.payload ?? '', deps, reject);
+    if (interaction) return await answerInteraction(form.payload ?? '', signed.signature ?? '', deps, reject);
     const payload = slashPayloadSchema.safeParse(form);
     if (!payload.success) return reject(400, 'malformed-payload');
 
@@ -272,6 +273,7 @@ export async function handleSlashRequest(
  */
 async function answerInteraction(
   raw: string,
+  signature: string,
   deps: SlashRequestDeps,
   reject: (status: number, reason: RejectionReason) => SlashHttpResponse,
 ): Promise<SlashHttpResponse> {
@@ -299,6 +301,13 @@ async function answerInteraction(
   const respond = (answer: InteractionResponse) =>
     answer.kind === 'ack' ? empty(200) : json(200, answer.body);
   try {
+    // A replay within the 5-minute window would store the plan again (the slash command's plan is
+    // marked by its signature in the worker; a modal's is answered here).
+    if (
+      interactionChangesState(payload.data) &&
+      !(await firstDelivery(deps.interactions.store, signature, deps.clock.now()))
+    )
+      return empty(200);
     return respond(await handleInteraction(payload.data, deps.interactions));
   } catch (err) {
     deps.onFailure?.('interaction', err);
@@ -323,10 +332,15 @@ export const REQUESTS_SCOPE = '_slash';
 /**
  * Marks a state-changing request as carried out; false if it already was. Lambda may deliver an async
  * job twice (its queue is eventually consistent, AWS says) and a captured request verifies for five
- * minutes: either would otherwise set a budget, add a plan or move budget twice. The signature names
+ * minutes: either would otherwise set a budget, add a plan (by command or by the planned-change
+ * modal) or move budget twice. The signature names
  * the request (Slack's HMAC of its timestamp and body), so only the very same request is a duplicate.
  */
-async function firstDelivery(store: DecisionDeps['store'], signature: string, now: Date): Promise<boolean> {
+async function firstDelivery(
+  store: Pick<DecisionDeps['store'], 'putState'>,
+  signature: string,
+  now: Date,
+): Promise<boolean> {
   try {
     await store.putState(
       REQUESTS_SCOPE,

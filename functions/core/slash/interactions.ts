@@ -372,6 +372,15 @@ async function viewSubmission(
   return errors('Unknown form.');
 }
 
+/**
+ * Whether an interaction changes state in a way a second delivery would repeat: a planned-change
+ * submission stores a new plan each time (its id is the time it was stored). Button presses read
+ * the state they change (an acknowledgement, an approval) and are not repeated by a second delivery.
+ */
+export function interactionChangesState(payload: InteractionPayload): boolean {
+  return payload.type === 'view_submission' && payload.view.callback_id === CALLBACKS.plan;
+}
+
 /** What the presser reads when their press or submission failed inside burnwatch (the cause is logged). */
 const COULD_NOT_ACT =
   'burnwatch could not finish that just now (the cause is in its logs). Try again in a minute.';
