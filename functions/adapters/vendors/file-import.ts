@@ -197,6 +197,30 @@ const CHARGE_LINE_ITEM: Record<ChargeKind, string> = { credit: 'Credit', refund:
  */
 const MAX_LINE_KEY_BYTES = 960;
 
+/**
+ * The cell of a row's line key with the most bytes: an identity column, or the one that names the
+ * line item (`line_item`, else `model` when the model names it).
+ */
+function longestKeyCell(v: z.infer<typeof row>, lineItem: string): [column: string, bytes: number] {
+  const itemColumn = v.line_item === undefined && !v.charge && v.model !== undefined ? 'model' : 'line_item';
+  const cells: Array<[string, string | undefined]> = [
+    [itemColumn, lineItem],
+    ['workspace', v.workspace],
+    ['project', v.project],
+    ['api_key', v.api_key],
+    ['user_email', v.user_email],
+    ['tag', v.tag],
+    ['github_team', v.github_team],
+    ['account', v.account],
+  ];
+  let best: [string, number] = [itemColumn, 0];
+  for (const [column, value] of cells) {
+    const bytes = value === undefined ? 0 : Buffer.byteLength(value, 'utf8');
+    if (bytes > best[1]) best = [column, bytes];
+  }
+  return best;
+}
+
 export function createFileImportConnector(opts: {
   sourceId: string;
   /** The vendor the configured `vendor` names (`gemini`); every line carries it. @default 'other' */
@@ -248,8 +272,12 @@ export function createFileImportConnector(opts: {
         };
         const keyBytes = Buffer.byteLength(lineKey(line), 'utf8');
         if (keyBytes > MAX_LINE_KEY_BYTES) {
+          // Name the cell that makes it long: a tag or project can be, and a row may have no line_item.
+          const [column, bytes] = longestKeyCell(v, line.lineItem);
           problems.push(
-            `${r.where}: line_item: with the identities, ${keyBytes} bytes; at most ${MAX_LINE_KEY_BYTES}: shorten the line_item`,
+            column === 'line_item'
+              ? `${r.where}: line_item: with the identities, ${keyBytes} bytes; at most ${MAX_LINE_KEY_BYTES}: shorten the line_item`
+              : `${r.where}: ${column}: with the other identities and line_item, ${keyBytes} bytes; at most ${MAX_LINE_KEY_BYTES}: shorten the ${column} (${bytes} bytes)`,
           );
           continue;
         }

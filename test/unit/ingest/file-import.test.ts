@@ -223,4 +223,16 @@ describe('CSV/JSON import', () => {
       /1 bad row\(s\)\n {2}.*long\.csv line 2: line_item: with the identities, \d+ bytes; at most 960/,
     );
   });
+
+  it('names the long cell, not the line_item, when an identity makes the line key too long', async () => {
+    // Prepare: a cost-allocation tag of 1,000 characters; the row has no line_item at all.
+    const path = file(
+      'long-tag.csv',
+      `date,cost_usd,tag,model\n2026-03-02,5,${'t'.repeat(1000)},gemini-2.5-pro\n`,
+    );
+    // Act / Assess
+    await expect(importer(path).fetchUsage(range)).rejects.toThrow(
+      /long-tag\.csv line 2: tag: with the other identities and line_item, \d+ bytes; at most 960: shorten the tag \(1000 bytes\)/,
+    );
+  });
 });
