@@ -56,19 +56,36 @@ export interface ExportedPeriod {
  * again in the last few days (a healed outage, a re-pull), each written as one CSV object that FinOps
  * tools read from the bucket. An event naming a `month` writes that month only.
  */
+/** Time an older month's rewrite is not started without (a month of lines is read and written). */
+export const REVISED_MONTH_MARGIN_MS = 90_000;
+
 export function createExportHandler(deps: ExportDeps) {
-  return async (event: unknown): Promise<{ periods: ExportedPeriod[] }> => {
+  return async (
+    event: unknown,
+    context?: { getRemainingTimeInMillis(): number },
+  ): Promise<{ periods: ExportedPeriod[]; left: string[] }> => {
     const parsed = exportEventSchema.safeParse(event ?? {});
     if (!parsed.success)
       throw new ExportFailedError(
         `bad export event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`,
       );
     const yesterday = addDays(parsed.data.asOf ?? utcDayOf(deps.clock.now()), -1);
-    const months = parsed.data.month
-      ? [parsed.data.month]
+    const { trailing, revised } = parsed.data.month
+      ? { trailing: [parsed.data.month], revised: [] }
       : await periodsToExport(deps.config, deps.store, deps.clock.now(), yesterday);
     const periods: ExportedPeriod[] = [];
-    for (const month of months) {
+    const left: string[] = [];
+    for (const month of [...trailing, ...revised]) {
+      // An older month that would not finish in time waits for the next run (it stays revised for
+      // three days), rather than the run timing out part-way.
+      if (
+        revised.includes(month) &&
+        context !== undefined &&
+        context.getRemainingTimeInMillis() < REVISED_MONTH_MARGIN_MS
+      ) {
+        left.push(month);
+        continue;
+      }
       const range = { from: `${month}-01`, to: minDay(lastDayOfMonth(month), yesterday) };
       if (range.to < range.from) throw new ExportFailedError(`month ${month} has not started yet`);
       const result = await exportFocus(deps.store, deps.config, range, { now: deps.clock.now() });
@@ -83,12 +100,17 @@ export function createExportHandler(deps: ExportDeps) {
       });
       periods.push({ key, rows: result.rows, ...range });
     }
-    return { periods };
+    if (left.length)
+      deps.log('FOCUS export: revised months left for the next run (out of time)', {
+        months: left,
+        fix: 'they are retried on the next two daily runs; or invoke the export with {"month": "YYYY-MM"}',
+      });
+    return { periods, left };
   };
 }
 
 let built: ReturnType<typeof createExportHandler> | undefined;
-export const handler = (event: unknown) => {
+export const handler = (event: unknown, context?: { getRemainingTimeInMillis(): number }) => {
   if (!built) {
     const env = loadExportEnv();
     const logger = new Logger();
@@ -100,5 +122,5 @@ export const handler = (event: unknown) => {
       log: (message, detail) => logger.info(message, detail),
     });
   }
-  return built(event);
+  return built(event, context);
 };

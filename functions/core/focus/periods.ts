@@ -45,16 +45,18 @@ export function revisedPeriods(
 }
 
 /**
- * What the daily export on the day after `yesterday` rewrites, oldest first: the trailing periods,
- * and any older month with a day committed in the last `REVISED_LOOKBACK_DAYS` (looked for back to
- * the start of last fiscal year: ingest covers this one, and a re-pull reaches no further).
+ * What the daily export on the day after `yesterday` rewrites: the trailing periods (oldest first),
+ * then any older month with a day committed in the last `REVISED_LOOKBACK_DAYS` (newest first; looked
+ * for back to the start of last fiscal year: ingest covers this one, and a re-pull reaches no
+ * further). The trailing ones first: after a year's re-pull the current month must not wait behind
+ * eleven others.
  */
 export async function periodsToExport(
   config: BurnwatchConfig,
   store: Pick<UsageStore, 'sourceDays'>,
   now: Date,
   yesterday: IsoDay,
-): Promise<string[]> {
+): Promise<{ readonly trailing: string[]; readonly revised: string[] }> {
   const trailing = trailingPeriods(config, yesterday);
   const thisYear = fiscalYearOf(config.fiscalYear, yesterday);
   const from = fiscalYearOf(config.fiscalYear, addDays(thisYear.start, -1)).start;
@@ -62,5 +64,6 @@ export async function periodsToExport(
   const manifests: SourceDayManifest[] = [];
   for (const source of config.sources) manifests.push(...(await store.sourceDays(source.id, from, before)));
   const since = new Date(now.getTime() - REVISED_LOOKBACK_DAYS * 86_400_000);
-  return [...new Set([...revisedPeriods(manifests, since, yesterday), ...trailing])].sort();
+  const revised = revisedPeriods(manifests, since, yesterday).filter((m) => !trailing.includes(m));
+  return { trailing, revised: revised.reverse() };
 }

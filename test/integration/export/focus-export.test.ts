@@ -37,8 +37,13 @@ const billed = (csv: string | undefined) =>
   sumMicros(fromCsv(csv ?? '').rows.map((r) => usdStringToMicros(r.BilledCost ?? 'x')));
 
 /** The handler at a pinned instant, writing into `objects` and noting which keys each run put. */
-function exporter(config: BurnwatchConfig, store: UsageStore, objects: Map<string, string>) {
-  return async (iso: string) => {
+function exporter(
+  config: BurnwatchConfig,
+  store: UsageStore,
+  objects: Map<string, string>,
+  logs: string[] = [],
+) {
+  return async (iso: string, remainingMs?: number) => {
     const put: string[] = [];
     await createExportHandler({
       config,
@@ -48,8 +53,8 @@ function exporter(config: BurnwatchConfig, store: UsageStore, objects: Map<strin
         objects.set(key, body);
       },
       clock: { now: () => new Date(iso) },
-      log: () => {},
-    })({});
+      log: (message, detail) => logs.push(`${message} ${JSON.stringify(detail)}`),
+    })({}, remainingMs === undefined ? undefined : { getRemainingTimeInMillis: () => remainingMs });
     return put;
   };
 }
@@ -130,12 +135,39 @@ describe('FOCUS export: months a late delivery revises', () => {
     for (const day of ['2026-04-20', '2026-04-21', '2026-04-22', '2026-04-24'])
       runs.push(await runAt(`${day}T07:00:00Z`));
 
-    // Assess: February's file has the healed day; the months between (March) are left alone, and
-    // after three runs February is no longer rewritten.
+    // Assess: February's file has the healed day (after the current month's); the months between
+    // (March) are left alone, and after three runs February is no longer rewritten.
     expect(billed(objects.get(focusObjectKey('2026-02')))).toBe(usdToMicros(40));
-    expect(runs[0]).toEqual([focusObjectKey('2026-02'), focusObjectKey('2026-04')]);
-    expect(runs[2]).toEqual([focusObjectKey('2026-02'), focusObjectKey('2026-04')]);
+    expect(runs[0]).toEqual([focusObjectKey('2026-04'), focusObjectKey('2026-02')]);
+    expect(runs[2]).toEqual([focusObjectKey('2026-04'), focusObjectKey('2026-02')]);
     expect(runs[3]).toEqual([focusObjectKey('2026-04')]);
+  });
+
+  it('writes the current month first and leaves revised older months for the next run when time is short', async () => {
+    // Prepare: a re-pull on 20 April committed January and February again.
+    const { store } = await dynamo.newStore();
+    const objects = new Map<string, string>();
+    const logs: string[] = [];
+    const runAt = exporter(configWith(), store, objects, logs);
+    for (const date of ['2026-01-12', '2026-02-09'])
+      await replaceDays(
+        store,
+        'anthropic',
+        [date],
+        [aRecord({ date, costMicros: usdToMicros(5) })],
+        '2026-04-20T06:00:00.000Z',
+      );
+
+    // Act: the Lambda has a minute left once the lookups are done; then a run with time.
+    const short = await runAt('2026-04-20T07:00:00Z', 60_000);
+    const next = await runAt('2026-04-21T07:00:00Z', 300_000);
+
+    // Assess
+    expect(short).toEqual([focusObjectKey('2026-04')]);
+    expect(logs.join('\n')).toMatch(
+      /revised months left for the next run .*"months":\["2026-02","2026-01"\]/,
+    );
+    expect(next).toEqual([focusObjectKey('2026-04'), focusObjectKey('2026-02'), focusObjectKey('2026-01')]);
   });
 
   it('does not rewrite an old month whose days a re-fetch found unchanged', async () => {
