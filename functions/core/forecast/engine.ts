@@ -82,7 +82,8 @@ export function forecastSpend(input: ForecastInput, options: ForecastOptions = {
   const firstDay = { p10: -1, p50: -1, p90: -1 };
   if (!alreadyOver && future === 0) {
     // The year's last day: nothing is ahead, and what is uncertain is the estimated spend to date.
-    probability = exceedProbability(nodes, budgetUsd, 0, 1);
+    // Without an estimate spend is known and not over (no next day takes it past a budget it meets).
+    probability = nodes.length > 1 ? exceedProbability(nodes, budgetUsd, 0, 1) : 0;
     if (probability >= 0.1) firstDay.p10 = 0;
     if (probability >= 0.5) firstDay.p50 = 0;
     if (probability >= 0.9) firstDay.p90 = 0;

@@ -121,5 +121,11 @@ describe('estimated days enter the forecast with their own uncertainty (issue 20
     expect(f.probabilityOfExhaustion).toBeLessThan(0.5);
     expect(f.exhaustionDate).toEqual({ p10: last, p50: null, p90: null });
     expect(f.status).toBe(f.probabilityOfExhaustion >= 0.3 ? 'warning' : 'ok');
+    // Without the estimate, a year that ends exactly at its budget did not exceed it.
+    const spent = forecastSpend({ ...input, budgetUsd: 1e9 }).spentToDateUsd;
+    expect(forecastSpend({ ...input, budgetUsd: spent })).toMatchObject({
+      probabilityOfExhaustion: 0,
+      status: 'ok',
+    });
   });
 });
