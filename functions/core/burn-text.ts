@@ -12,6 +12,12 @@ export function shortDate(day: IsoDay, ref?: IsoDay): string {
   return ref && ref.slice(0, 4) !== day.slice(0, 4) ? `${label} ${day.slice(0, 4)}` : label;
 }
 
+/** `2026-12-01T22:14:05.123Z` → `1 Dec 2026, 22:14 UTC`. */
+export function humanTimestamp(iso: string): string {
+  const day = iso.slice(0, 10);
+  return `${shortDate(day)} ${day.slice(0, 4)}, ${iso.slice(11, 16)} UTC`;
+}
+
 export const usd = (n: number) => formatUsd(usdToMicros(n));
 
 /** "1 day", "3 days". */

@@ -1,4 +1,4 @@
-import { beforeYearEnd, shortDate, usd } from '../burn-text.js';
+import { beforeYearEnd, humanTimestamp, shortDate, usd } from '../burn-text.js';
 import { diffDays, type IsoDay } from '../dates.js';
 import { formatUsdCompact } from '../money.js';
 import { costPerPrMessage } from '../outcomes/outcome-alert.js';
@@ -278,7 +278,7 @@ function staleMessage(f: StaleFacts, sev: Severity, ctx: MessageContext, asOf: I
   const fields = [
     `*Last complete day*\n${f.lastCompleteDay ?? 'none this fiscal year'}`,
     `*Missing*\n${f.missingDays === 0 ? 'none' : `${missing}${holes ? ` (${holes}${f.holes.length < 3 ? '' : ', …'})` : ''}`}`,
-    `*Last successful fetch*\n${f.lastFetchedAt ?? 'never'}`,
+    `*Last successful fetch*\n${f.lastFetchedAt ? humanTimestamp(f.lastFetchedAt) : 'never'}`,
   ];
   if (f.lastError && ctx.kind !== 'recover')
     fields.push(

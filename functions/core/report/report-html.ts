@@ -3,6 +3,7 @@ import type { BurnReport } from '../burn-report.js';
 import {
   budgetNote,
   dataNotes,
+  humanTimestamp,
   outlookSentence,
   shortDate,
   sourceLabel,
@@ -67,12 +68,6 @@ const badge = (r: BurnReport) =>
   `<span class="status" style="background:${statusColor(r)}">${esc(statusLabel(r))}</span>`;
 const RISK = { critical: 0, warning: 1, ok: 2 } as const;
 const pct = (n: number) => `${Math.round(n)}%`;
-
-/** `2026-12-01T22:14:05.123Z` → `1 Dec 2026, 22:14 UTC`. */
-export function humanTimestamp(iso: string): string {
-  const day = iso.slice(0, 10);
-  return `${shortDate(day)} ${day.slice(0, 4)}, ${iso.slice(11, 16)} UTC`;
-}
 
 /** Share of the fiscal year gone at as-of, 0–100. */
 const yearGone = (r: BurnReport) => (r.daysElapsed / Math.max(1, r.daysElapsed + r.daysRemaining)) * 100;

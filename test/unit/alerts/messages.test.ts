@@ -4,7 +4,12 @@ import { mrkdwnToHtml, renderSlackMessageHtml } from '../../../functions/core/al
 import { type DigestRow, digestMessage, sortByRisk } from '../../../functions/core/alerts/digest.js';
 import { alertMessage, snsNotice, stripMrkdwn } from '../../../functions/core/alerts/messages.js';
 import { composeDigestNotice } from '../../../functions/core/alerts/notice-composer.js';
-import type { AlertCondition, BudgetFacts, SpikeFacts } from '../../../functions/core/alerts/types.js';
+import type {
+  AlertCondition,
+  BudgetFacts,
+  SpikeFacts,
+  StaleFacts,
+} from '../../../functions/core/alerts/types.js';
 import type { BurnReport } from '../../../functions/core/burn-report.js';
 
 const budgetFacts: BudgetFacts = {
@@ -98,6 +103,36 @@ describe('budget alert message', () => {
     expect(n.attributes).toEqual({ team: 'payments', severity: 'critical', rule: 'budget', kind: 'enter' });
     expect(n.message).not.toMatch(/[*`]/);
     expect(n.message).toContain('Anthropic limits: https://console.anthropic.com/settings/limits');
+  });
+});
+
+describe('stale-data message', () => {
+  it('writes the last successful fetch as a readable UTC time, not a raw ISO timestamp', () => {
+    // Prepare
+    const facts: StaleFacts = {
+      kind: 'stale-data',
+      source: 'openai',
+      vendor: 'openai',
+      lastCompleteDay: '2026-03-26',
+      missingDays: 5,
+      holes: [{ from: '2026-03-27', to: '2026-03-31' }],
+      lastError: null,
+      lastFetchedAt: '2026-04-01T06:00:00.000Z',
+      hoursBehind: 120,
+      staleAfterHours: 48,
+    };
+    const stale: AlertCondition = {
+      team: '_org',
+      rule: 'stale-data',
+      key: 'ALERT#stale-data#openai',
+      severity: 'warning',
+      facts,
+    };
+    // Act
+    const text = all(alertMessage(stale, facts, ctx, '2026-03-31'));
+    // Assess
+    expect(text).toContain('*Last successful fetch*\\n1 Apr 2026, 06:00 UTC');
+    expect(text).not.toContain('2026-04-01T06:00:00.000Z');
   });
 });
 
