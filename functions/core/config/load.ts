@@ -44,14 +44,54 @@ export function problemsFromZod(error: z.ZodError): ConfigProblem[] {
   });
 }
 
+/** What a field must be, for the JSON types zod names. */
+const EXPECTED: Readonly<Record<string, string>> = {
+  object: 'an object ({ … })',
+  array: 'an array ([ … ])',
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+};
+
+/** What a wrong value is, in JSON's words: typeof calls an array and null "object". */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'a number';
+  if (typeof value === 'boolean') return String(value);
+  return typeof value;
+}
+
+/** Is this zod's own wording (not a message the schema wrote)? */
+const zodWording = (message: string) => /^(Invalid input|Invalid option|Too small|Too big)\b/.test(message);
+
 function humanMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
     // Needs `reportInput: true` on the parse, or every wrong type would read as missing.
     if (issue.input === undefined) return `is required (expected ${issue.expected})`;
-    return issue.message.startsWith('Invalid input')
-      ? `must be a ${issue.expected}, got ${typeof issue.input}`
+    return zodWording(issue.message)
+      ? `must be ${EXPECTED[issue.expected] ?? `a ${issue.expected}`}, got ${describeValue(issue.input)}`
       : issue.message;
   }
+  if (!zodWording(issue.message)) return issue.message;
+  if (issue.code === 'too_small' || issue.code === 'too_big') {
+    const bound = String(issue.code === 'too_small' ? issue.minimum : issue.maximum);
+    const inclusive = issue.inclusive !== false;
+    if (issue.origin === 'number' || issue.origin === 'int')
+      return issue.code === 'too_small'
+        ? `must be ${inclusive ? 'at least' : 'greater than'} ${bound}`
+        : `must be ${inclusive ? 'at most' : 'less than'} ${bound}`;
+    if (issue.origin === 'string' && issue.code === 'too_small' && bound === '1') return 'must not be empty';
+    const unit = issue.origin === 'string' ? 'characters' : 'items';
+    return `must have ${issue.code === 'too_small' ? 'at least' : 'at most'} ${bound} ${unit}`;
+  }
+  if (issue.code === 'invalid_value')
+    return issue.values.length === 1
+      ? `must be ${JSON.stringify(issue.values[0])}`
+      : `must be one of ${issue.values.map(String).join(', ')}`;
   return issue.message;
 }
 

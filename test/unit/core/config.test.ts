@@ -166,6 +166,42 @@ describe('config', () => {
       /^sources\[1\]\.seatPriceUsdPerMonth: must be a number of dollars/,
     ],
     ['no teams', (c) => (c.teams = []), /^teams: must list at least one team/],
+    // Wrong types and ranges read in words, not zod's ("must be a array, got string", "Too small: expected number to be >=1").
+    [
+      'a list given as text',
+      (c) => (c.teams[0].managers = { slackUserIds: 'U01PAYMGR1' }),
+      /^teams\[0\]\.managers\.slackUserIds: must be an array \(\[ … \]\), got a string$/,
+    ],
+    [
+      'an object given as a list',
+      (c) => (c.organization = ['Acme']),
+      /^organization: must be an object \(\{ … \}\), got an array$/,
+    ],
+    [
+      'a trailing window of 0 days',
+      (c) => (c.sources[0].trailingDays = 0),
+      /^sources\[0\]\.trailingDays: must be at least 1$/,
+    ],
+    [
+      'a trailing window past its limit',
+      (c) => (c.sources[0].trailingDays = 200),
+      /^sources\[0\]\.trailingDays: must be at most 92$/,
+    ],
+    [
+      'a fractional trailing window',
+      (c) => (c.sources[0].trailingDays = 1.5),
+      /^sources\[0\]\.trailingDays: must be a whole number, got 1\.5$/,
+    ],
+    [
+      'a spike multiplier of 0',
+      (c) => (c.alerts = { spikeMultiplier: 0 }),
+      /^alerts\.spikeMultiplier: must be greater than 1$/,
+    ],
+    [
+      'a weekday abbreviated',
+      (c) => (c.finance.digestWeekday = 'Mon'),
+      /^finance\.digestWeekday: must be one of monday, tuesday, wednesday, thursday, friday, saturday, sunday$/,
+    ],
   ];
 
   it.each(cases)('names the field for %s', (_name, mutate, expected) => {
@@ -179,6 +215,10 @@ describe('config', () => {
       found.some((p) => expected.test(p)),
       `got: ${found.join(' | ')}`,
     ).toBe(true);
+  });
+
+  it('names an array at the top of the file as an array, not as an object', () => {
+    expect(problems([])).toEqual(['(root): must be an object ({ … }), got an array']);
   });
 
   it('lists every problem in one pass, including cross-references', () => {
