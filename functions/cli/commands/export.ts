@@ -5,7 +5,7 @@ import { utcDayOf } from '../../core/dates.js';
 import { exportFocus } from '../../core/focus/export.js';
 import { coverageWindow } from '../../core/ingest/run-ingest.js';
 import { systemClock } from '../../core/ports.js';
-import { CliUsageError, flag, parseFlags } from '../flags.js';
+import { CliUsageError, COMMON_HELP, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
 
@@ -28,6 +28,16 @@ export const exportCommand: CommandModule = {
     'are checked against the spec’s column rules before anything is written. Without --from/--to: the',
     'fiscal year to yesterday. Without --out: standard output.',
   ].join('\n'),
+  help: [
+    { flag: '--format focus', meaning: 'the export format (required; FOCUS 1.2 CSV is the only one)' },
+    {
+      flag: '--from YYYY-MM-DD --to YYYY-MM-DD',
+      meaning: 'the days to export, both included',
+      default: 'the fiscal year to yesterday',
+    },
+    { flag: '--out FILE', meaning: 'write the CSV to FILE', default: 'standard output' },
+    COMMON_HELP.config,
+  ],
   async run(argv, io) {
     const { flags } = parseFlags(
       argv,

@@ -15,7 +15,7 @@ import {
 } from '../../core/slash/handle-request.js';
 import { batchedSummaries } from '../../core/slash/summary-reads.js';
 import { engineForecaster } from '../../core/team-reports.js';
-import { CliUsageError, flag, parseFlags } from '../flags.js';
+import { CliUsageError, COMMON_HELP, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
 import { loadConfigFile, openStore } from '../runtime.js';
 
@@ -158,10 +158,26 @@ export function listen(server: Server, port: number): Promise<void> {
 
 export const serveSlackCommand: CommandModule = {
   summary: 'Serve /burn on a local HTTP server (the Lambda handler, for a real Slack app or tests)',
-  usage:
-    'burnwatch serve-slack --port N [--config FILE] [--defer] [--answer-within MS]   (needs BURNWATCH_SLACK_SIGNING_SECRET)\n' +
-    '  --defer             answer every request through its response_url, as a cold Lambda does\n' +
-    '  --answer-within MS  hand the answer to response_url when it takes longer than MS (default 1200)',
+  usage: [
+    'burnwatch serve-slack --port N [--config FILE] [--defer] [--answer-within MS]',
+    '',
+    "Needs BURNWATCH_SLACK_SIGNING_SECRET (the Slack app's signing secret); SLACK_BOT_TOKEN for user",
+    'groups and the alert buttons, SLACK_API_URL for a proxy or test server.',
+  ].join('\n'),
+  help: [
+    { flag: '--port N', meaning: 'the port to listen on at 127.0.0.1, 1 to 65535 (required)' },
+    COMMON_HELP.config,
+    {
+      flag: '--defer',
+      meaning: 'answer every request through its response_url, as a cold Lambda does',
+      default: 'inline when the answer is quick',
+    },
+    {
+      flag: '--answer-within MS',
+      meaning: 'hand the answer to response_url when it takes longer than MS',
+      default: '1200',
+    },
+  ],
   async run(argv, io) {
     const { flags } = parseFlags(
       argv,
