@@ -105,6 +105,17 @@ export const forecastSeriesCommand: CommandModule = {
         `note: ${total} day${total === 1 ? '' : 's'} up to ${lastAsOf} ha${total === 1 ? 's' : 've'} no row (${shown}${gaps.length > 3 ? `, and ${gaps.length - 3} more gaps` : ''}) and count as $0 spend; write a 0 row for a day without spend, or forecast as of a day whose data is complete`,
       );
     }
+    // The gaps above run from the first row: an as-of day before any row of the fiscal year would
+    // forecast $0 with nothing said (a header-only file, a wrong --fy-start or --as-of).
+    const firstRow = daily
+      .filter((d) => d.date >= fy.start)
+      .map((d) => d.date)
+      .sort()[0];
+    for (const asOf of flags['as-of'].filter((d) => firstRow === undefined || firstRow > d)) {
+      io.err(
+        `note: no row from ${fy.start} to ${asOf} (${firstRow ? `its first row is ${firstRow}` : daily.length ? 'the file has no rows in this fiscal year' : 'the file has no rows'}), so the forecast as of ${asOf} is $0; check --fy-start and --as-of against the file's dates`,
+      );
+    }
     // The built-in calendar's holidays (default `us`) dip like weekends; `--holidays none` for none.
     const holidays = companyHolidays(flags.holidays, fy.start, fy.end);
     const forecasts = flags['as-of'].map((asOf) => {

@@ -188,6 +188,35 @@ describe('burnwatch forecast-series', () => {
     expect(err).toContain('line 2: cost_usd "1,234.50" is not a number such as 1234.56');
   });
 
+  it('says on stderr when an as-of day has no row in the fiscal year at all, so its $0 is not silent', async () => {
+    // Prepare: a file with the header only, and one whose rows start in March
+    const empty = csv('header-only.csv', 'date,cost_usd\n');
+    const march = csv(
+      'march.csv',
+      `date,cost_usd\n${days.filter((l) => l.startsWith('2026-03')).join('\n')}\n`,
+    );
+    // Act
+    const none = await runCliCaptured([...base, '--csv', empty, '--as-of', '2026-02-15', '--json']);
+    const early = await runCliCaptured([
+      ...base,
+      '--csv',
+      march,
+      '--as-of',
+      '2026-02-15,2026-03-31',
+      '--json',
+    ]);
+    // Assess
+    expect(none.code).toBe(0);
+    expect(none.err).toContain(
+      'note: no row from 2026-01-01 to 2026-02-15 (the file has no rows), so the forecast as of 2026-02-15 is $0',
+    );
+    expect(early.code).toBe(0);
+    expect(early.err).toContain(
+      'note: no row from 2026-01-01 to 2026-02-15 (its first row is 2026-03-01), so the forecast as of 2026-02-15 is $0',
+    );
+    expect(early.err).not.toContain('as of 2026-03-31 is $0');
+  });
+
   it('counts only days of the fiscal year as having no row, not the gap before it', async () => {
     // Prepare: last year's last fiscal quarter sampled once, then every day of this year so far
     const twoYears = csv('two-years.csv', `date,cost_usd\n2025-10-01,900\n${days.join('\n')}\n`);
