@@ -87,6 +87,60 @@ async function recreateTable(client: DynamoDBClient, tableName: string): Promise
   await ensureTable(client, tableName);
 }
 
+/** Node's codes for a connection that could not be made or was cut (the SDK passes them through). */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ECONNRESET',
+  'ETIMEDOUT',
+]);
+
+/** Runs the first request to a given endpoint; a connection failure names the variable and the fix. */
+async function reachable<T>(endpoint: string, first: () => Promise<T>): Promise<T> {
+  try {
+    return await first();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const why =
+      typeof code === 'string' && UNREACHABLE.has(code)
+        ? code
+        : err instanceof Error && err.name === 'TimeoutError'
+          ? 'no answer in time'
+          : undefined;
+    if (why === undefined) throw err;
+    throw new CliUsageError(
+      `BURNWATCH_DYNAMODB_ENDPOINT: cannot reach DynamoDB at ${endpoint} (${why}); start it there, or unset BURNWATCH_DYNAMODB_ENDPOINT to let burnwatch start DynamoDB Local`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * A DynamoDB off this machine needs a region and credentials from the usual AWS places; without them
+ * the SDK throws at the first request with its own stack. Asked once here, so the message says what to set.
+ */
+async function checkAwsSetup(client: DynamoDBClient, endpoint: string): Promise<void> {
+  const name = `BURNWATCH_DYNAMODB_ENDPOINT=${endpoint}`;
+  try {
+    await client.config.region();
+  } catch (err) {
+    throw new CliUsageError(
+      `${name}: no AWS region is set; set AWS_REGION (e.g. AWS_REGION=us-east-1) or a region in your AWS profile`,
+      { cause: err },
+    );
+  }
+  try {
+    await client.config.credentials();
+  } catch (err) {
+    throw new CliUsageError(
+      `${name}: no AWS credentials found; sign in (aws sso login, AWS_PROFILE) or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+      { cause: err },
+    );
+  }
+}
+
 /**
  * The store every local command uses. `BURNWATCH_DYNAMODB_ENDPOINT` points at an existing DynamoDB
  * (an endpoint URL, or `aws` for the real service with the default credentials); without it, DynamoDB Local is started with data under `.burnwatch/dynamodb` and
@@ -102,6 +156,10 @@ export async function openStore(
   if (endpoint) {
     // `aws` = the real service with the default credential chain and region (backfills, checks);
     // anything else is an endpoint URL, with dummy credentials when it is on this machine.
+    if (endpoint !== 'aws' && !/^https?:\/\/[^/\s]+/.test(endpoint))
+      throw new CliUsageError(
+        `BURNWATCH_DYNAMODB_ENDPOINT: "${endpoint}" is neither an http(s) URL (e.g. http://localhost:8000) nor aws (the real service); fix it, or unset it to let burnwatch start DynamoDB Local`,
+      );
     const local = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\/?$/.test(endpoint);
     const requestHandler = requestTimeout(requestTimeoutMs);
     const client =
@@ -110,7 +168,8 @@ export async function openStore(
         : local
           ? localClient(endpoint, { requestTimeoutMs })
           : new DynamoDBClient({ endpoint, requestHandler });
-    if (endpoint !== 'aws') await ensureTable(client, tableName);
+    if (!local) await checkAwsSetup(client, endpoint);
+    if (endpoint !== 'aws') await reachable(endpoint, () => ensureTable(client, tableName));
     return {
       store: new DynamoStore(createDocumentClient(client), { tableName }),
       endpoint,
