@@ -12,6 +12,7 @@ import { requestTimeout } from '../adapters/dynamo/request-timeout.js';
 import { ensureTable } from '../adapters/dynamo/table.js';
 import { parseConfigText } from '../core/config/load.js';
 import type { BurnwatchConfig } from '../core/config/schema.js';
+import type { OrgBurns } from '../core/team-reports.js';
 import { CliUsageError } from './flags.js';
 import type { CliIO } from './io.js';
 
@@ -206,4 +207,20 @@ export async function openStore(
     close: () => local.stop(),
     reset: () => recreateTable(local.client, tableName),
   };
+}
+
+/**
+ * A note on stderr when nothing was ever loaded into the store (no source fetched, no spend to as-of):
+ * all zeros would otherwise look like a quiet year. Says which store was read and how to fill it.
+ */
+export function noteEmptyStore(io: CliIO, opened: OpenedStore, org: OrgBurns): void {
+  const first = org.burns[0]?.report;
+  if (!first || org.coverage.some((c) => c.lastFetchedAt !== null)) return;
+  if (org.burns.some((b) => b.report.dataThrough !== null)) return;
+  const where = io.env.BURNWATCH_DYNAMODB_ENDPOINT
+    ? `table ${opened.tableName} at ${opened.endpoint}`
+    : `table ${opened.tableName} in ${join(io.cwd, '.burnwatch', 'dynamodb')}`;
+  io.err(
+    `note: the store (${where}) has no spend from ${first.fiscalYear.start} to ${org.asOf}: load it with \`burnwatch ingest\`, or run \`npm run demo -- --persist\` in this directory for the demo's synthetic org`,
+  );
 }

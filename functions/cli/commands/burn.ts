@@ -7,7 +7,7 @@ import { forecastTeamBurns, reportedTeams } from '../../core/team-reports.js';
 import { vendorDisplayName } from '../../core/vendors.js';
 import { CliUsageError, COMMON_HELP, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
-import { loadConfigFile, openStore } from '../runtime.js';
+import { loadConfigFile, noteEmptyStore, openStore } from '../runtime.js';
 import { renderBurnTable, renderDataNotes, renderTable } from '../table.js';
 
 const flagsSchema = z.object({
@@ -42,13 +42,15 @@ export const burnCommand: CommandModule = {
     const asOf = flags['as-of'] ?? addDays(utcDayOf(systemClock.now()), -1);
     const opened = await openStore(io, { quiet: flags.json });
     try {
-      const { burns, problems } = await forecastTeamBurns(
+      const org = await forecastTeamBurns(
         config,
         opened.store,
         asOf,
         team ? { teams: [team], orgWideSeatActivity: true } : {},
       );
+      const { burns, problems } = org;
       for (const p of problems) io.err(`burnwatch burn: ${p}`);
+      noteEmptyStore(io, opened, org);
       if (flags.json) {
         // Per-person detail is for the viewers config.privacy allows (in /burn), not for a terminal.
         const reports = burns.map(({ report: { people: _people, ...r } }) => r);
@@ -58,7 +60,7 @@ export const burnCommand: CommandModule = {
       for (const { report: r } of burns) {
         if (team) {
           io.out(
-            `${r.name} — ${r.fiscalYear.label}, as of ${r.asOf} (data through ${r.dataThrough ?? 'no data yet'})`,
+            `${r.name} — ${r.fiscalYear.label}, as of ${r.asOf} (${r.dataThrough ? `data through ${r.dataThrough}` : 'no data yet'})`,
           );
           io.out(outlookSentence(r));
           io.out('');

@@ -8,7 +8,7 @@ import { renderReportHtml } from '../../core/report/report-html.js';
 import { computeTeamBurns, engineForecaster } from '../../core/team-reports.js';
 import { COMMON_HELP, flag, parseFlags } from '../flags.js';
 import type { CommandModule } from '../io.js';
-import { loadConfigFile, openStore } from '../runtime.js';
+import { loadConfigFile, noteEmptyStore, openStore } from '../runtime.js';
 
 const flagsSchema = z.object({
   config: z.string().min(1).optional(),
@@ -48,6 +48,7 @@ export const reportCommand: CommandModule = {
         forecaster: engineForecaster(config),
       });
       for (const p of org.problems) io.err(`burnwatch report: ${p}`);
+      noteEmptyStore(io, opened, org);
       const html = renderReportHtml(
         await reportInput({ config, store: opened.store, org, generatedAt: systemClock.now().toISOString() }),
       );
