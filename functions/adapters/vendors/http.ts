@@ -189,6 +189,19 @@ export interface JsonResponse<T> {
 }
 
 /**
+ * What a request that got no answer ran into, in words a person can act on: fetch throws a bare
+ * `TypeError: fetch failed` whose cause says what happened (`getaddrinfo ENOTFOUND api.anthropic.com`,
+ * `connect ECONNREFUSED 127.0.0.1:8080`), and a timeout is a `TimeoutError`.
+ */
+function transportFailure(err: unknown, timeoutMs: number): string {
+  if (!(err instanceof Error)) return String(err).slice(0, 120);
+  if (err.name === 'TimeoutError') return `no answer within ${Math.round(timeoutMs / 1000)} s`;
+  const cause = err.cause;
+  if (cause instanceof Error && cause.message) return cause.message.slice(0, 120);
+  return (err.message && err.message !== 'fetch failed' ? err.message : err.name).slice(0, 120);
+}
+
+/**
  * One JSON request with the retries vendors need: 429 and 5xx (and network errors, timeouts) are
  * retried with jittered exponential backoff, honouring Retry-After, up to `maxAttempts`. The body is
  * validated with `schema`; anything else aborts with an error naming the call site and the field.
@@ -282,7 +295,7 @@ export async function requestJsonWithHeaders<S extends z.ZodType>(
       stopIfOutOfTime();
       if (attempt >= maxAttempts || !retriesUncertain) {
         throw new VendorHttpError(
-          `${where(site)}: no answer after ${attempt} attempts (${scrub((err as Error).name, secrets)})`,
+          `${where(site)}: no answer after ${attempt} attempts (${scrub(transportFailure(err, opts.timeoutMs ?? 30_000), secrets)}): check the network and the source's baseUrl`,
           undefined,
           { cause: err },
         );

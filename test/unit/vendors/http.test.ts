@@ -154,3 +154,34 @@ describe('requestJson with idempotent: false', () => {
     expect(calls).toHaveLength(2);
   });
 });
+
+describe('a vendor that cannot be reached', () => {
+  const site = { source: 'anthropic', endpoint: 'analytics/cost', page: 1 };
+  const failWith = (err: Error) => (async () => Promise.reject(err)) as unknown as typeof fetch;
+
+  // Found by a new user: with no network the ingest error read "no answer after 5 attempts (TypeError)",
+  // the name of the error fetch throws, saying neither what failed nor what to check.
+  it.each([
+    [
+      'a host that does not resolve',
+      Object.assign(new TypeError('fetch failed'), {
+        cause: Object.assign(new Error('getaddrinfo ENOTFOUND api.anthropic.com'), { code: 'ENOTFOUND' }),
+      }),
+      'no answer after 2 attempts (getaddrinfo ENOTFOUND api.anthropic.com): check the network',
+    ],
+    [
+      'a request that timed out',
+      new DOMException('The operation was aborted due to timeout', 'TimeoutError'),
+      'no answer after 2 attempts (no answer within 30 s): check the network',
+    ],
+  ])('names the cause of %s and what to check', async (_name, err, expected) => {
+    // Act
+    const result = requestJson('https://api.anthropic.com/x', {}, z.unknown(), site, {
+      fetchImpl: failWith(err),
+      sleep: async () => {},
+      maxAttempts: 2,
+    });
+    // Assess
+    await expect(result).rejects.toThrow(expected);
+  });
+});
