@@ -228,7 +228,8 @@ async function ingestSource(
       opts.onProgress?.(sourceId, done, due.length);
     }
   }
-  if (failures.length > 0) error = [...failures, ...(error ? [error] : [])].join('; ');
+  // The halves of a set-aside chunk often fail the same way (a vendor that is down): name each once.
+  if (failures.length > 0) error = [...new Set([...failures, ...(error ? [error] : [])])].join('; ');
   if (error && done < due.length)
     error = `${error} (${due.length - done} of ${due.length} days still due; the next run fetches them)`;
   const after = await opts.store.sourceDays(sourceId, range.from, range.to);

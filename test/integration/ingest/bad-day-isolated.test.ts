@@ -51,4 +51,16 @@ describe('a day the vendor keeps answering badly', () => {
     // The halving is bounded: a handful of extra requests, not one per day.
     expect(again.asked.length).toBeLessThanOrEqual(12);
   });
+
+  it('names a failure once when every half of a set-aside chunk fails the same way (a vendor that is down)', async () => {
+    // Prepare: the vendor cannot be reached at all, on the first run and the next.
+    const { store } = await dynamo.newStore();
+    const down = () => dollarADayVendor(() => new Error('no answer after 5 attempts (ENOTFOUND)'));
+    await runIngest({ config, store, connectors: [down()], clock: at('2026-01-05') });
+    // Act
+    const [second] = await runIngest({ config, store, connectors: [down()], clock: at('2026-01-06') });
+    // Assess: found by a new user, the error read "X; X" (one per half of the halved chunk)
+    expect(second?.status).toBe('failed');
+    expect(second?.error?.split('no answer after 5 attempts (ENOTFOUND)')).toHaveLength(2);
+  });
 });
