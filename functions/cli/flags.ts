@@ -20,9 +20,24 @@ export function parseFlags<S extends z.ZodType>(
   schema: S,
   opts: { positionals?: { min?: number; max?: number; names?: string } } = {},
 ): { flags: z.infer<S>; positionals: string[] } {
+  // An argument such as "-30% from 2027-01-15" (a plan's TEXT) is no flag: parseArgs would read it as
+  // short options ("-3: unknown flag"). Such arguments stand in as placeholders and are put back after.
+  // One right after a flag that takes a value is left alone: that flag then asks for --flag=VALUE.
+  const negatives: string[] = [];
+  const args = argv.map((arg, i) => {
+    const before = argv[i - 1];
+    const takesValue =
+      before?.startsWith('--') && !before.includes('=') && spec[before.slice(2)]?.type === 'string';
+    if (!/^-\d/.test(arg) || takesValue) return arg;
+    negatives.push(arg);
+    return `\u0000${negatives.length - 1}`;
+  });
+  const restore = (arg: string) =>
+    arg.startsWith('\u0000') ? (negatives[Number(arg.slice(1))] ?? arg) : arg;
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options: spec, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options: spec, allowPositionals: true, strict: true });
+    parsed.positionals = parsed.positionals.map(restore);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     const unknown = /Unknown option '([^']+)'/.exec(msg);

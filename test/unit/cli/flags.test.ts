@@ -70,6 +70,24 @@ describe('CLI flags', () => {
     expect(err).toMatch(expected);
   });
 
+  it('takes an argument that starts with a minus and a digit as an argument, not as a flag', async () => {
+    // Found by a new user: `plan add payments "-30% from 2027-01-15"`, the README's own example, failed
+    // with "-3: unknown flag". (A flag's value that starts with "-" still asks for --flag=VALUE.)
+    // Act
+    const { code, err } = await runCliCaptured([
+      'plan',
+      'add',
+      'nosuch',
+      '-30% from 2027-01-15',
+      '--config',
+      'burnwatch.config.example.json',
+    ]);
+    // Assess: it got as far as the team, so the text was read as the TEXT argument
+    expect(code).toBe(1);
+    expect(err).toMatch(/TEAM: unknown team "nosuch"/);
+    expect(err).not.toMatch(/unknown flag/);
+  });
+
   it('validate-config exits 1 listing each problem as path: message', async () => {
     const { code, err } = await runCliCaptured(['validate-config', badConfig]);
     expect(code).toBe(1);
