@@ -38,7 +38,8 @@ export async function unmatchedIdentities(
           people.set(source.id, cur);
           continue;
         }
-        const identity = entries.map(([k, v]) => `${k}=${v}`).join(' ') || '(no identity)';
+        // An identity the vendor left empty (untagged Bedrock spend) reads as the terminal prints it.
+        const identity = entries.map(([k, v]) => `${k}=${v || '(empty)'}`).join(' ') || '(no identity)';
         const key = `${source.id}|${identity}`;
         const cur = listed.get(key) ?? { source: source.id, identity, micros: 0n };
         cur.micros += line.costMicros;

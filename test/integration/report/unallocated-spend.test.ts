@@ -81,6 +81,8 @@ async function reportHtml() {
         identities: { workspace: 'wrkspc_hackday' },
         costMicros: usdToMicros(3),
       }),
+      // A line whose identity the vendor left empty (Bedrock's untagged spend: tag "")
+      aRecord({ date, team: 'unallocated', identities: { tag: '' }, costMicros: usdToMicros(1) }),
     ]),
   );
   const org = await computeTeamBurns({
@@ -111,5 +113,10 @@ describe('report: unallocated spend', () => {
     expect(html).toMatch(
       /<td>anthropic<\/td><td><code>workspace=wrkspc_hackday<\/code><\/td><td class="n">\$84<\/td>/,
     );
+  });
+
+  it('shows an identity the vendor left empty as (empty), as the terminal does, not as a bare "tag="', async () => {
+    const html = await reportHtml();
+    expect(html).toMatch(/<td>anthropic<\/td><td><code>tag=\(empty\)<\/code><\/td><td class="n">\$28<\/td>/);
   });
 });
