@@ -15,6 +15,7 @@ import { renderBurnupSvg } from '../chart/burnup-svg.js';
 import type { IsoDay } from '../dates.js';
 import { escapeHtml } from '../html-escape.js';
 import { outcomesPanelHtml } from '../outcomes/outcome-html.js';
+import { changeCell } from '../outcomes/outcome-text.js';
 import type { CoverageOfSource, TeamBurn } from '../team-reports.js';
 import { vendorDisplayName } from '../vendors.js';
 
@@ -210,9 +211,7 @@ function teamSection(b: TeamBurn): string {
     r.perEngineerMonthlyUsd !== null
       ? `${usd(r.perEngineerMonthlyUsd)} per ${r.perEngineerBasis === 'headcount' ? 'head' : 'active engineer'} per month (last 28 days)`
       : '',
-    r.trendChange !== null
-      ? `last 28 days ${r.trendChange >= 1 ? '+' : ''}${Math.round((r.trendChange - 1) * 100)}% vs the 28 before`
-      : '',
+    r.trendChange !== null ? `last 28 days ${changeCell(r.trendChange - 1)} vs the 28 before` : '',
   ].filter(Boolean);
   const notes = dataNotes(r);
   // What finance decided (a budget moved in Slack, quarters phased, planned changes): the page must

@@ -358,7 +358,7 @@ function detail(r: BurnReport, view: Exclude<View, 'overview' | 'outcomes'>): Sl
     view === 'vendors' ? 'by vendor' : view === 'models' ? 'by model' : 'weekly spend, last 12 weeks';
   const change =
     view === 'trend' && r.trendChange !== null
-      ? `\nLast 28 days ${r.trendChange >= 1 ? '+' : ''}${Math.round((r.trendChange - 1) * 100)}% vs the 28 before.`
+      ? `\nLast 28 days ${changeCell(r.trendChange - 1)} vs the 28 before.`
       : '';
   return [
     section(`*${escapeMrkdwn(r.name)}* — ${title} (${r.fiscalYear.label}, as of ${r.asOf})`),

@@ -140,6 +140,23 @@ describe('outcomes where people look', () => {
     expect(html).not.toContain('zoe');
   });
 
+  it('writes a fall in the last 28 days with a minus sign, as the change cells do, in the report and /burn trend', async () => {
+    // Prepare: $80 a day since 4 Mar against $100 before: the last 28 days are 20% below the 28 before
+    const r = report({ dailyNow: 80 });
+    const summaries = { getTeamSummaries: async () => new Map([['search', r]]) };
+    // Act
+    const html = reportHtml(r);
+    const trend = JSON.stringify(
+      await answerBurnCommand(
+        { command: '/burn', user_id: 'USRCHMGR', text: 'search trend' },
+        { config, summaries, groupMembers: async () => [] },
+      ),
+    );
+    // Assess: found by a new user, the report read "-20%" beside the table's "−20%"
+    expect(html).toContain('last 28 days −20% vs the 28 before');
+    expect(trend).toContain('Last 28 days −20% vs the 28 before.');
+  });
+
   it('shows spend per accepted line under a cent to a hundredth of a cent, the same in Slack, the CLI and the report (review G, F7)', async () => {
     // Prepare: Copilot only, $25 a day then $31.25, 7,143 accepted lines a day: $0.0035 then $0.0044 a line.
     const totals = eachDay('2026-01-05', asOf).map((d) =>
